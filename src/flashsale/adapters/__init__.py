@@ -1,0 +1,1 @@
+"""Adapters for the ports: memory and SQLite (embedded), Redis and PostgreSQL (scale-out)."""

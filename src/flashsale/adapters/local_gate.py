@@ -1,0 +1,88 @@
+"""The in-process stock gate of the embedded default.
+
+One event loop owns it and ``take`` never awaits, so every batch is decided atomically without a
+lock. Each decision is ``flashsale.domain.purchase.decide``, the rule every gate shares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flashsale.domain.purchase import PurchaseRequest, Refusal, decide
+from flashsale.domain.sale import FlashSale
+
+
+@dataclass(slots=True)
+class _SaleGate:
+    sale: FlashSale
+    stock_left: int
+    held: dict[str, int] = field(default_factory=dict)
+    registered: set[str] = field(default_factory=set)
+
+
+class LocalStockGate:
+    def __init__(self) -> None:
+        self._sales: dict[str, _SaleGate] = {}
+
+    async def load(
+        self,
+        sale: FlashSale,
+        held_by_customer: Mapping[str, int],
+        registered: Iterable[str],
+    ) -> None:
+        held = {customer: units for customer, units in held_by_customer.items() if units > 0}
+        self._sales[sale.id] = _SaleGate(
+            sale=sale,
+            stock_left=sale.stock_total - sum(held.values()),
+            held=held,
+            registered=set(registered),
+        )
+
+    async def is_loaded(self, sale_id: str) -> bool:
+        return sale_id in self._sales
+
+    async def register(self, sale_id: str, customer_ids: Sequence[str]) -> None:
+        self._sales[sale_id].registered.update(customer_ids)
+
+    async def take(
+        self, requests: Sequence[PurchaseRequest], now: datetime
+    ) -> list[Refusal | None]:
+        return [self._take_one(request, now) for request in requests]
+
+    def _take_one(self, request: PurchaseRequest, now: datetime) -> Refusal | None:
+        gate = self._sales[request.sale_id]
+        held = gate.held.get(request.customer_id, 0)
+        refusal = decide(
+            gate.sale,
+            now,
+            registered=request.customer_id in gate.registered,
+            held=held,
+            quantity=request.quantity,
+            stock_left=gate.stock_left,
+        )
+        if refusal is None:
+            gate.stock_left -= request.quantity
+            gate.held[request.customer_id] = held + request.quantity
+        return refusal
+
+    async def give_back(self, returns: Sequence[PurchaseRequest]) -> None:
+        for request in returns:
+            gate = self._sales.get(request.sale_id)
+            if gate is None:
+                continue  # not loaded: the next load counts from the store anyway
+            held = gate.held.get(request.customer_id, 0)
+            returned = min(held, request.quantity)
+            gate.stock_left += returned
+            if held - returned:
+                gate.held[request.customer_id] = held - returned
+            else:
+                gate.held.pop(request.customer_id, None)
+
+    async def stock_left(self, sale_id: str) -> int | None:
+        gate = self._sales.get(sale_id)
+        return None if gate is None else gate.stock_left
+
+    async def close(self) -> None:
+        self._sales.clear()

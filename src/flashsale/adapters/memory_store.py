@@ -1,0 +1,207 @@
+"""The record kept in a Python process: for unit tests and the hypothesis model, and the
+reference the SQL stores are checked against by the contract suite."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from flashsale.domain.audit import UnitsByStatus
+from flashsale.domain.catalog import Product, Variant
+from flashsale.domain.customer import Customer
+from flashsale.domain.errors import Conflict
+from flashsale.domain.market import Market
+from flashsale.domain.order import LIVE_STATUSES, Order, OrderStatus, Payment
+from flashsale.domain.sale import FlashSale
+from flashsale.ports import AuditFacts
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._markets: dict[str, Market] = {}
+        self._products: dict[str, Product] = {}
+        self._variants: dict[str, Variant] = {}
+        self._customers: dict[str, Customer] = {}
+        self._customer_by_email: dict[str, str] = {}
+        self._sales: dict[str, FlashSale] = {}
+        self._registrations: dict[str, dict[str, datetime]] = defaultdict(dict)
+        self._orders: dict[str, Order] = {}
+        self._order_by_key: dict[tuple[str, str], str] = {}
+        self._payments: dict[str, Payment] = {}
+        self.fail_next_inserts = 0  # tests set this to make the next commits fail
+
+    async def add_markets(self, markets: Sequence[Market]) -> None:
+        for market in markets:
+            self._markets[market.code] = market
+
+    async def markets(self) -> list[Market]:
+        return sorted(self._markets.values(), key=lambda m: m.code)
+
+    async def market(self, code: str) -> Market | None:
+        return self._markets.get(code)
+
+    async def add_product(self, product: Product) -> None:
+        taken = [v.sku for v in product.variants if v.sku in self._variants]
+        if taken or product.id in self._products:
+            raise Conflict(f"SKU {', '.join(taken) or product.id} exists already")
+        self._products[product.id] = product
+        for variant in product.variants:
+            self._variants[variant.sku] = variant
+
+    async def products(self) -> list[Product]:
+        return sorted(self._products.values(), key=lambda p: p.name)
+
+    async def variant(self, sku: str) -> Variant | None:
+        return self._variants.get(sku)
+
+    async def add_customers(self, customers: Sequence[Customer]) -> None:
+        emails = [c.email for c in customers]
+        if len(set(emails)) != len(emails) or any(e in self._customer_by_email for e in emails):
+            raise Conflict("a customer with this email exists already")
+        for customer in customers:
+            self._customers[customer.id] = customer
+            self._customer_by_email[customer.email] = customer.id
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        return self._customers.get(customer_id)
+
+    async def customer_by_email(self, email: str) -> Customer | None:
+        customer_id = self._customer_by_email.get(email)
+        return None if customer_id is None else self._customers[customer_id]
+
+    async def add_sale(self, sale: FlashSale) -> None:
+        if sale.id in self._sales:
+            raise Conflict(f"sale {sale.id} exists already")
+        self._sales[sale.id] = sale
+
+    async def sale(self, sale_id: str) -> FlashSale | None:
+        return self._sales.get(sale_id)
+
+    async def sales(self) -> list[FlashSale]:
+        return sorted(self._sales.values(), key=lambda s: (s.opens_at, s.id))
+
+    async def add_registrations(
+        self, sale_id: str, customer_ids: Sequence[str], at: datetime
+    ) -> int:
+        registered = self._registrations[sale_id]
+        new = [c for c in dict.fromkeys(customer_ids) if c not in registered]
+        for customer_id in new:
+            registered[customer_id] = at
+        return len(new)
+
+    async def is_registered(self, sale_id: str, customer_id: str) -> bool:
+        return customer_id in self._registrations.get(sale_id, {})
+
+    async def registered_customers(self, sale_id: str) -> list[str]:
+        return list(self._registrations.get(sale_id, {}))
+
+    async def insert_orders(self, orders: Sequence[Order]) -> set[str]:
+        if self.fail_next_inserts:
+            self.fail_next_inserts -= 1
+            raise ConnectionError("injected commit failure")
+        stored: set[str] = set()
+        for order in orders:
+            if order.id in self._orders:
+                raise Conflict(f"order {order.id} exists already")
+            if order.idempotency_key is not None:
+                key = (order.customer_id, order.idempotency_key)
+                if key in self._order_by_key:
+                    continue
+                self._order_by_key[key] = order.id
+            self._orders[order.id] = order
+            stored.add(order.id)
+        return stored
+
+    async def order(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id)
+
+    async def order_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
+        order_id = self._order_by_key.get((customer_id, key))
+        return None if order_id is None else self._orders[order_id]
+
+    async def orders_of_customer(self, customer_id: str) -> list[Order]:
+        mine = [o for o in self._orders.values() if o.customer_id == customer_id]
+        return sorted(mine, key=lambda o: (o.created_at, o.id), reverse=True)
+
+    async def orders_of_sale(
+        self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
+    ) -> list[Order]:
+        found = [
+            o
+            for o in self._orders.values()
+            if o.sale_id == sale_id and (status is None or o.status is status)
+        ]
+        return sorted(found, key=lambda o: (o.created_at, o.id))[:limit]
+
+    async def held_by_customer(self, sale_id: str) -> dict[str, int]:
+        held: dict[str, int] = defaultdict(int)
+        for order in self._orders.values():
+            if order.sale_id == sale_id and order.status in LIVE_STATUSES:
+                held[order.customer_id] += order.quantity
+        return dict(held)
+
+    async def mark_paid(self, order_id: str, payment: Payment) -> bool:
+        order = self._orders.get(order_id)
+        if (
+            order is None
+            or order.status is not OrderStatus.RESERVED
+            or order.expires_at <= payment.created_at
+            or order_id in self._payments
+        ):
+            return False
+        self._orders[order_id] = replace(order, status=OrderStatus.PAID, paid_at=payment.created_at)
+        self._payments[order_id] = payment
+        return True
+
+    async def payment_of(self, order_id: str) -> Payment | None:
+        return self._payments.get(order_id)
+
+    async def close_orders(
+        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+    ) -> list[Order]:
+        closed = []
+        for order_id in dict.fromkeys(order_ids):
+            order = self._orders.get(order_id)
+            if order is None or order.status is not OrderStatus.RESERVED:
+                continue
+            self._orders[order_id] = replace(order, status=to, closed_at=at)
+            closed.append(self._orders[order_id])
+        return closed
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        due = [
+            o
+            for o in self._orders.values()
+            if o.status is OrderStatus.RESERVED and o.expires_at <= now
+        ]
+        return [o.id for o in sorted(due, key=lambda o: o.expires_at)[:limit]]
+
+    async def audit_facts(self, sale: FlashSale) -> AuditFacts:
+        units: dict[OrderStatus, int] = defaultdict(int)
+        held: dict[str, int] = defaultdict(int)
+        mismatched = 0
+        for order in self._orders.values():
+            if order.sale_id != sale.id:
+                continue
+            units[order.status] += order.quantity
+            if order.status in LIVE_STATUSES:
+                held[order.customer_id] += order.quantity
+            payment = self._payments.get(order.id)
+            paid = order.status is OrderStatus.PAID
+            if paid != (payment is not None) or (payment and payment.amount != order.amount):
+                mismatched += 1
+        return AuditFacts(
+            units=UnitsByStatus(
+                reserved=units[OrderStatus.RESERVED],
+                paid=units[OrderStatus.PAID],
+                expired=units[OrderStatus.EXPIRED],
+                cancelled=units[OrderStatus.CANCELLED],
+            ),
+            customers_over_limit=sum(1 for v in held.values() if v > sale.per_customer_limit),
+            orders_without_payment_match=mismatched,
+        )
+
+    async def close(self) -> None:
+        return None

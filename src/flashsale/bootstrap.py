@@ -1,0 +1,132 @@
+"""The composition root: one Settings in, every part wired, nothing built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from flashsale.adapters.local_gate import LocalStockGate
+from flashsale.adapters.memory_store import MemoryStore
+from flashsale.adapters.test_gateway import TestPaymentGateway
+from flashsale.clock import SystemClock
+from flashsale.config import Settings
+from flashsale.metrics import Metrics
+from flashsale.ports import Clock, PaymentGateway, StockGate, Store
+from flashsale.security import PasswordHasher, SessionTokens
+from flashsale.service.accounts import Accounts
+from flashsale.service.auditing import Auditing
+from flashsale.service.catalog import Catalog
+from flashsale.service.expiry import ExpirySweeper
+from flashsale.service.orders import Orders
+from flashsale.service.purchasing import Purchasing
+from flashsale.service.sale_directory import SaleDirectory
+from flashsale.service.sales import Sales
+
+MEMORY_DATABASE_URL = "memory://"
+
+
+@dataclass
+class Shop:
+    """Everything an entry point needs, built from one Settings."""
+
+    settings: Settings
+    store: Store
+    gate: StockGate
+    clock: Clock
+    metrics: Metrics
+    hasher: PasswordHasher
+    directory: SaleDirectory
+    catalog: Catalog
+    accounts: Accounts
+    sales: Sales
+    purchasing: Purchasing
+    orders: Orders
+    expiry: ExpirySweeper
+    auditing: Auditing
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def admin_token(self) -> str:
+        assert self.settings.admin_token is not None, "Settings.with_generated_secrets() first"
+        return self.settings.admin_token.get_secret_value()
+
+    def start_background(self) -> None:
+        """Start the expiry sweeper of this process (the embedded default needs no worker)."""
+        self._background.append(
+            asyncio.create_task(self.expiry.run_forever(self.settings.expiry_sweep_seconds))
+        )
+
+    async def aclose(self) -> None:
+        for task in self._background:
+            task.cancel()
+        for task in self._background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._background.clear()
+        await self.purchasing.drain()
+        await self.gate.close()
+        await self.store.close()
+
+
+async def open_store(settings: Settings) -> Store:
+    if settings.database_url == MEMORY_DATABASE_URL:
+        return MemoryStore()
+    from flashsale.adapters.sql.store import SqlStore
+
+    return await SqlStore.open(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
+
+
+async def open_gate(settings: Settings) -> StockGate:
+    if settings.redis_url is None:
+        return LocalStockGate()
+    raise NotImplementedError("the Redis gate arrives with the scale-out issue")
+
+
+async def build_shop(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    gate: StockGate | None = None,
+    gateway: PaymentGateway | None = None,
+) -> Shop:
+    """Build the shop; tests pass their own clock, store, gate or gateway."""
+    settings = settings.with_generated_secrets()
+    assert settings.secret_key is not None
+    clock = clock or SystemClock()
+    store = store or await open_store(settings)
+    gate = gate or await open_gate(settings)
+    gateway = gateway or TestPaymentGateway()
+    metrics = Metrics()
+    hasher = PasswordHasher(settings.password_time_cost, settings.password_memory_cost_kib)
+    tokens = SessionTokens(settings.secret_key.get_secret_value(), settings.session_ttl_seconds)
+    directory = SaleDirectory(store, gate)
+    return Shop(
+        settings=settings,
+        store=store,
+        gate=gate,
+        clock=clock,
+        metrics=metrics,
+        hasher=hasher,
+        directory=directory,
+        catalog=Catalog(store),
+        accounts=Accounts(store, clock, hasher, tokens),
+        sales=Sales(store, gate, clock, directory),
+        purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
+        orders=Orders(store, gate, clock, gateway),
+        expiry=ExpirySweeper(store, gate, clock, metrics),
+        auditing=Auditing(store, gate, directory),
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_shop(settings: Settings, **overrides: object) -> AsyncIterator[Shop]:
+    shop = await build_shop(settings, **overrides)  # type: ignore[arg-type]
+    try:
+        yield shop
+    finally:
+        await shop.aclose()

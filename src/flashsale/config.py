@@ -1,0 +1,60 @@
+"""Settings: read once at start-up from FLASHSALE_* variables and CLI options of the same names.
+
+Nothing in the package reads the environment anywhere else; the composition root receives a
+``Settings`` and passes what each part needs.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./flashsale.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FLASHSALE_", frozen=True, extra="forbid")
+
+    environment: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    admin_token: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+
+    session_ttl_seconds: float = Field(default=7 * 24 * 3600, gt=0)
+    # argon2id cost: the defaults are argon2-cffi's (RFC 9106 low-memory); tests lower them.
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_cost_kib: int = Field(default=65536, ge=8)
+
+    commit_max_batch: int = Field(default=512, ge=1, le=10_000)
+    expiry_sweep_seconds: float = Field(default=1.0, gt=0)
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+    @model_validator(mode="after")
+    def _production_needs_secrets(self) -> Settings:
+        if self.environment == "production":
+            missing = [
+                name for name in ("admin_token", "secret_key") if getattr(self, name) is None
+            ]
+            if missing:
+                names = ", ".join(f"FLASHSALE_{n.upper()}" for n in missing)
+                raise ValueError(f"production refuses to start without {names}")
+        return self
+
+    def with_generated_secrets(self) -> Settings:
+        """Development convenience: fill unset secrets with random ones for this run."""
+        updates: dict[str, SecretStr] = {}
+        if self.admin_token is None:
+            updates["admin_token"] = SecretStr(secrets.token_urlsafe(24))
+        if self.secret_key is None:
+            updates["secret_key"] = SecretStr(secrets.token_urlsafe(32))
+        return self.model_copy(update=updates) if updates else self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

@@ -1,0 +1,51 @@
+"""The audit of a sale: the invariants that must hold whatever happened, from stored facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsByStatus:
+    reserved: int = 0
+    paid: int = 0
+    expired: int = 0
+    cancelled: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SaleAudit:
+    sale_id: str
+    stock_total: int
+    units: UnitsByStatus
+    customers_over_limit: int
+    orders_without_payment_match: int
+    gate_stock_left: int | None  # what the live gate believes; None when it holds no sale
+
+    @property
+    def sold(self) -> int:
+        return self.units.reserved + self.units.paid
+
+    @property
+    def stock_left(self) -> int:
+        return max(0, self.stock_total - self.sold)
+
+    @property
+    def oversold(self) -> int:
+        return max(0, self.sold - self.stock_total)
+
+    @property
+    def conservation_ok(self) -> bool:
+        """Units left plus units held equal the stock, and the gate agrees with the record."""
+        balanced = self.stock_left + self.sold == self.stock_total
+        gate_agrees = self.gate_stock_left is None or self.gate_stock_left == self.stock_left
+        return balanced and gate_agrees
+
+    @property
+    def clean(self) -> bool:
+        return (
+            self.oversold == 0
+            and self.customers_over_limit == 0
+            and self.orders_without_payment_match == 0
+            and self.conservation_ok
+        )

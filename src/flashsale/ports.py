@@ -1,0 +1,157 @@
+"""What the service layer needs from the outside world, as typing Protocols.
+
+Every adapter (memory, SQLite, PostgreSQL, Redis) implements these and passes the one contract
+suite in ``tests/contract``. Methods that touch many rows take and return batches, because one
+round trip per buyer is what a flash sale cannot afford.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from flashsale.domain.audit import UnitsByStatus
+from flashsale.domain.catalog import Product, Variant
+from flashsale.domain.customer import Customer
+from flashsale.domain.market import Market
+from flashsale.domain.money import Money
+from flashsale.domain.order import Order, OrderStatus, Payment
+from flashsale.domain.purchase import PurchaseRequest, Refusal
+from flashsale.domain.sale import FlashSale
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current UTC time, timezone-aware."""
+        ...
+
+
+class StockGate(Protocol):
+    """The fast, atomic yes/no in front of the record: state, registration, limit and stock.
+
+    It is never the record of truth: ``load`` rebuilds it from the store at any time.
+    """
+
+    async def load(
+        self,
+        sale: FlashSale,
+        held_by_customer: Mapping[str, int],
+        registered: Iterable[str],
+    ) -> None:
+        """(Re)build the gate of one sale from stored facts, replacing what it held."""
+        ...
+
+    async def is_loaded(self, sale_id: str) -> bool: ...
+
+    async def register(self, sale_id: str, customer_ids: Sequence[str]) -> None:
+        """Let these customers buy; registering twice is harmless."""
+        ...
+
+    async def take(
+        self, requests: Sequence[PurchaseRequest], now: datetime
+    ) -> list[Refusal | None]:
+        """Decide a batch atomically, in order; None means the units were taken."""
+        ...
+
+    async def give_back(self, returns: Sequence[PurchaseRequest]) -> None:
+        """Return units a request took (order expired, cancelled, or never stored)."""
+        ...
+
+    async def stock_left(self, sale_id: str) -> int | None:
+        """Units the gate can still sell; None when it holds no such sale."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFacts:
+    units: UnitsByStatus
+    customers_over_limit: int
+    orders_without_payment_match: int
+
+
+class Store(Protocol):
+    """The record of truth. Raises ``Conflict`` on a duplicate key, returns None when absent."""
+
+    # markets and catalogue
+    async def add_markets(self, markets: Sequence[Market]) -> None: ...
+    async def markets(self) -> list[Market]: ...
+    async def market(self, code: str) -> Market | None: ...
+    async def add_product(self, product: Product) -> None: ...
+    async def products(self) -> list[Product]: ...
+    async def variant(self, sku: str) -> Variant | None: ...
+
+    # customers
+    async def add_customers(self, customers: Sequence[Customer]) -> None: ...
+    async def customer(self, customer_id: str) -> Customer | None: ...
+    async def customer_by_email(self, email: str) -> Customer | None: ...
+
+    # sales and registrations
+    async def add_sale(self, sale: FlashSale) -> None: ...
+    async def sale(self, sale_id: str) -> FlashSale | None: ...
+    async def sales(self) -> list[FlashSale]: ...
+    async def add_registrations(
+        self, sale_id: str, customer_ids: Sequence[str], at: datetime
+    ) -> int:
+        """Store registrations, ignoring ones that exist; returns how many were new."""
+        ...
+
+    async def is_registered(self, sale_id: str, customer_id: str) -> bool: ...
+    async def registered_customers(self, sale_id: str) -> list[str]: ...
+
+    # orders
+    async def insert_orders(self, orders: Sequence[Order]) -> set[str]:
+        """Store a batch in one transaction; returns the ids stored.
+
+        An order whose (customer_id, idempotency_key) already exists is skipped, not an error,
+        so that a replayed batch is harmless. Any other failure stores nothing and raises.
+        """
+        ...
+
+    async def order(self, order_id: str) -> Order | None: ...
+    async def order_by_idempotency_key(self, customer_id: str, key: str) -> Order | None: ...
+    async def orders_of_customer(self, customer_id: str) -> list[Order]: ...
+    async def orders_of_sale(
+        self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
+    ) -> list[Order]: ...
+    async def held_by_customer(self, sale_id: str) -> dict[str, int]:
+        """Units each customer holds in live (reserved or paid) orders of the sale."""
+        ...
+
+    async def mark_paid(self, order_id: str, payment: Payment) -> bool:
+        """reserved -> paid, with the payment, in one transaction; only while not expired.
+
+        Returns False (and stores nothing) when the order is not reserved or its
+        ``expires_at`` is not after ``payment.created_at``.
+        """
+        ...
+
+    async def payment_of(self, order_id: str) -> Payment | None: ...
+
+    async def close_orders(
+        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+    ) -> list[Order]:
+        """reserved -> expired/cancelled; returns the orders that made the move (exactly once)."""
+        ...
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        """Ids of reserved orders whose payment window has passed."""
+        ...
+
+    async def audit_facts(self, sale: FlashSale) -> AuditFacts: ...
+
+    async def close(self) -> None: ...
+
+
+class PaymentGateway(Protocol):
+    async def charge(self, *, idempotency_key: str, amount: Money, card: str) -> str:
+        """Charge once per idempotency key and return the gateway's reference.
+
+        Raises PaymentDeclined, InsufficientFunds or PaymentGatewayUnavailable.
+        """
+        ...
+
+    async def refund(self, reference: str) -> None: ...

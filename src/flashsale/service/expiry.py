@@ -1,0 +1,51 @@
+"""Unpaid reservations go back on sale when their payment window passes.
+
+The store's status-guarded transition (reserved -> expired) decides which sweeper returns an
+order's units, so any number of sweepers may run and each unit comes back exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from flashsale.domain.order import OrderStatus
+from flashsale.metrics import Metrics
+from flashsale.ports import Clock, StockGate, Store
+from flashsale.service.orders import give_back_units
+
+log = logging.getLogger(__name__)
+
+
+class ExpirySweeper:
+    def __init__(
+        self, store: Store, gate: StockGate, clock: Clock, metrics: Metrics, batch: int = 1000
+    ) -> None:
+        self._store = store
+        self._gate = gate
+        self._clock = clock
+        self._metrics = metrics
+        self._batch = batch
+
+    async def sweep(self) -> int:
+        """Expire every order that is due now; returns how many this sweeper expired."""
+        total = 0
+        while True:
+            now = self._clock.now()
+            due = await self._store.due_for_expiry(now, self._batch)
+            if not due:
+                return total
+            expired = await self._store.close_orders(due, OrderStatus.EXPIRED, now)
+            await give_back_units(self._gate, expired)
+            self._metrics.orders_expired.inc(len(expired))
+            total += len(expired)
+            if len(due) < self._batch:
+                return total
+
+    async def run_forever(self, interval_seconds: float) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception:  # a failed sweep is retried next tick; the orders wait, intact
+                log.exception("expiry sweep failed")
+            await asyncio.sleep(interval_seconds)

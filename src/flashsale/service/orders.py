@@ -1,0 +1,75 @@
+"""A customer's orders: seeing them, paying them (once), cancelling them."""
+
+from __future__ import annotations
+
+from flashsale.domain.errors import NotFound, OrderExpired, OrderNotPayable
+from flashsale.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.domain.purchase import PurchaseRequest
+from flashsale.ports import Clock, PaymentGateway, StockGate, Store
+from flashsale.service.ids import new_id
+
+
+class Orders:
+    def __init__(
+        self, store: Store, gate: StockGate, clock: Clock, gateway: PaymentGateway
+    ) -> None:
+        self._store = store
+        self._gate = gate
+        self._clock = clock
+        self._gateway = gateway
+
+    async def get(self, customer_id: str, order_id: str) -> Order:
+        """Another customer's order is reported missing, so ids cannot be probed."""
+        order = await self._store.order(order_id)
+        if order is None or order.customer_id != customer_id:
+            raise NotFound(f"no order {order_id}")
+        return order
+
+    async def of_customer(self, customer_id: str) -> list[Order]:
+        return await self._store.orders_of_customer(customer_id)
+
+    async def pay(self, customer_id: str, order_id: str, card: str) -> Order:
+        order = await self.get(customer_id, order_id)
+        if order.status is OrderStatus.PAID:
+            return order  # paying twice charges once
+        now = self._clock.now()
+        order.check_payable(now)
+        # The order id is the idempotency key: a retried or concurrent payment is one charge.
+        reference = await self._gateway.charge(
+            idempotency_key=order.id, amount=order.amount, card=card
+        )
+        payment = Payment(
+            id=new_id("pay"),
+            order_id=order.id,
+            amount=order.amount,
+            status=PaymentStatus.SUCCEEDED,
+            gateway_reference=reference,
+            created_at=self._clock.now(),
+        )
+        if await self._store.mark_paid(order.id, payment):
+            return await self.get(customer_id, order_id)
+        current = await self.get(customer_id, order_id)
+        if current.status is OrderStatus.PAID:
+            return current  # a concurrent payment of the same order won; one charge in all
+        # The window closed while the card was being charged: give the money back.
+        await self._gateway.refund(reference)
+        if current.status is OrderStatus.RESERVED or current.status is OrderStatus.EXPIRED:
+            raise OrderExpired(f"order {order_id} expired while paying; the charge was refunded")
+        raise OrderNotPayable(f"order {order_id} is {current.status}; the charge was refunded")
+
+    async def cancel(self, customer_id: str, order_id: str) -> Order:
+        order = await self.get(customer_id, order_id)
+        order.check_cancellable()
+        closed = await self._store.close_orders(
+            [order.id], OrderStatus.CANCELLED, self._clock.now()
+        )
+        if not closed:
+            current = await self.get(customer_id, order_id)
+            current.check_cancellable()  # it moved meanwhile: say to what
+            raise OrderNotPayable(f"order {order_id} changed meanwhile; try again")
+        await give_back_units(self._gate, closed)
+        return closed[0]
+
+
+async def give_back_units(gate: StockGate, closed: list[Order]) -> None:
+    await gate.give_back([PurchaseRequest(o.sale_id, o.customer_id, o.quantity) for o in closed])

@@ -1,0 +1,135 @@
+"""The purchase path: gate -> group commit -> answer. The one place that must be right and fast.
+
+A purchase is acknowledged only after its order is committed. Between the gate taking units and
+the commit, the work runs shielded from the caller's cancellation: a buyer who hangs up must not
+strand units in the gate without an order, nor an order without its answer being knowable
+(``GET /orders`` shows it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flashsale.domain.errors import CommitFailed, PurchaseRefused
+from flashsale.domain.order import Order, OrderStatus
+from flashsale.domain.purchase import PurchaseRequest
+from flashsale.metrics import Metrics
+from flashsale.ports import Clock, StockGate, Store
+from flashsale.service.batching import Batcher
+from flashsale.service.ids import new_id
+from flashsale.service.sale_directory import SaleDirectory
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass(frozen=True, slots=True)
+class PurchaseResult:
+    order: Order
+    replayed: bool  # True when an earlier purchase with the same idempotency key answered
+
+
+class Purchasing:
+    def __init__(
+        self,
+        store: Store,
+        gate: StockGate,
+        clock: Clock,
+        directory: SaleDirectory,
+        metrics: Metrics,
+        commit_max_batch: int,
+    ) -> None:
+        self._store = store
+        self._gate = gate
+        self._clock = clock
+        self._directory = directory
+        self._metrics = metrics
+        self._commits: Batcher[Order, bool] = Batcher(
+            self._commit_batch,
+            max_batch=commit_max_batch,
+            on_batch=metrics.commit_batch_size.observe,
+        )
+        self._in_flight: dict[tuple[str, str], asyncio.Future[PurchaseResult]] = {}
+
+    async def purchase(
+        self,
+        customer_id: str,
+        sale_id: str,
+        quantity: int,
+        idempotency_key: str | None = None,
+    ) -> PurchaseResult:
+        request = PurchaseRequest(sale_id, customer_id, quantity)
+        if idempotency_key is None:
+            return await asyncio.shield(self._purchase(request, None))
+        key = (customer_id, idempotency_key)
+        running = self._in_flight.get(key)
+        if running is not None:  # the same retry, still in flight in this process
+            result = await asyncio.shield(running)
+            return PurchaseResult(result.order, replayed=True)
+        future = asyncio.ensure_future(self._purchase(request, idempotency_key))
+        self._in_flight[key] = future
+        future.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return await asyncio.shield(future)
+
+    async def _purchase(
+        self, request: PurchaseRequest, idempotency_key: str | None
+    ) -> PurchaseResult:
+        sale = await self._directory.get(request.sale_id)
+        if idempotency_key is not None:
+            earlier = await self._store.order_by_idempotency_key(
+                request.customer_id, idempotency_key
+            )
+            if earlier is not None:
+                return PurchaseResult(earlier, replayed=True)
+        now = self._clock.now()
+        started = time.perf_counter()
+        (refusal,) = await self._gate.take([request], now)
+        self._metrics.gate_seconds.observe(time.perf_counter() - started)
+        if refusal is not None:
+            self._metrics.purchases.labels(refusal.error.code).inc()
+            raise refusal.error(refusal.detail)
+        order = Order(
+            id=new_id("ord"),
+            sale_id=sale.id,
+            customer_id=request.customer_id,
+            sku=sale.sku,
+            quantity=request.quantity,
+            amount=sale.price.times(request.quantity),
+            status=OrderStatus.RESERVED,
+            created_at=now,
+            expires_at=now + sale.payment_window,
+            idempotency_key=idempotency_key,
+        )
+        try:
+            stored = await self._commits.submit(order)
+        except Exception as exc:
+            await self._gate.give_back([request])
+            self._metrics.purchases.labels(CommitFailed.code).inc()
+            raise CommitFailed(
+                "the order could not be stored; nothing was charged, try again"
+            ) from exc
+        if not stored:  # another process stored this idempotency key first
+            await self._gate.give_back([request])
+            assert idempotency_key is not None
+            earlier = await self._store.order_by_idempotency_key(
+                request.customer_id, idempotency_key
+            )
+            if earlier is None:
+                raise CommitFailed("the order could not be stored; try again")
+            return PurchaseResult(earlier, replayed=True)
+        self._metrics.purchases.labels("reserved").inc()
+        return PurchaseResult(order, replayed=False)
+
+    async def _commit_batch(self, orders: Sequence[Order]) -> list[bool]:
+        started = time.perf_counter()
+        stored = await self._store.insert_orders(orders)
+        self._metrics.commit_seconds.observe(time.perf_counter() - started)
+        return [order.id in stored for order in orders]
+
+    async def drain(self) -> None:
+        await self._commits.wait_idle()
+
+
+__all__ = ["PurchaseRefused", "PurchaseResult", "Purchasing"]

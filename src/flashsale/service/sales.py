@@ -1,0 +1,116 @@
+"""Creating flash sales, showing them, and registering for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flashsale.domain.errors import (
+    InvalidInput,
+    NotFound,
+    RegistrationClosed,
+    RegistrationNotOpenYet,
+)
+from flashsale.domain.money import Money, parse_amount
+from flashsale.domain.sale import FlashSale, SaleState
+from flashsale.ports import Clock, StockGate, Store
+from flashsale.service.ids import new_id
+from flashsale.service.sale_directory import SaleDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class SaleSpec:
+    sku: str
+    market: str
+    stock: int
+    per_customer_limit: int
+    registration_opens_at: datetime
+    registration_closes_at: datetime
+    opens_at: datetime
+    closes_at: datetime
+    payment_window_seconds: float = 900.0
+    price: str | None = None  # a sale price; the variant's list price in the market when None
+
+
+@dataclass(frozen=True, slots=True)
+class SaleView:
+    sale: FlashSale
+    state: SaleState
+    stock_left: int
+    server_time: datetime
+
+
+class Sales:
+    def __init__(
+        self, store: Store, gate: StockGate, clock: Clock, directory: SaleDirectory
+    ) -> None:
+        self._store = store
+        self._gate = gate
+        self._clock = clock
+        self._directory = directory
+
+    async def create(self, spec: SaleSpec) -> FlashSale:
+        market = await self._store.market(spec.market.upper())
+        if market is None:
+            raise InvalidInput(f"no market {spec.market!r}")
+        variant = await self._store.variant(spec.sku)
+        if variant is None:
+            raise InvalidInput(f"no SKU {spec.sku!r}")
+        if spec.price is not None:
+            price = Money(parse_amount(spec.price), market.currency)
+        else:
+            list_price = variant.price_in(market.code)
+            if list_price is None:
+                raise InvalidInput(f"{spec.sku} has no price in {market.code}; give one")
+            price = list_price
+        if not 0 < spec.payment_window_seconds <= 7 * 24 * 3600:
+            raise InvalidInput("payment_window_seconds must be between 0 and a week")
+        sale = FlashSale(
+            id=new_id("sale"),
+            sku=variant.sku,
+            market_code=market.code,
+            price=price,
+            stock_total=spec.stock,
+            per_customer_limit=spec.per_customer_limit,
+            registration_opens_at=spec.registration_opens_at,
+            registration_closes_at=spec.registration_closes_at,
+            opens_at=spec.opens_at,
+            closes_at=spec.closes_at,
+            payment_window=timedelta(seconds=spec.payment_window_seconds),
+        )
+        await self._store.add_sale(sale)
+        await self._directory.get(sale.id)
+        return sale
+
+    async def view(self, sale_id: str) -> SaleView:
+        sale = await self._directory.get(sale_id)
+        stock_left = await self._gate.stock_left(sale.id)
+        if stock_left is None:  # another process owns the gate and has not loaded it yet
+            stock_left = sale.stock_total - sum(
+                (await self._store.held_by_customer(sale.id)).values()
+            )
+        now = self._clock.now()
+        return SaleView(sale, sale.state_at(now, stock_left), stock_left, now)
+
+    async def all(self) -> list[FlashSale]:
+        return await self._store.sales()
+
+    async def register(self, sale_id: str, customer_id: str) -> bool:
+        """True when the customer registered now, False when they already were."""
+        sale = await self._directory.get(sale_id)
+        if await self._store.customer(customer_id) is None:
+            raise NotFound("no such customer")
+        if await self._store.is_registered(sale.id, customer_id):
+            return False
+        now = self._clock.now()
+        if now < sale.registration_opens_at:
+            raise RegistrationNotOpenYet(
+                f"registration opens at {sale.registration_opens_at.isoformat()}"
+            )
+        if now >= sale.registration_closes_at:
+            raise RegistrationClosed(
+                f"registration closed at {sale.registration_closes_at.isoformat()}"
+            )
+        created = await self._store.add_registrations(sale.id, [customer_id], now) == 1
+        await self._gate.register(sale.id, [customer_id])
+        return created

@@ -18,7 +18,7 @@ from flashsale.domain.order import Order, OrderStatus
 from flashsale.domain.purchase import PurchaseRequest
 from flashsale.metrics import Metrics
 from flashsale.ports import Clock, StockGate, Store
-from flashsale.service.batching import Batcher
+from flashsale.batching import Batcher
 from flashsale.service.ids import new_id
 from flashsale.service.sale_directory import SaleDirectory
 

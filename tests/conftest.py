@@ -1,0 +1,72 @@
+"""Fixtures shared by every tier: test settings, and the real servers when they are there.
+
+Tests that need PostgreSQL or Redis read FLASHSALE_TEST_DATABASE_URL / FLASHSALE_TEST_REDIS_URL.
+Without the server they skip with the reason; with FLASHSALE_REQUIRE_SERVICES=1 (CI) a missing
+server fails the test instead, so a green CI run means the real engines were exercised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from flashsale.config import Settings
+
+DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def fast_settings(**overrides: Any) -> Settings:
+    """Settings for tests: cheap password hashing, fixed secrets, the memory store."""
+    values: dict[str, Any] = {
+        "database_url": "memory://",
+        "admin_token": "test-admin-token",
+        "secret_key": "test-secret-key",
+        "password_time_cost": 1,
+        "password_memory_cost_kib": 8,
+        "expiry_sweep_seconds": 0.05,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+def _reachable(url: str, default_port: int) -> bool:
+    parts = urlsplit(url.replace("+asyncpg", ""))
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or default_port), 1):
+            return True
+    except OSError:
+        return False
+
+
+def _service_url(env_name: str, default: str, default_port: int, what: str) -> str:
+    url = os.environ.get(env_name, default)
+    if not _reachable(url, default_port):
+        reason = f"{what} is not reachable at {url} (set {env_name})"
+        if os.environ.get("FLASHSALE_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"FLASHSALE_REQUIRE_SERVICES=1 but {reason}")
+        pytest.skip(reason)
+    return url
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> str:
+    """URL of the PostgreSQL server for tests (a database that exists; see pg_database_url)."""
+    return _service_url(
+        "FLASHSALE_TEST_DATABASE_URL", DEFAULT_TEST_DATABASE_URL, 5432, "PostgreSQL"
+    )
+
+
+@pytest.fixture(scope="session")
+def redis_server_url() -> str:
+    return _service_url("FLASHSALE_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL, 6379, "Redis")
+
+
+@pytest.fixture
+def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
+    return asyncio.DefaultEventLoopPolicy()

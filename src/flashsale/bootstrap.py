@@ -52,13 +52,24 @@ class Shop:
         assert self.settings.admin_token is not None, "Settings.with_generated_secrets() first"
         return self.settings.admin_token.get_secret_value()
 
+    async def start(self) -> None:
+        """Rebuild every sale's gate from the record, expire what is due, start the sweeper.
+
+        Rebuilding first is what lets a process restarted mid-sale carry on without loss.
+        """
+        await self.directory.load_all()
+        await self.expiry.sweep()
+        self.start_background()
+
     def start_background(self) -> None:
         """Start the expiry sweeper of this process (the embedded default needs no worker)."""
-        self._background.append(
-            asyncio.create_task(self.expiry.run_forever(self.settings.expiry_sweep_seconds))
-        )
+        if not self._background:
+            self._background.append(
+                asyncio.create_task(self.expiry.run_forever(self.settings.expiry_sweep_seconds))
+            )
 
-    async def aclose(self) -> None:
+    async def stop(self) -> None:
+        """Stop background work and let purchases in flight reach the record."""
         for task in self._background:
             task.cancel()
         for task in self._background:
@@ -66,6 +77,9 @@ class Shop:
                 await task
         self._background.clear()
         await self.purchasing.drain()
+
+    async def aclose(self) -> None:
+        await self.stop()
         await self.gate.close()
         await self.store.close()
 

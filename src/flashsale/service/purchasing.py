@@ -13,12 +13,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from flashsale.batching import Batcher
 from flashsale.domain.errors import CommitFailed, PurchaseRefused
 from flashsale.domain.order import Order, OrderStatus
 from flashsale.domain.purchase import PurchaseRequest
 from flashsale.metrics import Metrics
 from flashsale.ports import Clock, StockGate, Store
-from flashsale.batching import Batcher
 from flashsale.service.ids import new_id
 from flashsale.service.sale_directory import SaleDirectory
 

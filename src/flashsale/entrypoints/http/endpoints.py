@@ -1,0 +1,30 @@
+"""One table of endpoints: Starlette's routes and the OpenAPI document are both made from it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    status: int = 200
+    body: type[BaseModel] | None = None
+    body_optional: bool = False
+    response: type[BaseModel] | None = None
+    auth: Literal["none", "customer", "admin"] = "none"
+    problems: tuple[int, ...] = ()
+    headers: tuple[str, ...] = ()  # request headers the endpoint reads, for the doc
+    media_type: str = "application/json"

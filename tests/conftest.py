@@ -7,7 +7,6 @@ server fails the test instead, so a green CI run means the real engines were exe
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 from typing import Any
@@ -65,8 +64,3 @@ def postgres_server_url() -> str:
 @pytest.fixture(scope="session")
 def redis_server_url() -> str:
     return _service_url("FLASHSALE_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL, 6379, "Redis")
-
-
-@pytest.fixture
-def event_loop_policy() -> asyncio.AbstractEventLoopPolicy:
-    return asyncio.DefaultEventLoopPolicy()

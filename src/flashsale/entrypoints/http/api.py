@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from flashsale.bootstrap import Shop
 from flashsale.domain.errors import Forbidden, InvalidInput, NotFound
+from flashsale.domain.market import Market
 from flashsale.entrypoints.http import problems
 from flashsale.entrypoints.http.endpoints import Endpoint
 from flashsale.entrypoints.http.requests import bearer_token, read_json
@@ -18,6 +19,9 @@ from flashsale.entrypoints.http.schemas import (
     CustomerIn,
     CustomerOut,
     HealthOut,
+    MarketIn,
+    MarketListOut,
+    MarketOut,
     OrderListOut,
     OrderOut,
     PaymentIn,
@@ -74,6 +78,20 @@ class ShopApi:
         if described is None:
             raise NotFound("no such problem type")
         return Response(orjson.dumps(described), media_type=JSON)
+
+    # -- markets ----------------------------------------------------------------------------
+
+    async def markets(self, request: Request) -> Response:
+        found = await self._shop.catalog.markets()
+        return json_response(MarketListOut(markets=[MarketOut.of(m) for m in found]))
+
+    async def put_market(self, request: Request) -> Response:
+        self._require_admin(request)
+        body = await read_json(request, MarketIn)
+        market = Market(body.code.upper(), body.name, body.currency.upper(), body.locale)
+        existed = await self._shop.store.market(market.code) is not None
+        await self._shop.catalog.add_markets([market])
+        return json_response(MarketOut.of(market), 200 if existed else 201)
 
     # -- customers ------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from flashsale.domain.catalog import Product
 from flashsale.domain.customer import Customer
+from flashsale.domain.market import Market
 from flashsale.domain.order import Order
 from flashsale.domain.purchase import MAX_QUANTITY
 from flashsale.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK
@@ -31,6 +32,30 @@ class _In(BaseModel):
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class MarketIn(_In):
+    code: str = Field(min_length=2, max_length=2, examples=["IN"])
+    name: str = Field(min_length=1, max_length=100, examples=["India"])
+    currency: str = Field(min_length=3, max_length=3, examples=["INR"])
+    locale: str = Field(min_length=2, max_length=20, examples=["en_IN"])
+
+
+class MarketOut(_Out):
+    code: str
+    name: str
+    currency: str
+    locale: str
+
+    @classmethod
+    def of(cls, market: Market) -> MarketOut:
+        return cls(
+            code=market.code, name=market.name, currency=market.currency, locale=market.locale
+        )
+
+
+class MarketListOut(_Out):
+    markets: list[MarketOut]
 
 
 class CustomerIn(_In):

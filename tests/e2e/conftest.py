@@ -1,0 +1,116 @@
+"""An app over a ManualClock, served in-process through httpx's ASGITransport."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from flashsale.bootstrap import Shop, build_shop
+from flashsale.clock import ManualClock
+from flashsale.domain.market import Market
+from flashsale.entrypoints.http.app import create_app
+from tests.conftest import fast_settings
+
+T0 = datetime(2015, 5, 12, 3, 0, tzinfo=UTC)  # the Mi Band sale in India opened at 04:30
+ADMIN = {"Authorization": "Bearer test-admin-token"}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+async def shop(
+    request: pytest.FixtureRequest, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[Shop]:
+    if request.param == "sqlite":
+        from flashsale.adapters.sql.migrate import upgrade_database
+
+        url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+        await upgrade_database(url)
+        settings = fast_settings(database_url=url)
+    else:
+        settings = fast_settings()
+    shop = await build_shop(settings, clock=clock)
+    await shop.catalog.add_markets(
+        [Market("IN", "India", "INR", "en_IN"), Market("US", "United States", "USD", "en_US")]
+    )
+    yield shop
+    await shop.aclose()
+
+
+@pytest.fixture
+async def client(shop: Shop) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(shop)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            yield client
+
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def sign_up(client: httpx.AsyncClient) -> Callable[[str], Awaitable[Headers]]:
+    async def sign_up(email: str) -> Headers:
+        created = await client.post(
+            "/api/v1/customers", json={"email": email, "password": "mi-fan-2015", "market": "IN"}
+        )
+        assert created.status_code == 201, created.text
+        session = await client.post(
+            "/api/v1/sessions", json={"email": email, "password": "mi-fan-2015"}
+        )
+        assert session.status_code == 200, session.text
+        return {"Authorization": f"Bearer {session.json()['token']}"}
+
+    return sign_up
+
+
+def sale_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "sku": "MIBAND2",
+        "market": "IN",
+        "stock": 10,
+        "per_customer_limit": 1,
+        "registration_opens_at": T0.isoformat(),
+        "registration_closes_at": (T0 + timedelta(hours=1)).isoformat(),
+        "opens_at": (T0 + timedelta(hours=1, minutes=30)).isoformat(),
+        "closes_at": (T0 + timedelta(hours=3)).isoformat(),
+        "payment_window_seconds": 60,
+    }
+    body.update(overrides)
+    return body
+
+
+@pytest.fixture
+def create_sale(client: httpx.AsyncClient) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def create_sale(**overrides: Any) -> dict[str, Any]:
+        product = await client.post(
+            "/api/v1/admin/products",
+            headers=ADMIN,
+            json={
+                "name": "Mi Band 2",
+                "variants": [
+                    {
+                        "sku": "MIBAND2",
+                        "attributes": {"colour": "black"},
+                        "prices": {"IN": "999.00", "US": "18.00"},
+                    }
+                ],
+            },
+        )
+        assert product.status_code in (201, 409), product.text
+        created = await client.post(
+            "/api/v1/admin/sales", headers=ADMIN, json=sale_body(**overrides)
+        )
+        assert created.status_code == 201, created.text
+        return dict(created.json())
+
+    return create_sale

@@ -1,0 +1,151 @@
+"""The tables of the record. Migrations create them; this module only describes them to queries.
+
+Keep it in step with ``migrations/versions``: tests/integration/test_migrations.py compares the
+migrated database with this metadata.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from flashsale.adapters.sql.columns import Amount, UtcDateTime
+from flashsale.domain.order import OrderStatus
+
+ID = String(64)
+CURRENCY = String(3)
+MARKET_CODE = String(2)
+SKU = String(64)
+
+metadata = MetaData(
+    naming_convention={
+        "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+    }
+)
+
+markets = Table(
+    "markets",
+    metadata,
+    Column("code", MARKET_CODE, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+    Column("locale", String(35), nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+variants = Table(
+    "variants",
+    metadata,
+    Column("sku", SKU, primary_key=True),
+    Column("product_id", ID, ForeignKey("products.id"), nullable=False, index=True),
+    Column("attributes", JSON, nullable=False),
+    # The order the variants were given in, so that a product reads back as it was added.
+    Column("position", Integer, nullable=False),
+)
+
+prices = Table(
+    "prices",
+    metadata,
+    Column("sku", SKU, ForeignKey("variants.sku"), primary_key=True),
+    Column("market_code", MARKET_CODE, ForeignKey("markets.code"), primary_key=True),
+    Column("amount", Amount, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", ID, primary_key=True),
+    # Lowercased by the domain before it gets here, so a plain unique index is case-blind.
+    Column("email", String(254), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    Column("market_code", MARKET_CODE, ForeignKey("markets.code"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+sales = Table(
+    "sales",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("sku", SKU, ForeignKey("variants.sku"), nullable=False),
+    Column("market_code", MARKET_CODE, ForeignKey("markets.code"), nullable=False),
+    Column("price_amount", Amount, nullable=False),
+    Column("price_currency", CURRENCY, nullable=False),
+    Column("stock_total", Integer, nullable=False),
+    Column("per_customer_limit", Integer, nullable=False),
+    Column("registration_opens_at", UtcDateTime, nullable=False),
+    Column("registration_closes_at", UtcDateTime, nullable=False),
+    Column("opens_at", UtcDateTime, nullable=False),
+    Column("closes_at", UtcDateTime, nullable=False),
+    Column("payment_window_seconds", Double, nullable=False),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("sale_id", ID, ForeignKey("sales.id"), primary_key=True),
+    Column("customer_id", ID, ForeignKey("customers.id"), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("sale_id", ID, ForeignKey("sales.id"), nullable=False),
+    Column("customer_id", ID, ForeignKey("customers.id"), nullable=False),
+    Column("sku", SKU, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("paid_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("idempotency_key", String(255), nullable=True),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint(
+        "status IN ({})".format(", ".join(f"'{s.value}'" for s in OrderStatus)),
+        name="status_known",
+    ),
+    # NULL keys never collide, so only orders that carry a key are deduplicated.
+    UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_customer_idempotency_key"),
+    Index("ix_orders_sale_id_status", "sale_id", "status"),
+    Index("ix_orders_status_expires_at", "status", "expires_at"),
+    Index("ix_orders_customer_id_created_at", "customer_id", "created_at"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("amount", Amount, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("gateway_reference", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)

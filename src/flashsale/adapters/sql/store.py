@@ -1,0 +1,416 @@
+"""``ports.Store`` on SQLAlchemy Core (async): SQLite by default, PostgreSQL when scaled out.
+
+Every write is one transaction guarded in SQL (``WHERE status = 'reserved'``, unique keys), so
+the database, not this process, decides races: two expiry sweepers, a payment racing its own
+expiry, or a replayed batch cannot move an order twice or store a unit twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from flashsale.adapters.sql import rows
+from flashsale.adapters.sql.columns import amounts_equal
+from flashsale.adapters.sql.engine import create_engine
+from flashsale.adapters.sql.schema import (
+    customers,
+    markets,
+    orders,
+    payments,
+    prices,
+    products,
+    registrations,
+    sales,
+    variants,
+)
+from flashsale.domain.audit import UnitsByStatus
+from flashsale.domain.catalog import Product, Variant
+from flashsale.domain.customer import Customer
+from flashsale.domain.errors import Conflict, InvalidInput
+from flashsale.domain.market import Market
+from flashsale.domain.money import Money
+from flashsale.domain.order import LIVE_STATUSES, Order, OrderStatus, Payment
+from flashsale.domain.sale import FlashSale
+from flashsale.ports import AuditFacts
+
+_LIVE = sorted(s.value for s in LIVE_STATUSES)
+_CLOSING = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
+# Keeps an ``IN (...)`` list below every engine's bound-parameter limit (SQLite: 32,766).
+_IDS_PER_STATEMENT = 10_000
+
+
+class SqlStore:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._dialect = engine.dialect.name
+        # Executed with a list of rows, SQLAlchemy's "insertmanyvalues" sends this as multi-row
+        # INSERT ... VALUES (...), (...) statements, paged below the engine's parameter limit,
+        # all inside the caller's transaction, and gathers the RETURNING rows of every page.
+        self._insert_orders = (
+            self._insert(orders)
+            .on_conflict_do_nothing(index_elements=["customer_id", "idempotency_key"])
+            .returning(orders.c.id)
+        )
+        self._insert_registrations = (
+            self._insert(registrations)
+            .on_conflict_do_nothing(index_elements=["sale_id", "customer_id"])
+            .returning(registrations.c.customer_id)
+        )
+
+    @classmethod
+    async def open(cls, url: str, *, sqlite_synchronous: str = "FULL") -> SqlStore:
+        """Connect to a database that ``migrate.upgrade_database`` has brought to head."""
+        return cls(create_engine(url, sqlite_synchronous=sqlite_synchronous))
+
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
+    def _insert(self, table: Any) -> postgresql.Insert | sqlite.Insert:
+        if self._dialect == "postgresql":
+            return postgresql.insert(table)
+        return sqlite.insert(table)
+
+    # markets and catalogue
+
+    async def add_markets(self, markets_: Sequence[Market]) -> None:
+        if not markets_:
+            return
+        stmt = self._insert(markets)
+        # A market added again replaces its name, currency and locale.
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["code"],
+            set_={
+                "name": stmt.excluded.name,
+                "currency": stmt.excluded.currency,
+                "locale": stmt.excluded.locale,
+            },
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(upsert, [rows.market_row(m) for m in markets_])
+
+    async def markets(self) -> list[Market]:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(markets).order_by(markets.c.code))
+            return [rows.market_of(r) for r in found.mappings()]
+
+    async def market(self, code: str) -> Market | None:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(markets).where(markets.c.code == code))
+            row = found.mappings().one_or_none()
+        return None if row is None else rows.market_of(row)
+
+    async def add_product(self, product: Product) -> None:
+        variant_rows = [
+            {
+                "sku": v.sku,
+                "product_id": product.id,
+                "attributes": dict(v.attributes),
+                "position": position,
+            }
+            for position, v in enumerate(product.variants)
+        ]
+        price_rows = [
+            {"sku": v.sku, "market_code": code, "amount": p.amount, "currency": p.currency}
+            for v in product.variants
+            for code, p in v.prices.items()
+        ]
+        with _conflict(f"product {product.id} or one of its SKUs exists already"):
+            async with self._engine.begin() as conn:
+                await conn.execute(products.insert(), {"id": product.id, "name": product.name})
+                await conn.execute(variants.insert(), variant_rows)
+                if price_rows:
+                    await conn.execute(prices.insert(), price_rows)
+
+    async def products(self) -> list[Product]:
+        async with self._engine.connect() as conn:
+            product_rows = (
+                await conn.execute(select(products).order_by(products.c.name, products.c.id))
+            ).all()
+            variant_rows = (
+                await conn.execute(select(variants).order_by(variants.c.position))
+            ).mappings()
+            variants_of: dict[str, list[Variant]] = defaultdict(list)
+            prices_of = await self._prices(conn, None)
+            for row in variant_rows:
+                variants_of[row["product_id"]].append(_variant(row, prices_of))
+        return [
+            Product(id=p.id, name=p.name, variants=tuple(variants_of[p.id])) for p in product_rows
+        ]
+
+    async def variant(self, sku: str) -> Variant | None:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(variants).where(variants.c.sku == sku))
+            row = found.mappings().one_or_none()
+            if row is None:
+                return None
+            return _variant(row, await self._prices(conn, sku))
+
+    async def _prices(self, conn: AsyncConnection, sku: str | None) -> dict[str, dict[str, Money]]:
+        query = select(prices)
+        if sku is not None:
+            query = query.where(prices.c.sku == sku)
+        found: dict[str, dict[str, Money]] = defaultdict(dict)
+        for row in (await conn.execute(query)).mappings():
+            found[row["sku"]][row["market_code"]] = Money(row["amount"], row["currency"])
+        return found
+
+    # customers
+
+    async def add_customers(self, customers_: Sequence[Customer]) -> None:
+        if not customers_:
+            return
+        with _conflict("a customer with this id or email exists already"):
+            async with self._engine.begin() as conn:
+                await conn.execute(customers.insert(), [rows.customer_row(c) for c in customers_])
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        return await self._one_customer(customers.c.id == customer_id)
+
+    async def customer_by_email(self, email: str) -> Customer | None:
+        return await self._one_customer(customers.c.email == email)
+
+    async def _one_customer(self, where: Any) -> Customer | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(customers).where(where))).mappings().one_or_none()
+        return None if row is None else rows.customer_of(row)
+
+    # sales and registrations
+
+    async def add_sale(self, sale: FlashSale) -> None:
+        with _conflict(f"sale {sale.id} exists already"):
+            async with self._engine.begin() as conn:
+                await conn.execute(sales.insert(), rows.sale_row(sale))
+
+    async def sale(self, sale_id: str) -> FlashSale | None:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(sales).where(sales.c.id == sale_id))
+            row = found.mappings().one_or_none()
+        return None if row is None else rows.sale_of(row)
+
+    async def sales(self) -> list[FlashSale]:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(sales).order_by(sales.c.opens_at, sales.c.id))
+            return [rows.sale_of(r) for r in found.mappings()]
+
+    async def add_registrations(
+        self, sale_id: str, customer_ids: Sequence[str], at: datetime
+    ) -> int:
+        unique_ids = dict.fromkeys(customer_ids)
+        if not unique_ids:
+            return 0
+        params = [{"sale_id": sale_id, "customer_id": c, "created_at": at} for c in unique_ids]
+        with _conflict(f"sale {sale_id} or one of the customers does not exist"):
+            async with self._engine.begin() as conn:
+                new = await conn.execute(self._insert_registrations, params)
+                return len(new.all())
+
+    async def is_registered(self, sale_id: str, customer_id: str) -> bool:
+        query = select(registrations.c.sale_id).where(
+            registrations.c.sale_id == sale_id, registrations.c.customer_id == customer_id
+        )
+        async with self._engine.connect() as conn:
+            return (await conn.execute(query)).first() is not None
+
+    async def registered_customers(self, sale_id: str) -> list[str]:
+        query = (
+            select(registrations.c.customer_id)
+            .where(registrations.c.sale_id == sale_id)
+            .order_by(registrations.c.created_at, registrations.c.customer_id)
+        )
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    # orders
+
+    async def insert_orders(self, orders_: Sequence[Order]) -> set[str]:
+        params = []
+        keys: set[tuple[str, str]] = set()
+        for order in orders_:
+            if order.idempotency_key is not None:
+                key = (order.customer_id, order.idempotency_key)
+                # Within one batch the first order of a key wins, as it would across batches.
+                if key in keys:
+                    continue
+                keys.add(key)
+            params.append(rows.order_row(order))
+        if not params:
+            return set()
+        with _conflict("an order of this batch exists already"):
+            async with self._engine.begin() as conn:
+                stored = await conn.execute(self._insert_orders, params)
+                return set(stored.scalars())
+
+    async def order(self, order_id: str) -> Order | None:
+        return await self._one_order(orders.c.id == order_id)
+
+    async def order_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
+        return await self._one_order(
+            and_(orders.c.customer_id == customer_id, orders.c.idempotency_key == key)
+        )
+
+    async def _one_order(self, where: Any) -> Order | None:
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(select(orders).where(where))).mappings().one_or_none()
+        return None if row is None else rows.order_of(row)
+
+    async def orders_of_customer(self, customer_id: str) -> list[Order]:
+        query = (
+            select(orders)
+            .where(orders.c.customer_id == customer_id)
+            .order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        )
+        return await self._orders(query)
+
+    async def orders_of_sale(
+        self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
+    ) -> list[Order]:
+        query = select(orders).where(orders.c.sale_id == sale_id)
+        if status is not None:
+            query = query.where(orders.c.status == status.value)
+        return await self._orders(query.order_by(orders.c.created_at, orders.c.id).limit(limit))
+
+    async def _orders(self, query: Any) -> list[Order]:
+        async with self._engine.connect() as conn:
+            return [rows.order_of(r) for r in (await conn.execute(query)).mappings()]
+
+    async def held_by_customer(self, sale_id: str) -> dict[str, int]:
+        query = (
+            select(orders.c.customer_id, func.sum(orders.c.quantity))
+            .where(orders.c.sale_id == sale_id, orders.c.status.in_(_LIVE))
+            .group_by(orders.c.customer_id)
+        )
+        async with self._engine.connect() as conn:
+            return {customer: int(held) for customer, held in await conn.execute(query)}
+
+    async def mark_paid(self, order_id: str, payment: Payment) -> bool:
+        if payment.order_id != order_id:
+            raise InvalidInput(f"payment {payment.id} is for order {payment.order_id}")
+        guarded = (
+            update(orders)
+            .where(
+                orders.c.id == order_id,
+                orders.c.status == OrderStatus.RESERVED.value,
+                orders.c.expires_at > payment.created_at,
+            )
+            .values(status=OrderStatus.PAID.value, paid_at=payment.created_at)
+        )
+        with _conflict(f"order {order_id} has a payment already"):
+            async with self._engine.begin() as conn:
+                moved = await conn.execute(guarded)
+                if moved.rowcount != 1:
+                    return False
+                await conn.execute(payments.insert(), rows.payment_row(payment))
+        return True
+
+    async def payment_of(self, order_id: str) -> Payment | None:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(payments).where(payments.c.order_id == order_id))
+            row = found.mappings().one_or_none()
+        return None if row is None else rows.payment_of(row)
+
+    async def close_orders(
+        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+    ) -> list[Order]:
+        if to not in _CLOSING:
+            raise InvalidInput(f"orders close as expired or cancelled, not {to}")
+        wanted = list(dict.fromkeys(order_ids))
+        closed: dict[str, Order] = {}
+        async with self._engine.begin() as conn:
+            for start in range(0, len(wanted), _IDS_PER_STATEMENT):
+                chunk = wanted[start : start + _IDS_PER_STATEMENT]
+                # The status guard is the exactly-once: of two racing closers only one matches.
+                moved = await conn.execute(
+                    update(orders)
+                    .where(orders.c.id.in_(chunk), orders.c.status == OrderStatus.RESERVED.value)
+                    .values(status=to.value, closed_at=at)
+                    .returning(*orders.c)
+                )
+                for row in moved.mappings():
+                    closed[row["id"]] = rows.order_of(row)
+        return [closed[i] for i in wanted if i in closed]
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        query = (
+            select(orders.c.id)
+            .where(orders.c.status == OrderStatus.RESERVED.value, orders.c.expires_at <= now)
+            .order_by(orders.c.expires_at, orders.c.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            return list((await conn.execute(query)).scalars())
+
+    async def audit_facts(self, sale: FlashSale) -> AuditFacts:
+        of_sale = orders.c.sale_id == sale.id
+        units_query = (
+            select(orders.c.status, func.sum(orders.c.quantity))
+            .where(of_sale)
+            .group_by(orders.c.status)
+        )
+        over_limit = (
+            select(orders.c.customer_id)
+            .where(of_sale, orders.c.status.in_(_LIVE))
+            .group_by(orders.c.customer_id)
+            .having(func.sum(orders.c.quantity) > sale.per_customer_limit)
+            .subquery()
+        )
+        is_paid = orders.c.status == OrderStatus.PAID.value
+        has_payment = payments.c.id.is_not(None)
+        matches = and_(
+            payments.c.currency == orders.c.currency,
+            amounts_equal(payments.c.amount, orders.c.amount, self._dialect),
+        )
+        mismatched = (
+            select(func.count())
+            .select_from(orders.outerjoin(payments, payments.c.order_id == orders.c.id))
+            .where(
+                of_sale,
+                or_(
+                    and_(is_paid, ~has_payment),
+                    and_(has_payment, or_(~is_paid, ~matches)),
+                ),
+            )
+        )
+        async with self._engine.connect() as conn:
+            units = {status: int(n) for status, n in await conn.execute(units_query)}
+            over = (await conn.execute(select(func.count()).select_from(over_limit))).scalar_one()
+            unmatched = (await conn.execute(mismatched)).scalar_one()
+        return AuditFacts(
+            units=UnitsByStatus(
+                reserved=units.get(OrderStatus.RESERVED.value, 0),
+                paid=units.get(OrderStatus.PAID.value, 0),
+                expired=units.get(OrderStatus.EXPIRED.value, 0),
+                cancelled=units.get(OrderStatus.CANCELLED.value, 0),
+            ),
+            customers_over_limit=int(over),
+            orders_without_payment_match=int(unmatched),
+        )
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+
+def _variant(row: Any, prices_of: dict[str, dict[str, Money]]) -> Variant:
+    return Variant(
+        sku=row["sku"],
+        product_id=row["product_id"],
+        attributes=dict(row["attributes"]),
+        prices=dict(prices_of.get(row["sku"], {})),
+    )
+
+
+@contextlib.contextmanager
+def _conflict(detail: str) -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(f"{detail} ({exc.orig})") from exc

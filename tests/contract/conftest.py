@@ -1,0 +1,103 @@
+"""The ``store`` fixture: every Store implementation, each behind the same contract.
+
+SQLite stores are copies of one migrated file; PostgreSQL uses one migrated database per test
+module, emptied before each test, because creating a database costs more than the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from flashsale.adapters.memory_store import MemoryStore
+from flashsale.adapters.sql.migrate import upgrade_database
+from flashsale.adapters.sql.schema import metadata
+from flashsale.adapters.sql.store import SqlStore
+from flashsale.ports import Store
+
+MEMORY = "memory://"
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def create_database(server_url: str) -> str:
+    """Create an empty database with a random name on the server; returns its URL."""
+    name = f"flashsale_test_{uuid.uuid4().hex[:12]}"
+    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(database_url: str) -> None:
+    url = make_url(database_url)
+    assert url.database is not None and url.database.startswith("flashsale_test_")
+    await _admin(database_url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
+
+
+async def _admin(any_database_url: str, statement: str) -> None:
+    # CREATE/DROP DATABASE refuse to run in a transaction, and not on the database they name.
+    admin_url = make_url(any_database_url).set(database="postgres")
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "flashsale.db"
+    asyncio.run(upgrade_database(sqlite_url(path)))
+    return path
+
+
+@pytest.fixture(scope="module")
+def migrated_postgres_url(postgres_server_url: str) -> Iterator[str]:
+    url = asyncio.run(create_database(postgres_server_url))
+    try:
+        asyncio.run(upgrade_database(url))
+        yield url
+    finally:
+        asyncio.run(drop_database(url))
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return MEMORY
+    if request.param == "sqlite":
+        path = tmp_path / "flashsale.db"
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+        return sqlite_url(path)
+    url: str = request.getfixturevalue("migrated_postgres_url")
+    return url
+
+
+@pytest.fixture
+async def store(store_url: str) -> AsyncIterator[Store]:
+    if store_url == MEMORY:
+        yield MemoryStore()
+        return
+    sql_store = await SqlStore.open(store_url)
+    if sql_store.engine.dialect.name == "postgresql":
+        await empty_tables(sql_store)
+    try:
+        yield sql_store
+    finally:
+        await sql_store.close()
+
+
+async def empty_tables(store: SqlStore) -> None:
+    names = ", ".join(table.name for table in metadata.sorted_tables)
+    async with store.engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {names}"))

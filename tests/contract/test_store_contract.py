@@ -1,0 +1,487 @@
+"""The Store contract: what every record of truth (memory, SQLite, PostgreSQL) must do alike."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.exc import StatementError
+
+from flashsale.adapters.memory_store import MemoryStore
+from flashsale.domain.audit import UnitsByStatus
+from flashsale.domain.catalog import Product, Variant
+from flashsale.domain.customer import Customer
+from flashsale.domain.errors import Conflict
+from flashsale.domain.market import Market
+from flashsale.domain.money import Money
+from flashsale.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.domain.sale import FlashSale
+from flashsale.ports import AuditFacts, Store
+
+T0 = datetime(2025, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
+WINDOW = timedelta(minutes=15)
+INDIA = Market("IN", "India", "INR", "en_IN")
+SPAIN = Market("ES", "España", "EUR", "es_ES")
+BAND_PRICE = Money(Decimal("999.00"), "INR")
+
+
+def band() -> Product:
+    return Product(
+        id="prod_band",
+        name="Mi Band 3",
+        variants=(
+            Variant(
+                "MIBAND3-BLK",
+                "prod_band",
+                {"colour": "black"},
+                {"IN": BAND_PRICE, "ES": Money(Decimal("0.10"), "EUR")},
+            ),
+            Variant("MIBAND3-ORG", "prod_band", {"colour": "orange"}, {"IN": BAND_PRICE}),
+        ),
+    )
+
+
+def customer(n: int, market: str = "IN") -> Customer:
+    return Customer(f"cus_{n}", f"fan{n}@example.com", "argon2-hash", market, T0)
+
+
+def sale(sale_id: str = "sale_band", limit: int = 2) -> FlashSale:
+    return FlashSale(
+        id=sale_id,
+        sku="MIBAND3-BLK",
+        market_code="IN",
+        price=BAND_PRICE,
+        stock_total=10_000,
+        per_customer_limit=limit,
+        registration_opens_at=T0 - timedelta(days=7),
+        registration_closes_at=T0 - timedelta(hours=1),
+        opens_at=T0,
+        closes_at=T0 + timedelta(hours=2),
+        payment_window=WINDOW,
+    )
+
+
+def order(
+    order_id: str,
+    customer_n: int = 1,
+    *,
+    quantity: int = 1,
+    key: str | None = None,
+    created_at: datetime = T0,
+    status: OrderStatus = OrderStatus.RESERVED,
+    sale_id: str = "sale_band",
+    amount: Money = BAND_PRICE,
+) -> Order:
+    return Order(
+        id=order_id,
+        sale_id=sale_id,
+        customer_id=f"cus_{customer_n}",
+        sku="MIBAND3-BLK",
+        quantity=quantity,
+        amount=amount.times(quantity),
+        status=status,
+        created_at=created_at,
+        expires_at=created_at + WINDOW,
+        paid_at=created_at if status is OrderStatus.PAID else None,
+        idempotency_key=key,
+    )
+
+
+def payment_for(o: Order, at: datetime, amount: Money | None = None) -> Payment:
+    return Payment(
+        id=f"pay_{o.id}",
+        order_id=o.id,
+        amount=amount or o.amount,
+        status=PaymentStatus.SUCCEEDED,
+        gateway_reference=f"ref_{o.id}",
+        created_at=at,
+    )
+
+
+async def world(store: Store, customers: int = 3) -> None:
+    """A market pair, the Mi Band, some customers and one sale: what orders refer to."""
+    await store.add_markets([INDIA, SPAIN])
+    await store.add_product(band())
+    await store.add_customers([customer(n) for n in range(1, customers + 1)])
+    await store.add_sale(sale())
+
+
+# markets and catalogue
+
+
+async def test_markets_are_listed_by_code_and_replaced_when_added_again(store: Store) -> None:
+    await store.add_markets([INDIA, SPAIN])
+    assert await store.markets() == [SPAIN, INDIA]
+    renamed = Market("IN", "Bharat", "INR", "hi_IN")
+    await store.add_markets([renamed])
+    assert await store.market("IN") == renamed
+    assert await store.market("FR") is None
+
+
+async def test_product_reads_back_with_variants_and_exact_prices(store: Store) -> None:
+    await store.add_markets([INDIA, SPAIN])
+    await store.add_product(band())
+    assert await store.products() == [band()]
+    variant = await store.variant("MIBAND3-BLK")
+    assert variant == band().variants[0]
+    assert variant is not None
+    assert str(variant.prices["IN"].amount) == "999.00"
+    assert str(variant.prices["ES"].amount) == "0.10"
+    assert await store.variant("NOPE") is None
+
+
+async def test_products_are_listed_by_name(store: Store) -> None:
+    await store.add_markets([INDIA, SPAIN])
+    phone = Product("prod_phone", "Redmi Note 5", (Variant("RN5-64", "prod_phone"),))
+    await store.add_product(phone)
+    await store.add_product(band())
+    assert [p.name for p in await store.products()] == ["Mi Band 3", "Redmi Note 5"]
+
+
+async def test_product_with_a_taken_id_or_sku_is_a_conflict(store: Store) -> None:
+    await store.add_markets([INDIA, SPAIN])
+    await store.add_product(band())
+    with pytest.raises(Conflict):
+        await store.add_product(Product("prod_band", "Again", (Variant("OTHER-1", "prod_band"),)))
+    with pytest.raises(Conflict):
+        await store.add_product(Product("prod_new", "Copy", (Variant("MIBAND3-BLK", "prod_new"),)))
+    assert [p.id for p in await store.products()] == ["prod_band"]
+    assert await store.variant("OTHER-1") is None
+
+
+# customers
+
+
+async def test_customers_are_found_by_id_and_email(store: Store) -> None:
+    await store.add_markets([INDIA])
+    await store.add_customers([customer(1), customer(2)])
+    assert await store.customer("cus_2") == customer(2)
+    assert await store.customer_by_email("fan1@example.com") == customer(1)
+    assert await store.customer("cus_9") is None
+    assert await store.customer_by_email("nobody@example.com") is None
+
+
+async def test_a_taken_email_is_a_conflict_and_the_batch_stores_nothing(store: Store) -> None:
+    await store.add_markets([INDIA])
+    await store.add_customers([customer(1)])
+    clash = replace(customer(3), email="fan1@example.com")
+    with pytest.raises(Conflict):
+        await store.add_customers([customer(2), clash])
+    assert await store.customer("cus_2") is None
+    with pytest.raises(Conflict):
+        await store.add_customers([customer(4), replace(customer(5), email="fan4@example.com")])
+    assert await store.customer("cus_4") is None
+
+
+# sales and registrations
+
+
+async def test_sale_round_trips_and_a_second_one_with_its_id_is_a_conflict(store: Store) -> None:
+    await world(store)
+    assert await store.sale("sale_band") == sale()
+    assert await store.sale("sale_none") is None
+    with pytest.raises(Conflict):
+        await store.add_sale(sale())
+
+
+async def test_sales_are_listed_by_opening(store: Store) -> None:
+    await world(store)
+    earlier = replace(
+        sale("sale_early"),
+        registration_opens_at=T0 - timedelta(days=9),
+        registration_closes_at=T0 - timedelta(days=8),
+        opens_at=T0 - timedelta(days=8),
+    )
+    await store.add_sale(earlier)
+    assert [s.id for s in await store.sales()] == ["sale_early", "sale_band"]
+
+
+async def test_registrations_count_only_new_ones(store: Store) -> None:
+    await world(store, customers=4)
+    assert await store.add_registrations("sale_band", ["cus_1", "cus_2", "cus_1"], T0) == 2
+    assert await store.add_registrations("sale_band", ["cus_2", "cus_3"], T0) == 1
+    assert await store.add_registrations("sale_band", [], T0) == 0
+    assert await store.is_registered("sale_band", "cus_3")
+    assert not await store.is_registered("sale_band", "cus_4")
+    assert sorted(await store.registered_customers("sale_band")) == ["cus_1", "cus_2", "cus_3"]
+    assert await store.registered_customers("sale_none") == []
+
+
+# orders
+
+
+async def test_inserted_orders_read_back_equal(store: Store) -> None:
+    await world(store)
+    batch = [order("ord_1", 1, key="k1"), order("ord_2", 2, quantity=2)]
+    assert await store.insert_orders(batch) == {"ord_1", "ord_2"}
+    assert await store.order("ord_1") == batch[0]
+    assert await store.order("ord_2") == batch[1]
+    assert await store.order("ord_none") is None
+    assert await store.order_by_idempotency_key("cus_1", "k1") == batch[0]
+    assert await store.order_by_idempotency_key("cus_2", "k1") is None
+    assert await store.insert_orders([]) == set()
+
+
+async def test_a_replayed_idempotency_key_is_skipped_across_batches(store: Store) -> None:
+    await world(store)
+    assert await store.insert_orders([order("ord_1", 1, key="k")]) == {"ord_1"}
+    stored = await store.insert_orders([order("ord_2", 1, key="k"), order("ord_3", 2, key="k")])
+    assert stored == {"ord_3"}  # the same key of another customer is another purchase
+    assert await store.order("ord_2") is None
+    assert await store.order_by_idempotency_key("cus_1", "k") == order("ord_1", 1, key="k")
+
+
+async def test_within_one_batch_the_first_order_of_a_key_wins(store: Store) -> None:
+    await world(store)
+    stored = await store.insert_orders(
+        [order("ord_a", 1, key="k"), order("ord_b", 1, key="k"), order("ord_c", 1)]
+    )
+    assert stored == {"ord_a", "ord_c"}
+    assert await store.order("ord_b") is None
+
+
+async def test_orders_without_a_key_never_collide(store: Store) -> None:
+    await world(store)
+    stored = await store.insert_orders([order(f"ord_{n}", 1) for n in range(5)])
+    assert len(stored) == 5
+    assert await store.held_by_customer("sale_band") == {"cus_1": 5}
+
+
+async def test_a_failed_batch_stores_nothing(store: Store) -> None:
+    await world(store)
+    await store.insert_orders([order("ord_taken", 1)])
+    with pytest.raises(Conflict):
+        await store.insert_orders([order("ord_new", 2, key="k"), order("ord_taken", 3)])
+    assert await store.order("ord_new") is None
+    assert await store.order_by_idempotency_key("cus_2", "k") is None
+    assert await store.held_by_customer("sale_band") == {"cus_1": 1}
+
+
+async def test_an_order_id_twice_in_one_batch_is_a_conflict(store: Store) -> None:
+    await world(store)
+    with pytest.raises(Conflict):
+        await store.insert_orders([order("ord_twice", 1), order("ord_twice", 2)])
+
+
+async def test_orders_of_customer_are_newest_first(store: Store) -> None:
+    await world(store)
+    older = order("ord_old", 1, created_at=T0)
+    newer = order("ord_new", 1, created_at=T0 + timedelta(seconds=1))
+    await store.insert_orders([older, newer, order("ord_other", 2)])
+    assert await store.orders_of_customer("cus_1") == [newer, older]
+    assert await store.orders_of_customer("cus_9") == []
+
+
+async def test_orders_of_sale_are_oldest_first_filtered_and_limited(store: Store) -> None:
+    await world(store)
+    batch = [order(f"ord_{n}", n % 3 + 1, created_at=T0 + timedelta(seconds=n)) for n in range(6)]
+    batch[4] = replace(batch[4], status=OrderStatus.PAID)
+    await store.insert_orders(batch)
+    assert await store.orders_of_sale("sale_band") == batch
+    assert await store.orders_of_sale("sale_band", limit=2) == batch[:2]
+    assert await store.orders_of_sale("sale_band", OrderStatus.PAID) == [batch[4]]
+    assert await store.orders_of_sale("sale_band", OrderStatus.EXPIRED) == []
+
+
+async def test_held_by_customer_counts_live_units_of_the_sale_only(store: Store) -> None:
+    await world(store)
+    await store.add_sale(sale("sale_other"))
+    await store.insert_orders(
+        [
+            order("ord_1", 1, quantity=2),
+            order("ord_2", 1, status=OrderStatus.PAID),
+            order("ord_3", 2, status=OrderStatus.EXPIRED),
+            order("ord_4", 2, status=OrderStatus.CANCELLED),
+            order("ord_5", 3, sale_id="sale_other"),
+        ]
+    )
+    assert await store.held_by_customer("sale_band") == {"cus_1": 3}
+    assert await store.held_by_customer("sale_other") == {"cus_3": 1}
+    assert await store.held_by_customer("sale_none") == {}
+
+
+# payment
+
+
+async def test_mark_paid_moves_a_reserved_order_and_keeps_the_payment(store: Store) -> None:
+    await world(store)
+    reserved = order("ord_1", 1)
+    await store.insert_orders([reserved])
+    at = T0 + timedelta(minutes=3, microseconds=7)
+    payment = payment_for(reserved, at)
+    assert await store.mark_paid("ord_1", payment)
+    paid = await store.order("ord_1")
+    assert paid == replace(reserved, status=OrderStatus.PAID, paid_at=at)
+    assert await store.payment_of("ord_1") == payment
+    assert await store.payment_of("ord_none") is None
+
+
+async def test_an_order_is_paid_once(store: Store) -> None:
+    await world(store)
+    reserved = order("ord_1", 1)
+    await store.insert_orders([reserved])
+    first = payment_for(reserved, T0 + timedelta(minutes=1))
+    assert await store.mark_paid("ord_1", first)
+    second = replace(first, id="pay_again", created_at=T0 + timedelta(minutes=2))
+    assert not await store.mark_paid("ord_1", second)
+    assert await store.payment_of("ord_1") == first
+    paid = await store.order("ord_1")
+    assert paid is not None and paid.paid_at == first.created_at
+
+
+async def test_payment_at_or_after_expiry_is_refused(store: Store) -> None:
+    await world(store)
+    reserved = order("ord_1", 1)
+    await store.insert_orders([reserved])
+    assert not await store.mark_paid("ord_1", payment_for(reserved, reserved.expires_at))
+    late = reserved.expires_at + timedelta(microseconds=1)
+    assert not await store.mark_paid("ord_1", payment_for(reserved, late))
+    assert await store.order("ord_1") == reserved
+    assert await store.payment_of("ord_1") is None
+    just_in_time = reserved.expires_at - timedelta(microseconds=1)
+    assert await store.mark_paid("ord_1", payment_for(reserved, just_in_time))
+
+
+async def test_only_reserved_orders_can_be_paid(store: Store) -> None:
+    await world(store)
+    cancelled = order("ord_1", 1, status=OrderStatus.CANCELLED)
+    await store.insert_orders([cancelled])
+    assert not await store.mark_paid("ord_1", payment_for(cancelled, T0))
+    assert await store.payment_of("ord_1") is None
+    ghost = order("ord_ghost", 1)
+    assert not await store.mark_paid("ord_ghost", payment_for(ghost, T0))
+
+
+# closing
+
+
+async def test_close_orders_moves_reserved_ones_exactly_once(store: Store) -> None:
+    await world(store)
+    batch = [order("ord_1", 1), order("ord_2", 2), order("ord_3", 3, status=OrderStatus.PAID)]
+    await store.insert_orders(batch)
+    at = T0 + timedelta(minutes=20)
+    closed = await store.close_orders(
+        ["ord_2", "ord_1", "ord_3", "ord_1", "ord_none"], OrderStatus.EXPIRED, at
+    )
+    expected = [
+        replace(batch[1], status=OrderStatus.EXPIRED, closed_at=at),
+        replace(batch[0], status=OrderStatus.EXPIRED, closed_at=at),
+    ]
+    assert closed == expected
+    assert await store.order("ord_1") == expected[1]
+    assert await store.close_orders(["ord_1", "ord_2"], OrderStatus.CANCELLED, at) == []
+    assert await store.order("ord_3") == batch[2]
+    assert await store.close_orders([], OrderStatus.EXPIRED, at) == []
+
+
+async def test_racing_closers_never_both_close_an_order(store: Store) -> None:
+    await world(store)
+    ids = [f"ord_{n}" for n in range(50)]
+    await store.insert_orders([order(i, 1) for i in ids])
+    at = T0 + timedelta(minutes=20)
+    expired, cancelled = await asyncio.gather(
+        store.close_orders(ids, OrderStatus.EXPIRED, at),
+        store.close_orders(list(reversed(ids)), OrderStatus.CANCELLED, at),
+    )
+    expired_ids = {o.id for o in expired}
+    cancelled_ids = {o.id for o in cancelled}
+    assert not expired_ids & cancelled_ids
+    assert expired_ids | cancelled_ids == set(ids)
+    held = {o.id: o.status for o in await store.orders_of_sale("sale_band")}
+    assert {i for i, s in held.items() if s is OrderStatus.EXPIRED} == expired_ids
+
+
+async def test_due_for_expiry_is_oldest_first_and_limited(store: Store) -> None:
+    await world(store)
+    minute = timedelta(minutes=1)
+    await store.insert_orders(
+        [
+            order("ord_late", 1, created_at=T0 + 2 * minute),
+            order("ord_early", 1, created_at=T0),
+            order("ord_mid", 2, created_at=T0 + minute),
+            order("ord_future", 2, created_at=T0 + 10 * minute),
+            order("ord_paid", 3, created_at=T0, status=OrderStatus.PAID),
+        ]
+    )
+    now = T0 + 2 * minute + WINDOW  # exactly ord_late's expiry: due
+    assert await store.due_for_expiry(now, 10) == ["ord_early", "ord_mid", "ord_late"]
+    assert await store.due_for_expiry(now, 2) == ["ord_early", "ord_mid"]
+    assert await store.due_for_expiry(T0 + WINDOW - timedelta(microseconds=1), 10) == []
+
+
+# audit
+
+
+async def test_audit_facts_of_a_hand_built_sale(store: Store) -> None:
+    await world(store, customers=8)
+    await store.add_sale(sale("sale_other"))
+    at = T0 + timedelta(minutes=1)
+    orders = [
+        order("ord_r1", 1),  # reserved, within the limit with ord_p1
+        order("ord_p1", 1),  # paid with a matching payment
+        order("ord_p2", 2, quantity=2),  # paid, but the payment's amount differs
+        order("ord_p6", 6),  # paid, but in another currency
+        order("ord_p7", 7, status=OrderStatus.PAID),  # paid with no payment at all
+        order("ord_p8", 8),  # paid; "999.0" is the same amount as "999.00"
+        order("ord_r5", 5, quantity=3),  # over the limit of 2
+        order("ord_x3", 3, status=OrderStatus.EXPIRED),
+        order("ord_c4", 4, quantity=2, status=OrderStatus.CANCELLED),
+        order("ord_elsewhere", 5, quantity=9, sale_id="sale_other", status=OrderStatus.PAID),
+    ]
+    await store.insert_orders(orders)
+    by_id = {o.id: o for o in orders}
+    assert await store.mark_paid("ord_p1", payment_for(by_id["ord_p1"], at))
+    assert await store.mark_paid("ord_p2", payment_for(by_id["ord_p2"], at, BAND_PRICE))
+    usd = Money(Decimal("999.00"), "USD")
+    assert await store.mark_paid("ord_p6", payment_for(by_id["ord_p6"], at, usd))
+    same = Money(Decimal("999.0"), "INR")
+    assert await store.mark_paid("ord_p8", payment_for(by_id["ord_p8"], at, same))
+
+    assert await store.audit_facts(sale()) == AuditFacts(
+        units=UnitsByStatus(reserved=4, paid=6, expired=1, cancelled=2),
+        customers_over_limit=1,
+        orders_without_payment_match=3,
+    )
+    assert await store.audit_facts(sale("sale_other", limit=9)) == AuditFacts(
+        units=UnitsByStatus(paid=9), customers_over_limit=0, orders_without_payment_match=1
+    )
+
+
+# values
+
+
+async def test_money_is_exact(store: Store) -> None:
+    await world(store)
+    tenth = Money(Decimal("0.10"), "INR")
+    await store.insert_orders([order("ord_tenth", 1, amount=tenth, quantity=3)])
+    stored = await store.order("ord_tenth")
+    assert stored is not None
+    assert str(stored.amount.amount) == "0.30"
+    assert stored.amount.amount * 10 == 3
+    held = await store.sale("sale_band")
+    assert held is not None and str(held.price.amount) == "999.00"
+
+
+async def test_times_come_back_utc_aware_with_microseconds(store: Store) -> None:
+    await world(store)
+    moment = datetime(2025, 1, 2, 3, 4, 5, 678901, tzinfo=UTC)
+    await store.insert_orders([order("ord_t", 1, created_at=moment)])
+    stored = await store.order("ord_t")
+    assert stored is not None
+    assert stored.created_at == moment
+    assert stored.created_at.microsecond == 678901
+    assert stored.created_at.utcoffset() == timedelta(0)
+    assert stored.expires_at == moment + WINDOW
+
+
+async def test_naive_datetimes_are_refused(store: Store) -> None:
+    if isinstance(store, MemoryStore):
+        pytest.skip("MemoryStore keeps Python objects; only a database column refuses them")
+    await world(store)
+    naive = order("ord_naive", 1, created_at=T0.replace(tzinfo=None))
+    with pytest.raises(StatementError, match="naive datetime"):
+        await store.insert_orders([naive])
+    assert await store.order("ord_naive") is None

@@ -1,0 +1,178 @@
+"""One fan at the opening: buy, then pay, walk away, or come back for a second chance."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from flashsale.adapters.test_gateway import CARD_DECLINED, CARD_SUCCEEDS
+from flashsale.crowd.behaviour import CrowdPlan, FanPlan
+from flashsale.crowd.client import TRANSPORT_FAILED, Reply, ShopClient
+from flashsale.crowd.outcomes import CrowdLog, Outcome, Reservation
+from flashsale.crowd.server_clock import ServerClock
+from flashsale.domain import errors
+
+# Answers worth the same request again a moment later (503 carries Retry-After).
+RETRYABLE = frozenset({TRANSPORT_FAILED, 503})
+# A fan whose clock estimate runs a hair early gets 425; it knocks again this often at most.
+MAX_EARLY_KNOCKS = 40
+EARLY_KNOCK_PAUSE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Fan:
+    customer_id: str
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class SaleTerms:
+    sale_id: str
+    stock_total: int
+    per_customer_limit: int
+    opens_at: datetime
+    closes_at: datetime
+    payment_window_seconds: float
+
+
+def problem_code(reply: Reply) -> str:
+    """The last segment of the problem ``type`` (``/problems/sold-out`` -> ``sold-out``)."""
+    return str(reply.body.get("type", "")).rsplit("/", 1)[-1]
+
+
+def refusal_outcome(reply: Reply) -> Outcome:
+    code = problem_code(reply)
+    if code in (errors.SoldOut.code, errors.InsufficientStock.code):
+        return Outcome.SOLD_OUT
+    if code == errors.LimitReached.code:
+        return Outcome.LIMIT_REACHED
+    if code == errors.SaleClosed.code:
+        return Outcome.CLOSED
+    if code == errors.NotRegistered.code:
+        return Outcome.NOT_REGISTERED
+    return Outcome.FAILED
+
+
+class FanJourney:
+    def __init__(
+        self,
+        fan: Fan,
+        fan_plan: FanPlan,
+        *,
+        client: ShopClient,
+        terms: SaleTerms,
+        clock: ServerClock,
+        plan: CrowdPlan,
+        log: CrowdLog,
+        rng: random.Random,
+    ) -> None:
+        self._fan = fan
+        self._fan_plan = fan_plan
+        self._client = client
+        self._terms = terms
+        self._clock = clock
+        self._plan = plan
+        self._log = log
+        self._rng = rng
+
+    async def run(self) -> Outcome:
+        await self._register()
+        await asyncio.sleep(max(0.0, self._clock.seconds_until(self._terms.opens_at)))
+        outcome = await self._buy_and_pay(second_chance=False)
+        if outcome is Outcome.SOLD_OUT and self._fan_plan.returns:
+            back_at = self._plan.return_margin_seconds + self._terms.payment_window_seconds
+            back_in = back_at + self._rng.uniform(0.0, 1.0) - self._since_opening()
+            if self._clock.seconds_until(self._terms.closes_at) > back_in:
+                await asyncio.sleep(max(0.0, back_in))
+                outcome = await self._buy_and_pay(second_chance=True)
+        self._log.outcomes[outcome] += 1
+        return outcome
+
+    async def _register(self) -> None:
+        """Registering is worth retrying; a fan who never gets through still tries to buy."""
+        for attempt in range(1, self._plan.purchase_attempts + 1):
+            reply = await self._client.register(self._fan.token, self._terms.sale_id)
+            self._log.took("registration", reply.seconds)
+            if reply.ok:
+                self._log.registered += 1
+                return
+            if reply.status not in RETRYABLE:
+                self._log.failures[f"registration {reply.status} {reply.problem}"] += 1
+                return
+            await asyncio.sleep(self._plan.retry_pause_seconds * attempt)
+        self._log.failures["registration gave up after retries"] += 1
+
+    def _since_opening(self) -> float:
+        return -self._clock.seconds_until(self._terms.opens_at)
+
+    async def _buy_and_pay(self, *, second_chance: bool) -> Outcome:
+        reply = await self._purchase()
+        if reply.status != 201:
+            if reply.status in RETRYABLE:
+                self._log.failures[f"purchase gave up after retries: {reply.problem}"] += 1
+                return Outcome.FAILED
+            outcome = refusal_outcome(reply)
+            if outcome is Outcome.FAILED:
+                self._log.failures[f"purchase {reply.status} {reply.problem}"] += 1
+            return outcome
+        order_id = str(reply.body["order_id"])
+        self._log.reserved(
+            Reservation(
+                order_id=order_id,
+                customer_id=self._fan.customer_id,
+                quantity=int(reply.body["quantity"]),
+                expires_at=datetime.fromisoformat(str(reply.body["expires_at"])),
+                after_opening=self._log.elapsed(),
+                second_chance=second_chance,
+            )
+        )
+        # A fan who came back for a second chance does not walk away from it.
+        if self._fan_plan.abandons and not second_chance:
+            return Outcome.ABANDONED
+        return await self._pay(order_id, int(reply.body["quantity"]))
+
+    async def _purchase(self) -> Reply:
+        key = uuid.uuid4().hex  # one key for every retry: the server answers it once
+        attempts = early_knocks = 0
+        while True:
+            reply = await self._client.purchase(
+                self._fan.token, self._terms.sale_id, self._plan.quantity, key
+            )
+            self._log.took("purchase", reply.seconds)
+            self._log.purchase_replies[reply.status] += 1
+            if reply.status == 425 and early_knocks < MAX_EARLY_KNOCKS:
+                early_knocks += 1
+                await asyncio.sleep(EARLY_KNOCK_PAUSE)
+                continue
+            attempts += 1
+            if reply.status not in RETRYABLE or attempts >= self._plan.purchase_attempts:
+                return reply
+            await asyncio.sleep(self._plan.retry_pause_seconds * attempts)
+
+    async def _pay(self, order_id: str, quantity: int) -> Outcome:
+        if self._fan_plan.declined_first:
+            declined = await self._client.pay(self._fan.token, order_id, CARD_DECLINED)
+            self._log.took("payment", declined.seconds)
+            if declined.status != 402:
+                self._log.failures[f"declined card answered {declined.status}"] += 1
+        for attempt in range(1, self._plan.payment_attempts + 1):
+            reply = await self._client.pay(self._fan.token, order_id, CARD_SUCCEEDS)
+            self._log.took("payment", reply.seconds)
+            if reply.status == 200:
+                self._log.paid_units += quantity
+                return Outcome.PAID
+            if reply.status not in RETRYABLE:
+                self._log.failures[f"payment {reply.status} {reply.problem}"] += 1
+                return Outcome.PAYMENT_FAILED
+            await asyncio.sleep(self._plan.retry_pause_seconds * attempt)
+        self._log.failures["payment gave up after retries"] += 1
+        return Outcome.PAYMENT_FAILED
+
+
+def monotonic_opening(clock: ServerClock, opens_at: datetime) -> float:
+    """The opening on this host's monotonic clock (in the past if the sale is already open)."""
+    return time.monotonic() + clock.seconds_until(opens_at)

@@ -1,0 +1,1 @@
+"""``flashsale demo``: a Mi.com record day in miniature, with the brand's own figures."""

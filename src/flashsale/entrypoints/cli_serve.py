@@ -1,0 +1,107 @@
+"""``flashsale serve`` and ``flashsale db``: the API server and its database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from flashsale.config import Settings
+from flashsale.entrypoints.cli_runtime import fail, opened_shop, run
+from flashsale.entrypoints.cli_serving import serving
+from flashsale.entrypoints.cli_settings import refined, settings_of
+
+db_app = typer.Typer(help="The database: create or upgrade its tables.", no_args_is_help=True)
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on. \\[env: FLASHSALE_HOST]")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="Port; 0 picks a free one. \\[env: FLASHSALE_PORT]")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+    database_url: Annotated[
+        str | None, typer.Option(help="Overrides the global --database-url.")
+    ] = None,
+    redis_url: Annotated[str | None, typer.Option(help="Overrides the global --redis-url.")] = None,
+    admin_token: Annotated[
+        str | None, typer.Option(help="Overrides the global --admin-token.")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (and /metrics, /openapi.json) until Ctrl-C."""
+    settings = refined(
+        settings_of(ctx),
+        host=host,
+        port=port,
+        database_url=database_url,
+        redis_url=redis_url,
+        admin_token=admin_token,
+    )
+    if workers > 1:
+        refuse_workers(settings, workers)
+    run(_serve(settings))
+
+
+def refuse_workers(settings: Settings, workers: int) -> None:
+    if settings.redis_url is None:
+        where = "the embedded SQLite default" if settings.is_sqlite else "the in-process gate"
+        fail(
+            f"--workers {workers} refused: {where} runs one process, which owns the in-process"
+            " stock gate; a second process would sell the same units again. Use --workers 1,"
+            " or set --redis-url for the shared gate.",
+            code=2,
+        )
+    fail(
+        f"--workers {workers} refused: several server processes arrive with the Redis gate;"
+        " use --workers 1 for now.",
+        code=2,
+    )
+
+
+async def _serve(settings: Settings) -> None:
+    console = Console()
+    generated = settings.admin_token is None
+    async with opened_shop(settings) as shop, serving(shop, settings.host, settings.port) as srv:
+        console.print(f"flashsale serves {srv.url}/api/v1 (Ctrl-C stops)", soft_wrap=True)
+        if generated:
+            console.print(f"admin token for this run: {shop.admin_token}", soft_wrap=True)
+        await srv.until_stopped()
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create the tables, or bring them to the newest revision (safe to repeat)."""
+    settings = settings_of(ctx)
+    if settings.database_url.startswith("memory:"):
+        fail("the memory store has no tables to upgrade", code=2)
+    from flashsale.adapters.sql.migrate import upgrade_database
+
+    run(upgrade_database(settings.database_url))
+    Console().print(f"database at the newest revision: {_shown(settings.database_url)}")
+
+
+@db_app.command("seed")
+def db_seed(ctx: typer.Context) -> None:
+    """Add the demo's markets and catalogue (CN, IN, GR, ID, RU, US; Mi 6, Mi Band 2, power bank).
+
+    Only what is missing is added, so running it again changes nothing.
+    """
+    from flashsale.demo.seeding import seed_catalogue, seed_markets
+
+    async def seed() -> tuple[int, int]:
+        async with opened_shop(settings_of(ctx)) as shop:
+            return await seed_markets(shop), await seed_catalogue(shop)
+
+    markets, products = run(seed())
+    Console().print(f"added {markets} markets and {products} products")
+
+
+def _shown(url: str) -> str:
+    """The URL without its password, if it has one."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)

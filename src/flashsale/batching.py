@@ -50,9 +50,10 @@ class Batcher(Generic[T, R]):
             self._runner = None
 
     async def _run(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
-        if self._on_batch is not None:
-            self._on_batch(len(batch))
         try:
+            # Inside the guard: an observer that raises must fail the batch, not strand its callers.
+            if self._on_batch is not None:
+                self._on_batch(len(batch))
             results = await self._handler([item for item, _ in batch])
             if len(results) != len(batch):
                 raise RuntimeError("a batch handler must answer every item")

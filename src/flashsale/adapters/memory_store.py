@@ -101,10 +101,14 @@ class MemoryStore:
         if self.fail_next_inserts:
             self.fail_next_inserts -= 1
             raise ConnectionError("injected commit failure")
+        # Checked before anything is written: the batch is one transaction, all or nothing.
+        seen: set[str] = set()
+        for order in orders:
+            if order.id in self._orders or order.id in seen:
+                raise Conflict(f"order {order.id} exists already")
+            seen.add(order.id)
         stored: set[str] = set()
         for order in orders:
-            if order.id in self._orders:
-                raise Conflict(f"order {order.id} exists already")
             if order.idempotency_key is not None:
                 key = (order.customer_id, order.idempotency_key)
                 if key in self._order_by_key:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flashsale.batching import Batcher
-from flashsale.domain.errors import CommitFailed, PurchaseRefused
+from flashsale.domain.errors import CommitFailed, InvalidInput, PurchaseRefused
 from flashsale.domain.order import Order, OrderStatus
 from flashsale.domain.purchase import PurchaseRequest
 from flashsale.metrics import Metrics
@@ -61,6 +61,9 @@ class Purchasing:
         idempotency_key: str | None = None,
     ) -> PurchaseResult:
         request = PurchaseRequest(sale_id, customer_id, quantity)
+        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+            # Stores key orders on (customer, key) in a bounded column; empty is a client bug.
+            raise InvalidInput(f"an idempotency key has 1 to {MAX_IDEMPOTENCY_KEY} characters")
         if idempotency_key is None:
             return await asyncio.shield(self._purchase(request, None))
         key = (customer_id, idempotency_key)

@@ -1,0 +1,261 @@
+"""The purchase path on the memory adapters: refusals, idempotency, limits, commit failures."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+import pytest
+
+from flashsale.domain.errors import (
+    CommitFailed,
+    InsufficientStock,
+    InvalidInput,
+    LimitReached,
+    NotFound,
+    NotRegistered,
+    PurchaseRefused,
+    SaleClosed,
+    SaleNotOpenYet,
+    SoldOut,
+)
+from flashsale.domain.money import Money
+from flashsale.domain.order import OrderStatus
+from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY
+from tests.unit.conftest import (
+    CLOSES,
+    ONE_MICROSECOND,
+    OPENS,
+    PAYMENT_WINDOW,
+    World,
+    build_world,
+)
+
+
+async def test_a_purchase_reserves_units_and_is_stored(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    result = await world.shop.purchasing.purchase(buyer, world.sale.id, 2)
+    order = result.order
+    assert not result.replayed
+    assert (order.status, order.quantity, order.amount) == (
+        OrderStatus.RESERVED,
+        2,
+        Money(Decimal("1998"), "INR"),
+    )
+    assert (order.created_at, order.expires_at) == (OPENS, OPENS + PAYMENT_WINDOW)
+    assert await world.store.order(order.id) == order
+    assert await world.stock_left() == 8
+    await world.assert_clean()
+
+
+async def test_one_microsecond_before_opening_is_refused(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS - ONE_MICROSECOND)
+    with pytest.raises(SaleNotOpenYet):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+    world.at(OPENS)
+    await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+
+
+async def test_the_closing_instant_is_refused(world: World) -> None:
+    buyer = await world.customer()
+    world.at(CLOSES - ONE_MICROSECOND)
+    await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+    world.at(CLOSES)
+    with pytest.raises(SaleClosed):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+
+
+async def test_an_unregistered_customer_is_refused(world: World) -> None:
+    stranger = await world.customer(register=False)
+    world.at(OPENS)
+    with pytest.raises(NotRegistered):
+        await world.shop.purchasing.purchase(stranger, world.sale.id, 1)
+    assert await world.store.orders_of_customer(stranger) == []
+
+
+async def test_the_limit_counts_earlier_orders(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+    with pytest.raises(LimitReached):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 2)
+    await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+    with pytest.raises(LimitReached):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+
+
+async def test_sold_out_and_insufficient_stock() -> None:
+    world = await build_world(stock=3, limit=2)
+    first, second, third = [await world.customer() for _ in range(3)]
+    world.at(OPENS)
+    await world.shop.purchasing.purchase(first, world.sale.id, 2)
+    with pytest.raises(InsufficientStock, match="only 1 left"):
+        await world.shop.purchasing.purchase(second, world.sale.id, 2)
+    await world.shop.purchasing.purchase(second, world.sale.id, 1)
+    with pytest.raises(SoldOut):
+        await world.shop.purchasing.purchase(third, world.sale.id, 1)
+    await world.assert_clean()
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1001])
+async def test_a_nonsense_quantity_is_invalid(world: World, quantity: int) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    with pytest.raises(InvalidInput):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, quantity)
+
+
+async def test_an_unknown_sale_is_not_found(world: World) -> None:
+    buyer = await world.customer()
+    with pytest.raises(NotFound):
+        await world.shop.purchasing.purchase(buyer, "sale_nope", 1)
+
+
+@pytest.mark.parametrize("key", ["", "k" * (MAX_IDEMPOTENCY_KEY + 1)])
+async def test_an_idempotency_key_must_be_1_to_255_characters(world: World, key: str) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    with pytest.raises(InvalidInput, match="idempotency"):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 1, key)
+    assert await world.stock_left() == 10
+
+
+async def test_the_longest_idempotency_key_is_accepted(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    key = "k" * MAX_IDEMPOTENCY_KEY
+    result = await world.shop.purchasing.purchase(buyer, world.sale.id, 1, key)
+    assert result.order.idempotency_key == key
+
+
+async def test_a_replayed_key_returns_the_same_order_and_takes_nothing(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    first = await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1")
+    again = await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1")
+    assert (again.order, again.replayed, first.replayed) == (first.order, True, False)
+    assert len(await world.store.orders_of_customer(buyer)) == 1
+    assert await world.stock_left() == 9
+
+
+async def test_a_replayed_key_answers_even_once_the_sale_has_closed(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    first = await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1")
+    world.at(CLOSES)
+    again = await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1")
+    assert again.order.id == first.order.id
+
+
+async def test_the_same_key_of_two_customers_is_two_orders(world: World) -> None:
+    one, two = await world.customer(), await world.customer()
+    world.at(OPENS)
+    a = await world.shop.purchasing.purchase(one, world.sale.id, 1, "same")
+    b = await world.shop.purchasing.purchase(two, world.sale.id, 1, "same")
+    assert a.order.id != b.order.id
+    assert not b.replayed
+
+
+async def test_concurrent_identical_keyed_requests_make_one_order(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    results = await asyncio.gather(
+        *(world.shop.purchasing.purchase(buyer, world.sale.id, 1, "tap") for _ in range(5))
+    )
+    assert len({r.order.id for r in results}) == 1
+    assert sorted(r.replayed for r in results) == [False, True, True, True, True]
+    assert len(await world.store.orders_of_customer(buyer)) == 1
+    assert await world.stock_left() == 9
+    await world.assert_clean()
+
+
+async def test_a_double_click_without_a_key_cannot_exceed_the_limit(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    outcomes = await asyncio.gather(
+        *(world.shop.purchasing.purchase(buyer, world.sale.id, 1) for _ in range(6)),
+        return_exceptions=True,
+    )
+    taken = [o for o in outcomes if not isinstance(o, BaseException)]
+    refused = [o for o in outcomes if isinstance(o, BaseException)]
+    assert len(taken) == 2
+    assert all(isinstance(r, LimitReached) for r in refused)
+    assert sum(o.quantity for o in await world.store.orders_of_customer(buyer)) == 2
+
+
+async def test_a_rush_sells_exactly_the_stock_once() -> None:
+    world = await build_world(stock=7, limit=2)
+    buyers = [await world.customer() for _ in range(12)]
+    world.at(OPENS)
+    outcomes = await asyncio.gather(
+        *(world.shop.purchasing.purchase(b, world.sale.id, 1) for b in buyers),
+        return_exceptions=True,
+    )
+    sold = [o for o in outcomes if not isinstance(o, BaseException)]
+    assert len(sold) == 7
+    assert all(isinstance(o, SoldOut) for o in outcomes if isinstance(o, BaseException))
+    held = await world.store.held_by_customer(world.sale.id)
+    assert sum(held.values()) == 7
+    await world.assert_clean()
+
+
+async def test_a_commit_failure_is_not_acknowledged_and_gives_the_units_back(
+    world: World,
+) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    world.store.fail_next_inserts = 1
+    with pytest.raises(CommitFailed) as caught:
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 2, "k1")
+    assert isinstance(caught.value.__cause__, ConnectionError)
+    assert await world.store.orders_of_customer(buyer) == []
+    assert await world.stock_left() == 10
+    await world.assert_clean()
+    # the same key retried after the failure buys for real; the limit was given back too
+    retry = await world.shop.purchasing.purchase(buyer, world.sale.id, 2, "k1")
+    assert not retry.replayed
+    assert await world.stock_left() == 8
+
+
+async def test_a_commit_failure_fails_its_whole_batch_and_every_unit_returns(
+    world: World,
+) -> None:
+    buyers = [await world.customer() for _ in range(4)]
+    world.at(OPENS)
+    world.store.fail_next_inserts = 1
+    outcomes = await asyncio.gather(
+        *(world.shop.purchasing.purchase(b, world.sale.id, 1) for b in buyers),
+        return_exceptions=True,
+    )
+    failed = [o for o in outcomes if isinstance(o, CommitFailed)]
+    stored = await world.store.orders_of_sale(world.sale.id)
+    assert len(failed) + len(stored) == 4
+    assert failed
+    assert await world.stock_left() == 10 - len(stored)
+    await world.assert_clean()
+
+
+async def test_a_caller_that_hangs_up_still_gets_its_order_stored(world: World) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    task = asyncio.create_task(world.shop.purchasing.purchase(buyer, world.sale.id, 1))
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    for _ in range(20):  # the shielded purchase carries on without its caller
+        await asyncio.sleep(0)
+    await world.shop.purchasing.drain()
+    (stored,) = await world.store.orders_of_customer(buyer)
+    assert stored.quantity == 1
+    assert await world.stock_left() == 9
+    await world.assert_clean()
+
+
+async def test_every_refusal_is_a_purchase_refusal(world: World) -> None:
+    stranger = await world.customer(register=False)
+    world.at(OPENS)
+    with pytest.raises(PurchaseRefused):
+        await world.shop.purchasing.purchase(stranger, world.sale.id, 1)

@@ -28,11 +28,13 @@ def create_engine(url: str, *, sqlite_synchronous: str = "FULL") -> AsyncEngine:
     if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
         raise ValueError(f"sqlite synchronous must be one of {sorted(SQLITE_SYNCHRONOUS_LEVELS)}")
     engine = create_async_engine(url)
-    event.listen(engine.sync_engine, "connect", partial(_configure_sqlite, synchronous=synchronous))
+    event.listen(
+        engine.sync_engine, "connect", partial(configure_sqlite_connection, synchronous=synchronous)
+    )
     return engine
 
 
-def _configure_sqlite(dbapi_connection: Any, _record: Any, *, synchronous: str) -> None:
+def configure_sqlite_connection(dbapi_connection: Any, _record: Any, *, synchronous: str) -> None:
     # WAL lets readers run beside the one writer; FULL fsyncs the WAL on every commit, so an
     # acknowledged order survives power loss (NORMAL only survives a crash of the process).
     # SQLite leaves foreign keys off unless each connection asks.

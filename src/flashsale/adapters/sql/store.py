@@ -7,20 +7,22 @@ expiry, or a replayed batch cannot move an order twice or store a unit twice.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flashsale.adapters.sql import rows
 from flashsale.adapters.sql.columns import amounts_equal
-from flashsale.adapters.sql.engine import create_engine
+from flashsale.adapters.sql.engine import create_engine, is_sqlite
 from flashsale.adapters.sql.schema import (
     customers,
     markets,
@@ -32,6 +34,7 @@ from flashsale.adapters.sql.schema import (
     sales,
     variants,
 )
+from flashsale.adapters.sql.sqlite_writer import SqliteWriter
 from flashsale.domain.audit import UnitsByStatus
 from flashsale.domain.catalog import Product, Variant
 from flashsale.domain.customer import Customer
@@ -49,8 +52,9 @@ _IDS_PER_STATEMENT = 10_000
 
 
 class SqlStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, writer: SqliteWriter | None = None) -> None:
         self._engine = engine
+        self._writer = writer  # SQLite only: the group commit's one-hop path
         self._dialect = engine.dialect.name
         # Executed with a list of rows, SQLAlchemy's "insertmanyvalues" sends this as multi-row
         # INSERT ... VALUES (...), (...) statements, paged below the engine's parameter limit,
@@ -59,6 +63,9 @@ class SqlStore:
             self._insert(orders)
             .on_conflict_do_nothing(index_elements=["customer_id", "idempotency_key"])
             .returning(orders.c.id)
+        )
+        self._insert_orders_skipping_replays = self._insert(orders).on_conflict_do_nothing(
+            index_elements=["customer_id", "idempotency_key"]
         )
         self._insert_registrations = (
             self._insert(registrations)
@@ -69,7 +76,9 @@ class SqlStore:
     @classmethod
     async def open(cls, url: str, *, sqlite_synchronous: str = "FULL") -> SqlStore:
         """Connect to a database that ``migrate.upgrade_database`` has brought to head."""
-        return cls(create_engine(url, sqlite_synchronous=sqlite_synchronous))
+        engine = create_engine(url, sqlite_synchronous=sqlite_synchronous)
+        writer = SqliteWriter(url, sqlite_synchronous) if is_sqlite(url) else None
+        return cls(engine, writer)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -246,9 +255,22 @@ class SqlStore:
         if not params:
             return set()
         with _conflict("an order of this batch exists already"):
+            if self._writer is not None:
+                return await self._writer.transaction(partial(self._insert_orders_sync, params))
             async with self._engine.begin() as conn:
                 stored = await conn.execute(self._insert_orders, params)
                 return set(stored.scalars())
+
+    def _insert_orders_sync(self, params: list[dict[str, Any]], conn: Connection) -> set[str]:
+        # A plain executemany costs SQLAlchemy a few µs a row where RETURNING through
+        # "insertmanyvalues" cost ~90 µs (measured, 32-order batches). Only orders carrying an
+        # idempotency key can be skipped by ON CONFLICT, so only they are looked up afterwards.
+        conn.execute(self._insert_orders_skipping_replays, params)
+        stored = {p["id"] for p in params if p["idempotency_key"] is None}
+        keyed = [p["id"] for p in params if p["idempotency_key"] is not None]
+        if keyed:
+            stored.update(conn.execute(select(orders.c.id).where(orders.c.id.in_(keyed))).scalars())
+        return stored
 
     async def order(self, order_id: str) -> Order | None:
         return await self._one_order(orders.c.id == order_id)
@@ -396,6 +418,8 @@ class SqlStore:
         )
 
     async def close(self) -> None:
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.close)
         await self._engine.dispose()
 
 

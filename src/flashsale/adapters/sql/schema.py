@@ -132,10 +132,10 @@ orders = Table(
         name="status_known",
     ),
     # NULL keys never collide, so only orders that carry a key are deduplicated.
+    # Also the index of "my orders": its leading column is the customer.
     UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_customer_idempotency_key"),
     Index("ix_orders_sale_id_status", "sale_id", "status"),
     Index("ix_orders_status_expires_at", "status", "expires_at"),
-    Index("ix_orders_customer_id_created_at", "customer_id", "created_at"),
 )
 
 payments = Table(

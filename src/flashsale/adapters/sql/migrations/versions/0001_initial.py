@@ -131,7 +131,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_orders_sale_id_status", "orders", ["sale_id", "status"])
     op.create_index("ix_orders_status_expires_at", "orders", ["status", "expires_at"])
-    op.create_index("ix_orders_customer_id_created_at", "orders", ["customer_id", "created_at"])
     op.create_table(
         "payments",
         sa.Column("id", ID, nullable=False),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import time
+from collections import OrderedDict
 
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from flashsale.domain.errors import AuthenticationFailed
 
@@ -38,23 +40,44 @@ class PasswordHasher:
 
 
 class SessionTokens:
-    def __init__(self, secret_key: str, ttl_seconds: float) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="flashsale.session")
+    """Signed session tokens: ``<customer id>.<timestamp>.<HMAC>`` (itsdangerous).
+
+    Verifying is on every purchase, so the signer is built once, and a verified token is
+    remembered with the time it was signed: a fan's later requests (buy, pay, look at the
+    order) skip the HMAC and decoding, and only the expiry is checked again.
+    """
+
+    def __init__(self, secret_key: str, ttl_seconds: float, *, cache_size: int = 100_000) -> None:
+        self._signer = TimestampSigner(secret_key, salt="flashsale.session")
         self._ttl = ttl_seconds
+        self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self._cache_size = cache_size
 
     def issue(self, customer_id: str) -> str:
-        return self._serializer.dumps(customer_id)
+        return self._signer.sign(customer_id.encode()).decode()
 
     def customer_id(self, token: str) -> str:
+        known = self._verified.get(token)
+        if known is None:
+            known = self._verify(token)
+            self._verified[token] = known
+            if len(self._verified) > self._cache_size:
+                self._verified.popitem(last=False)
+        customer_id, signed_at = known
+        if time.time() - signed_at > self._ttl:
+            raise AuthenticationFailed("the session token has expired; log in again")
+        return customer_id
+
+    def _verify(self, token: str) -> tuple[str, float]:
         try:
-            value = self._serializer.loads(token, max_age=int(self._ttl))
+            value, signed_at = self._signer.unsign(
+                token, max_age=int(self._ttl), return_timestamp=True
+            )
         except SignatureExpired as exc:
             raise AuthenticationFailed("the session token has expired; log in again") from exc
         except BadSignature as exc:
             raise AuthenticationFailed("the session token is not valid") from exc
-        if not isinstance(value, str):
-            raise AuthenticationFailed("the session token is not valid")
-        return value
+        return value.decode(), signed_at.timestamp()
 
 
 def same_secret(given: str, expected: str) -> bool:

@@ -65,8 +65,9 @@ def run_wrk(url: str, seconds: int, connections: int, script_args: list[str] | N
         command.append(url)
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # Anchored: "70.50%" in the thread-stats lines must not pass for the 50th percentile.
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     result = WrkResult(rps, p50, p99)
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", out):
         result.non_2xx = int(match.group(1))

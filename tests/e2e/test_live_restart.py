@@ -4,6 +4,7 @@ finish the sale: every purchase acknowledged before the kill is there, nothing s
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from pathlib import Path
 
 import aiohttp
@@ -48,6 +49,7 @@ async def test_a_killed_server_loses_no_acknowledged_purchase(tmp_path: Path) ->
                     async with http.post(
                         f"{first.url}/api/v1/sales/{sale['id']}/purchases", headers=headers
                     ) as answer:
+                        statuses[answer.status] += 1
                         if answer.status == 201:
                             order_id = (await json_of(answer))["order_id"]
                             acknowledged[order_id] = headers["Authorization"]
@@ -58,8 +60,15 @@ async def test_a_killed_server_loses_no_acknowledged_purchase(tmp_path: Path) ->
 
             under_way = asyncio.Event()  # set once the sale is well under way
             interrupted: list[str] = []
+            statuses: Counter[int] = Counter()
             burst = asyncio.gather(*(buy(h) for h in crowd))
-            await under_way.wait()
+            # Bounded: if the sale never gets going the test must fail, not hang.
+            done, _ = await asyncio.wait(
+                [asyncio.ensure_future(under_way.wait()), burst],
+                timeout=60,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            assert under_way.is_set(), f"only {len(acknowledged)} acknowledged: {statuses}"
             await asyncio.to_thread(first.kill)
             await burst
     finally:

@@ -45,8 +45,15 @@ class ServerProcess:
 
     def start(self, timeout: float = 30.0) -> None:
         command = [
-            sys.executable, "-c", "from flashsale.entrypoints.cli import main; main()",
-            "serve", "--host", LOOPBACK, "--port", str(self.port), *self._args,
+            sys.executable,
+            "-c",
+            "from flashsale.entrypoints.cli import main; main()",
+            "serve",
+            "--host",
+            LOOPBACK,
+            "--port",
+            str(self.port),
+            *self._args,
         ]
         log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(command, env=self._env, stdout=log, stderr=log)
@@ -54,10 +61,12 @@ class ServerProcess:
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self._process.returncode}")
-            with contextlib.suppress(OSError, urllib.error.URLError):
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        return
+            with (
+                contextlib.suppress(OSError, urllib.error.URLError),
+                urllib.request.urlopen(f"{self.url}/healthz", timeout=1) as answer,
+            ):
+                if answer.status == 200:
+                    return
             time.sleep(0.05)
         self.kill()
         raise TimeoutError(f"the server did not answer /healthz within {timeout} s")

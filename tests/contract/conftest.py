@@ -7,6 +7,7 @@ module, emptied before each test, because creating a database costs more than th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -61,14 +62,21 @@ def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def migrated_postgres_url(postgres_server_url: str) -> Iterator[str]:
-    url = asyncio.run(create_database(postgres_server_url))
+@contextlib.contextmanager
+def fresh_postgres_database(server_url: str) -> Iterator[str]:
+    """A new, migrated database on the server, dropped afterwards; yields its URL."""
+    url = asyncio.run(create_database(server_url))
     try:
         asyncio.run(upgrade_database(url))
         yield url
     finally:
         asyncio.run(drop_database(url))
+
+
+@pytest.fixture(scope="module")
+def migrated_postgres_url(postgres_server_url: str) -> Iterator[str]:
+    with fresh_postgres_database(postgres_server_url) as url:
+        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgres"])

@@ -63,7 +63,7 @@ async def test_a_killed_server_loses_no_acknowledged_purchase(tmp_path: Path) ->
             statuses: Counter[int] = Counter()
             burst = asyncio.gather(*(buy(h) for h in crowd))
             # Bounded: if the sale never gets going the test must fail, not hang.
-            done, _ = await asyncio.wait(
+            await asyncio.wait(
                 [asyncio.ensure_future(under_way.wait()), burst],
                 timeout=60,
                 return_when=asyncio.FIRST_COMPLETED,

@@ -15,7 +15,7 @@ from flashsale.adapters.sql.migrate import upgrade_database
 from flashsale.adapters.sql.store import SqlStore
 from flashsale.domain.errors import Conflict
 from flashsale.domain.order import OrderStatus
-from tests.contract.conftest import create_database, drop_database, sqlite_url
+from tests.contract.conftest import fresh_postgres_database, sqlite_url
 from tests.contract.test_store_contract import (
     INDIA,
     SPAIN,
@@ -37,12 +37,8 @@ def sqlite_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def postgres_url(postgres_server_url: str) -> Iterator[str]:
-    url = asyncio.run(create_database(postgres_server_url))
-    try:
-        asyncio.run(upgrade_database(url))
+    with fresh_postgres_database(postgres_server_url) as url:
         yield url
-    finally:
-        asyncio.run(drop_database(url))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

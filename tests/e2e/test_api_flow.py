@@ -8,7 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
+from flashsale.adapters.memory_store import MemoryStore
+from flashsale.bootstrap import Shop
 from flashsale.clock import ManualClock
 from tests.e2e.conftest import ADMIN, T0
 
@@ -175,3 +178,29 @@ async def test_metrics_count_purchases(
     text = (await client.get("/metrics")).text
     assert 'flashsale_purchases_total{outcome="sale-not-open-yet"} 1.0' in text
     assert "flashsale_commit_batch_size_bucket" in text
+
+
+async def test_a_failed_commit_is_a_503_and_the_unit_goes_back_on_sale(
+    client: httpx.AsyncClient,
+    shop: Shop,
+    clock: ManualClock,
+    sign_up: SignUp,
+    create_sale: CreateSale,
+) -> None:
+    if not isinstance(shop.store, MemoryStore):
+        pytest.skip("the failure is injected through the memory store")
+    sale = await create_sale(stock=1)
+    fan = await sign_up("fan@example.com")
+    await client.post(f"/api/v1/sales/{sale['id']}/registrations", headers=fan)
+    clock.set(T0 + timedelta(hours=2))
+    shop.store.fail_next_inserts = 1
+
+    failed = await client.post(f"/api/v1/sales/{sale['id']}/purchases", headers=fan)
+    assert failed.status_code == 503
+    assert failed.json()["type"] == "/problems/commit-failed"
+    assert failed.headers["retry-after"] == "1"
+    assert (await client.get("/api/v1/orders", headers=fan)).json()["orders"] == []
+    assert (await client.get(f"/api/v1/sales/{sale['id']}")).json()["stock_left"] == 1
+
+    retried = await client.post(f"/api/v1/sales/{sale['id']}/purchases", headers=fan)
+    assert retried.status_code == 201

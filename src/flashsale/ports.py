@@ -28,6 +28,27 @@ class Clock(Protocol):
         ...
 
 
+class GateNotLoaded(Exception):
+    """The gate holds no state for the sale (a shared gate flushed or restarted empty).
+
+    Requests of that sale were not decided, so rebuilding the gate and asking again is safe. In a
+    call spanning several sales, the requests of the sales that were loaded have been decided;
+    ``outcomes`` then holds their answers (None = taken), aligned with the requests, and
+    ``not_loaded`` the indexes that were not decided.
+    """
+
+    def __init__(
+        self,
+        sale_id: str,
+        outcomes: Sequence[Refusal | None] = (),
+        not_loaded: frozenset[int] = frozenset(),
+    ) -> None:
+        super().__init__(f"the stock gate holds no state for sale {sale_id}")
+        self.sale_id = sale_id
+        self.outcomes = list(outcomes)
+        self.not_loaded = not_loaded
+
+
 class StockGate(Protocol):
     """The fast, atomic yes/no in front of the record: state, registration, limit and stock.
 
@@ -43,6 +64,19 @@ class StockGate(Protocol):
         """(Re)build the gate of one sale from stored facts, replacing what it held."""
         ...
 
+    async def load_if_absent(
+        self,
+        sale: FlashSale,
+        held_by_customer: Mapping[str, int],
+        registered: Iterable[str],
+    ) -> bool:
+        """Build the gate of one sale only if it holds none; True when this call built it.
+
+        A gate shared by processes may hold units taken but not stored yet: replacing it from
+        the store would sell them again.
+        """
+        ...
+
     async def is_loaded(self, sale_id: str) -> bool: ...
 
     async def register(self, sale_id: str, customer_ids: Sequence[str]) -> None:
@@ -52,7 +86,10 @@ class StockGate(Protocol):
     async def take(
         self, requests: Sequence[PurchaseRequest], now: datetime
     ) -> list[Refusal | None]:
-        """Decide a batch atomically, in order; None means the units were taken."""
+        """Decide a batch atomically, in order; None means the units were taken.
+
+        Raises GateNotLoaded when the gate lost (or never had) one of the batch's sales.
+        """
         ...
 
     async def give_back(self, returns: Sequence[PurchaseRequest]) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flashsale.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.domain.sale import FlashSale
+from flashsale.ports import GateNotLoaded
 
 
 @dataclass(slots=True)
@@ -40,6 +41,17 @@ class LocalStockGate:
             registered=set(registered),
         )
 
+    async def load_if_absent(
+        self,
+        sale: FlashSale,
+        held_by_customer: Mapping[str, int],
+        registered: Iterable[str],
+    ) -> bool:
+        if sale.id in self._sales:
+            return False
+        await self.load(sale, held_by_customer, registered)
+        return True
+
     async def is_loaded(self, sale_id: str) -> bool:
         return sale_id in self._sales
 
@@ -49,7 +61,15 @@ class LocalStockGate:
     async def take(
         self, requests: Sequence[PurchaseRequest], now: datetime
     ) -> list[Refusal | None]:
-        return [self._take_one(request, now) for request in requests]
+        # As the Redis gate does: the loaded sales are decided, the others are reported.
+        missing = frozenset(i for i, r in enumerate(requests) if r.sale_id not in self._sales)
+        outcomes = [
+            None if index in missing else self._take_one(request, now)
+            for index, request in enumerate(requests)
+        ]
+        if missing:
+            raise GateNotLoaded(requests[min(missing)].sale_id, outcomes, missing)
+        return outcomes
 
     def _take_one(self, request: PurchaseRequest, now: datetime) -> Refusal | None:
         gate = self._sales[request.sale_id]

@@ -40,6 +40,10 @@ from flashsale.domain.errors import (
 )
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
+from flashsale.ports import GateNotLoaded
+
+# GateNotLoaded is re-exported: it was defined here, and code catching it from here keeps working.
+__all__ = ["GateNotLoaded", "RedisStockGate", "SaleKeys", "from_epoch_us", "to_epoch_us"]
 
 # Lua numbers are doubles: epoch microseconds compare exactly up to 2**53 µs (the year 2255).
 _TAKE = """
@@ -151,26 +155,6 @@ _MICROSECOND = timedelta(microseconds=1)
 _CHUNK = 10_000  # members per SADD/HSET: large enough to amortise, small enough not to stall
 _CHUNKS_PER_ROUND_TRIP = 10
 _SCRATCH_TTL_SECONDS = 3600  # a load that dies half-way leaves nothing behind for long
-
-
-class GateNotLoaded(Exception):
-    """Redis holds no state for the sale (flushed or restarted empty): rebuild it, then retry.
-
-    In a call spanning several sales, the requests of the sales that were loaded have been
-    decided; ``outcomes`` then holds their answers (None = taken), aligned with the requests, and
-    ``not_loaded`` the indexes that were not decided.
-    """
-
-    def __init__(
-        self,
-        sale_id: str,
-        outcomes: Sequence[Refusal | None] = (),
-        not_loaded: frozenset[int] = frozenset(),
-    ) -> None:
-        super().__init__(f"the stock gate holds no state for sale {sale_id}")
-        self.sale_id = sale_id
-        self.outcomes = list(outcomes)
-        self.not_loaded = not_loaded
 
 
 @dataclass(frozen=True, slots=True)

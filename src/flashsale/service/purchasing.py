@@ -13,13 +13,15 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from flashsale.batching import Batcher
 from flashsale.domain.errors import CommitFailed, InvalidInput, PurchaseRefused
 from flashsale.domain.order import Order, OrderStatus
 from flashsale.domain.purchase import PurchaseRequest
+from flashsale.domain.sale import FlashSale
 from flashsale.metrics import Metrics
-from flashsale.ports import Clock, StockGate, Store
+from flashsale.ports import Clock, GateNotLoaded, StockGate, Store
 from flashsale.service.ids import new_id
 from flashsale.service.sale_directory import SaleDirectory
 
@@ -58,6 +60,8 @@ class Purchasing:
         # the opening second; a retry it does not know goes through the gate and the
         # store's unique (customer, key) index, which answer it correctly, only slower.
         self._stored_keys: OrderedDict[tuple[str, str], Order] = OrderedDict()
+        # Per sale, the open passages of this process's purchases (see _settle).
+        self._between: dict[str, set[asyncio.Future[None]]] = {}
 
     async def purchase(
         self,
@@ -90,8 +94,31 @@ class Purchasing:
         if key is not None and key in self._stored_keys:
             return PurchaseResult(self._stored_keys[key], replayed=True)
         now = self._clock.now()
+        passage = _Passage(self._between.setdefault(sale.id, set()))
+        try:
+            return await self._through_gate(sale, request, now, idempotency_key, passage)
+        finally:
+            passage.close()
+
+    async def _through_gate(
+        self,
+        sale: FlashSale,
+        request: PurchaseRequest,
+        now: datetime,
+        idempotency_key: str | None,
+        passage: _Passage,
+    ) -> PurchaseResult:
+        key = None if idempotency_key is None else (request.customer_id, idempotency_key)
         started = time.perf_counter()
-        (refusal,) = await self._gate.take([request], now)
+        try:
+            (refusal,) = await self._gate.take([request], now)
+        except GateNotLoaded:
+            # The gate lost the sale (a shared gate flushed or restarted empty). A take that
+            # raised decided nothing, so asking again once the gate is rebuilt is safe.
+            passage.close()  # the recovery must not wait for this purchase, which holds nothing
+            await self._directory.recover(sale, settle=lambda: self._settle(sale.id))
+            passage.reopen()
+            (refusal,) = await self._gate.take([request], now)
         self._metrics.gate_seconds.observe(time.perf_counter() - started)
         if refusal is not None:
             # A retry whose first attempt was stored (by another process, or before a
@@ -140,6 +167,17 @@ class Purchasing:
         self._metrics.purchases.labels("reserved").inc()
         return PurchaseResult(order, replayed=False)
 
+    async def _settle(self, sale_id: str) -> None:
+        """Wait for the purchases that were between the gate and the store when it was lost.
+
+        Units the lost gate gave them are in no store yet; rebuilding before they are stored
+        would sell those units again. Purchases that start later find no gate and take nothing
+        until the rebuild, so waiting for this snapshot is enough, even under load.
+        """
+        waiting = set(self._between.get(sale_id, ()))
+        if waiting:
+            await asyncio.wait(waiting)
+
     async def _commit_batch(self, orders: Sequence[Order]) -> list[bool]:
         started = time.perf_counter()
         stored = await self._store.insert_orders(orders)
@@ -148,6 +186,27 @@ class Purchasing:
 
     async def drain(self) -> None:
         await self._commits.wait_idle()
+
+
+class _Passage:
+    """A purchase that may hold units of the gate the store does not know yet (see _settle)."""
+
+    __slots__ = ("_future", "_open")
+
+    def __init__(self, open_passages: set[asyncio.Future[None]]) -> None:
+        self._open = open_passages
+        self._future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._open.add(self._future)
+
+    def close(self) -> None:
+        if not self._future.done():
+            self._future.set_result(None)
+            self._open.discard(self._future)
+
+    def reopen(self) -> None:
+        self.close()
+        self._future = asyncio.get_running_loop().create_future()
+        self._open.add(self._future)
 
 
 __all__ = ["PurchaseRefused", "PurchaseResult", "Purchasing"]

@@ -1,0 +1,163 @@
+"""``flashsale gate``: compare the shared stock gate with the record; rebuild it from the record.
+
+Only a gate shared through Redis outlives a process, so only it can drift from the record (a
+flush, a hand edit, a bug); the in-process gate is rebuilt by every process that starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flashsale.bootstrap import Shop
+from flashsale.config import Settings
+from flashsale.domain.errors import NotFound
+from flashsale.domain.sale import FlashSale
+from flashsale.entrypoints.cli_runtime import fail, opened_shop, run
+from flashsale.entrypoints.cli_settings import settings_of
+
+gate_app = typer.Typer(
+    help="The shared stock gate (Redis): check it against the record, rebuild it.",
+    no_args_is_help=True,
+)
+
+SaleId = Annotated[str, typer.Argument(help="The sale's id, as `flashsale sale list` shows.")]
+
+CUSTOMERS_SHOWN = 20  # a flushed gate differs for every buyer; the first few tell the story
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    what: str
+    gate: str
+    store: str
+
+
+def _redis_url(settings: Settings) -> str:
+    if settings.redis_url is None:
+        fail(
+            "the in-process stock gate lives inside each serving process and is rebuilt when it"
+            " starts; give --redis-url (or FLASHSALE_REDIS_URL) to reach the shared gate",
+            code=2,
+        )
+    return settings.redis_url
+
+
+async def _sale(shop: Shop, sale_id: str) -> FlashSale:
+    # Not through the directory: meeting the sale would load a gate that lost it, hiding that.
+    sale = await shop.store.sale(sale_id)
+    if sale is None:
+        raise NotFound(f"no sale {sale_id}")
+    return sale
+
+
+async def _differences(shop: Shop, redis_url: str, sale: FlashSale) -> list[Difference]:
+    # Imported here: every `flashsale` command would otherwise pay for importing redis.
+    from redis.asyncio import Redis
+
+    from flashsale.adapters.redis_gate import SaleKeys
+
+    held = {c: units for c, units in (await shop.store.held_by_customer(sale.id)).items() if units}
+    registered = len(await shop.store.registered_customers(sale.id))
+    stock_left = sale.stock_total - sum(held.values())
+    gate_stock_left = await shop.gate.stock_left(sale.id)
+    if gate_stock_left is None:
+        return [Difference("units left", "sale not loaded", f"{stock_left:,}")]
+
+    keys = SaleKeys.of(sale.id)
+    redis = Redis.from_url(redis_url)
+    try:
+        raw_held = await redis.hgetall(keys.held)
+        gate_registered = int(await redis.scard(keys.reg))
+    finally:
+        await redis.aclose()
+    gate_held = {
+        c.decode() if isinstance(c, bytes) else c: int(units)
+        for c, units in raw_held.items()
+        if int(units)
+    }
+
+    found: list[Difference] = []
+    if gate_stock_left != stock_left:
+        found.append(Difference("units left", f"{gate_stock_left:,}", f"{stock_left:,}"))
+    if gate_registered != registered:
+        found.append(Difference("registered customers", f"{gate_registered:,}", f"{registered:,}"))
+    customers = sorted(
+        c for c in held.keys() | gate_held.keys() if held.get(c, 0) != gate_held.get(c, 0)
+    )
+    for customer in customers[:CUSTOMERS_SHOWN]:
+        found.append(
+            Difference(
+                f"held by {customer}",
+                str(gate_held.get(customer, 0)),
+                str(held.get(customer, 0)),
+            )
+        )
+    if len(customers) > CUSTOMERS_SHOWN:
+        more = len(customers) - CUSTOMERS_SHOWN
+        found.append(Difference(f"... and {more:,} more customers", "", ""))
+    return found
+
+
+def _table(sale_id: str, differences: list[Difference]) -> Table:
+    table = Table(title=f"Stock gate against the record: {sale_id}")
+    table.add_column("fact", overflow="fold")
+    table.add_column("gate (Redis)", justify="right")
+    table.add_column("record (database)", justify="right")
+    for difference in differences:
+        table.add_row(difference.what, f"[red]{difference.gate}", difference.store)
+    return table
+
+
+@gate_app.command("check")
+def check(ctx: typer.Context, sale_id: SaleId) -> None:
+    """Compare the gate with the record: units left, who holds how many, who registered.
+
+    Exits 1 on any difference. During a live sale, purchases between the gate and the database
+    show as passing differences: check again before acting on one.
+    """
+    settings = settings_of(ctx)
+    redis_url = _redis_url(settings)
+
+    async def compared() -> list[Difference]:
+        async with opened_shop(settings) as shop:
+            return await _differences(shop, redis_url, await _sale(shop, sale_id))
+
+    differences = run(compared())
+    console = Console()
+    if not differences:
+        console.print(f"[green]the gate agrees with the record[/green] for {sale_id}")
+        return
+    console.print(_table(sale_id, differences))
+    raise typer.Exit(1)
+
+
+@gate_app.command("rebuild")
+def rebuild(ctx: typer.Context, sale_id: SaleId) -> None:
+    """Replace the sale's gate with what the record says.
+
+    Units that serving processes have taken but not stored yet are put back on sale, so rebuild a
+    live sale only when its gate is known to be wrong; a lost gate is rebuilt by itself.
+    """
+    settings = settings_of(ctx)
+    _redis_url(settings)
+
+    async def rebuilt() -> tuple[int | None, int | None]:
+        async with opened_shop(settings) as shop:
+            sale = await _sale(shop, sale_id)
+            before = await shop.gate.stock_left(sale.id)
+            await shop.directory.rebuild_gate(sale)
+            return before, await shop.gate.stock_left(sale.id)
+
+    before, after = run(rebuilt())
+    shown = "not loaded" if before is None else f"{before:,}"
+    after_shown = "not loaded" if after is None else f"{after:,}"
+    Console().print(
+        f"rebuilt the gate of {sale_id}: units left {shown} -> {after_shown}",
+        soft_wrap=True,
+        highlight=False,
+    )

@@ -20,6 +20,7 @@ from flashsale.entrypoints.http import problems
 from flashsale.entrypoints.http.api import ShopApi
 from flashsale.entrypoints.http.openapi import openapi_document
 from flashsale.entrypoints.http.requests import EdgeError, validation_details
+from flashsale.ports import GateNotLoaded
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,17 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         "Invalid input",
         f"{exc.error_count()} field(s) are not valid",
         extra={"errors": validation_details(exc)},
+    )
+
+
+async def _gate_unavailable(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, GateNotLoaded)
+    log.warning("stock gate lost sale %s and could not rebuild it yet", exc.sale_id)
+    return problems.problem(
+        503,
+        "gate-unavailable",
+        "Stock gate unavailable",
+        "the sale's stock gate is being rebuilt; nothing was taken, try again",
     )
 
 
@@ -90,6 +102,7 @@ def create_app(shop: Shop) -> Starlette:
             DomainError: _domain_error,
             EdgeError: _edge_error,
             ValidationError: _validation_error,
+            GateNotLoaded: _gate_unavailable,
             HTTPException: _http_error,
             Exception: _unexpected,
         },

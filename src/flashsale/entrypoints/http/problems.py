@@ -102,5 +102,6 @@ EDGE_PROBLEMS = (
     ("unsupported-media-type", 415, "Unsupported media type"),
     ("route-not-found", 404, "Not found"),
     ("method-not-allowed", 405, "Method not allowed"),
+    ("gate-unavailable", 503, "Stock gate unavailable"),
     ("internal-error", 500, "Internal error"),
 )

@@ -7,9 +7,11 @@ from typing import Annotated, Literal
 import typer
 
 from flashsale.entrypoints.cli_demo import demo
+from flashsale.entrypoints.cli_gate import gate_app
 from flashsale.entrypoints.cli_sale import sale_app
 from flashsale.entrypoints.cli_serve import db_app, serve
 from flashsale.entrypoints.cli_settings import build_settings
+from flashsale.entrypoints.cli_simulate import simulate
 
 app = typer.Typer(
     name="flashsale",
@@ -28,8 +30,10 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("demo")(demo)
+app.command("simulate")(simulate)
 app.add_typer(db_app, name="db")
 app.add_typer(sale_app, name="sale")
+app.add_typer(gate_app, name="gate")
 
 
 @app.callback()

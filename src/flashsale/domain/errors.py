@@ -93,7 +93,8 @@ class PaymentGatewayUnavailable(DomainError):
 
 
 class CommitFailed(DomainError):
-    """The order could not be stored; the units were given back and nothing was acknowledged."""
+    """A write could not be stored (an order: its units were given back); nothing was
+    acknowledged, and the same request may simply be sent again."""
 
     code = "commit-failed"
 

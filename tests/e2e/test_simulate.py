@@ -99,7 +99,9 @@ def test_the_quick_rehearsal_sells_out_cleanly(tmp_path: Path) -> None:
         == report["purchase_replies"]["201"]
     )
     assert report["invariants"]["units_paid_as_read_back"] == report["audit"]["paid"]
-    for call in ("registration", "purchase", "payment"):
+    # In-process the stage registers the fans in bulk, so they send no registrations.
+    assert "registration" not in report["latency"]
+    for call in ("purchase", "payment"):
         latency = report["latency"][call]
         assert latency["count"] > 0
         assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]

@@ -23,6 +23,9 @@ class CrowdPlan:
     payment_attempts: int = 4
     retry_pause_seconds: float = 0.25
     seed: int | None = None
+    # The fans were registered in bulk beforehand (in-process seeding): asking again over HTTP
+    # would only send thousands of "already registered" answers into the opening second.
+    preregistered: bool = False
 
     def __post_init__(self) -> None:
         for name in ("abandon_share", "declined_share", "return_share"):

@@ -80,7 +80,10 @@ class FanJourney:
         self._rng = rng
 
     async def run(self) -> Outcome:
-        await self._register()
+        if self._plan.preregistered:
+            self._log.registered += 1
+        else:
+            await self._register()
         await asyncio.sleep(max(0.0, self._clock.seconds_until(self._terms.opens_at)))
         outcome = await self._buy_and_pay(second_chance=False)
         if outcome is Outcome.SOLD_OUT and self._fan_plan.returns:

@@ -74,7 +74,7 @@ def demo(
         simulate=simulate,
         preregister=preregister,
         exit_after_sale=exit_after_sale,
-        plan=CrowdPlan(abandon_share=abandon_share, seed=seed),
+        plan=CrowdPlan(abandon_share=abandon_share, seed=seed, preregistered=preregister),
     )
     code = run(_demo(settings, options))
     raise typer.Exit(code)

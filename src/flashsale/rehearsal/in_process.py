@@ -75,6 +75,7 @@ async def in_process_stage(
                 fans=fans,
                 target=f"in-process at {server.url} ({_database_kind(settings)})",
                 units_left=units_left,
+                preregistered=True,
             )
     finally:
         await shop.aclose()

@@ -34,18 +34,19 @@ class Rehearsal:
     crowd: CrowdReport  # with the rehearsal's own checks added to the crowd's
 
 
-def crowd_plan(scenario: Scenario) -> CrowdPlan:
+def crowd_plan(scenario: Scenario, *, preregistered: bool = False) -> CrowdPlan:
     return CrowdPlan(
         abandon_share=scenario.abandon_share,
         return_share=scenario.retry_share,
         seed=scenario.seed,
+        preregistered=preregistered,
     )
 
 
 async def rehearse(
     stage: Stage, scenario: Scenario, console: Console, started: Started
 ) -> Rehearsal:
-    crowd = Crowd(stage.url, stage.fans, crowd_plan(scenario))
+    crowd = Crowd(stage.url, stage.fans, crowd_plan(scenario, preregistered=stage.preregistered))
     done = asyncio.Event()
     title = f"{scenario.name}: {scenario.stock:,} units, {scenario.fans:,} fans"
     board = asyncio.create_task(watch(console, crowd.log, stage.units_left, title, done))

@@ -23,3 +23,4 @@ class Stage:
     fans: Sequence[Fan]
     target: str  # said in the report: what the crowd ran against
     units_left: UnitsLeft = unknown_units_left
+    preregistered: bool = False  # registered in bulk by the stage: the crowd need not ask

@@ -45,6 +45,8 @@ class Shop:
     orders: Orders
     expiry: ExpirySweeper
     auditing: Auditing
+    # Off when separate `flashsale worker` processes expire orders for the whole fleet.
+    sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     @property
@@ -58,8 +60,9 @@ class Shop:
         Rebuilding first is what lets a process restarted mid-sale carry on without loss.
         """
         await self.directory.load_all()
-        await self.expiry.sweep()
-        self.start_background()
+        if self.sweeper_in_process:
+            await self.expiry.sweep()
+            self.start_background()
 
     def start_background(self) -> None:
         """Start the expiry sweeper of this process (the embedded default needs no worker)."""

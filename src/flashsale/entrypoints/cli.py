@@ -12,6 +12,7 @@ from flashsale.entrypoints.cli_sale import sale_app
 from flashsale.entrypoints.cli_serve import db_app, serve
 from flashsale.entrypoints.cli_settings import build_settings
 from flashsale.entrypoints.cli_simulate import simulate
+from flashsale.entrypoints.cli_worker import worker
 
 app = typer.Typer(
     name="flashsale",
@@ -31,6 +32,7 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("demo")(demo)
 app.command("simulate")(simulate)
+app.command("worker")(worker)
 app.add_typer(db_app, name="db")
 app.add_typer(sale_app, name="sale")
 app.add_typer(gate_app, name="gate")

@@ -31,6 +31,14 @@ def serve(
     admin_token: Annotated[
         str | None, typer.Option(help="Overrides the global --admin-token.")
     ] = None,
+    sweeper: Annotated[
+        bool,
+        typer.Option(
+            "--sweeper/--no-sweeper",
+            help="Expire unpaid reservations in this process. --no-sweeper (Redis gate only)"
+            " leaves it to `flashsale worker` processes.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the HTTP API (and /metrics, /openapi.json) until Ctrl-C."""
     settings = refined(
@@ -43,7 +51,14 @@ def serve(
     )
     if workers > 1:
         refuse_workers(settings, workers)
-    run(_serve(settings))
+    if not sweeper and settings.redis_url is None:
+        fail(
+            "--no-sweeper refused: the in-process stock gate lives in this process alone, so"
+            " only this process's own sweeper can put expired units back on sale. Set"
+            " --redis-url to share the gate with `flashsale worker` processes.",
+            code=2,
+        )
+    run(_serve(settings, sweeper=sweeper))
 
 
 def refuse_workers(settings: Settings, workers: int) -> None:
@@ -62,14 +77,22 @@ def refuse_workers(settings: Settings, workers: int) -> None:
     )
 
 
-async def _serve(settings: Settings) -> None:
+async def _serve(settings: Settings, *, sweeper: bool = True) -> None:
     console = Console()
     generated = settings.admin_token is None
-    async with opened_shop(settings) as shop, serving(shop, settings.host, settings.port) as srv:
-        console.print(f"flashsale serves {srv.url}/api/v1 (Ctrl-C stops)", soft_wrap=True)
-        if generated:
-            console.print(f"admin token for this run: {shop.admin_token}", soft_wrap=True)
-        await srv.until_stopped()
+    async with opened_shop(settings) as shop:
+        shop.sweeper_in_process = sweeper  # before serving: the app's start-up reads it
+        async with serving(shop, settings.host, settings.port) as srv:
+            _announce(console, srv.url, shop.admin_token if generated else None, sweeper)
+            await srv.until_stopped()
+
+
+def _announce(console: Console, url: str, generated_token: str | None, sweeper: bool) -> None:
+    console.print(f"flashsale serves {url}/api/v1 (Ctrl-C stops)", soft_wrap=True)
+    if not sweeper:
+        console.print("unpaid reservations are expired by `flashsale worker`", soft_wrap=True)
+    if generated_token is not None:
+        console.print(f"admin token for this run: {generated_token}", soft_wrap=True)
 
 
 @db_app.command("upgrade")

@@ -228,3 +228,13 @@ def test_settling_waits_for_the_last_due_reservation_but_not_forever() -> None:
     assert settle_deadline(due_in_4, 2.0, T0) == 2.0 + SWEEP_MARGIN_SECONDS
     assert settle_deadline([reservation(1, -30.0)], 10.0, T0) == SWEEP_MARGIN_SECONDS
     assert settle_deadline([reservation(1, 5000.0)], 9000.0, T0) == MAX_WAIT_SECONDS
+
+
+def test_fans_registered_in_bulk_need_a_shorter_countdown() -> None:
+    over_http = chosen("mi-band-india")
+    in_process = chosen("mi-band-india", over_http=False)
+    assert in_process.opens_in_seconds == countdown_for(200_000, over_http=False)
+    assert in_process.opens_in_seconds < over_http.opens_in_seconds / 10
+    assert chosen("mi-band-india", over_http=False, opens_in_seconds=90).opens_in_seconds == 90
+    # A countdown shorter than the bulk one is kept: it was given by the preset itself.
+    assert chosen("quick", over_http=False).opens_in_seconds == chosen("quick").opens_in_seconds

@@ -83,6 +83,7 @@ def simulate(
         plan = chosen(
             scenario,
             scale,
+            over_http=url is not None,
             fans=fans,
             stock=stock,
             limit=limit,

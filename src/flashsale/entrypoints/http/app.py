@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import orjson
+import sqlalchemy.exc
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -57,6 +58,16 @@ async def _gate_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _store_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning("the record is unavailable: %s", exc)
+    return problems.problem(
+        503,
+        "store-unavailable",
+        "Store unavailable",
+        "the shop's database did not answer in time; nothing was changed, try again",
+    )
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = {404: "route-not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
@@ -103,6 +114,10 @@ def create_app(shop: Shop) -> Starlette:
             EdgeError: _edge_error,
             ValidationError: _validation_error,
             GateNotLoaded: _gate_unavailable,
+            # A pool that timed out or a database that went away: a moment, not a bug.
+            sqlalchemy.exc.TimeoutError: _store_unavailable,
+            sqlalchemy.exc.OperationalError: _store_unavailable,
+            sqlalchemy.exc.InterfaceError: _store_unavailable,
             HTTPException: _http_error,
             Exception: _unexpected,
         },

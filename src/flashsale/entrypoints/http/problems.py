@@ -103,5 +103,6 @@ EDGE_PROBLEMS = (
     ("route-not-found", 404, "Not found"),
     ("method-not-allowed", 405, "Method not allowed"),
     ("gate-unavailable", 503, "Stock gate unavailable"),
+    ("store-unavailable", 503, "Store unavailable"),
     ("internal-error", 500, "Internal error"),
 )

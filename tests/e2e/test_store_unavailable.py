@@ -1,0 +1,35 @@
+"""A database that does not answer in time is a 503 to retry, never a 500."""
+
+from __future__ import annotations
+
+import httpx
+import sqlalchemy.exc
+
+from flashsale.adapters.memory_store import MemoryStore
+from flashsale.bootstrap import build_shop
+from flashsale.domain.order import Order
+from flashsale.entrypoints.http.app import create_app
+from flashsale.security import SessionTokens
+from tests.conftest import fast_settings
+
+
+class TimingOutStore(MemoryStore):
+    async def orders_of_customer(self, customer_id: str) -> list[Order]:
+        raise sqlalchemy.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached")
+
+
+async def test_a_pool_timeout_answers_503_store_unavailable() -> None:
+    shop = await build_shop(fast_settings(), store=TimingOutStore())
+    app = create_app(shop)
+    token = SessionTokens("test-secret-key", 3600).issue("cus_somebody")
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
+            answer = await client.get(
+                "/api/v1/orders", headers={"Authorization": f"Bearer {token}"}
+            )
+    await shop.aclose()
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["type"] == "/problems/store-unavailable"
+    assert answer.headers["retry-after"] == "1"

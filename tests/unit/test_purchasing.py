@@ -20,7 +20,7 @@ from flashsale.domain.errors import (
     SoldOut,
 )
 from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus
+from flashsale.domain.order import OrderStatus
 from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY
 from tests.unit.conftest import (
     CLOSES,
@@ -259,25 +259,3 @@ async def test_every_refusal_is_a_purchase_refusal(world: World) -> None:
     world.at(OPENS)
     with pytest.raises(PurchaseRefused):
         await world.shop.purchasing.purchase(stranger, world.sale.id, 1)
-
-
-async def test_a_sold_out_crowd_with_keys_does_not_read_the_store(world: World) -> None:
-    buyers = [await world.customer() for _ in range(12)]
-    world.at(world.sale.opens_at)
-    reads = 0
-    original = world.store.order_by_idempotency_key
-
-    async def counted(customer_id: str, key: str) -> Order | None:
-        nonlocal reads
-        reads += 1
-        return await original(customer_id, key)
-
-    world.store.order_by_idempotency_key = counted  # type: ignore[method-assign]
-    outcomes = await asyncio.gather(
-        *(world.shop.purchasing.purchase(b, world.sale.id, 1, f"key-{b}") for b in buyers),
-        return_exceptions=True,
-    )
-    assert (
-        sum(1 for o in outcomes if isinstance(o, SoldOut)) == len(buyers) - world.sale.stock_total
-    )
-    assert reads == 0

@@ -19,9 +19,7 @@ from flashsale.batching import Batcher
 from flashsale.domain.errors import (
     CommitFailed,
     InvalidInput,
-    LimitReached,
     PurchaseRefused,
-    SaleClosed,
 )
 from flashsale.domain.order import Order, OrderStatus
 from flashsale.domain.purchase import PurchaseRequest
@@ -32,9 +30,6 @@ from flashsale.service.ids import new_id
 from flashsale.service.sale_directory import SaleDirectory
 
 MAX_IDEMPOTENCY_KEY = 255
-# Limit > 1 with a lost answer and then a sell-out would be refused as sold out instead of
-# replayed; the order is still there, in the buyer's orders.
-_MAY_HIDE_A_STORED_ATTEMPT = frozenset({LimitReached, SaleClosed})
 STORED_KEYS_REMEMBERED = 100_000
 
 
@@ -130,11 +125,9 @@ class Purchasing:
             (refusal,) = await self._gate.take([request], now)
         self._metrics.gate_seconds.observe(time.perf_counter() - started)
         if refusal is not None:
-            # A retry whose first attempt was stored (by another process, or before a restart)
-            # is refused by the limit, or by the closing; the buyer still gets the original.
-            # Other refusals cannot hide a stored attempt of this key in practice, and after a
-            # sell-out they come by the hundred thousand: they must not each read the store.
-            if idempotency_key is not None and refusal.error in _MAY_HIDE_A_STORED_ATTEMPT:
+            # A retry whose first attempt was stored (by another process, before a restart, or
+            # whose order has since expired) is refused; the buyer still gets the original.
+            if idempotency_key is not None:
                 earlier = await self._store.order_by_idempotency_key(
                     request.customer_id, idempotency_key
                 )

@@ -234,6 +234,21 @@ async def test_a_replayed_idempotency_key_is_skipped_across_batches(store: Store
     assert await store.order_by_idempotency_key("cus_1", "k") == order("ord_1", 1, key="k")
 
 
+async def test_orders_are_found_by_many_keys_in_one_call(store: Store) -> None:
+    await world(store)
+    await store.insert_orders(
+        [order("ord_1", 1, key="k1"), order("ord_2", 2, key="k1"), order("ord_3", 1)]
+    )
+    found = await store.orders_by_idempotency_keys(
+        [("cus_1", "k1"), ("cus_2", "k1"), ("cus_1", "nope"), ("cus_3", "k1"), ("cus_1", "k1")]
+    )
+    assert found == {
+        ("cus_1", "k1"): order("ord_1", 1, key="k1"),
+        ("cus_2", "k1"): order("ord_2", 2, key="k1"),
+    }
+    assert await store.orders_by_idempotency_keys([]) == {}
+
+
 async def test_within_one_batch_the_first_order_of_a_key_wins(store: Store) -> None:
     await world(store)
     stored = await store.insert_orders(

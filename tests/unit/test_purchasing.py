@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from decimal import Decimal
 
 import pytest
@@ -20,7 +21,7 @@ from flashsale.domain.errors import (
     SoldOut,
 )
 from flashsale.domain.money import Money
-from flashsale.domain.order import OrderStatus
+from flashsale.domain.order import Order, OrderStatus
 from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY
 from tests.unit.conftest import (
     CLOSES,
@@ -259,3 +260,38 @@ async def test_every_refusal_is_a_purchase_refusal(world: World) -> None:
     world.at(OPENS)
     with pytest.raises(PurchaseRefused):
         await world.shop.purchasing.purchase(stranger, world.sale.id, 1)
+
+
+async def test_keyed_refusals_after_a_sell_out_share_their_reads(world: World) -> None:
+    buyers = [await world.customer() for _ in range(60)]
+    world.at(world.sale.opens_at)
+    reads: list[int] = []
+    original = world.store.orders_by_idempotency_keys
+
+    async def counted(keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Order]:
+        reads.append(len(keys))
+        return await original(keys)
+
+    world.store.orders_by_idempotency_keys = counted  # type: ignore[method-assign]
+    outcomes = await asyncio.gather(
+        *(world.shop.purchasing.purchase(b, world.sale.id, 1, f"key-{b}") for b in buyers),
+        return_exceptions=True,
+    )
+    refused = sum(1 for o in outcomes if isinstance(o, SoldOut))
+    assert refused == len(buyers) - world.sale.stock_total
+    assert sum(reads) == refused
+    assert len(reads) <= 3, reads
+
+
+async def test_a_retry_after_a_restart_replays_even_when_its_commit_fails(world: World) -> None:
+    # Found by the stateful test: the restarted process does not know the key, the gate has
+    # room (limit 2), the retry's own commit fails, and the stored first attempt must answer.
+    buyer = await world.customer()
+    world.at(world.sale.opens_at)
+    first = await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click")
+    shop = await world.restart()
+    world.store.fail_next_inserts = 1
+    retry = await shop.purchasing.purchase(buyer, world.sale.id, 1, "click")
+    assert retry.replayed
+    assert retry.order.id == first.order.id
+    assert await shop.gate.stock_left(world.sale.id) == world.sale.stock_total - 1

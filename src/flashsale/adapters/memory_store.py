@@ -125,6 +125,13 @@ class MemoryStore:
         order_id = self._order_by_key.get((customer_id, key))
         return None if order_id is None else self._orders[order_id]
 
+    async def orders_by_idempotency_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        return {
+            key: self._orders[self._order_by_key[key]] for key in keys if key in self._order_by_key
+        }
+
     async def orders_of_customer(self, customer_id: str) -> list[Order]:
         mine = [o for o in self._orders.values() if o.customer_id == customer_id]
         return sorted(mine, key=lambda o: (o.created_at, o.id), reverse=True)

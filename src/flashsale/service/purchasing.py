@@ -60,6 +60,7 @@ class Purchasing:
             on_batch=metrics.commit_batch_size.observe,
         )
         self._in_flight: dict[tuple[str, str], asyncio.Future[PurchaseResult]] = {}
+        self._key_lookups: Batcher[tuple[str, str], Order | None] = Batcher(self._look_up_keys)
         # Keys this process stored, so that a retry answers without a read of the store at
         # the opening second; a retry it does not know goes through the gate and the
         # store's unique (customer, key) index, which answer it correctly, only slower.
@@ -127,10 +128,10 @@ class Purchasing:
         if refusal is not None:
             # A retry whose first attempt was stored (by another process, before a restart, or
             # whose order has since expired) is refused; the buyer still gets the original.
-            if idempotency_key is not None:
-                earlier = await self._store.order_by_idempotency_key(
-                    request.customer_id, idempotency_key
-                )
+            if key is not None:
+                # After a sell-out such refusals come by the hundred thousand: one read serves
+                # all that arrive together, or they would drain the connection pool.
+                earlier = await self._key_lookups.submit(key)
                 if earlier is not None:
                     return PurchaseResult(earlier, replayed=True)
             self._metrics.purchases.labels(refusal.error.code).inc()
@@ -151,6 +152,11 @@ class Purchasing:
             stored = await self._commits.submit(order)
         except Exception as exc:
             await self._gate.give_back([request])
+            # A retry this process did not know (say, after a restart) went through the gate;
+            # if its first attempt was stored, that is still the answer, commit or no commit.
+            earlier = await self._earlier_if_readable(key)
+            if earlier is not None:
+                return PurchaseResult(earlier, replayed=True)
             self._metrics.purchases.labels(CommitFailed.code).inc()
             raise CommitFailed(
                 "the order could not be stored; nothing was charged, try again"
@@ -181,6 +187,18 @@ class Purchasing:
         waiting = set(self._between.get(sale_id, ()))
         if waiting:
             await asyncio.wait(waiting)
+
+    async def _earlier_if_readable(self, key: tuple[str, str] | None) -> Order | None:
+        if key is None:
+            return None
+        try:
+            return await self._key_lookups.submit(key)
+        except Exception:  # the store is down as well: the buyer is told to try again
+            return None
+
+    async def _look_up_keys(self, keys: Sequence[tuple[str, str]]) -> list[Order | None]:
+        found = await self._store.orders_by_idempotency_keys(keys)
+        return [found.get(key) for key in keys]
 
     async def _commit_batch(self, orders: Sequence[Order]) -> list[bool]:
         started = time.perf_counter()

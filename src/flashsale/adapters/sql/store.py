@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -51,6 +51,7 @@ _LIVE = sorted(s.value for s in LIVE_STATUSES)
 _CLOSING = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 # Keeps an ``IN (...)`` list below every engine's bound-parameter limit (SQLite: 32,766).
 _IDS_PER_STATEMENT = 10_000
+_KEYS_PER_STATEMENT = 500  # two bound parameters each
 
 
 class SqlStore:
@@ -272,6 +273,22 @@ class SqlStore:
         return await self._one_order(
             and_(orders.c.customer_id == customer_id, orders.c.idempotency_key == key)
         )
+
+    async def orders_by_idempotency_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[tuple[str, str], Order] = {}
+        async with self._engine.connect() as conn:
+            for start in range(0, len(wanted), _KEYS_PER_STATEMENT):
+                chunk = wanted[start : start + _KEYS_PER_STATEMENT]
+                pair = tuple_(orders.c.customer_id, orders.c.idempotency_key)
+                result = await conn.execute(select(orders).where(pair.in_(chunk)))
+                for row in result.mappings():
+                    order = rows.order_of(row)
+                    assert order.idempotency_key is not None
+                    found[(order.customer_id, order.idempotency_key)] = order
+        return found
 
     async def _one_order(self, where: Any) -> Order | None:
         async with self._engine.connect() as conn:

@@ -62,15 +62,35 @@ def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+async def create_migrated_database(server_url: str) -> str:
+    """A new database on the server, brought to head by the migrations; returns its URL."""
+    url = await create_database(server_url)
+    try:
+        await upgrade_database(url)
+    except BaseException:
+        await drop_database(url)
+        raise
+    return url
+
+
 @contextlib.contextmanager
 def fresh_postgres_database(server_url: str) -> Iterator[str]:
-    """A new, migrated database on the server, dropped afterwards; yields its URL."""
-    url = asyncio.run(create_database(server_url))
+    """A new, migrated database, dropped afterwards; for code outside an event loop."""
+    url = asyncio.run(create_migrated_database(server_url))
     try:
-        asyncio.run(upgrade_database(url))
         yield url
     finally:
         asyncio.run(drop_database(url))
+
+
+@contextlib.asynccontextmanager
+async def migrated_postgres_database(server_url: str) -> AsyncIterator[str]:
+    """The same, on the running event loop."""
+    url = await create_migrated_database(server_url)
+    try:
+        yield url
+    finally:
+        await drop_database(url)
 
 
 @pytest.fixture(scope="module")

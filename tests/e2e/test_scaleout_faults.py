@@ -19,6 +19,7 @@ import pytest
 
 from flashsale.devtools.server_process import ServerProcess
 from tests.conftest import fast_settings
+from tests.contract.conftest import migrated_postgres_database
 from tests.e2e.live import (
     add_india,
     audit,
@@ -35,7 +36,6 @@ from tests.e2e.test_worker import (
     due_reservations,
     finished,
     forget_sale_keys,
-    fresh_database,
     outcome,
     row_locked,
     start_worker,
@@ -117,7 +117,7 @@ async def gate_command(env: dict[str, str], *args: str) -> tuple[int, str]:
 async def test_a_server_killed_mid_burst_leaves_the_other_selling(
     tmp_path: Path, postgres_server_url: str, redis_server_url: str
 ) -> None:
-    async with fresh_database(postgres_server_url) as database_url:
+    async with migrated_postgres_database(postgres_server_url) as database_url:
         env = scaleout_env(tmp_path, database_url, redis_server_url)
         doomed = ServerProcess(env, log_path=tmp_path / "doomed.log")
         # The survivor leaves expiry to workers: a fleet may mix both kinds of server.
@@ -200,7 +200,7 @@ async def test_a_server_killed_mid_burst_leaves_the_other_selling(
 async def test_a_gate_deleted_mid_sale_is_rebuilt_and_selling_goes_on(
     tmp_path: Path, postgres_server_url: str, redis_server_url: str
 ) -> None:
-    async with fresh_database(postgres_server_url) as database_url:
+    async with migrated_postgres_database(postgres_server_url) as database_url:
         env = scaleout_env(tmp_path, database_url, redis_server_url)
         server = ServerProcess(env, log_path=tmp_path / "server.log")
         sale_id = ""
@@ -263,7 +263,7 @@ async def test_a_gate_deleted_mid_sale_is_rebuilt_and_selling_goes_on(
 async def test_a_worker_killed_mid_sweep_returns_no_unit_twice(
     postgres_server_url: str, redis_server_url: str
 ) -> None:
-    async with fresh_database(postgres_server_url) as url:
+    async with migrated_postgres_database(postgres_server_url) as url:
         settings = fast_settings(database_url=url, redis_url=redis_server_url)
         stock, orders = 2000, 1300  # the sweeper takes 1000 a batch: two batches
         sale_id = await due_reservations(settings, stock=stock, buyers=130, each=10)

@@ -34,7 +34,7 @@ from flashsale.service.catalog import VariantSpec
 from flashsale.service.ids import new_id
 from flashsale.service.sales import SaleSpec
 from tests.conftest import fast_settings
-from tests.contract.conftest import create_database, drop_database
+from tests.contract.conftest import migrated_postgres_database
 from tests.e2e.live import (
     add_india,
     audit,
@@ -91,17 +91,6 @@ async def finished(process: asyncio.subprocess.Process) -> Worker:
         raise
     assert process.returncode is not None
     return Worker(process.returncode, output.decode())
-
-
-@contextlib.asynccontextmanager
-async def fresh_database(server_url: str) -> AsyncIterator[str]:
-    """A migrated PostgreSQL database of the test's own (the contract helper, on this loop)."""
-    url = await create_database(server_url)
-    try:
-        await upgrade_database(url)
-        yield url
-    finally:
-        await drop_database(url)
 
 
 async def forget_sale_keys(redis_url: str, sale_id: str) -> int:
@@ -242,7 +231,7 @@ async def test_worker_once_expires_due_orders_on_sqlite(tmp_path: Path) -> None:
 async def test_two_workers_racing_return_each_unit_once(
     postgres_server_url: str, redis_server_url: str
 ) -> None:
-    async with fresh_database(postgres_server_url) as url:
+    async with migrated_postgres_database(postgres_server_url) as url:
         settings = fast_settings(database_url=url, redis_url=redis_server_url)
         sale_id = await due_reservations(settings, stock=2000, buyers=150, each=10)
         try:
@@ -275,7 +264,7 @@ async def test_two_workers_racing_return_each_unit_once(
 async def test_a_server_without_its_sweeper_leaves_expiry_to_the_worker(
     tmp_path: Path, postgres_server_url: str, redis_server_url: str
 ) -> None:
-    async with fresh_database(postgres_server_url) as url:
+    async with migrated_postgres_database(postgres_server_url) as url:
         env = server_env(
             tmp_path / "unused.db", FLASHSALE_DATABASE_URL=url, FLASHSALE_REDIS_URL=redis_server_url
         )

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from flashsale.adapters.sql.migrate import upgrade_database
 from flashsale.adapters.test_gateway import CARD_SUCCEEDS
 from flashsale.bootstrap import Shop, build_shop
 from flashsale.clock import ManualClock
@@ -27,7 +26,7 @@ from flashsale.service.catalog import VariantSpec
 from flashsale.service.ids import new_id
 from flashsale.service.sales import SaleSpec
 from tests.conftest import fast_settings
-from tests.contract.conftest import create_database, drop_database
+from tests.contract.conftest import migrated_postgres_database
 
 pytestmark = pytest.mark.redis
 
@@ -81,14 +80,12 @@ class Engines:
 
 @pytest.fixture
 async def engines(postgres_server_url: str, redis_server_url: str) -> AsyncIterator[Engines]:
-    database_url = await create_database(postgres_server_url)
-    made = Engines(database_url, redis_server_url)
-    try:
-        await upgrade_database(database_url)
-        yield made
-    finally:
-        await made.close()
-        await drop_database(database_url)
+    async with migrated_postgres_database(postgres_server_url) as database_url:
+        made = Engines(database_url, redis_server_url)
+        try:
+            yield made
+        finally:
+            await made.close()
 
 
 async def open_sale(engines: Engines, shop: Shop, *, stock: int, limit: int) -> FlashSale:

@@ -40,7 +40,7 @@ async def test_a_replayed_idempotency_key_is_skipped_not_an_error() -> None:
     again = make_order(id="ord_2", idempotency_key="k")
     assert await store.insert_orders([first]) == {"ord_1"}
     assert await store.insert_orders([again, make_order(id="ord_3")]) == {"ord_3"}
-    found = await store.order_by_idempotency_key("cus_1", "k")
+    found = (await store.orders_by_idempotency_keys([("cus_1", "k")])).get(("cus_1", "k"))
     assert found is not None
     assert found.id == "ord_1"
 
@@ -64,7 +64,7 @@ async def test_a_failed_insert_stores_nothing_of_its_batch() -> None:
             [make_order(id="ord_2", idempotency_key="k"), make_order(id="ord_1")]
         )
     assert await store.order("ord_2") is None
-    assert await store.order_by_idempotency_key("cus_1", "k") is None
+    assert (await store.orders_by_idempotency_keys([("cus_1", "k")])).get(("cus_1", "k")) is None
 
 
 async def test_an_injected_commit_failure_stores_nothing_and_is_used_up() -> None:

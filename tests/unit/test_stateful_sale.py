@@ -381,7 +381,9 @@ class FlashSaleMachine(RuleBasedStateMachine):
                 given.amount,
             )
         for (customer, key), order_id in self.by_key.items():
-            found = self.run(self.world.store.order_by_idempotency_key(customer, key))
+            found = self.run(self.world.store.orders_by_idempotency_keys([(customer, key)])).get(
+                (customer, key)
+            )
             assert found is not None
             assert found.id == order_id
 

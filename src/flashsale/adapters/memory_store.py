@@ -121,10 +121,6 @@ class MemoryStore:
     async def order(self, order_id: str) -> Order | None:
         return self._orders.get(order_id)
 
-    async def order_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
-        order_id = self._order_by_key.get((customer_id, key))
-        return None if order_id is None else self._orders[order_id]
-
     async def orders_by_idempotency_keys(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], Order]:

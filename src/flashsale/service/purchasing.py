@@ -101,7 +101,7 @@ class Purchasing:
         now = self._clock.now()
         passage = _Passage(self._between.setdefault(sale.id, set()))
         try:
-            return await self._through_gate(sale, request, now, idempotency_key, passage)
+            return await self._through_gate(sale, request, now, key, passage)
         finally:
             passage.close()
 
@@ -110,10 +110,9 @@ class Purchasing:
         sale: FlashSale,
         request: PurchaseRequest,
         now: datetime,
-        idempotency_key: str | None,
+        key: tuple[str, str] | None,
         passage: _Passage,
     ) -> PurchaseResult:
-        key = None if idempotency_key is None else (request.customer_id, idempotency_key)
         started = time.perf_counter()
         try:
             (refusal,) = await self._gate.take([request], now)
@@ -146,7 +145,7 @@ class Purchasing:
             status=OrderStatus.RESERVED,
             created_at=now,
             expires_at=now + sale.payment_window,
-            idempotency_key=idempotency_key,
+            idempotency_key=None if key is None else key[1],
         )
         try:
             stored = await self._commits.submit(order)
@@ -163,10 +162,8 @@ class Purchasing:
             ) from exc
         if not stored:  # another process stored this idempotency key first
             await self._gate.give_back([request])
-            assert idempotency_key is not None
-            earlier = await self._store.order_by_idempotency_key(
-                request.customer_id, idempotency_key
-            )
+            assert key is not None
+            earlier = await self._key_lookups.submit(key)
             if earlier is None:
                 raise CommitFailed("the order could not be stored; try again")
             return PurchaseResult(earlier, replayed=True)

@@ -269,11 +269,6 @@ class SqlStore:
     async def order(self, order_id: str) -> Order | None:
         return await self._one_order(orders.c.id == order_id)
 
-    async def order_by_idempotency_key(self, customer_id: str, key: str) -> Order | None:
-        return await self._one_order(
-            and_(orders.c.customer_id == customer_id, orders.c.idempotency_key == key)
-        )
-
     async def orders_by_idempotency_keys(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], Order]:

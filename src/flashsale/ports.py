@@ -20,6 +20,9 @@ from flashsale.domain.money import Money
 from flashsale.domain.order import Order, OrderStatus, Payment
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
+from flashsale.domain.shipping import ShippingAddress
+from flashsale.domain.token_bucket import Limit
+from flashsale.domain.waiting_room import RoomConfig, RoomSettings, RoomSummary, Standing, Use
 
 
 class Clock(Protocol):
@@ -84,9 +87,12 @@ class StockGate(Protocol):
         ...
 
     async def take(
-        self, requests: Sequence[PurchaseRequest], now: datetime
+        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
     ) -> list[Refusal | None]:
         """Decide a batch atomically, in order; None means the units were taken.
+
+        ``in_order=False`` says the requests come from different buyers, who are owed no order
+        among them: a gate whose stock is spread over buckets may then decide them all at once.
 
         Raises GateNotLoaded when the gate lost (or never had) one of the batch's sales.
         """
@@ -183,7 +189,43 @@ class Store(Protocol):
         """Ids of reserved orders whose payment window has passed."""
         ...
 
+    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+        """Give a reserved order its shipping address, replacing one given before.
+
+        Returns False (and stores nothing) when the order is missing or no longer reserved:
+        the address of a paid order is the one the parcel goes to.
+        """
+        ...
+
+    async def shipping_address(self, order_id: str) -> ShippingAddress | None: ...
+
     async def audit_facts(self, sale: FlashSale) -> AuditFacts: ...
+
+    # waiting rooms (issue 4)
+    async def put_room(self, room: RoomConfig) -> None:
+        """Store a sale's room; a room stored again keeps its seed and commitment."""
+        ...
+
+    async def room(self, sale_id: str) -> RoomConfig | None: ...
+    async def rooms(self) -> list[RoomConfig]: ...
+    async def publish_queue(self, sale_id: str, customer_ids: Sequence[str], at: datetime) -> bool:
+        """Publish the sealed pre-queue: ``customer_ids[i]`` holds position i + 1.
+
+        Write-once: False (and nothing written) when the sale's queue was published already.
+        """
+        ...
+
+    async def queue_positions(self, sale_id: str) -> list[tuple[str, int]]:
+        """The published pre-queue as (customer, position), by position."""
+        ...
+
+    async def registered_among(self, sale_id: str, customer_ids: Sequence[str]) -> set[str]:
+        """Which of these customers registered for the sale, in one read."""
+        ...
+
+    async def units_reserved(self, sale_id: str) -> int:
+        """Units in reserved (unpaid, unexpired) orders of the sale: units that may come back."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -197,3 +239,70 @@ class PaymentGateway(Protocol):
         ...
 
     async def refund(self, reference: str) -> None: ...
+
+
+class RoomState(Protocol):
+    """The live line of every sale's waiting room (issue 4): in memory, or in Redis shared by
+    every API process. Each method is atomic for its sale; see domain/waiting_room.py."""
+
+    async def join(
+        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
+    ) -> list[bool]:
+        """Queue customers; True for each who was not in line (or whose admission lapsed).
+
+        Before the opening (and until the seal) they enter the pre-queue, after it the line.
+        """
+        ...
+
+    async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:
+        """The unsealed pre-queue: (customer, arrival number)."""
+        ...
+
+    async def seal(self, sale_id: str, order: Sequence[str]) -> int:
+        """Give the pre-queue positions 1..P in ``order``: 1 sealed now, 0 sealed already,
+        -1 the pre-queue is not exactly ``order``'s customers (read it again and retry)."""
+        ...
+
+    async def sealed_order(self, sale_id: str) -> list[str]:
+        """The sealed pre-queue, by position (empty until the seal)."""
+        ...
+
+    async def admit(
+        self, sale_id: str, settings: RoomSettings, stock_left: int, now_ms: int
+    ) -> RoomSummary:
+        """Admit whoever is due now (``admissions_due``); one decision however many callers."""
+        ...
+
+    async def summary(self, sale_id: str, now_ms: int) -> RoomSummary: ...
+
+    async def standings(
+        self, sale_id: str, customer_ids: Sequence[str], now_ms: int
+    ) -> list[Standing]: ...
+
+    async def consume(
+        self, sale_id: str, uses: Sequence[tuple[str, int, str]], now_ms: int
+    ) -> list[Use]:
+        """Spend admissions: (customer, the token's admitted_until_ms, idempotency key or "").
+
+        A second use is refused unless it carries the same non-empty idempotency key.
+        """
+        ...
+
+    async def drop(self, sale_id: str) -> None:
+        """Forget a sale's room entirely (tests, and an operator clearing a rehearsal)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Token buckets by key (issue 4): in memory, or in Redis shared by every API process."""
+
+    async def acquire(self, buckets: Sequence[tuple[str, Limit]], now_ms: int) -> int:
+        """Take one token from each bucket, or none if any is empty.
+
+        Returns 0 when taken, else the milliseconds until every bucket has a token again.
+        """
+        ...
+
+    async def close(self) -> None: ...

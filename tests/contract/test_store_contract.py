@@ -6,19 +6,23 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import StatementError
 
 from flashsale.adapters.memory_store import MemoryStore
+from flashsale.domain import fairness
 from flashsale.domain.audit import UnitsByStatus
 from flashsale.domain.catalog import Product, Variant
 from flashsale.domain.customer import Customer
-from flashsale.domain.errors import Conflict
+from flashsale.domain.errors import Conflict, InvalidInput
 from flashsale.domain.market import Market
 from flashsale.domain.money import Money
 from flashsale.domain.order import Order, OrderStatus, Payment, PaymentStatus
 from flashsale.domain.sale import FlashSale
+from flashsale.domain.shipping import ShippingAddress
+from flashsale.domain.waiting_room import RoomConfig, RoomSettings
 from flashsale.ports import AuditFacts, Store
 
 T0 = datetime(2025, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
@@ -505,3 +509,94 @@ async def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises((StatementError, ValueError), match="naive datetime"):
         await store.insert_orders([naive])
     assert await store.order("ord_naive") is None
+
+
+# shipping addresses
+
+
+HOME = ShippingAddress(
+    recipient="Asha Rao",
+    line1="12 MG Road",
+    city="Bengaluru",
+    postal_code="560001",
+    phone="+91 80 1234 5678",
+)
+
+
+async def test_a_reserved_order_takes_an_address_and_may_change_it(store: Store) -> None:
+    await world(store)
+    await store.insert_orders([order("ord_ship", 1)])
+    assert await store.shipping_address("ord_ship") is None
+    assert await store.set_shipping_address("ord_ship", HOME)
+    assert await store.shipping_address("ord_ship") == HOME
+    moved = replace(HOME, line1="4 Residency Road", line2="Flat 2")
+    assert await store.set_shipping_address("ord_ship", moved)
+    assert await store.shipping_address("ord_ship") == moved
+
+
+async def test_a_paid_closed_or_missing_order_keeps_its_address(store: Store) -> None:
+    await world(store)
+    reserved = order("ord_paid", 1)
+    await store.insert_orders([reserved, order("ord_gone", 2)])
+    assert await store.set_shipping_address("ord_paid", HOME)
+    assert await store.mark_paid("ord_paid", payment_for(reserved, T0 + timedelta(minutes=1)))
+    await store.close_orders(["ord_gone"], OrderStatus.CANCELLED, T0)
+    elsewhere = replace(HOME, city="Mysuru")
+    assert not await store.set_shipping_address("ord_paid", elsewhere)
+    assert await store.shipping_address("ord_paid") == HOME
+    assert not await store.set_shipping_address("ord_gone", HOME)
+    assert await store.shipping_address("ord_gone") is None
+    assert not await store.set_shipping_address("ord_missing", HOME)
+
+
+# -- waiting rooms (issue 4) -------------------------------------------------------------------
+
+
+def room_config(sale_id: str = "sale_band", **settings: Any) -> RoomConfig:
+    seed = bytes(range(32))
+    return RoomConfig(sale_id, RoomSettings(**settings), seed, fairness.commitment(seed), T0)
+
+
+async def test_a_room_round_trips_and_keeps_its_seed_when_stored_again(store: Store) -> None:
+    await world(store)
+    assert await store.room("sale_band") is None and await store.rooms() == []
+    room = room_config(pow_difficulty=4, registrations_per_address=3, shuffle_pre_queue=False)
+    await store.put_room(room)
+    assert await store.room("sale_band") == room
+    other_seed = replace(room_config(admission_rate_per_second=7.5), seed=b"x" * 32)
+    await store.put_room(other_seed)
+    stored = await store.room("sale_band")
+    assert stored is not None and stored.seed == room.seed
+    assert stored.settings.admission_rate_per_second == 7.5
+    assert await store.rooms() == [stored]
+
+
+async def test_the_queue_is_published_once(store: Store) -> None:
+    await world(store)
+    await store.put_room(room_config())
+    assert await store.queue_positions("sale_band") == []
+    assert await store.publish_queue("sale_band", ["cus_2", "cus_1"], T0)
+    assert not await store.publish_queue("sale_band", ["cus_1", "cus_2"], T0)
+    assert await store.queue_positions("sale_band") == [("cus_2", 1), ("cus_1", 2)]
+    room = await store.room("sale_band")
+    assert room is not None and room.sealed_at == T0
+    with pytest.raises(InvalidInput):
+        await store.publish_queue("sale_nope", ["cus_1"], T0)
+
+
+async def test_registered_among_and_units_reserved(store: Store) -> None:
+    await world(store)
+    await store.add_registrations("sale_band", ["cus_1", "cus_3"], T0)
+    assert await store.registered_among("sale_band", ["cus_1", "cus_2", "cus_3"]) == {
+        "cus_1",
+        "cus_3",
+    }
+    assert await store.units_reserved("sale_band") == 0
+    await store.insert_orders(
+        [
+            order("ord_1", 1, quantity=2),
+            order("ord_2", 3),
+            order("ord_3", 2, status=OrderStatus.PAID),
+        ]
+    )
+    assert await store.units_reserved("sale_band") == 3

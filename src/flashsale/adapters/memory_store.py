@@ -11,10 +11,12 @@ from datetime import datetime
 from flashsale.domain.audit import UnitsByStatus
 from flashsale.domain.catalog import Product, Variant
 from flashsale.domain.customer import Customer
-from flashsale.domain.errors import Conflict
+from flashsale.domain.errors import Conflict, InvalidInput
 from flashsale.domain.market import Market
 from flashsale.domain.order import LIVE_STATUSES, Order, OrderStatus, Payment
 from flashsale.domain.sale import FlashSale
+from flashsale.domain.shipping import ShippingAddress
+from flashsale.domain.waiting_room import RoomConfig
 from flashsale.ports import AuditFacts
 
 
@@ -30,7 +32,10 @@ class MemoryStore:
         self._orders: dict[str, Order] = {}
         self._order_by_key: dict[tuple[str, str], str] = {}
         self._payments: dict[str, Payment] = {}
+        self._addresses: dict[str, ShippingAddress] = {}
         self.fail_next_inserts = 0  # tests set this to make the next commits fail
+        self._rooms: dict[str, RoomConfig] = {}
+        self._queue_positions: dict[str, list[str]] = {}
 
     async def add_markets(self, markets: Sequence[Market]) -> None:
         for market in markets:
@@ -185,6 +190,16 @@ class MemoryStore:
         ]
         return [o.id for o in sorted(due, key=lambda o: o.expires_at)[:limit]]
 
+    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+        order = self._orders.get(order_id)
+        if order is None or order.status is not OrderStatus.RESERVED:
+            return False
+        self._addresses[order_id] = address
+        return True
+
+    async def shipping_address(self, order_id: str) -> ShippingAddress | None:
+        return self._addresses.get(order_id)
+
     async def audit_facts(self, sale: FlashSale) -> AuditFacts:
         units: dict[OrderStatus, int] = defaultdict(int)
         held: dict[str, int] = defaultdict(int)
@@ -208,6 +223,49 @@ class MemoryStore:
             ),
             customers_over_limit=sum(1 for v in held.values() if v > sale.per_customer_limit),
             orders_without_payment_match=mismatched,
+        )
+
+    # waiting rooms
+
+    async def put_room(self, room: RoomConfig) -> None:
+        if room.sale_id not in self._sales:
+            raise Conflict(f"no sale {room.sale_id}")
+        known = self._rooms.get(room.sale_id)
+        if known is not None:
+            room = replace(known, settings=room.settings)
+        self._rooms[room.sale_id] = room
+
+    async def room(self, sale_id: str) -> RoomConfig | None:
+        return self._rooms.get(sale_id)
+
+    async def rooms(self) -> list[RoomConfig]:
+        return sorted(self._rooms.values(), key=lambda r: r.sale_id)
+
+    async def publish_queue(self, sale_id: str, customer_ids: Sequence[str], at: datetime) -> bool:
+        room = self._rooms.get(sale_id)
+        if room is None:
+            raise InvalidInput(f"sale {sale_id} has no waiting room")
+        if sale_id in self._queue_positions:
+            return False
+        if len(set(customer_ids)) != len(customer_ids):
+            raise Conflict("a customer holds one position")
+        self._queue_positions[sale_id] = list(customer_ids)
+        self._rooms[sale_id] = replace(room, sealed_at=at)
+        return True
+
+    async def queue_positions(self, sale_id: str) -> list[tuple[str, int]]:
+        order = self._queue_positions.get(sale_id, [])
+        return [(customer, i) for i, customer in enumerate(order, start=1)]
+
+    async def registered_among(self, sale_id: str, customer_ids: Sequence[str]) -> set[str]:
+        registered = self._registrations.get(sale_id, {})
+        return {c for c in customer_ids if c in registered}
+
+    async def units_reserved(self, sale_id: str) -> int:
+        return sum(
+            o.quantity
+            for o in self._orders.values()
+            if o.sale_id == sale_id and o.status is OrderStatus.RESERVED
         )
 
     async def close(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Column,
     Double,
@@ -148,4 +149,44 @@ payments = Table(
     Column("status", String(16), nullable=False),
     Column("gateway_reference", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+)
+
+shipping_addresses = Table(
+    "shipping_addresses",
+    metadata,
+    Column("order_id", ID, ForeignKey("orders.id"), primary_key=True),
+    Column("recipient", Text, nullable=False),
+    Column("line1", Text, nullable=False),
+    Column("line2", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("postal_code", String(20), nullable=False),
+    Column("phone", String(30), nullable=False),
+)
+
+# Issue 4: a sale's waiting room (settings, the secret seed and its public commitment) and the
+# published order of its pre-queue, which `flashsale sale verify-queue` checks against the seed.
+waiting_rooms = Table(
+    "waiting_rooms",
+    metadata,
+    Column("sale_id", ID, ForeignKey("sales.id"), primary_key=True),
+    Column("admission_rate_per_second", Double, nullable=False),
+    Column("shuffle_pre_queue", Boolean, nullable=False),
+    Column("token_lifetime_seconds", Double, nullable=False),
+    Column("pow_difficulty", Integer, nullable=False),
+    Column("registrations_per_address", Integer, nullable=True),
+    Column("customer_requests_per_second", Double, nullable=False),
+    Column("address_requests_per_second", Double, nullable=False),
+    Column("seed", String(64), nullable=False),
+    Column("commitment", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sealed_at", UtcDateTime, nullable=True),
+)
+
+queue_positions = Table(
+    "queue_positions",
+    metadata,
+    Column("sale_id", ID, ForeignKey("sales.id"), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("customer_id", ID, ForeignKey("customers.id"), nullable=False),
+    UniqueConstraint("sale_id", "customer_id", name="uq_queue_positions_sale_id_customer_id"),
 )

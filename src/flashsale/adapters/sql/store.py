@@ -20,9 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from flashsale.adapters.sql import rows
+from flashsale.adapters.sql import room_rows, rows
 from flashsale.adapters.sql.columns import amounts_equal
 from flashsale.adapters.sql.engine import create_engine, is_sqlite
+from flashsale.adapters.sql.pg_orders import PostgresOrderInserter
 from flashsale.adapters.sql.schema import (
     customers,
     markets,
@@ -30,9 +31,12 @@ from flashsale.adapters.sql.schema import (
     payments,
     prices,
     products,
+    queue_positions,
     registrations,
     sales,
+    shipping_addresses,
     variants,
+    waiting_rooms,
 )
 from flashsale.adapters.sql.sqlite_orders import SqliteOrderInserter
 from flashsale.adapters.sql.sqlite_writer import SqliteWriter
@@ -44,6 +48,8 @@ from flashsale.domain.market import Market
 from flashsale.domain.money import Money
 from flashsale.domain.order import LIVE_STATUSES, Order, OrderStatus, Payment
 from flashsale.domain.sale import FlashSale
+from flashsale.domain.shipping import ShippingAddress
+from flashsale.domain.waiting_room import RoomConfig
 from flashsale.ports import AuditFacts
 
 T = TypeVar("T")
@@ -60,6 +66,10 @@ class SqlStore:
         self._writer = writer  # SQLite only: the group commit's one-hop path
         self._sqlite_orders = SqliteOrderInserter(engine.dialect)
         self._dialect = engine.dialect.name
+        # PostgreSQL: the group commit's batch is one statement with one JSON parameter.
+        self._pg_orders = (
+            PostgresOrderInserter(engine.dialect) if self._dialect == "postgresql" else None
+        )
         # Executed with a list of rows, SQLAlchemy's "insertmanyvalues" sends this as multi-row
         # INSERT ... VALUES (...), (...) statements, paged below the engine's parameter limit,
         # all inside the caller's transaction, and gathers the RETURNING rows of every page.
@@ -263,6 +273,8 @@ class SqlStore:
                 prepared = self._sqlite_orders.prepare(params)
                 return await self._writer.transaction(prepared.run)
             async with self._engine.begin() as conn:
+                if self._pg_orders is not None:
+                    return await self._pg_orders.insert(conn, params)
                 stored = await conn.execute(self._insert_orders, params)
                 return set(stored.scalars())
 
@@ -382,6 +394,43 @@ class SqlStore:
         async with self._engine.connect() as conn:
             return list((await conn.execute(query)).scalars())
 
+    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+        values = {
+            "recipient": address.recipient,
+            "line1": address.line1,
+            "line2": address.line2,
+            "city": address.city,
+            "postal_code": address.postal_code,
+            "phone": address.phone,
+        }
+        # Row-locked on PostgreSQL, so a payment cannot land between the check and the write.
+        status_now = select(orders.c.status).where(orders.c.id == order_id).with_for_update()
+        upsert = self._insert(shipping_addresses).values(order_id=order_id, **values)
+        upsert = upsert.on_conflict_do_update(index_elements=["order_id"], set_=values)
+
+        def save(conn: Connection) -> bool:
+            if conn.execute(status_now).scalar_one_or_none() != OrderStatus.RESERVED.value:
+                return False
+            conn.execute(upsert)
+            return True
+
+        return await self._write(save)
+
+    async def shipping_address(self, order_id: str) -> ShippingAddress | None:
+        query = select(shipping_addresses).where(shipping_addresses.c.order_id == order_id)
+        async with self._engine.connect() as conn:
+            row = (await conn.execute(query)).mappings().one_or_none()
+        if row is None:
+            return None
+        return ShippingAddress(
+            recipient=row["recipient"],
+            line1=row["line1"],
+            line2=row["line2"],
+            city=row["city"],
+            postal_code=row["postal_code"],
+            phone=row["phone"],
+        )
+
     async def audit_facts(self, sale: FlashSale) -> AuditFacts:
         of_sale = orders.c.sale_id == sale.id
         units_query = (
@@ -427,6 +476,87 @@ class SqlStore:
             customers_over_limit=int(over),
             orders_without_payment_match=int(unmatched),
         )
+
+    # waiting rooms (issue 4)
+
+    async def put_room(self, room: RoomConfig) -> None:
+        row = room_rows.room_row(room)
+        stmt = self._insert(waiting_rooms)
+        # Stored again, a room takes the new settings and keeps its seed and commitment.
+        upsert = stmt.on_conflict_do_update(
+            index_elements=["sale_id"],
+            set_={name: stmt.excluded[name] for name in room_rows.SETTINGS_COLUMNS},
+        )
+        with _conflict(f"sale {room.sale_id} does not exist"):
+            await self._write(lambda conn: conn.execute(upsert, row))
+
+    async def room(self, sale_id: str) -> RoomConfig | None:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(
+                select(waiting_rooms).where(waiting_rooms.c.sale_id == sale_id)
+            )
+            row = found.mappings().one_or_none()
+        return None if row is None else room_rows.room_of(row)
+
+    async def rooms(self) -> list[RoomConfig]:
+        async with self._engine.connect() as conn:
+            found = await conn.execute(select(waiting_rooms).order_by(waiting_rooms.c.sale_id))
+            return [room_rows.room_of(r) for r in found.mappings()]
+
+    async def publish_queue(self, sale_id: str, customer_ids: Sequence[str], at: datetime) -> bool:
+        params = [
+            {"sale_id": sale_id, "position": i, "customer_id": c}
+            for i, c in enumerate(customer_ids, start=1)
+        ]
+        # The room row's sealed_at is the write-once latch: of two publishers one matches.
+        latch = (
+            update(waiting_rooms)
+            .where(waiting_rooms.c.sale_id == sale_id, waiting_rooms.c.sealed_at.is_(None))
+            .values(sealed_at=at)
+        )
+
+        exists = select(waiting_rooms.c.sale_id).where(waiting_rooms.c.sale_id == sale_id)
+        per_statement = _IDS_PER_STATEMENT // 3  # three bound parameters a row
+
+        def publish(conn: Connection) -> bool:
+            if conn.execute(latch).rowcount != 1:
+                if conn.execute(exists).first() is None:
+                    raise InvalidInput(f"sale {sale_id} has no waiting room")
+                return False
+            for start in range(0, len(params), per_statement):
+                conn.execute(queue_positions.insert(), params[start : start + per_statement])
+            return True
+
+        with _conflict("a customer holds one position"):
+            return await self._write(publish)
+
+    async def queue_positions(self, sale_id: str) -> list[tuple[str, int]]:
+        query = (
+            select(queue_positions.c.customer_id, queue_positions.c.position)
+            .where(queue_positions.c.sale_id == sale_id)
+            .order_by(queue_positions.c.position)
+        )
+        async with self._engine.connect() as conn:
+            return [(c, int(p)) for c, p in await conn.execute(query)]
+
+    async def registered_among(self, sale_id: str, customer_ids: Sequence[str]) -> set[str]:
+        wanted = list(dict.fromkeys(customer_ids))
+        found: set[str] = set()
+        async with self._engine.connect() as conn:
+            for start in range(0, len(wanted), _IDS_PER_STATEMENT):
+                query = select(registrations.c.customer_id).where(
+                    registrations.c.sale_id == sale_id,
+                    registrations.c.customer_id.in_(wanted[start : start + _IDS_PER_STATEMENT]),
+                )
+                found.update((await conn.execute(query)).scalars())
+        return found
+
+    async def units_reserved(self, sale_id: str) -> int:
+        query = select(func.coalesce(func.sum(orders.c.quantity), 0)).where(
+            orders.c.sale_id == sale_id, orders.c.status == OrderStatus.RESERVED.value
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def _write(self, work: Callable[[Connection], T]) -> T:
         """Run one write transaction. On SQLite it runs start to finish on the writer thread:

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from flashsale.bootstrap import Shop
 from flashsale.domain.errors import DomainError
@@ -21,6 +21,8 @@ from flashsale.entrypoints.http import problems
 from flashsale.entrypoints.http.api import ShopApi
 from flashsale.entrypoints.http.openapi import openapi_document
 from flashsale.entrypoints.http.requests import EdgeError, validation_details
+from flashsale.entrypoints.http.room_api import RoomApi
+from flashsale.entrypoints.web import web_routes
 from flashsale.ports import GateNotLoaded
 
 log = logging.getLogger(__name__)
@@ -89,7 +91,8 @@ def create_app(shop: Shop) -> Starlette:
     """The app serves ``shop``; the caller owns the shop and closes it after the app stops."""
     api = ShopApi(shop)
     endpoints = api.endpoints()
-    document = orjson.dumps(openapi_document(endpoints))
+    room_endpoints = RoomApi(shop).endpoints()
+    document = orjson.dumps(openapi_document(endpoints + room_endpoints))
 
     async def openapi(request: Request) -> Response:
         return Response(document, media_type="application/json")
@@ -104,8 +107,10 @@ def create_app(shop: Shop) -> Starlette:
 
     # Starlette tries routes in order; the opening second's route goes first (measured ~3%).
     hot_first = sorted(endpoints, key=lambda e: e.handler != api.purchase)
-    routes = [Route(e.path, e.handler, methods=[e.method]) for e in hot_first]
+    routes: list[BaseRoute] = [Route(e.path, e.handler, methods=[e.method]) for e in hot_first]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
+    routes += [Route(e.path, e.handler, methods=[e.method]) for e in room_endpoints]
+    routes.extend(web_routes(shop))  # the pages: after the API, so the purchase stays first
     return Starlette(
         routes=routes,
         lifespan=lifespan,

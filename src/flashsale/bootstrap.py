@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from flashsale.adapters.local_gate import LocalStockGate
+from flashsale.adapters.memory_room import MemoryRateLimiter, MemoryRoomState
 from flashsale.adapters.memory_store import MemoryStore
 from flashsale.adapters.test_gateway import TestPaymentGateway
 from flashsale.clock import SystemClock
 from flashsale.config import Settings
 from flashsale.metrics import Metrics
-from flashsale.ports import Clock, PaymentGateway, StockGate, Store
+from flashsale.ports import Clock, PaymentGateway, RateLimiter, RoomState, StockGate, Store
 from flashsale.security import PasswordHasher, SessionTokens
 from flashsale.service.accounts import Accounts
 from flashsale.service.auditing import Auditing
@@ -21,8 +22,10 @@ from flashsale.service.catalog import Catalog
 from flashsale.service.expiry import ExpirySweeper
 from flashsale.service.orders import Orders
 from flashsale.service.purchasing import Purchasing
+from flashsale.service.rate_limit import RateLimits
 from flashsale.service.sale_directory import SaleDirectory
 from flashsale.service.sales import Sales
+from flashsale.service.waiting_room import WaitingRoom
 
 MEMORY_DATABASE_URL = "memory://"
 
@@ -45,6 +48,7 @@ class Shop:
     orders: Orders
     expiry: ExpirySweeper
     auditing: Auditing
+    room: WaitingRoom  # issue 4: the waiting room in front of sales that enforce one
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -63,6 +67,9 @@ class Shop:
         if self.sweeper_in_process:
             await self.expiry.sweep()
             self.start_background()
+        await self.room.load()
+        # Every API process runs its room loop; in Redis one script decides each admission.
+        self._background.append(asyncio.create_task(self.room.run_forever()))
 
     def start_background(self) -> None:
         """Start the expiry sweeper of this process (the embedded default needs no worker)."""
@@ -83,6 +90,7 @@ class Shop:
 
     async def aclose(self) -> None:
         await self.stop()
+        await self.room.close()
         await self.gate.close()
         await self.store.close()
 
@@ -103,7 +111,24 @@ async def open_gate(settings: Settings) -> StockGate:
     # Imported here: the embedded default neither needs redis nor pays for importing it.
     from flashsale.adapters.redis_gate import RedisStockGate
 
-    return await RedisStockGate.connect(settings.redis_url)
+    return await RedisStockGate.connect(
+        settings.redis_url,
+        buckets=settings.gate_stock_buckets,
+        sold_out_flag=settings.gate_sold_out_flag,
+    )
+
+
+async def open_room_state(settings: Settings) -> tuple[RoomState, RateLimiter]:
+    """The waiting room's live state and rate limits: in-process, or shared in Redis."""
+    if settings.redis_url is None:
+        return MemoryRoomState(), MemoryRateLimiter()
+    from flashsale.adapters.redis_room import RedisRateLimiter, RedisRoomState, connect_redis
+
+    redis = await connect_redis(settings.redis_url)
+    return (
+        RedisRoomState(redis, owns_connection=False),
+        RedisRateLimiter(redis, owns_connection=True),
+    )
 
 
 async def build_shop(
@@ -125,6 +150,7 @@ async def build_shop(
     hasher = PasswordHasher(settings.password_time_cost, settings.password_memory_cost_kib)
     tokens = SessionTokens(settings.secret_key.get_secret_value(), settings.session_ttl_seconds)
     directory = SaleDirectory(store, gate)
+    room_state, limiter = await open_room_state(settings)
     return Shop(
         settings=settings,
         store=store,
@@ -140,6 +166,15 @@ async def build_shop(
         orders=Orders(store, gate, clock, gateway),
         expiry=ExpirySweeper(store, gate, clock, metrics),
         auditing=Auditing(store, gate, directory),
+        room=WaitingRoom(
+            store,
+            gate,
+            clock,
+            directory,
+            room_state,
+            RateLimits(limiter),
+            settings.secret_key.get_secret_value(),
+        ),
     )
 
 

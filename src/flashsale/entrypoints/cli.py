@@ -8,6 +8,7 @@ import typer
 
 from flashsale.entrypoints.cli_demo import demo
 from flashsale.entrypoints.cli_gate import gate_app
+from flashsale.entrypoints.cli_queue import verify_queue
 from flashsale.entrypoints.cli_sale import sale_app
 from flashsale.entrypoints.cli_serve import db_app, serve
 from flashsale.entrypoints.cli_settings import build_settings
@@ -34,6 +35,7 @@ app.command("demo")(demo)
 app.command("simulate")(simulate)
 app.command("worker")(worker)
 app.add_typer(db_app, name="db")
+sale_app.command("verify-queue")(verify_queue)  # issue 4
 app.add_typer(sale_app, name="sale")
 app.add_typer(gate_app, name="gate")
 

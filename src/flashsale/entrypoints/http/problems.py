@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
-from flashsale.domain import errors
+from flashsale.domain import errors, room_errors
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -39,6 +39,18 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InsufficientFunds: (402, "Insufficient funds"),
     errors.PaymentGatewayUnavailable: (503, "Payment gateway unavailable"),
     errors.CommitFailed: (503, "Order not stored"),
+    # issue 4: the waiting room
+    room_errors.AdmissionRefused: (403, "Admission refused"),
+    room_errors.AdmissionRequired: (403, "Admission token required"),
+    room_errors.AdmissionTokenInvalid: (403, "Admission token not valid"),
+    room_errors.AdmissionTokenExpired: (403, "Admission token expired"),
+    room_errors.AdmissionTokenNotYours: (403, "Admission token issued to someone else"),
+    room_errors.AdmissionTokenUsed: (403, "Admission token used already"),
+    room_errors.ProofOfWorkRequired: (403, "Proof of work required"),
+    room_errors.AddressCapReached: (403, "Too many customers from this address"),
+    room_errors.NotInQueue: (404, "Not in the queue"),
+    room_errors.NoWaitingRoom: (404, "No waiting room"),
+    room_errors.TooManyRequests: (429, "Too many requests"),
 }
 
 # Answers a client should simply retry a moment later.
@@ -81,7 +93,9 @@ def problem(
 
 def from_domain_error(error: errors.DomainError) -> Response:
     status, title = status_and_title(error)
-    return problem(status, error.code, title, error.detail)
+    retry_after = getattr(error, "retry_after", None)
+    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
+    return problem(status, error.code, title, error.detail, headers=headers)
 
 
 def catalogue() -> dict[str, dict[str, Any]]:

@@ -1,0 +1,206 @@
+"""The waiting room's live state and rate limits in this process: the embedded default.
+
+Every method runs without awaiting anything, so on one event loop each call is atomic, which
+is what the Redis scripts give the scale-out mode. The contract suite runs both alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flashsale.domain.token_bucket import Limit, refill, retry_after_ms
+from flashsale.domain.waiting_room import (
+    Place,
+    RoomSettings,
+    RoomSummary,
+    Standing,
+    Use,
+    admissions_due,
+)
+
+
+@dataclass
+class _Room:
+    sealed: bool = False
+    arrivals: int = 0
+    pre: dict[str, int] = field(default_factory=dict)  # customer -> arrival number
+    line: list[str] = field(default_factory=list)  # position i + 1 -> customer
+    position: dict[str, int] = field(default_factory=dict)
+    pre_count: int = 0
+    cursor: int = 0
+    allowance: float = 0.0
+    last_tick_ms: int | None = None
+    admitted: dict[str, int] = field(default_factory=dict)  # customer -> admitted until (ms)
+    used: dict[str, str] = field(default_factory=dict)  # customer -> idempotency key ("" none)
+
+    def outstanding(self, now_ms: int) -> int:
+        return sum(1 for c, until in self.admitted.items() if until > now_ms and c not in self.used)
+
+    def summary(self, now_ms: int) -> RoomSummary:
+        joined = len(self.line) if self.sealed else len(self.pre) + len(self.line)
+        return RoomSummary(
+            sealed=self.sealed,
+            pre_queue=self.pre_count if self.sealed else len(self.pre),
+            joined=joined,
+            cursor=self.cursor,
+            outstanding=self.outstanding(now_ms),
+        )
+
+
+class MemoryRoomState:
+    def __init__(self) -> None:
+        self._rooms: dict[str, _Room] = {}
+
+    def _room(self, sale_id: str) -> _Room:
+        room = self._rooms.get(sale_id)
+        if room is None:
+            room = self._rooms[sale_id] = _Room()
+        return room
+
+    async def join(
+        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
+    ) -> list[bool]:
+        room = self._room(sale_id)
+        answers = []
+        for customer in customer_ids:
+            until = room.admitted.get(customer)
+            lapsed = until is not None and until <= now_ms and customer not in room.used
+            if not lapsed and (customer in room.position or customer in room.pre):
+                answers.append(False)
+                continue
+            if lapsed:  # back of the line; the old position stays behind the cursor
+                del room.admitted[customer]
+            if before_opening and not room.sealed:
+                room.arrivals += 1
+                room.pre[customer] = room.arrivals
+            else:
+                # Before the seal a late arrival's position is not known yet (P + its number).
+                room.line.append(customer)
+                room.position[customer] = len(room.line)
+            answers.append(True)
+        return answers
+
+    async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:
+        room = self._room(sale_id)
+        return [] if room.sealed else list(room.pre.items())
+
+    async def seal(self, sale_id: str, order: Sequence[str]) -> int:
+        room = self._room(sale_id)
+        if room.sealed:
+            return 0
+        if len(order) != len(room.pre) or set(order) != room.pre.keys():
+            return -1
+        late = room.line
+        room.line = [*order, *late]
+        room.position = {c: i for i, c in enumerate(room.line, start=1)}
+        room.pre_count = len(order)
+        room.sealed = True
+        return 1
+
+    async def sealed_order(self, sale_id: str) -> list[str]:
+        room = self._room(sale_id)
+        return room.line[: room.pre_count] if room.sealed else []
+
+    async def admit(
+        self, sale_id: str, settings: RoomSettings, stock_left: int, now_ms: int
+    ) -> RoomSummary:
+        room = self._room(sale_id)
+        if not room.sealed:
+            return room.summary(now_ms)
+        last = room.last_tick_ms if room.last_tick_ms is not None else now_ms
+        n, room.allowance = admissions_due(
+            room.allowance,
+            last,
+            now_ms,
+            settings,
+            stock_left,
+            room.outstanding(now_ms),
+            len(room.line) - room.cursor,
+        )
+        room.last_tick_ms = max(last, now_ms)
+        until = now_ms + settings.token_lifetime_ms
+        for customer in room.line[room.cursor : room.cursor + n]:
+            room.admitted[customer] = until
+        room.cursor += n
+        return room.summary(now_ms)
+
+    async def summary(self, sale_id: str, now_ms: int) -> RoomSummary:
+        return self._room(sale_id).summary(now_ms)
+
+    async def standings(
+        self, sale_id: str, customer_ids: Sequence[str], now_ms: int
+    ) -> list[Standing]:
+        room = self._room(sale_id)
+        found = []
+        for customer in customer_ids:
+            position = room.position.get(customer)
+            if customer in room.pre and not room.sealed:
+                found.append(Standing(Place.PRE_QUEUE))
+            elif position is None:
+                found.append(Standing())
+            else:
+                found.append(
+                    Standing(
+                        Place.IN_LINE,
+                        position if room.sealed else None,
+                        room.admitted.get(customer) if position <= room.cursor else None,
+                        customer in room.used,
+                    )
+                )
+        return found
+
+    async def consume(
+        self, sale_id: str, uses: Sequence[tuple[str, int, str]], now_ms: int
+    ) -> list[Use]:
+        room = self._room(sale_id)
+        answers = []
+        for customer, until, key in uses:
+            spent = room.used.get(customer)
+            if spent is not None:
+                answers.append(Use.OK if key and spent == key else Use.USED)
+            elif room.admitted.get(customer) != until or until <= now_ms:
+                answers.append(Use.LAPSED)
+            else:
+                room.used[customer] = key
+                answers.append(Use.OK)
+        return answers
+
+    async def drop(self, sale_id: str) -> None:
+        self._rooms.pop(sale_id, None)
+
+    async def close(self) -> None:
+        return None
+
+
+class MemoryRateLimiter:
+    """Token buckets in a dict, bounded: past ``max_keys`` the buckets that are full (no
+    different from absent) are forgotten."""
+
+    def __init__(self, max_keys: int = 200_000) -> None:
+        self._buckets: dict[str, tuple[float, int]] = {}
+        self._max_keys = max_keys
+
+    async def acquire(self, buckets: Sequence[tuple[str, Limit]], now_ms: int) -> int:
+        refilled = []
+        wait = 0
+        for key, limit in buckets:
+            tokens, last = self._buckets.get(key, (limit.burst, now_ms))
+            tokens = refill(tokens, last, now_ms, limit)
+            refilled.append((key, tokens))
+            if tokens < 1.0:
+                wait = max(wait, retry_after_ms(tokens, limit))
+        for key, tokens in refilled:
+            self._buckets[key] = (tokens if wait else tokens - 1.0, now_ms)
+        if len(self._buckets) > self._max_keys:
+            self._forget_full(now_ms)
+        return wait
+
+    def _forget_full(self, now_ms: int) -> None:
+        # A bucket untouched for a minute has refilled under any limit this room sets.
+        stale = [k for k, (_, last) in self._buckets.items() if now_ms - last > 60_000]
+        for key in stale:
+            del self._buckets[key]
+
+    async def close(self) -> None:
+        return None

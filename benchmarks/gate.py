@@ -1,11 +1,14 @@
 """Purchases per second through each stock gate, and what a purchase costs the client in CPU.
 
     python benchmarks/gate.py [--redis-url redis://127.0.0.1:6379/0] [--seconds 1.5] [--runs 3]
+                              [--cluster/--no-cluster] [--buckets 3]
 
 Every figure is the median of ``--runs`` runs measured in this invocation, and every ratio is to
 the naive baseline of the same invocation: one EVALSHA per purchase, no coalescing. The ceiling
 is ``redis-benchmark -P 16`` sending EVALSHA of the very same script to a scratch sale's keys.
-Load goes to 127.0.0.1 only.
+With ``--cluster`` (the default when redis-server is installed) the same buyers also run on a
+3-master Redis Cluster this script starts on loopback, with each sale in ``--buckets`` buckets,
+and on the single server with the same buckets. Load goes to 127.0.0.1 only.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from rich.table import Table
 
 from flashsale.adapters.local_gate import LocalStockGate
 from flashsale.adapters.redis_gate import RedisStockGate, SaleKeys, to_epoch_us
+from flashsale.devtools.redis_cluster import LocalRedisCluster
 from flashsale.domain.money import Money
 from flashsale.domain.purchase import PurchaseRequest
 from flashsale.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK, FlashSale
@@ -129,27 +133,34 @@ async def measure(
     return Run(purchases, elapsed, cpu, len(batch_sizes))
 
 
-def redis_benchmark_ceiling(url: str, sha: str, sale_id: str, requests: int) -> float:
+def redis_benchmark_ceiling(
+    url: str, sha: str, sale_id: str, take_args: list[str | int], requests: int
+) -> float:
     parts = urlsplit(url)
     keys = SaleKeys.of(sale_id).all
+    script_args = [str(arg) for arg in take_args]
     command = [
         "redis-benchmark",
         *("-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 6379)),
         *("-n", str(requests), "-c", "50", "-P", "16", "--csv"),
-        *("EVALSHA", sha, str(len(keys)), *keys, "fan0-0", "1", str(to_epoch_us(DURING))),
+        *("EVALSHA", sha, str(len(keys)), *keys, *script_args),
+        *("fan0-0", "1", str(to_epoch_us(DURING))),
     ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rows = [row for row in csv.reader(output.splitlines()) if row and row[0] != "test"]
     return float(rows[-1][1])
 
 
-async def main(url: str, seconds: float, runs: int, ceiling_requests: int) -> None:
+async def main(
+    url: str, seconds: float, runs: int, ceiling_requests: int, cluster: bool, buckets: int
+) -> None:
     if urlsplit(url).hostname not in LOOPBACK:
         raise typer.BadParameter("benchmarks send load to 127.0.0.1 only")
     admin = Redis.from_url(url)
 
     async def cleanup(sale_id: str) -> None:
-        scratch = [key async for key in admin.scan_iter(match=f"fs:{{{sale_id}}}:*")]
+        # every bucket of the sale, and scratch keys a load left
+        scratch = [key async for key in admin.scan_iter(match=f"fs:{{{sale_id}*")]
         await admin.delete(*SaleKeys.of(sale_id).all, *scratch)
 
     async def no_cleanup(_: str) -> None:
@@ -161,9 +172,13 @@ async def main(url: str, seconds: float, runs: int, ceiling_requests: int) -> No
 
         return make()
 
-    def redis_gate(coalesce: bool) -> Callable[[Callable[[int], None]], Awaitable[StockGate]]:
+    def redis_gate(
+        coalesce: bool, *, at: str = url, buckets: int = 1
+    ) -> Callable[[Callable[[int], None]], Awaitable[StockGate]]:
         async def make(on_batch: Callable[[int], None]) -> StockGate:
-            return await RedisStockGate.connect(url, coalesce=coalesce, on_batch=on_batch)
+            return await RedisStockGate.connect(
+                at, coalesce=coalesce, on_batch=on_batch, buckets=buckets
+            )
 
         return make
 
@@ -191,6 +206,10 @@ async def main(url: str, seconds: float, runs: int, ceiling_requests: int) -> No
                 "coalescing N=512", lambda: measure(redis_gate(True), 512, seconds, cleanup)
             ),
         }
+        if cluster:
+            throughput |= await bucketed_figures(
+                url, buckets, lambda label, make: median_of(label, make), redis_gate, seconds
+            )
         ceiling = await ceiling_of(url, runs, ceiling_requests, cleanup)
 
         def concurrent(size: int) -> Callable[[], Awaitable[Run]]:
@@ -205,6 +224,46 @@ async def main(url: str, seconds: float, runs: int, ceiling_requests: int) -> No
     finally:
         await admin.aclose()
     report(throughput, ceiling, cpu, runs)
+
+
+MedianOf = Callable[[str, Callable[[], Awaitable[Run]]], Awaitable[Run]]
+GateMaker = Callable[..., Callable[[Callable[[int], None]], Awaitable[StockGate]]]
+
+
+async def bucketed_figures(
+    url: str, buckets: int, median_of: MedianOf, redis_gate: GateMaker, seconds: float
+) -> dict[str, Run]:
+    """The bucketed gate on this server and on a local 3-master cluster (hot-key relief)."""
+
+    async def no_cleanup(_: str) -> None:
+        return None  # the cluster is thrown away whole
+
+    async def server_cleanup(sale_id: str) -> None:
+        admin = Redis.from_url(url)
+        try:
+            keys = [key async for key in admin.scan_iter(match=f"fs:{{{sale_id}*")]
+            if keys:
+                await admin.delete(*keys)
+        finally:
+            await admin.aclose()
+
+    figures: dict[str, Run] = {}
+    figures[f"Redis, {buckets} buckets, N=512"] = await median_of(
+        f"{buckets} buckets N=512",
+        lambda: measure(redis_gate(True, buckets=buckets), 512, seconds, server_cleanup),
+    )
+    cluster = LocalRedisCluster(3)
+    await asyncio.to_thread(cluster.start)
+    try:
+        for size in (1, buckets):
+            gate = redis_gate(True, at=cluster.url, buckets=size)
+            figures[f"Redis Cluster (3 masters), {size} bucket(s), N=512"] = await median_of(
+                f"cluster {size} bucket(s) N=512",
+                lambda gate=gate: measure(gate, 512, seconds, no_cleanup),  # type: ignore[misc]
+            )
+    finally:
+        await asyncio.to_thread(cluster.stop)
+    return figures
 
 
 async def ceiling_of(
@@ -222,7 +281,12 @@ async def ceiling_of(
             await gate.take([PurchaseRequest(sale.id, "fan0-0", 1)], DURING)  # loads the script
             figures.append(
                 await asyncio.to_thread(
-                    redis_benchmark_ceiling, url, gate.take_script_sha, sale.id, requests
+                    redis_benchmark_ceiling,
+                    url,
+                    gate.take_script_sha,
+                    sale.id,
+                    gate.take_args(sale.id),
+                    requests,
                 )
             )
             left = await gate.stock_left(sale.id)
@@ -275,8 +339,13 @@ def cli(
     seconds: float = typer.Option(1.5, min=0.1, help="length of each measured run"),
     runs: int = typer.Option(3, min=1, help="runs per figure; the median is reported"),
     ceiling_requests: int = typer.Option(200_000, min=1_000, help="EVALSHAs per redis-benchmark"),
+    cluster: bool = typer.Option(
+        shutil.which("redis-server") is not None,
+        help="also measure bucketed stock, on this server and a local 3-master Redis Cluster",
+    ),
+    buckets: int = typer.Option(3, min=1, help="stock buckets per sale for the bucketed figures"),
 ) -> None:
-    asyncio.run(main(redis_url, seconds, runs, ceiling_requests))
+    asyncio.run(main(redis_url, seconds, runs, ceiling_requests, cluster, buckets))
 
 
 if __name__ == "__main__":

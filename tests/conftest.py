@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -66,3 +67,21 @@ def postgres_server_url() -> str:
 @pytest.fixture(scope="session")
 def redis_server_url() -> str:
     return _service_url("FLASHSALE_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL, 6379, "Redis")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> Iterator[str]:
+    """A Redis Cluster of 3 masters this test session starts on free ports, and stops."""
+    from flashsale.devtools.redis_cluster import LocalRedisCluster, RedisClusterUnavailable
+
+    cluster = LocalRedisCluster(3)
+    try:
+        cluster.start()
+    except RedisClusterUnavailable as exc:
+        if os.environ.get("FLASHSALE_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"FLASHSALE_REQUIRE_SERVICES=1 but no Redis Cluster: {exc}")
+        pytest.skip(f"no Redis Cluster: {exc}")
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()

@@ -20,7 +20,32 @@ class Settings(BaseSettings):
 
     environment: Literal["development", "production"] = "development"
     database_url: str = DEFAULT_DATABASE_URL
-    redis_url: str | None = None
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "The shared stock gate; unset: in-process. One server: redis://host:port/db."
+            " A Redis Cluster: redis+cluster://[user:password@]host:port,host:port,... naming"
+            " any of its nodes (the client finds the rest)."
+        ),
+    )
+    gate_stock_buckets: int = Field(
+        default=1,
+        ge=1,
+        le=1024,
+        description=(
+            "Split each sale's stock in Redis over this many buckets (cluster slots) to relieve"
+            " the hot key; 1 keeps one slot per sale. Every process sharing the gate must use"
+            " the same number; change it only with the gate rebuilt (flashsale gate rebuild)."
+        ),
+    )
+    gate_sold_out_flag: bool = Field(
+        default=False,
+        description=(
+            "Keep a sold-out flag per process, fed by Redis pub/sub: once every bucket of a sale"
+            " is dry, purchases in its open window are refused as sold out without a round trip"
+            " (also those that would otherwise be told not registered or limit reached)."
+        ),
+    )
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"

@@ -22,7 +22,7 @@ from flashsale.adapters.memory_store import MemoryStore
 from flashsale.adapters.sql.migrate import upgrade_database
 from flashsale.adapters.sql.schema import metadata
 from flashsale.adapters.sql.store import SqlStore
-from flashsale.ports import Store
+from flashsale.ports import StockGate, Store
 
 MEMORY = "memory://"
 
@@ -129,3 +129,22 @@ async def empty_tables(store: SqlStore) -> None:
     names = ", ".join(table.name for table in metadata.sorted_tables)
     async with store.engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {names}"))
+
+
+# Stock gates: every adapter of the StockGate contract (see test_stock_gate_contract.py).
+GATE_ADAPTERS = ["local", "redis", "redis-bucketed", "cluster", "cluster-bucketed"]
+CONTRACT_BUCKETS = 3
+
+
+async def open_contract_gate(kind: str, request: pytest.FixtureRequest) -> tuple[StockGate, str]:
+    """A Redis gate of the given kind and the URL it uses ("redis..." kinds of GATE_ADAPTERS).
+
+    Bucketed kinds spread each sale over 3 buckets; cluster kinds run on the 3-master cluster
+    the session starts.
+    """
+    from flashsale.adapters.redis_gate import RedisStockGate
+
+    fixture = "redis_cluster_url" if kind.startswith("cluster") else "redis_server_url"
+    url: str = request.getfixturevalue(fixture)
+    buckets = CONTRACT_BUCKETS if kind.endswith("bucketed") else 1
+    return await RedisStockGate.connect(url, buckets=buckets), url

@@ -32,6 +32,7 @@ from flashsale.domain.money import Money
 from flashsale.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.domain.sale import FlashSale
 from flashsale.ports import StockGate
+from tests.contract.conftest import GATE_ADAPTERS, open_contract_gate
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 REGISTRATION_CLOSES = T0 + timedelta(hours=1)
@@ -94,19 +95,20 @@ class Harness:
         try:
             for sale_id in self.sale_ids:
                 keys = SaleKeys.of(sale_id)
-                scratch = [key async for key in redis.scan_iter(match=f"fs:{{{sale_id}}}:*")]
+                scratch = [key async for key in redis.scan_iter(match=f"fs:{{{sale_id}*")]
                 await redis.delete(*keys.all, *scratch)
         finally:
             await redis.aclose()
 
 
-@pytest.fixture(params=["local", "redis"])
+@pytest.fixture(params=GATE_ADAPTERS)
 async def harness(request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
     if request.param == "local":
         made = Harness(LocalStockGate(), None)
     else:
-        url: str = request.getfixturevalue("redis_server_url")
-        made = Harness(await RedisStockGate.connect(url), url)
+        gate, url = await open_contract_gate(request.param, request)
+        # The cluster is the session's own, thrown away whole: only the shared server is cleaned.
+        made = Harness(gate, None if request.param.startswith("cluster") else url)
     try:
         yield made
     finally:

@@ -1,34 +1,53 @@
-"""The stock gate of the scale-out engine: one Redis shared by every web process.
+"""The stock gate of the scale-out engine: one Redis (server or Cluster) shared by every process.
 
-Each decision is a Lua script, so a batch of one sale is decided atomically on the server in
-exactly the order and with exactly the checks of ``flashsale.domain.purchase.decide``; the
-contract suite runs the same cases against this gate and the in-process one.
+Each decision is a Lua script on one bucket of a sale (keys and layout: ``redis_keys``), applying
+exactly the checks of ``flashsale.domain.purchase.decide``; the contract suite runs the same
+cases against this gate and the in-process one.
 
-Keys of one sale share the hash tag ``{<sale_id>}`` so that a cluster keeps them in one slot and
-every script touches a single shard:
-
-    fs:{<sale_id>}:meta   hash: opens_at, closes_at (epoch µs), per_customer_limit, stock_total
-    fs:{<sale_id>}:stock  units still for sale
-    fs:{<sale_id>}:held   hash: customer -> units held
-    fs:{<sale_id>}:reg    set of registered customers
+With one bucket (the default) a batch of one sale is one script call, decided atomically and in
+order. With N buckets (hot-key relief: a sale's stock spread over N cluster slots) a customer's
+registration and held count live in the customer's home bucket, where the take is checked and, if
+the bucket has the units, made, all in one script. When the home bucket is dry the same script
+claims the customer's limit there (so two clicks cannot both pass it) and the buyer walks the
+other buckets for the units; a walk that comes back short returns what it collected and the
+claim. So no unit is sold twice (each bucket decrements atomically), nobody passes the limit
+(checked and claimed atomically in one place) and stock is conserved (every unit taken is held,
+or returned). Purchases of concurrent callers have no order among themselves; a multi-purchase
+call on a bucketed gate is decided one purchase after another, in order.
 
 Single purchases from concurrent callers are coalesced: while one round trip is in flight the
-next callers queue, and leave together in one script call per sale.
+next callers queue, and leave together in one script call per bucket (a pipeline: one round trip
+per cluster node). With the sold-out board on, a sale known dry in every bucket is refused
+without a round trip (``redis_soldout``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import Any, Final, TypeAlias
 
-from redis.asyncio import BlockingConnectionPool, Redis
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
 
+from flashsale.adapters import redis_scripts
+from flashsale.adapters.redis_client import (
+    AnyRedis,
+    open_redis,
+    run_script_calls,
+    subscriber_for,
+)
+from flashsale.adapters.redis_keys import (
+    STOCK_EVENTS_CHANNEL,
+    SaleKeys,
+    home_bucket,
+    split_stock,
+)
+from flashsale.adapters.redis_soldout import NOT_LIVE, SoldOutBoard
 from flashsale.batching import Batcher
 from flashsale.domain.errors import (
     InsufficientStock,
@@ -43,105 +62,17 @@ from flashsale.domain.sale import FlashSale
 from flashsale.ports import GateNotLoaded
 
 # GateNotLoaded is re-exported: it was defined here, and code catching it from here keeps working.
-__all__ = ["GateNotLoaded", "RedisStockGate", "SaleKeys", "from_epoch_us", "to_epoch_us"]
-
-# Lua numbers are doubles: epoch microseconds compare exactly up to 2**53 µs (the year 2255).
-_TAKE = """
-local meta = redis.call('HMGET', KEYS[1], 'opens_at', 'closes_at', 'per_customer_limit')
-local stock = redis.call('GET', KEYS[2])
-if not meta[1] or not stock then
-  return {0}
-end
-local opens_at, closes_at, limit = tonumber(meta[1]), tonumber(meta[2]), tonumber(meta[3])
-stock = tonumber(stock)
-local out = {1, opens_at, closes_at, limit}
-local taken = 0
-for i = 1, #ARGV, 3 do
-  local customer, quantity, now = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  local code, extra = 0, 0
-  if now < opens_at then
-    code = 1
-  elseif now >= closes_at then
-    code = 2
-  elseif redis.call('SISMEMBER', KEYS[4], customer) == 0 then
-    code = 3
-  else
-    local held = tonumber(redis.call('HGET', KEYS[3], customer) or '0')
-    if held + quantity > limit then
-      code, extra = 4, held
-    elseif stock <= 0 then
-      code = 5
-    elseif stock < quantity then
-      code, extra = 6, stock
-    else
-      stock = stock - quantity
-      taken = taken + quantity
-      redis.call('HINCRBY', KEYS[3], customer, quantity)
-    end
-  end
-  out[#out + 1] = code
-  out[#out + 1] = extra
-end
-if taken > 0 then
-  redis.call('DECRBY', KEYS[2], taken)
-end
-return out
-"""
-
-# Returns only what was actually held, so a duplicate or late give-back cannot mint stock.
-_GIVE_BACK = """
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  return 0
-end
-local returned = 0
-for i = 1, #ARGV, 2 do
-  local customer, quantity = ARGV[i], tonumber(ARGV[i + 1])
-  local held = tonumber(redis.call('HGET', KEYS[3], customer) or '0')
-  local back = math.min(held, quantity)
-  if back > 0 then
-    if held - back > 0 then
-      redis.call('HSET', KEYS[3], customer, held - back)
-    else
-      redis.call('HDEL', KEYS[3], customer)
-    end
-    returned = returned + back
-  end
-end
-if returned > 0 then
-  redis.call('INCRBY', KEYS[2], returned)
-end
-return returned
-"""
-
-# Swaps a sale's state built under scratch keys in one step; the counts prove the build finished
-# (a scratch key that expired half-way must not become an empty registration list).
-_INSTALL = """
-local function count(kind, key)
-  if kind == 'hash' then return redis.call('HLEN', key) end
-  return redis.call('SCARD', key)
-end
-if ARGV[8] == 'if-absent' and redis.call('EXISTS', KEYS[1]) == 1 then
-  return 0
-end
-if count('hash', KEYS[5]) ~= tonumber(ARGV[6]) or count('set', KEYS[6]) ~= tonumber(ARGV[7]) then
-  return redis.error_reply('FSINCOMPLETE the scratch keys of a gate load are incomplete')
-end
-redis.call('UNLINK', KEYS[1], KEYS[3], KEYS[4])
-redis.call('HSET', KEYS[1], 'opens_at', ARGV[1], 'closes_at', ARGV[2],
-  'per_customer_limit', ARGV[3], 'stock_total', ARGV[4])
-redis.call('SET', KEYS[2], ARGV[5])
-if redis.call('EXISTS', KEYS[5]) == 1 then
-  redis.call('RENAME', KEYS[5], KEYS[3])
-  redis.call('PERSIST', KEYS[3])
-end
-if redis.call('EXISTS', KEYS[6]) == 1 then
-  redis.call('RENAME', KEYS[6], KEYS[4])
-  redis.call('PERSIST', KEYS[4])
-end
-return 1
-"""
+__all__ = [
+    "GateNotLoaded",
+    "GateSnapshot",
+    "RedisStockGate",
+    "SaleKeys",
+    "from_epoch_us",
+    "to_epoch_us",
+]
 
 _NOT_LOADED = 0
+_SPILL = 7
 _REFUSALS: Final = {
     1: SaleNotOpenYet,
     2: SaleClosed,
@@ -150,11 +81,14 @@ _REFUSALS: Final = {
     5: SoldOut,
     6: InsufficientStock,
 }
+SOLD_OUT: Final = Refusal(SoldOut, "every unit is sold or reserved")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _CHUNK = 10_000  # members per SADD/HSET: large enough to amortise, small enough not to stall
 _CHUNKS_PER_ROUND_TRIP = 10
 _SCRATCH_TTL_SECONDS = 3600  # a load that dies half-way leaves nothing behind for long
+_LOCK_MS = 30_000  # a loader that dies frees the sale after this long
+_LOCK_POLL_SECONDS = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,28 +101,29 @@ _Item: TypeAlias = tuple[PurchaseRequest, int]  # with the caller's now in epoch
 _Call: TypeAlias = tuple[list[str], list[str | int]]
 
 
-@dataclass(frozen=True, slots=True)
-class SaleKeys:
-    meta: str
-    stock: str
-    held: str
-    reg: str
+@dataclass(slots=True, eq=False)  # identity: a walk is one buyer's
+class _Walk:
+    """A buyer whose home bucket ran dry, looking for units in the buckets."""
 
-    @classmethod
-    def of(cls, sale_id: str) -> SaleKeys:
-        # Any id shares one tag across its keys; only an id starting with "}" would leave the
-        # tag empty and scatter them over a cluster, and new_id() never makes one.
-        prefix = f"fs:{{{sale_id}}}"
-        return cls(f"{prefix}:meta", f"{prefix}:stock", f"{prefix}:held", f"{prefix}:reg")
+    index: int
+    request: PurchaseRequest
+    home: int
+    seen: int  # units the buckets visited had, summed
+    collected: int = 0
+    lost_bucket: bool = False
 
     @property
-    def all(self) -> list[str]:
-        return [self.meta, self.stock, self.held, self.reg]
+    def needs(self) -> int:
+        return self.request.quantity - self.collected
 
-    def scratch(self, token: str) -> tuple[str, str]:
-        """Keys to build a load under, in the sale's slot so that RENAME may move them."""
-        base = self.meta.removesuffix(":meta")
-        return f"{base}:load:{token}:held", f"{base}:load:{token}:reg"
+
+@dataclass(frozen=True, slots=True)
+class GateSnapshot:
+    """What the gate holds for a sale, summed over its buckets (for ``flashsale gate check``)."""
+
+    stock_left: int
+    held: dict[str, int] = field(default_factory=dict)
+    registered: int = 0
 
 
 def to_epoch_us(moment: datetime) -> int:
@@ -207,21 +142,38 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield chunk
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 class RedisStockGate:
     def __init__(
         self,
-        redis: Redis,
+        redis: AnyRedis,
         *,
         coalesce: bool = True,
         max_batch: int = 512,
         on_batch: Callable[[int], None] | None = None,
+        buckets: int = 1,
+        board: SoldOutBoard | None = None,
     ) -> None:
-        """``coalesce=False`` sends every single purchase on its own (the naive baseline)."""
+        """``coalesce=False`` sends every single purchase on its own (the naive baseline).
+
+        ``buckets`` splits each sale's stock over that many cluster slots; every process sharing
+        the gate must use the same number. ``board`` refuses purchases of a sale known sold out
+        without a round trip.
+        """
+        if buckets < 1:
+            raise ValueError("a sale needs at least one stock bucket")
         self._redis = redis
         self._coalesce = coalesce
-        self._take_script: AsyncScript = redis.register_script(_TAKE)
-        self._give_back_script: AsyncScript = redis.register_script(_GIVE_BACK)
-        self._install_script: AsyncScript = redis.register_script(_INSTALL)
+        self._buckets = buckets
+        self.board = board
+        self._take_script: AsyncScript = redis.register_script(redis_scripts.TAKE)
+        self._spill_script: AsyncScript = redis.register_script(redis_scripts.SPILL)
+        self._give_back_script: AsyncScript = redis.register_script(redis_scripts.GIVE_BACK)
+        self._install_script: AsyncScript = redis.register_script(redis_scripts.INSTALL)
+        self._release_script: AsyncScript = redis.register_script(redis_scripts.RELEASE_LOCK)
         self._batcher: Batcher[_Item, _Outcome] = Batcher(
             self._decide, max_batch=max_batch, on_batch=on_batch
         )
@@ -235,20 +187,43 @@ class RedisStockGate:
         coalesce: bool = True,
         max_batch: int = 512,
         on_batch: Callable[[int], None] | None = None,
+        buckets: int = 1,
+        sold_out_flag: bool = False,
+        sold_out_ttl: float = 1.0,
     ) -> RedisStockGate:
-        """Open a gate on a pool that makes callers wait for a free connection, not fail."""
-        pool = BlockingConnectionPool.from_url(url, max_connections=max_connections)
-        redis = Redis.from_pool(pool)
-        try:
-            await redis.ping()
-        except Exception:
-            await redis.aclose()
-            raise
-        return cls(redis, coalesce=coalesce, max_batch=max_batch, on_batch=on_batch)
+        """Open a gate on one server (``redis://``) or a cluster (``redis+cluster://``)."""
+        redis = await open_redis(url, max_connections=max_connections)
+        board = None
+        if sold_out_flag:
+            board = SoldOutBoard(
+                lambda attempt: subscriber_for(url, redis, attempt), ttl=sold_out_ttl
+            )
+            board.start()
+        return cls(
+            redis,
+            coalesce=coalesce,
+            max_batch=max_batch,
+            on_batch=on_batch,
+            buckets=buckets,
+            board=board,
+        )
 
     @property
     def take_script_sha(self) -> str:
         return self._take_script.sha
+
+    @property
+    def buckets(self) -> int:
+        return self._buckets
+
+    def take_args(self, sale_id: str, bucket: int = 0) -> list[str | int]:
+        """The script arguments before the purchases (for tools calling EVALSHA themselves)."""
+        return [self._buckets, sale_id, bucket, STOCK_EVENTS_CHANNEL]
+
+    def _keys(self, sale_id: str) -> list[SaleKeys]:
+        return [SaleKeys.of(sale_id, bucket) for bucket in range(self._buckets)]
+
+    # loading
 
     async def load(
         self,
@@ -279,28 +254,63 @@ class RedisStockGate:
         *,
         only_if_absent: bool,
     ) -> bool:
-        keys = SaleKeys.of(sale.id)
-        held = {customer: units for customer, units in held_by_customer.items() if units > 0}
-        members = set(registered)
+        """Build every bucket under the sale's loading lock, bucket 0 last.
+
+        The lock makes loads of one sale take turns, so "if absent" is decided once; each bucket
+        is swapped in by one script, so a taker sees a bucket's old state or its new one.
+        """
+        lock = SaleKeys.of(sale.id).loading
+        token = uuid.uuid4().hex
+        await self._acquire(lock, token)
+        try:
+            if only_if_absent and all(await self._presence(sale.id)):
+                return False
+            held = {customer: units for customer, units in held_by_customer.items() if units > 0}
+            held_in = [dict[str, int]() for _ in range(self._buckets)]
+            for customer, units in held.items():
+                held_in[home_bucket(customer, self._buckets)][customer] = units
+            members_in = [set[str]() for _ in range(self._buckets)]
+            for customer in set(registered):
+                members_in[home_bucket(customer, self._buckets)].add(customer)
+            stock_in = split_stock(sale.stock_total - sum(held.values()), self._buckets)
+            for bucket in reversed(range(self._buckets)):
+                await self._install_bucket(
+                    sale, bucket, stock_in[bucket], held_in[bucket], members_in[bucket]
+                )
+            return True
+        finally:
+            await self._release_script(keys=[lock], args=[token])
+
+    async def _acquire(self, lock: str, token: str) -> None:
+        deadline = time.monotonic() + 2 * _LOCK_MS / 1000
+        while not await self._redis.set(lock, token, nx=True, px=_LOCK_MS):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"another process holds {lock} for too long")
+            await asyncio.sleep(_LOCK_POLL_SECONDS)
+
+    async def _install_bucket(
+        self, sale: FlashSale, bucket: int, stock: int, held: dict[str, int], members: set[str]
+    ) -> None:
+        keys = SaleKeys.of(sale.id, bucket)
         scratch_held, scratch_reg = keys.scratch(uuid.uuid4().hex)
         try:
             await self._fill(scratch_held, scratch_reg, held, members)
-            installed = await self._install_script(
+            await self._install_script(
                 keys=[*keys.all, scratch_held, scratch_reg],
                 args=[
                     to_epoch_us(sale.opens_at),
                     to_epoch_us(sale.closes_at),
                     sale.per_customer_limit,
                     sale.stock_total,
-                    sale.stock_total - sum(held.values()),
+                    stock,
                     len(held),
                     len(members),
-                    "if-absent" if only_if_absent else "replace",
+                    "replace",
+                    *self.take_args(sale.id, bucket),
                 ],
             )
         finally:
             await self._redis.unlink(scratch_held, scratch_reg)
-        return bool(installed)
 
     async def _fill(
         self, held_key: str, reg_key: str, held: Mapping[str, int], members: set[str]
@@ -319,25 +329,73 @@ class RedisStockGate:
                     pipe.expire(key, _SCRATCH_TTL_SECONDS)
                 await pipe.execute()
 
+    async def _presence(self, sale_id: str) -> list[bool]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys in self._keys(sale_id):
+                pipe.exists(keys.meta)
+            return [bool(found) for found in await pipe.execute()]
+
     async def is_loaded(self, sale_id: str) -> bool:
-        return bool(await self._redis.exists(SaleKeys.of(sale_id).meta))
+        """True when every bucket is there.
+
+        A sale missing only some buckets (a cluster node restarted empty) is cleared whole, under
+        the loading lock, before this answers False: buckets left selling while the record is
+        read would sell again the units the rebuild puts back.
+        """
+        present = await self._presence(sale_id)
+        if all(present):
+            return True
+        if any(present):
+            lock, token = SaleKeys.of(sale_id).loading, uuid.uuid4().hex
+            if await self._redis.set(lock, token, nx=True, px=_LOCK_MS):
+                try:
+                    for keys in self._keys(sale_id):
+                        await self._redis.unlink(*keys.all)
+                finally:
+                    await self._release_script(keys=[lock], args=[token])
+        return False
 
     async def register(self, sale_id: str, customer_ids: Sequence[str]) -> None:
-        reg = SaleKeys.of(sale_id).reg
-        for round_trip in _chunks(_chunks(customer_ids, _CHUNK), _CHUNKS_PER_ROUND_TRIP):
+        by_bucket: dict[int, list[str]] = {}
+        for customer in customer_ids:
+            by_bucket.setdefault(home_bucket(customer, self._buckets), []).append(customer)
+        commands = [
+            (SaleKeys.of(sale_id, bucket).reg, chunk)
+            for bucket, members in by_bucket.items()
+            for chunk in _chunks(members, _CHUNK)
+        ]
+        for round_trip in _chunks(commands, _CHUNKS_PER_ROUND_TRIP):
             async with self._redis.pipeline(transaction=False) as pipe:
-                for chunk in round_trip:
+                for reg, chunk in round_trip:
                     pipe.sadd(reg, *chunk)
                 await pipe.execute()
 
+    # taking
+
     async def take(
-        self, requests: Sequence[PurchaseRequest], now: datetime
+        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
     ) -> list[Refusal | None]:
         now_us = to_epoch_us(now)
-        if len(requests) == 1 and self._coalesce:
-            outcomes = [await self._batcher.submit((requests[0], now_us))]
+        outcomes: list[_Outcome] = [None] * len(requests)
+        asked: list[int] = []
+        for index, request in enumerate(requests):
+            if self.board is not None and self.board.sold_out(
+                request.sale_id, self._buckets, now_us
+            ):
+                outcomes[index] = SOLD_OUT
+            else:
+                asked.append(index)
+        items = [(requests[index], now_us) for index in asked]
+        answers: list[_Outcome]
+        if len(items) == 1 and self._coalesce:
+            answers = [await self._batcher.submit(items[0])]
+        elif self._buckets == 1 or not in_order:
+            answers = await self._decide(items)
         else:
-            outcomes = await self._decide([(request, now_us) for request in requests])
+            # Buckets are not one atomic unit: the caller's order is kept one by one.
+            answers = [(await self._decide([item]))[0] for item in items]
+        for index, answer in zip(asked, answers, strict=True):
+            outcomes[index] = answer
         unloaded = frozenset(i for i, o in enumerate(outcomes) if isinstance(o, _Unloaded))
         if unloaded:
             first = outcomes[min(unloaded)]
@@ -347,72 +405,186 @@ class RedisStockGate:
         return [o for o in outcomes if not isinstance(o, _Unloaded)]
 
     async def _decide(self, items: Sequence[_Item]) -> list[_Outcome]:
-        """One script call per sale, all in one round trip; each item carries its own now."""
-        by_sale: dict[str, list[int]] = {}
+        """One script call per home bucket, all in one round trip; each item carries its own now."""
+        session = NOT_LIVE if self.board is None else self.board.session
+        groups: dict[tuple[str, int], list[int]] = {}
         for index, (request, _) in enumerate(items):
-            by_sale.setdefault(request.sale_id, []).append(index)
+            home = home_bucket(request.customer_id, self._buckets)
+            groups.setdefault((request.sale_id, home), []).append(index)
         calls: list[_Call] = []
-        for sale_id, indexes in by_sale.items():
-            args: list[str | int] = []
+        for (sale_id, bucket), indexes in groups.items():
+            args = self.take_args(sale_id, bucket)
             for index in indexes:
                 request, now_us = items[index]
                 args += [request.customer_id, request.quantity, now_us]
-            calls.append((SaleKeys.of(sale_id).all, args))
+            calls.append((SaleKeys.of(sale_id, bucket).all, args))
         replies = await self._run(self._take_script, calls)
         outcomes: list[_Outcome] = [None] * len(items)
-        for (sale_id, indexes), reply in zip(by_sale.items(), replies, strict=True):
-            for index, outcome in zip(
-                indexes, _decode_take(sale_id, reply, len(indexes)), strict=True
-            ):
-                outcomes[index] = outcome
+        walks: list[_Walk] = []
+        for ((sale_id, bucket), indexes), reply in zip(groups.items(), replies, strict=True):
+            if reply[0] == _NOT_LOADED:
+                for index in indexes:
+                    outcomes[index] = _Unloaded(sale_id)
+                continue
+            _, opens_at, closes_at, limit, epoch, stock = reply[:6]
+            self._note(session, sale_id, bucket, epoch, stock, window=(opens_at, closes_at))
+            pairs = zip(reply[6::2], reply[7::2], strict=True)
+            for index, (code, extra) in zip(indexes, pairs, strict=True):
+                if code == _SPILL:
+                    walks.append(_Walk(index, items[index][0], bucket, extra))
+                else:
+                    outcomes[index] = _refusal(code, extra, opens_at, closes_at, limit)
+        if walks:
+            await self._walk(walks, outcomes, session)
         return outcomes
 
+    async def _walk(self, walks: list[_Walk], outcomes: list[_Outcome], session: int) -> None:
+        """Find units for buyers whose home bucket ran dry.
+
+        First each other bucket in turn is asked for all the units at once, so nothing is held
+        back from other buyers by a walk that ends short. Only a buyer who saw enough units in
+        total, just not in one bucket, then collects them piece by piece from every bucket.
+        One script call per bucket per step; a buyer leaves the walk once served.
+        """
+        await self._steps(walks, range(1, self._buckets), "whole", session)
+        piecewise = [w for w in walks if w.needs > 0 and w.seen >= w.request.quantity]
+        await self._steps(piecewise, range(self._buckets), "part", session)
+        short: list[_Walk] = []
+        for walk in walks:
+            if walk.needs > 0 or walk.lost_bucket:
+                short.append(walk)
+            else:
+                outcomes[walk.index] = None
+        if short:
+            await self._return_short(short, session)
+        for walk in short:
+            if walk.lost_bucket:
+                outcomes[walk.index] = _Unloaded(walk.request.sale_id)
+            elif walk in piecewise:
+                left = walk.collected
+                outcomes[walk.index] = SOLD_OUT if not left else _insufficient(left)
+            else:
+                outcomes[walk.index] = SOLD_OUT if not walk.seen else _insufficient(walk.seen)
+
+    async def _steps(self, walks: list[_Walk], steps: range, mode: str, session: int) -> None:
+        walking = [walk for walk in walks if not walk.lost_bucket]
+        for step in steps:
+            if not walking:
+                return
+            groups: dict[tuple[str, int], list[_Walk]] = {}
+            for walk in walking:
+                bucket = (walk.home + step) % self._buckets
+                groups.setdefault((walk.request.sale_id, bucket), []).append(walk)
+            calls: list[_Call] = []
+            for (sale_id, bucket), group in groups.items():
+                keys = SaleKeys.of(sale_id, bucket)
+                args: list[str | int] = [sale_id, bucket, STOCK_EVENTS_CHANNEL, mode]
+                calls.append(([keys.meta, keys.stock], args + [walk.needs for walk in group]))
+            replies = await self._run(self._spill_script, calls)
+            walking = []
+            for ((sale_id, bucket), group), reply in zip(groups.items(), replies, strict=True):
+                if reply[0] == _NOT_LOADED:
+                    for walk in group:
+                        walk.lost_bucket = True
+                    continue
+                self._note(session, sale_id, bucket, reply[1], reply[2])
+                answers = zip(reply[3::2], reply[4::2], strict=True)
+                for walk, (given, seen) in zip(group, answers, strict=True):
+                    walk.collected += given
+                    if mode == "whole":
+                        walk.seen += seen
+                    if walk.needs > 0:
+                        walking.append(walk)
+
+    async def _return_short(self, short: list[_Walk], session: int) -> None:
+        """Give back the claim and what was collected, to the home bucket."""
+        groups: dict[tuple[str, int], list[str | int]] = {}
+        for walk in short:
+            triple: list[str | int] = [
+                walk.request.customer_id,
+                walk.request.quantity,
+                walk.collected,
+            ]
+            groups.setdefault((walk.request.sale_id, walk.home), []).extend(triple)
+        await self._give_back_groups(groups, session)
+
     async def give_back(self, returns: Sequence[PurchaseRequest]) -> None:
-        by_sale: dict[str, list[str | int]] = {}
+        session = NOT_LIVE if self.board is None else self.board.session
+        groups: dict[tuple[str, int], list[str | int]] = {}
         for request in returns:
-            by_sale.setdefault(request.sale_id, []).extend([request.customer_id, request.quantity])
-        calls: list[_Call] = [(SaleKeys.of(sale_id).all, args) for sale_id, args in by_sale.items()]
-        await self._run(self._give_back_script, calls)
+            home = home_bucket(request.customer_id, self._buckets)
+            triple: list[str | int] = [request.customer_id, request.quantity, -1]
+            groups.setdefault((request.sale_id, home), []).extend(triple)
+        await self._give_back_groups(groups, session)
+
+    async def _give_back_groups(
+        self, groups: dict[tuple[str, int], list[str | int]], session: int
+    ) -> None:
+        calls: list[_Call] = []
+        for (sale_id, bucket), triples in groups.items():
+            keys = SaleKeys.of(sale_id, bucket)
+            args: list[str | int] = [sale_id, bucket, STOCK_EVENTS_CHANNEL, *triples]
+            calls.append(([keys.meta, keys.stock, keys.held], args))
+        replies = await self._run(self._give_back_script, calls)
+        for (sale_id, bucket), reply in zip(groups, replies, strict=True):
+            if reply[0] != _NOT_LOADED:
+                self._note(session, sale_id, bucket, reply[1], reply[2])
+
+    def _note(
+        self,
+        session: int,
+        sale_id: str,
+        bucket: int,
+        epoch: int,
+        stock: int,
+        window: tuple[int, int] | None = None,
+    ) -> None:
+        if self.board is not None:
+            if window is not None:
+                self.board.note_window(sale_id, *window)
+            self.board.note(session, sale_id, bucket, epoch, stock)
 
     async def _run(self, script: AsyncScript, calls: Sequence[_Call]) -> list[Any]:
-        """Run one script per call in a single round trip.
+        return await run_script_calls(self._redis, script, calls)
 
-        redis-py's pipeline would ask SCRIPT EXISTS before every execute, a second round trip
-        on the hot path; instead EVALSHA goes as is and only the calls the server answered with
-        NOSCRIPT (which therefore ran nothing) are sent again through the Script, which loads it.
-        """
-        if not calls:
-            return []
-        if len(calls) == 1:
-            keys, args = calls[0]
-            return [await script(keys=keys, args=args)]
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for keys, args in calls:
-                pipe.evalsha(script.sha, len(keys), *keys, *args)
-            replies: list[Any] = await pipe.execute(raise_on_error=False)
-        for index, reply in enumerate(replies):
-            if isinstance(reply, NoScriptError):
-                keys, args = calls[index]
-                replies[index] = await script(keys=keys, args=args)
-            elif isinstance(reply, Exception):
-                raise reply
-        return replies
+    # reading
 
     async def stock_left(self, sale_id: str) -> int | None:
-        value = await self._redis.get(SaleKeys.of(sale_id).stock)
-        return None if value is None else int(value)
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys in self._keys(sale_id):
+                pipe.get(keys.stock)
+            values = await pipe.execute()
+        if any(value is None for value in values):
+            return None
+        return sum(int(value) for value in values)
+
+    async def snapshot(self, sale_id: str) -> GateSnapshot | None:
+        """Units left, who holds how many and how many registered, over every bucket."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys in self._keys(sale_id):
+                pipe.get(keys.stock)
+                pipe.hgetall(keys.held)
+                pipe.scard(keys.reg)
+            values = await pipe.execute()
+        stocks, helds, counts = values[0::3], values[1::3], values[2::3]
+        if any(value is None for value in stocks):
+            return None
+        held: dict[str, int] = {}
+        for bucket_held in helds:
+            for customer, units in bucket_held.items():
+                if int(units):
+                    held[_text(customer)] = held.get(_text(customer), 0) + int(units)
+        return GateSnapshot(sum(int(s) for s in stocks), held, sum(int(c) for c in counts))
 
     async def close(self) -> None:
         await self._batcher.wait_idle()
+        if self.board is not None:
+            await self.board.close()
         await self._redis.aclose()
 
 
-def _decode_take(sale_id: str, reply: Sequence[int], count: int) -> list[_Outcome]:
-    if reply[0] == _NOT_LOADED:
-        return [_Unloaded(sale_id)] * count
-    _, opens_at, closes_at, limit = reply[:4]
-    pairs = zip(reply[4::2], reply[5::2], strict=True)
-    return [_refusal(code, extra, opens_at, closes_at, limit) for code, extra in pairs]
+def _insufficient(left: int) -> Refusal:
+    return Refusal(InsufficientStock, f"only {left} left")
 
 
 def _refusal(code: int, extra: int, opens_at: int, closes_at: int, limit: int) -> Refusal | None:
@@ -429,5 +601,5 @@ def _refusal(code: int, extra: int, opens_at: int, closes_at: int, limit: int) -
     if error is LimitReached:
         return Refusal(error, f"the limit is {limit} per customer and you hold {extra}")
     if error is SoldOut:
-        return Refusal(error, "every unit is sold or reserved")
-    return Refusal(error, f"only {extra} left")
+        return SOLD_OUT
+    return _insufficient(extra)

@@ -57,29 +57,21 @@ async def _sale(shop: Shop, sale_id: str) -> FlashSale:
 
 async def _differences(shop: Shop, redis_url: str, sale: FlashSale) -> list[Difference]:
     # Imported here: every `flashsale` command would otherwise pay for importing redis.
-    from redis.asyncio import Redis
-
-    from flashsale.adapters.redis_gate import SaleKeys
+    from flashsale.adapters.redis_gate import RedisStockGate
 
     held = {c: units for c, units in (await shop.store.held_by_customer(sale.id)).items() if units}
     registered = len(await shop.store.registered_customers(sale.id))
     stock_left = sale.stock_total - sum(held.values())
-    gate_stock_left = await shop.gate.stock_left(sale.id)
-    if gate_stock_left is None:
+    assert isinstance(shop.gate, RedisStockGate), f"{redis_url} opens the Redis gate"
+    # Summed over the sale's buckets, on one server or a cluster.
+    snapshot = await shop.gate.snapshot(sale.id)
+    if snapshot is None:
         return [Difference("units left", "sale not loaded", f"{stock_left:,}")]
-
-    keys = SaleKeys.of(sale.id)
-    redis = Redis.from_url(redis_url)
-    try:
-        raw_held = await redis.hgetall(keys.held)
-        gate_registered = int(await redis.scard(keys.reg))
-    finally:
-        await redis.aclose()
-    gate_held = {
-        c.decode() if isinstance(c, bytes) else c: int(units)
-        for c, units in raw_held.items()
-        if int(units)
-    }
+    gate_stock_left, gate_held, gate_registered = (
+        snapshot.stock_left,
+        snapshot.held,
+        snapshot.registered,
+    )
 
     found: list[Difference] = []
     if gate_stock_left != stock_left:

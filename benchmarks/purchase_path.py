@@ -1,6 +1,9 @@
 """Purchase path vs a trivial endpoint of the same app, on the embedded default (SQLite, FULL).
 
     python benchmarks/purchase_path.py [--seconds 10] [--connections 64] [--runs 3]
+    python benchmarks/purchase_path.py --backend redis [--workers 1|2] [--duration 10]
+
+--backend redis: see purchase_path_redis.py (Redis + PostgreSQL, with the naive baselines).
 
 Starts `flashsale serve` (one worker) on a fresh SQLite file with group commit on, seeds a sale
 with ample stock and enough registered fans that every request is a new buyer, then drives
@@ -40,6 +43,8 @@ from flashsale.service.ids import new_id
 HERE = Path(__file__).parent
 SECRET = "benchmark-secret"
 ADMIN = "benchmark-admin"
+DEFAULT_DATABASE_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @dataclass
@@ -78,6 +83,12 @@ def run_wrk(url: str, seconds: int, connections: int, script_args: list[str] | N
 
 async def seed(database_url: str, fans: int) -> tuple[str, list[str]]:
     """A sale open now with stock for every fan, and ``fans`` registered customers' tokens."""
+    sale_ids, tokens = await seed_sales(database_url, fans, 1)
+    return sale_ids[0], tokens
+
+
+async def seed_sales(database_url: str, fans: int, count: int) -> tuple[list[str], list[str]]:
+    """``count`` sales open now, each with stock for every fan and every fan registered."""
     await upgrade_database(database_url)
     store = await SqlStore.open(database_url)
     try:
@@ -88,42 +99,62 @@ async def seed(database_url: str, fans: int) -> tuple[str, list[str]]:
         band = Variant("MIBAND2", product_id, {"colour": "black"}, {"IN": price})
         await store.add_product(Product(product_id, "Mi Band 2", (band,)))
         now = datetime.now(UTC)
-        sale = FlashSale(
-            id=new_id("sale"),
-            sku="MIBAND2",
-            market_code="IN",
-            price=price,
-            stock_total=fans,
-            per_customer_limit=1,
-            registration_opens_at=now - timedelta(hours=2),
-            registration_closes_at=now - timedelta(seconds=1),
-            opens_at=now - timedelta(seconds=1),
-            closes_at=now + timedelta(days=1),
-        )
-        await store.add_sale(sale)
+        sales = [
+            FlashSale(
+                id=new_id("sale"),
+                sku="MIBAND2",
+                market_code="IN",
+                price=price,
+                stock_total=fans,
+                per_customer_limit=1,
+                registration_opens_at=now - timedelta(hours=2),
+                registration_closes_at=now - timedelta(seconds=1),
+                opens_at=now - timedelta(seconds=1),
+                closes_at=now + timedelta(days=1),
+            )
+            for _ in range(count)
+        ]
+        for sale in sales:
+            await store.add_sale(sale)
         shared_hash = PasswordHasher(1, 8).hash_now("benchmark-fan")
         customers = [
             Customer(new_id("cus"), f"fan{i}@bench.example", shared_hash, "IN", now)
             for i in range(fans)
         ]
         await store.add_customers(customers)
-        await store.add_registrations(sale.id, [c.id for c in customers], now)
+        for sale in sales:
+            await store.add_registrations(sale.id, [c.id for c in customers], now)
     finally:
         await store.close()
     tokens = SessionTokens(SECRET, 24 * 3600)
-    return sale.id, [tokens.issue(c.id) for c in customers]
+    return [sale.id for sale in sales], [tokens.issue(c.id) for c in customers]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", "--duration", dest="seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--fans-per-run", type=int, default=80_000)
+    parser.add_argument("--backend", choices=["sqlite", "redis"], default="sqlite")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (redis only)")
+    parser.add_argument("--database-server-url", default=DEFAULT_DATABASE_SERVER)
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not on PATH: apt-get install wrk", file=sys.stderr)
         return 2
+    if args.backend == "redis":
+        from purchase_path_redis import run_redis
+
+        return asyncio.run(run_redis(args))
+    if args.workers != 1:
+        print("--workers above 1 needs --backend redis (the embedded default is one process)")
+        return 2
+    return run_embedded(args)
+
+
+def run_embedded(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="flashsale-bench-") as tmp:
         database_url = f"sqlite+aiosqlite:///{tmp}/bench.db"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,7 +103,7 @@ async def sign_up_fans(
             token = (await json_of(answer))["token"]
         return {"Authorization": f"Bearer {token}"}
 
-    return await bounded(32, [lambda i=i: one(i) for i in range(count)])
+    return await bounded(32, [partial(one, i) for i in range(count)])
 
 
 async def register_fans(
@@ -114,7 +115,7 @@ async def register_fans(
         ) as answer:
             assert answer.status == 201, await answer.text()
 
-    await bounded(32, [lambda h=h: one(h) for h in crowd])
+    await bounded(32, [partial(one, h) for h in crowd])
 
 
 async def wait_until_open(http: aiohttp.ClientSession, url: str, sale_id: str) -> None:

@@ -64,7 +64,7 @@ async def test_a_killed_server_loses_no_acknowledged_purchase(tmp_path: Path) ->
             burst = asyncio.gather(*(buy(h) for h in crowd))
             # Bounded: if the sale never gets going the test must fail, not hang.
             await asyncio.wait(
-                [asyncio.ensure_future(under_way.wait()), burst],
+                [asyncio.ensure_future(under_way.wait()), burst],  # type: ignore[type-var]
                 timeout=60,
                 return_when=asyncio.FIRST_COMPLETED,
             )
@@ -94,8 +94,8 @@ async def test_a_killed_server_loses_no_acknowledged_purchase(tmp_path: Path) ->
                 ) as answer:
                     return answer.status
 
-            statuses = await asyncio.gather(*(retry(h) for h in crowd))
-            assert set(statuses) <= {201, 409}
+            retried = await asyncio.gather(*(retry(h) for h in crowd))
+            assert set(retried) <= {201, 409}
             report = await audit(http, with_restart.url, sale["id"])
             assert report["reserved"] == STOCK
             assert report["oversold"] == 0

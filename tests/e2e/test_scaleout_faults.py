@@ -2,7 +2,7 @@
 
 Each test ends in a clean audit: nothing oversold, nobody over the limit, every 201 stored,
 stock conserved with the gate agreeing. Stopping PostgreSQL mid-sale is not tried here: other
-tests share that server.
+tests share that server (test_postgres_outage.py stops a private PostgreSQL of its own).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ async def assert_stored(
             assert answer.status == 200, f"acknowledged order {order_id} was lost"
             assert (await json_of(answer))["status"] == "reserved"
 
-    await bounded(32, [lambda o=o, h=h: one(o, h) for o, h in acknowledged.items()])
+    await bounded(32, [partial(one, o, h) for o, h in acknowledged.items()])
 
 
 def assert_clean(report: dict[str, Any], *, sold_out: bool) -> None:
@@ -154,7 +155,7 @@ async def test_a_server_killed_mid_burst_leaves_the_other_selling(
 
                 burst = asyncio.gather(*(attempt(i, fan) for i, fan in enumerate(crowd)))
                 await asyncio.wait(
-                    [asyncio.ensure_future(under_way.wait()), burst],
+                    [asyncio.ensure_future(under_way.wait()), burst],  # type: ignore[type-var]
                     timeout=BURST_TIMEOUT,
                     return_when=asyncio.FIRST_COMPLETED,
                 )
@@ -178,14 +179,14 @@ async def test_a_server_killed_mid_burst_leaves_the_other_selling(
                     if status == 201:
                         acknowledged[body["order_id"]] = fan
 
-                await bounded(64, [lambda f=f: again(f) for f in crowd])
+                await bounded(64, [partial(again, f) for f in crowd])
                 if report["gate_stock_left"] < report["stock_left"]:
                     # The operator's remedy once no purchase is in flight.
                     code, shown = await gate_command(env, "check", sale_id)
                     assert code == 1, shown
                     code, shown = await gate_command(env, "rebuild", sale_id)
                     assert code == 0, shown
-                    await bounded(64, [lambda f=f: again(f) for f in crowd])
+                    await bounded(64, [partial(again, f) for f in crowd])
 
                 await assert_stored(http, survivor.url, acknowledged)
                 assert len(acknowledged) == STOCK
@@ -236,7 +237,7 @@ async def test_a_gate_deleted_mid_sale_is_rebuilt_and_selling_goes_on(
                 first_wave, second_wave = crowd[: FANS // 2], crowd[FANS // 2 :]
                 burst = asyncio.gather(*(until_answered(fan) for fan in first_wave))
                 await asyncio.wait(
-                    [asyncio.ensure_future(under_way.wait()), burst],
+                    [asyncio.ensure_future(under_way.wait()), burst],  # type: ignore[type-var]
                     timeout=BURST_TIMEOUT,
                     return_when=asyncio.FIRST_COMPLETED,
                 )

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from flashsale.config import Settings
 from flashsale.entrypoints.cli_runtime import fail, opened_shop, run
-from flashsale.entrypoints.cli_serving import serving
+from flashsale.entrypoints.cli_serving import ServingError, bind, serving, url_of, uvicorn_options
 from flashsale.entrypoints.cli_settings import refined, settings_of
 
 db_app = typer.Typer(help="The database: create or upgrade its tables.", no_args_is_help=True)
@@ -23,7 +23,14 @@ def serve(
     port: Annotated[
         int | None, typer.Option(help="Port; 0 picks a free one. \\[env: FLASHSALE_PORT]")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Server processes sharing the port. Above 1 needs the shared engines"
+            " (--redis-url, a PostgreSQL --database-url); each process builds its own shop.",
+        ),
+    ] = 1,
     database_url: Annotated[
         str | None, typer.Option(help="Overrides the global --database-url.")
     ] = None,
@@ -35,8 +42,9 @@ def serve(
         bool,
         typer.Option(
             "--sweeper/--no-sweeper",
-            help="Expire unpaid reservations in this process. --no-sweeper (Redis gate only)"
-            " leaves it to `flashsale worker` processes.",
+            help="Expire unpaid reservations in this process (in each of --workers; several"
+            " sweepers are safe). --no-sweeper (Redis gate only) leaves it to `flashsale"
+            " worker` processes.",
         ),
     ] = True,
 ) -> None:
@@ -58,10 +66,14 @@ def serve(
             " --redis-url to share the gate with `flashsale worker` processes.",
             code=2,
         )
-    run(_serve(settings, sweeper=sweeper))
+    if workers > 1:
+        _serve_in_processes(settings, workers, sweeper=sweeper)
+    else:
+        run(_serve(settings, sweeper=sweeper))
 
 
 def refuse_workers(settings: Settings, workers: int) -> None:
+    """Several processes need a gate and a record they all share; refuse anything else."""
     if settings.redis_url is None:
         where = "the embedded SQLite default" if settings.is_sqlite else "the in-process gate"
         fail(
@@ -70,11 +82,28 @@ def refuse_workers(settings: Settings, workers: int) -> None:
             " or set --redis-url for the shared gate.",
             code=2,
         )
-    fail(
-        f"--workers {workers} refused: several server processes arrive with the Redis gate;"
-        " use --workers 1 for now.",
-        code=2,
-    )
+    if not settings.database_url.startswith("postgresql"):
+        fail(
+            f"--workers {workers} refused: several processes share one record, which needs"
+            " a PostgreSQL --database-url (the memory store lives in one process, and the"
+            " SQLite file has one writer). Use --workers 1, or point at PostgreSQL.",
+            code=2,
+        )
+
+
+def _serve_in_processes(settings: Settings, workers: int, *, sweeper: bool) -> None:
+    from flashsale.entrypoints.worker_processes import supervise
+
+    generated = settings.admin_token is None
+    # Settled once here, so that every worker checks the same session and admin tokens.
+    settings = settings.with_generated_secrets()
+    try:
+        with bind(settings.host, settings.port) as sock:
+            token = settings.admin_token.get_secret_value() if settings.admin_token else None
+            _announce(Console(), url_of(sock), token if generated else None, sweeper, workers)
+            supervise(settings, workers, sock, sweeper=sweeper, **uvicorn_options())
+    except ServingError as exc:
+        fail(str(exc))
 
 
 async def _serve(settings: Settings, *, sweeper: bool = True) -> None:
@@ -83,12 +112,15 @@ async def _serve(settings: Settings, *, sweeper: bool = True) -> None:
     async with opened_shop(settings) as shop:
         shop.sweeper_in_process = sweeper  # before serving: the app's start-up reads it
         async with serving(shop, settings.host, settings.port) as srv:
-            _announce(console, srv.url, shop.admin_token if generated else None, sweeper)
+            _announce(console, srv.url, shop.admin_token if generated else None, sweeper, 1)
             await srv.until_stopped()
 
 
-def _announce(console: Console, url: str, generated_token: str | None, sweeper: bool) -> None:
-    console.print(f"flashsale serves {url}/api/v1 (Ctrl-C stops)", soft_wrap=True)
+def _announce(
+    console: Console, url: str, generated_token: str | None, sweeper: bool, workers: int
+) -> None:
+    processes = f", {workers} worker processes" if workers > 1 else ""
+    console.print(f"flashsale serves {url}/api/v1 (Ctrl-C stops{processes})", soft_wrap=True)
     if not sweeper:
         console.print("unpaid reservations are expired by `flashsale worker`", soft_wrap=True)
     if generated_token is not None:

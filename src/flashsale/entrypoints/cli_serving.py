@@ -25,6 +25,18 @@ LISTEN_BACKLOG = 4096
 KEEP_ALIVE_SECONDS = 75
 
 
+def uvicorn_options(log_level: str = "info") -> dict[str, Any]:
+    """What every flashsale server runs with, one process or many."""
+    return {
+        "http": "httptools",
+        "lifespan": "on",
+        "access_log": False,
+        "log_level": log_level,
+        "backlog": LISTEN_BACKLOG,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+    }
+
+
 class ServingError(RuntimeError):
     pass
 
@@ -93,15 +105,7 @@ async def serving(
     from flashsale.entrypoints.http.app import create_app
 
     sock = bind(host, port)
-    config = uvicorn.Config(
-        create_app(shop),
-        http="httptools",
-        lifespan="on",
-        access_log=False,
-        log_level=log_level,
-        backlog=LISTEN_BACKLOG,
-        timeout_keep_alive=KEEP_ALIVE_SECONDS,
-    )
+    config = uvicorn.Config(create_app(shop), **uvicorn_options(log_level))
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -1,0 +1,78 @@
+"""The group commit's INSERT on PostgreSQL: a whole batch is one statement with one parameter.
+
+    INSERT INTO orders (id, ..., idempotency_key)
+    SELECT id, ..., idempotency_key FROM json_populate_recordset(NULL::orders, $1::json)
+    ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id
+
+The batch travels as one JSON array of rows (orjson) and the server turns each into a row of
+the ``orders`` table's own type, so every value is parsed by its column's input function
+(varchar(n) refuses an over-long value, numeric keeps "0.10" exact). The statement text never
+changes, so asyncpg prepares it once per connection, and 1 or 512 orders are one round trip.
+
+Measured against the alternatives (benchmarks/pg_commit.py, 512-order batches, two runs):
+client CPU per order stored, all in: SQLAlchemy's "insertmanyvalues" (13 bound parameters a
+row) 21–28 µs; ``INSERT ... SELECT FROM unnest`` over 13 typed arrays 21–26 µs (a profile
+shows asyncpg checking every array element against ``collections.abc``); this 12–17 µs. The
+orders per second are the server's (WAL flush, indexes, foreign keys) and about the same for
+all three; on 2 shared cores the API process's CPU is the scarce thing.
+
+It still goes through SQLAlchemy's connection (``exec_driver_sql``), so it joins the caller's
+transaction and a unique violation arrives as ``IntegrityError``, as on every other path.
+Values pass through each column's bind processor first, so a naive datetime is refused here
+exactly as elsewhere, rather than read by the server in its session time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+import orjson
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from flashsale.adapters.sql.schema import orders
+
+_Processor = Callable[[Any], Any] | None
+
+
+class PostgresOrderInserter:
+    def __init__(self, dialect: Dialect) -> None:
+        self._processed = [
+            (column.name, processor)
+            for column in orders.columns
+            if (processor := column.type._cached_bind_processor(dialect)) is not None
+        ]
+        names = ", ".join(column.name for column in orders.columns)
+        # A replayed batch (a retry after a lost answer, a second process with the same key)
+        # meets the unique key and is skipped; RETURNING then names only what this batch stored.
+        # An id stored twice is not skipped: it violates the primary key and fails the batch.
+        self.sql = (
+            f"INSERT INTO {orders.name} ({names}) SELECT {names}"
+            f" FROM json_populate_recordset(NULL::{orders.name}, $1::json)"
+            " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id"
+        )
+
+    def payload(self, rows: Sequence[dict[str, Any]]) -> str:
+        """The batch as one JSON array, each value as its column's bind processor makes it."""
+        processed = []
+        for row in rows:
+            row = dict(row)
+            for name, process in self._processed:
+                if row[name] is not None:
+                    row[name] = process(row[name])
+            processed.append(row)
+        return orjson.dumps(processed, default=_exact).decode()
+
+    async def insert(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert in the caller's transaction; returns the ids stored (replayed keys are not)."""
+        stored = await conn.exec_driver_sql(self.sql, (self.payload(rows),))
+        return set(stored.scalars())
+
+
+def _exact(value: Any) -> str:
+    # An amount goes as its decimal string: a JSON number could pass through a binary float.
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not a value of the orders table")

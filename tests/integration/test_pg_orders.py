@@ -1,0 +1,63 @@
+"""The PostgreSQL group commit: one statement per batch, replays skipped, nothing truncated."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
+
+from flashsale.adapters.sql.store import SqlStore
+from tests.contract.conftest import migrated_postgres_database
+from tests.contract.test_store_contract import INDIA, SPAIN, band, customer, order, sale
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def store(postgres_server_url: str) -> AsyncIterator[SqlStore]:
+    async with migrated_postgres_database(postgres_server_url) as url:
+        opened = await SqlStore.open(url)
+        try:
+            await opened.add_markets([INDIA, SPAIN])
+            await opened.add_product(band())
+            await opened.add_customers([customer(n) for n in range(600)])
+            await opened.add_sale(sale())
+            yield opened
+        finally:
+            await opened.close()
+
+
+def count_statements(store: SqlStore) -> list[str]:
+    seen: list[str] = []
+
+    def before(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if statement.startswith("INSERT INTO orders"):
+            seen.append(statement)
+
+    event.listen(store.engine.sync_engine, "before_cursor_execute", before)
+    return seen
+
+
+async def test_a_big_batch_is_one_statement_and_its_replay_stores_nothing(
+    store: SqlStore,
+) -> None:
+    inserts = count_statements(store)
+    batch = [order(f"ord_{n}", n, key="buy") for n in range(600)]
+    assert await store.insert_orders(batch) == {o.id for o in batch}
+    assert len(inserts) == 1
+    # The same purchases again under new ids (a retried batch): the keys are stored already.
+    replayed = [replace(o, id=o.id + "_again") for o in batch]
+    assert await store.insert_orders(replayed) == set()
+    assert len(inserts) == 2
+    assert sum((await store.held_by_customer("sale_band")).values()) == 600
+
+
+async def test_an_over_long_key_is_refused_not_truncated(store: SqlStore) -> None:
+    # The API refuses such keys first; the record must not rely on it and shorten one silently.
+    long_key = "k" * 300
+    with pytest.raises(DBAPIError, match="too long"):
+        await store.insert_orders([order("ord_long", 1, key=long_key)])
+    assert await store.order("ord_long") is None

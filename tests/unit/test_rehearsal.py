@@ -12,7 +12,14 @@ from flashsale.crowd.fan import SaleTerms
 from flashsale.crowd.invariants import SeenOrder, Violation
 from flashsale.crowd.outcomes import CrowdLog, Outcome, Reservation
 from flashsale.crowd.simulation import CrowdReport
-from flashsale.rehearsal.report import build_report, evidence, throughput, with_rehearsal_checks
+from flashsale.rehearsal.report import (
+    SaleFindings,
+    build_report,
+    combined_audit,
+    evidence,
+    throughput,
+    with_rehearsal_checks,
+)
 from flashsale.rehearsal.scenario import (
     MI_BAND_INDIA,
     QUICK,
@@ -20,6 +27,7 @@ from flashsale.rehearsal.scenario import (
     chosen,
     countdown_for,
     scaled,
+    split,
 )
 from flashsale.rehearsal.settle import MAX_WAIT_SECONDS, SWEEP_MARGIN_SECONDS, settle_deadline
 
@@ -72,7 +80,7 @@ def test_out_of_range_parameters_are_refused(overrides: dict[str, Any]) -> None:
 
 
 def test_an_unknown_scenario_names_the_known_ones() -> None:
-    with pytest.raises(ScenarioError, match="mi-band-india, quick"):
+    with pytest.raises(ScenarioError, match="fan-festival, mi-band-india, quick"):
         chosen("diwali")
 
 
@@ -137,11 +145,10 @@ def report_of(crowd: CrowdReport, audit_body: dict[str, Any]) -> Any:
     return build_report(
         scenario=QUICK,
         target="in-process",
-        sale_id="sale_1",
         started_at=T0,
         wall_seconds=3.0,
-        crowd=with_rehearsal_checks(crowd),
-        audit=audit_body,
+        sales=[SaleFindings(with_rehearsal_checks(crowd), audit_body)],
+        clients=0,
     )
 
 
@@ -238,3 +245,58 @@ def test_fans_registered_in_bulk_need_a_shorter_countdown() -> None:
     assert chosen("mi-band-india", over_http=False, opens_in_seconds=90).opens_in_seconds == 90
     # A countdown shorter than the bulk one is kept: it was given by the preset itself.
     assert chosen("quick", over_http=False).opens_in_seconds == chosen("quick").opens_in_seconds
+
+
+# -- fan festival, several sales ----------------------------------------------------------
+
+
+def test_the_fan_festival_is_scaled_from_the_record_day_by_default() -> None:
+    festival = chosen("fan-festival")
+    assert (festival.stock, festival.fans) == (2_110, 14_600)
+    assert festival.sales > 1
+    bigger = chosen("fan-festival", 0.01)
+    assert (bigger.stock, bigger.fans) == (21_100, 146_000)
+
+
+def test_split_is_as_even_as_whole_numbers_go() -> None:
+    assert split(10, 3) == [4, 3, 3]
+    assert sum(split(2_110, 12)) == 2_110
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"sales": 0},
+        {"sales": 101},
+        {"arrival": "tsunami"},
+        {"arrival": "recorded"},
+        {"abusive_share": 2.0},
+        {"arrival_file": "x.txt"},
+    ],
+)
+def test_bad_festival_and_crowd_options_are_refused(overrides: dict[str, Any]) -> None:
+    with pytest.raises(ScenarioError):
+        chosen("quick", stock=100, **overrides)
+
+
+def test_several_audits_add_up_and_are_clean_only_together() -> None:
+    first, second = audit(paid=4), audit(paid=5, stock=4, clean=False)
+    second["gate_stock_left"] = None
+    combined = combined_audit([first, second])
+    assert combined["paid"] == 9 and combined["stock_total"] == 8
+    assert combined["clean"] is False and combined["gate_stock_left"] is None
+    assert combined["sale_id"] == "2 sales"
+
+
+def test_the_report_carries_fairness_series_and_client_figures() -> None:
+    crowd = crowd_report(
+        [reservation(i, 0.5 * (i + 1)) for i in range(4)], ["paid"] * 4, stock=4, paid_told=4
+    )
+    crowd.log.first_clicks.extend([(0.1, 0.5), (0.2, 1.0), (0.3, 1.5), (0.4, 2.0), (0.5, None)])
+    report = report_of(crowd, audit(paid=4))
+    assert report.arrival_order.early_share == 1.0
+    assert report.arrival_order.served_in_order_spearman == pytest.approx(1.0)
+    assert report.series.units_sold[-1] == (2.0, 4)
+    assert report.series.latency_counts["purchase"]
+    assert sum(report.series.latency_counts["purchase"]) == 4
+    assert report.client.processes == 0 and not report.client.bottleneck

@@ -1,9 +1,12 @@
-"""How the crowd behaves: shares of fans who walk away, fumble a card, or come back later."""
+"""How the crowd behaves: when fans click, how long they think, who walks away, who comes back
+later, and who hammers the endpoint ignoring Retry-After."""
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from flashsale.crowd.arrivals import ArrivalCurve
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,14 +29,25 @@ class CrowdPlan:
     # The fans were registered in bulk beforehand (in-process seeding): asking again over HTTP
     # would only send thousands of "already registered" answers into the opening second.
     preregistered: bool = False
+    arrival: ArrivalCurve = field(default_factory=ArrivalCurve)
+    # Mean seconds (exponential) a fan looks at the reservation before paying.
+    think_seconds: float = 0.2
+    # Bots and impatient scripts: they fire ``hammer_requests`` purchases back to back, each
+    # with a new Idempotency-Key (a double click does not send one), and ignore Retry-After.
+    abusive_share: float = 0.0
+    hammer_requests: int = 10
 
     def __post_init__(self) -> None:
-        for name in ("abandon_share", "declined_share", "return_share"):
+        for name in ("abandon_share", "declined_share", "return_share", "abusive_share"):
             share = getattr(self, name)
             if not 0.0 <= share <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {share}")
         if self.quantity < 1 or self.purchase_attempts < 1 or self.payment_attempts < 1:
             raise ValueError("quantity and attempts must be at least 1")
+        if self.hammer_requests < 1:
+            raise ValueError("hammer_requests must be at least 1")
+        if self.think_seconds < 0:
+            raise ValueError("think_seconds must not be negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +55,9 @@ class FanPlan:
     abandons: bool
     declined_first: bool
     returns: bool
+    arrives_after: float = 0.0  # seconds after the opening of the first click
+    thinks_for: float = 0.0  # seconds between the reservation and the payment
+    abusive: bool = False
 
 
 def _chosen(count: int, share: float, rng: random.Random) -> set[int]:
@@ -53,7 +70,16 @@ def assign_plans(count: int, plan: CrowdPlan) -> list[FanPlan]:
     abandons = _chosen(count, plan.abandon_share, rng)
     declined = _chosen(count, plan.declined_share, rng)
     returns = _chosen(count, plan.return_share, rng)
+    abusive = _chosen(count, plan.abusive_share, rng)
+    arrivals = plan.arrival.offsets(count, rng)
     return [
-        FanPlan(abandons=i in abandons, declined_first=i in declined, returns=i in returns)
+        FanPlan(
+            abandons=i in abandons,
+            declined_first=i in declined,
+            returns=i in returns,
+            arrives_after=arrivals[i],
+            thinks_for=rng.expovariate(1 / plan.think_seconds) if plan.think_seconds else 0.0,
+            abusive=i in abusive,
+        )
         for i in range(count)
     ]

@@ -23,6 +23,15 @@ class Reply:
     status: int
     body: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    retry_after: float | None = None  # the Retry-After header, in seconds, when one came
+
+    @property
+    def answer(self) -> str:
+        """How the timeline and the live board label it: ``201``, ``409 sold-out``..."""
+        if self.status == TRANSPORT_FAILED:
+            return "no answer"
+        code = str(self.body.get("type", "")).rsplit("/", 1)[-1]
+        return f"{self.status} {code}" if code and not self.ok else str(self.status)
 
     @property
     def ok(self) -> bool:
@@ -72,10 +81,11 @@ class ShopClient:
             ) as response:
                 raw = await response.read()
                 status = response.status
+                retry_after = _seconds(response.headers.get("Retry-After"))
         except (aiohttp.ClientError, TimeoutError) as exc:
             detail = f"{type(exc).__name__}: {exc}"
             return Reply(TRANSPORT_FAILED, {"detail": detail}, time.perf_counter() - started)
-        return Reply(status, _json_object(raw), time.perf_counter() - started)
+        return Reply(status, _json_object(raw), time.perf_counter() - started, retry_after)
 
     async def sign_up(self, email: str, password: str, market: str) -> Reply:
         return await self._call(
@@ -119,3 +129,13 @@ def _json_object(raw: bytes) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         return {"detail": raw[:200].decode(errors="replace")}
     return value if isinstance(value, dict) else {"value": value}
+
+
+def _seconds(header: str | None) -> float | None:
+    """Retry-After in its delay-seconds form; an HTTP date is not worth parsing here."""
+    if header is None:
+        return None
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        return None

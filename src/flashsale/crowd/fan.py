@@ -1,4 +1,8 @@
-"""One fan at the opening: buy, then pay, walk away, or come back for a second chance."""
+"""One fan at the opening: buy, then pay, walk away, or come back for a second chance.
+
+An abusive fan instead hammers the purchase endpoint: back to back, a new key each time, never
+waiting for Retry-After; whatever it gets counts like any other acknowledged purchase.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +20,8 @@ from flashsale.crowd.outcomes import CrowdLog, Outcome, Reservation
 from flashsale.crowd.server_clock import ServerClock
 from flashsale.domain import errors
 
-# Answers worth the same request again a moment later (503 carries Retry-After).
-RETRYABLE = frozenset({TRANSPORT_FAILED, 503})
+# Answers worth the same request again a moment later (429 and 503 carry Retry-After).
+RETRYABLE = frozenset({TRANSPORT_FAILED, 429, 503})
 # A fan whose clock estimate runs a hair early gets 425; it knocks again this often at most.
 MAX_EARLY_KNOCKS = 40
 EARLY_KNOCK_PAUSE = 0.05
@@ -84,7 +88,12 @@ class FanJourney:
             self._log.registered += 1
         else:
             await self._register()
-        await asyncio.sleep(max(0.0, self._clock.seconds_until(self._terms.opens_at)))
+        until_click = self._clock.seconds_until(self._terms.opens_at) + self._fan_plan.arrives_after
+        await asyncio.sleep(max(0.0, until_click))
+        if self._fan_plan.abusive:
+            outcome = await self._hammer()
+            self._log.outcomes[outcome] += 1
+            return outcome
         outcome = await self._buy_and_pay(second_chance=False)
         if outcome is Outcome.SOLD_OUT and self._fan_plan.returns:
             back_at = self._plan.return_margin_seconds + self._terms.payment_window_seconds
@@ -99,21 +108,29 @@ class FanJourney:
         """Registering is worth retrying; a fan who never gets through still tries to buy."""
         for attempt in range(1, self._plan.purchase_attempts + 1):
             reply = await self._client.register(self._fan.token, self._terms.sale_id)
-            self._log.took("registration", reply.seconds)
+            self._log.took("registration", reply.seconds, reply.answer)
             if reply.ok:
                 self._log.registered += 1
                 return
             if reply.status not in RETRYABLE:
                 self._log.failures[f"registration {reply.status} {reply.problem}"] += 1
                 return
-            await asyncio.sleep(self._plan.retry_pause_seconds * attempt)
+            await asyncio.sleep(self._pause(reply, attempt))
         self._log.failures["registration gave up after retries"] += 1
 
     def _since_opening(self) -> float:
         return -self._clock.seconds_until(self._terms.opens_at)
 
+    def _pause(self, reply: Reply, attempt: int) -> float:
+        """Back off as the server asked, and a little more each time it asks again."""
+        return max(reply.retry_after or 0.0, self._plan.retry_pause_seconds * attempt)
+
     async def _buy_and_pay(self, *, second_chance: bool) -> Outcome:
+        clicked = self._log.elapsed()
         reply = await self._purchase()
+        if not second_chance:
+            won = self._log.elapsed() if reply.status == 201 else None
+            self._log.first_clicks.append((clicked, won))
         if reply.status != 201:
             if reply.status in RETRYABLE:
                 self._log.failures[f"purchase gave up after retries: {reply.problem}"] += 1
@@ -122,6 +139,14 @@ class FanJourney:
             if outcome is Outcome.FAILED:
                 self._log.failures[f"purchase {reply.status} {reply.problem}"] += 1
             return outcome
+        order_id = self._note_reservation(reply, second_chance=second_chance)
+        # A fan who came back for a second chance does not walk away from it.
+        if self._fan_plan.abandons and not second_chance:
+            return Outcome.ABANDONED
+        await self._think()
+        return await self._pay(order_id, int(reply.body["quantity"]))
+
+    def _note_reservation(self, reply: Reply, *, second_chance: bool) -> str:
         order_id = str(reply.body["order_id"])
         self._log.reserved(
             Reservation(
@@ -133,10 +158,36 @@ class FanJourney:
                 second_chance=second_chance,
             )
         )
-        # A fan who came back for a second chance does not walk away from it.
-        if self._fan_plan.abandons and not second_chance:
+        return order_id
+
+    async def _think(self) -> None:
+        """Look at the reservation before paying; never so long that it expires meanwhile."""
+        window = self._terms.payment_window_seconds
+        await asyncio.sleep(min(self._fan_plan.thinks_for, window / 2))
+
+    async def _hammer(self) -> Outcome:
+        """Fire every purchase at once in a row, ignoring Retry-After, then pay what came."""
+        clicked = self._log.elapsed()
+        won: float | None = None
+        orders: list[tuple[str, int]] = []
+        last = Reply(TRANSPORT_FAILED)
+        for _ in range(self._plan.hammer_requests):
+            last = await self._client.purchase(
+                self._fan.token, self._terms.sale_id, self._plan.quantity, uuid.uuid4().hex
+            )
+            self._log.took("purchase", last.seconds, last.answer)
+            self._log.purchase_replies[last.status] += 1
+            if last.status == 201:
+                won = self._log.elapsed() if won is None else won
+                order_id = self._note_reservation(last, second_chance=False)
+                orders.append((order_id, int(last.body["quantity"])))
+        self._log.first_clicks.append((clicked, won))
+        if not orders:
+            return Outcome.FAILED if last.status in RETRYABLE else refusal_outcome(last)
+        if self._fan_plan.abandons:
             return Outcome.ABANDONED
-        return await self._pay(order_id, int(reply.body["quantity"]))
+        outcomes = [await self._pay(order_id, quantity) for order_id, quantity in orders]
+        return Outcome.PAID if all(o is Outcome.PAID for o in outcomes) else outcomes[-1]
 
     async def _purchase(self) -> Reply:
         key = uuid.uuid4().hex  # one key for every retry: the server answers it once
@@ -145,7 +196,7 @@ class FanJourney:
             reply = await self._client.purchase(
                 self._fan.token, self._terms.sale_id, self._plan.quantity, key
             )
-            self._log.took("purchase", reply.seconds)
+            self._log.took("purchase", reply.seconds, reply.answer)
             self._log.purchase_replies[reply.status] += 1
             if reply.status == 425 and early_knocks < MAX_EARLY_KNOCKS:
                 early_knocks += 1
@@ -154,24 +205,24 @@ class FanJourney:
             attempts += 1
             if reply.status not in RETRYABLE or attempts >= self._plan.purchase_attempts:
                 return reply
-            await asyncio.sleep(self._plan.retry_pause_seconds * attempts)
+            await asyncio.sleep(self._pause(reply, attempts))
 
     async def _pay(self, order_id: str, quantity: int) -> Outcome:
         if self._fan_plan.declined_first:
             declined = await self._client.pay(self._fan.token, order_id, CARD_DECLINED)
-            self._log.took("payment", declined.seconds)
+            self._log.took("payment", declined.seconds, declined.answer)
             if declined.status != 402:
                 self._log.failures[f"declined card answered {declined.status}"] += 1
         for attempt in range(1, self._plan.payment_attempts + 1):
             reply = await self._client.pay(self._fan.token, order_id, CARD_SUCCEEDS)
-            self._log.took("payment", reply.seconds)
+            self._log.took("payment", reply.seconds, reply.answer)
             if reply.status == 200:
                 self._log.paid_units += quantity
                 return Outcome.PAID
             if reply.status not in RETRYABLE:
                 self._log.failures[f"payment {reply.status} {reply.problem}"] += 1
                 return Outcome.PAYMENT_FAILED
-            await asyncio.sleep(self._plan.retry_pause_seconds * attempt)
+            await asyncio.sleep(self._pause(reply, attempt))
         self._log.failures["payment gave up after retries"] += 1
         return Outcome.PAYMENT_FAILED
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flashsale.bootstrap import build_shop
 from flashsale.config import DEFAULT_DATABASE_URL, Settings
+from flashsale.crowd.processes import Round
 from flashsale.demo.seeding import (
     BandSale,
     create_band_sale,
@@ -24,7 +25,7 @@ from flashsale.demo.seeding import (
 from flashsale.entrypoints.cli_runtime import prepare_database
 from flashsale.entrypoints.cli_serving import serving
 from flashsale.ports import StockGate
-from flashsale.rehearsal.scenario import Scenario
+from flashsale.rehearsal.scenario import Scenario, split
 from flashsale.rehearsal.stage import Stage
 
 LOOPBACK = "127.0.0.1"
@@ -53,29 +54,30 @@ async def in_process_stage(
         await seed_catalogue(shop)
         # Fans first: their bulk insert must not eat into the countdown of the sale.
         fans = await seed_fans(shop, scenario.fans)
-        sale = await create_band_sale(
-            shop,
-            BandSale(
-                stock=scenario.stock,
-                opens_in_seconds=scenario.opens_in_seconds,
-                payment_window_seconds=scenario.payment_window_seconds,
-                per_customer_limit=scenario.limit,
-            ),
-        )
-        await preregister(shop, sale, fans)
-
-        async def units_left() -> int | None:
-            return await shop.gate.stock_left(sale.id)
-
+        rounds = []
+        fan_shares = split(scenario.fans, scenario.sales)
+        for index, stock in enumerate(split(scenario.stock, scenario.sales)):
+            sale = await create_band_sale(
+                shop,
+                BandSale(
+                    stock=stock,
+                    opens_in_seconds=scenario.opens_in_seconds + index * scenario.sale_gap_seconds,
+                    payment_window_seconds=scenario.payment_window_seconds,
+                    per_customer_limit=scenario.limit,
+                ),
+            )
+            first = sum(fan_shares[:index])
+            round_fans = fans[first : first + fan_shares[index]]
+            await preregister(shop, sale, round_fans)
+            rounds.append(Round(sale.id, round_fans))
         async with serving(shop, LOOPBACK, 0, log_level="warning") as server:
             yield Stage(
                 url=server.url,
                 admin_token=shop.admin_token,
-                sale_id=sale.id,
-                fans=fans,
+                rounds=rounds,
                 target=f"in-process at {server.url} ({_database_kind(settings)})",
-                units_left=units_left,
                 preregistered=True,
+                server_here=True,
             )
     finally:
         await shop.aclose()

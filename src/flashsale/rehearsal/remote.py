@@ -15,10 +15,11 @@ from datetime import UTC, datetime, timedelta
 
 from flashsale.crowd.client import ShopClient, new_session
 from flashsale.crowd.fan import Fan
+from flashsale.crowd.processes import Round
 from flashsale.demo.catalogue import BAND_SKU, MI_BAND_2
 from flashsale.demo.markets import DEMO_MARKETS, INDIA
 from flashsale.rehearsal.admin import AdminClient, AdminError, SaleOrder
-from flashsale.rehearsal.scenario import Scenario
+from flashsale.rehearsal.scenario import Scenario, split
 from flashsale.rehearsal.stage import Stage
 
 # Sign-ups hash a password each on the server: more at once only queues them there.
@@ -36,20 +37,27 @@ async def remote_stage(url: str, admin_token: str, scenario: Scenario) -> AsyncI
         fans = await sign_up(ShopClient(session, url), scenario.fans)
         # Loopback only: the server's clock is this machine's clock.
         now = datetime.now(UTC)
-        opens_at = now + timedelta(seconds=scenario.opens_in_seconds)
-        sale_id = await admin.create_sale(
-            SaleOrder(
-                sku=BAND_SKU,
-                market=INDIA.code,
-                stock=scenario.stock,
-                per_customer_limit=scenario.limit,
-                registration_opens_at=now,
-                opens_at=opens_at,
-                closes_at=opens_at + SALE_OPEN_FOR,
-                payment_window_seconds=scenario.payment_window_seconds,
+        rounds = []
+        fan_shares = split(scenario.fans, scenario.sales)
+        for index, stock in enumerate(split(scenario.stock, scenario.sales)):
+            opens_at = now + timedelta(
+                seconds=scenario.opens_in_seconds + index * scenario.sale_gap_seconds
             )
-        )
-    yield Stage(url=url, admin_token=admin_token, sale_id=sale_id, fans=fans, target=url)
+            sale_id = await admin.create_sale(
+                SaleOrder(
+                    sku=BAND_SKU,
+                    market=INDIA.code,
+                    stock=stock,
+                    per_customer_limit=scenario.limit,
+                    registration_opens_at=now,
+                    opens_at=opens_at,
+                    closes_at=opens_at + SALE_OPEN_FOR,
+                    payment_window_seconds=scenario.payment_window_seconds,
+                )
+            )
+            first = sum(fan_shares[:index])
+            rounds.append(Round(sale_id, fans[first : first + fan_shares[index]]))
+    yield Stage(url=url, admin_token=admin_token, rounds=rounds, target=url)
 
 
 async def sign_up(client: ShopClient, count: int) -> list[Fan]:

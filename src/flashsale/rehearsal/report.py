@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from flashsale.crowd.arrival_order import arrival_order, pooled
 from flashsale.crowd.invariants import Violation
-from flashsale.crowd.outcomes import CrowdLog, summarize_latencies
+from flashsale.crowd.load_probe import bottleneck
+from flashsale.crowd.outcomes import CrowdLog, merge_logs, summarize_latencies
 from flashsale.crowd.simulation import CrowdReport
 from flashsale.rehearsal.scenario import Scenario
+from flashsale.rehearsal.series import (
+    latency_histogram,
+    on_day_clock,
+    requests_per_second,
+    units_sold,
+)
 
 PAID = "paid"
 
@@ -43,6 +53,55 @@ class InvariantsOut(_Out):
     violations: list[FindingOut]
 
 
+class RoundOut(_Out):
+    """One sale of the rehearsal (a fan festival has many, back to back)."""
+
+    sale_id: str
+    opens_after_seconds: float  # after the first sale opened
+    stock: int
+    fans: int
+    sold_out: bool
+    sell_out_seconds: float | None
+    purchases_per_second: float | None
+    units_sold: int
+    audit_clean: bool
+    violations: int
+
+
+class ArrivalOrderOut(_Out):
+    clickers: int
+    winners: int
+    winners_among_first_arrivals: int
+    early_share: float | None  # 1.0: the units went to the earliest clickers
+    lottery_share: float | None  # what early_share would be if arrival did not matter
+    served_in_order_spearman: float | None  # click order vs acknowledgement order, winners
+
+
+class ClientLoadOut(_Out):
+    pid: int
+    fans: int
+    cpu_share: float
+    loop_lag_p99_ms: float
+    loop_lag_max_ms: float
+    shares_process_with_server: bool
+
+
+class ClientOut(_Out):
+    processes: int  # 0: the crowd ran in the simulator's own process
+    loads: list[ClientLoadOut]
+    bottleneck: bool
+    reasons: list[str]
+
+
+class SeriesOut(_Out):
+    units_sold: list[tuple[float, int]]  # (seconds after the first opening, units so far)
+    rate_bucket_seconds: float
+    rate_starts: list[float]
+    requests_per_second: dict[str, list[float]]  # "purchase 201": rate per bucket
+    latency_edges_ms: list[float]
+    latency_counts: dict[str, list[int]]
+
+
 class RehearsalReport(_Out):
     scenario: dict[str, Any]
     target: str
@@ -63,7 +122,19 @@ class RehearsalReport(_Out):
     invariants: InvariantsOut
     audit: dict[str, Any]
     audit_clean: bool
+    arrival_order: ArrivalOrderOut
+    client: ClientOut
+    rounds: list[RoundOut]
+    series: SeriesOut
     ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SaleFindings:
+    """One sale: what its crowd saw (with the rehearsal's checks) and the server's audit."""
+
+    crowd: CrowdReport
+    audit: dict[str, Any]
 
 
 def paid_once(crowd: CrowdReport) -> list[Violation]:
@@ -106,28 +177,43 @@ def build_report(
     *,
     scenario: Scenario,
     target: str,
-    sale_id: str,
     started_at: datetime,
     wall_seconds: float,
-    crowd: CrowdReport,
-    audit: dict[str, Any],
+    sales: Sequence[SaleFindings],
+    clients: int,
 ) -> RehearsalReport:
-    """``crowd`` as returned by ``with_rehearsal_checks``; ``audit`` as the server answered."""
-    log = crowd.log
-    audit_clean = audit.get("clean") is True
+    """``sales[i].crowd`` as returned by ``with_rehearsal_checks``; audits as the server said."""
+    crowds = [sale.crowd for sale in sales]
+    day = merge_logs([crowd.log for crowd in crowds])
+    on_clock = on_day_clock([crowd.log for crowd in crowds])
+    rounds = [_round(sale, on_clock[index].offset) for index, sale in enumerate(sales)]
+    audit = sales[0].audit if len(sales) == 1 else combined_audit([s.audit for s in sales])
+    audit_clean = all(round_.audit_clean for round_ in rounds)
+    violations = [
+        FindingOut(kind=v.kind, detail=_where(v.detail, crowd, several=len(sales) > 1))
+        for crowd in crowds
+        for v in crowd.violations
+    ]
+    seen = [order for crowd in crowds for order in crowd.seen]
+    order = pooled([arrival_order(crowd.log.first_clicks) for crowd in crowds])
+    loads = crowds[0].loads
+    reasons = bottleneck(loads)
+    rates = requests_per_second(on_clock)
+    histogram = latency_histogram(day.latencies)
+    sold_out = all(round_.sold_out for round_ in rounds)
     return RehearsalReport(
         scenario=dataclasses.asdict(scenario),
         target=target,
-        sale_id=sale_id,
+        sale_id=rounds[0].sale_id,
         started_at=started_at,
         wall_seconds=round(wall_seconds, 3),
-        sold_out=log.sold_out_after is not None,
-        sell_out_seconds=log.sold_out_after,
-        purchases_per_second=throughput(log),
-        first_wave_purchases=sum(1 for r in log.reservations if not r.second_chance),
-        second_chance_purchases=sum(1 for r in log.reservations if r.second_chance),
-        units_sold=int(audit.get("reserved", 0)) + int(audit.get("paid", 0)),
-        stock=crowd.terms.stock_total,
+        sold_out=sold_out,
+        sell_out_seconds=max(r.sell_out_seconds or 0.0 for r in rounds) if sold_out else None,
+        purchases_per_second=_pooled_throughput([c.log for c in crowds]),
+        first_wave_purchases=sum(1 for r in day.reservations if not r.second_chance),
+        second_chance_purchases=sum(1 for r in day.reservations if r.second_chance),
+        units_sold=sum(round_.units_sold for round_ in rounds),
+        stock=sum(crowd.terms.stock_total for crowd in crowds),
         latency={
             s.kind: LatencyOut(
                 count=s.count,
@@ -136,23 +222,103 @@ def build_report(
                 p99_ms=1000 * s.p99,
                 max_ms=1000 * s.worst,
             )
-            for s in summarize_latencies(log.latencies)
+            for s in summarize_latencies(day.latencies)
         },
-        outcomes={str(outcome): count for outcome, count in log.outcomes.items() if count},
-        purchase_replies={str(status): n for status, n in sorted(log.purchase_replies.items())},
-        unexpected_answers=dict(log.failures.most_common()),
+        outcomes={str(outcome): count for outcome, count in day.outcomes.items() if count},
+        purchase_replies={str(status): n for status, n in sorted(day.purchase_replies.items())},
+        unexpected_answers=dict(day.failures.most_common()),
         invariants=InvariantsOut(
-            ok=crowd.ok,
-            orders_acknowledged=len(crowd.seen),
-            orders_read_back=sum(1 for seen in crowd.seen if seen.status is not None),
-            units_paid_as_told=log.paid_units,
-            units_paid_as_read_back=_paid_read_back(crowd),
-            violations=[FindingOut(kind=v.kind, detail=v.detail) for v in crowd.violations],
+            ok=not violations,
+            orders_acknowledged=len(seen),
+            orders_read_back=sum(1 for order in seen if order.status is not None),
+            units_paid_as_told=day.paid_units,
+            units_paid_as_read_back=sum(_paid_read_back(crowd) for crowd in crowds),
+            violations=violations,
         ),
         audit=audit,
         audit_clean=audit_clean,
-        ok=crowd.ok and audit_clean,
+        arrival_order=ArrivalOrderOut(
+            clickers=order.clickers,
+            winners=order.winners,
+            winners_among_first_arrivals=order.winners_among_first,
+            early_share=order.early_share,
+            lottery_share=order.lottery_share,
+            served_in_order_spearman=order.served_in_order,
+        ),
+        client=ClientOut(
+            processes=clients,
+            loads=[
+                ClientLoadOut(
+                    pid=load.pid,
+                    fans=load.fans,
+                    cpu_share=round(load.cpu_share, 3),
+                    loop_lag_p99_ms=round(1000 * load.loop_lag_p99_seconds, 1),
+                    loop_lag_max_ms=round(1000 * load.loop_lag_max_seconds, 1),
+                    shares_process_with_server=load.shares_process_with_server,
+                )
+                for load in loads
+            ],
+            bottleneck=bool(reasons),
+            reasons=reasons,
+        ),
+        rounds=rounds,
+        series=SeriesOut(
+            units_sold=units_sold(on_clock),
+            rate_bucket_seconds=rates.bucket_seconds,
+            rate_starts=rates.starts,
+            requests_per_second=rates.per_second,
+            latency_edges_ms=histogram.edges_ms,
+            latency_counts=histogram.counts,
+        ),
+        ok=not violations and audit_clean,
     )
+
+
+def _round(sale: SaleFindings, offset: float) -> RoundOut:
+    log = sale.crowd.log
+    return RoundOut(
+        sale_id=sale.crowd.terms.sale_id,
+        opens_after_seconds=round(offset, 3),
+        stock=sale.crowd.terms.stock_total,
+        fans=log.fans,
+        sold_out=log.sold_out_after is not None,
+        sell_out_seconds=log.sold_out_after,
+        purchases_per_second=throughput(log),
+        units_sold=int(sale.audit.get("reserved", 0)) + int(sale.audit.get("paid", 0)),
+        audit_clean=sale.audit.get("clean") is True,
+        violations=len(sale.crowd.violations),
+    )
+
+
+def _where(detail: str, crowd: CrowdReport, *, several: bool) -> str:
+    return f"sale {crowd.terms.sale_id}: {detail}" if several else detail
+
+
+def _pooled_throughput(logs: Sequence[CrowdLog]) -> float | None:
+    """First-wave purchases per second of selling, the sales' selling times added up."""
+    purchases = 0
+    seconds = 0.0
+    for log in logs:
+        first_wave = [r for r in log.reservations if not r.second_chance]
+        if first_wave:
+            purchases += len(first_wave)
+            seconds += log.sold_out_after or max(r.after_opening for r in first_wave)
+    return purchases / seconds if seconds > 0 else None
+
+
+def combined_audit(audits: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Several sales' audits as one: figures added up, clean only if every one was."""
+    combined: dict[str, Any] = {"sale_id": f"{len(audits)} sales"}
+    unknown: set[str] = set()  # a figure one sale did not give (gate_stock_left: None)
+    for audit in audits:
+        for name, value in audit.items():
+            if isinstance(value, bool):
+                combined[name] = combined.get(name, True) and value
+            elif isinstance(value, int):
+                combined[name] = combined.get(name, 0) + value
+            elif value is None:
+                unknown.add(name)
+    return combined | dict.fromkeys(unknown)
 
 
 AUDIT_ZEROES = ("oversold", "customers_over_limit", "orders_without_payment_match")

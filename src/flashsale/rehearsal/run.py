@@ -1,4 +1,5 @@
-"""One rehearsal on a staged sale: the crowd with its live board, the settling, the report."""
+"""One rehearsal on a staged sale (or day of sales): the crowd with its live board, the
+settling, the audits, the report."""
 
 from __future__ import annotations
 
@@ -6,15 +7,24 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 from rich.console import Console
 
+from flashsale.crowd.arrivals import ArrivalCurve, ArrivalKind, read_recording
 from flashsale.crowd.behaviour import CrowdPlan
 from flashsale.crowd.client import new_session
-from flashsale.crowd.simulation import Crowd, CrowdReport
-from flashsale.demo.live import watch
+from flashsale.crowd.outcomes import CrowdLog
+from flashsale.crowd.processes import LiveView, run_crowds
+from flashsale.crowd.simulation import CrowdReport
 from flashsale.rehearsal.admin import AdminClient
-from flashsale.rehearsal.report import RehearsalReport, build_report, with_rehearsal_checks
+from flashsale.rehearsal.live import watch
+from flashsale.rehearsal.report import (
+    RehearsalReport,
+    SaleFindings,
+    build_report,
+    with_rehearsal_checks,
+)
 from flashsale.rehearsal.scenario import Scenario
 from flashsale.rehearsal.settle import settled_audit
 from flashsale.rehearsal.stage import Stage
@@ -31,7 +41,21 @@ class Started:
 @dataclass(frozen=True, slots=True)
 class Rehearsal:
     report: RehearsalReport
-    crowd: CrowdReport  # with the rehearsal's own checks added to the crowd's
+    crowds: list[CrowdReport]  # one per sale, with the rehearsal's own checks added
+
+    @property
+    def crowd(self) -> CrowdReport:
+        return self.crowds[0]
+
+
+def arrival_curve(scenario: Scenario) -> ArrivalCurve:
+    kind = ArrivalKind(scenario.arrival)
+    if kind is ArrivalKind.RECORDED:
+        assert scenario.arrival_file is not None  # Scenario checks they go together
+        return ArrivalCurve(kind, recorded=read_recording(Path(scenario.arrival_file)))
+    if kind is ArrivalKind.STEADY:
+        return ArrivalCurve(kind, window_seconds=scenario.arrival_seconds)
+    return ArrivalCurve(kind, tail_seconds=scenario.arrival_seconds)
 
 
 def crowd_plan(scenario: Scenario, *, preregistered: bool = False) -> CrowdPlan:
@@ -40,36 +64,53 @@ def crowd_plan(scenario: Scenario, *, preregistered: bool = False) -> CrowdPlan:
         return_share=scenario.retry_share,
         seed=scenario.seed,
         preregistered=preregistered,
+        arrival=arrival_curve(scenario),
+        think_seconds=scenario.think_seconds,
+        abusive_share=scenario.abusive_share,
     )
 
 
 async def rehearse(
-    stage: Stage, scenario: Scenario, console: Console, started: Started
+    stage: Stage, scenario: Scenario, console: Console, started: Started, *, clients: int
 ) -> Rehearsal:
-    crowd = Crowd(stage.url, stage.fans, crowd_plan(scenario, preregistered=stage.preregistered))
+    view = LiveView(CrowdLog(fans=scenario.fans))
     done = asyncio.Event()
     title = f"{scenario.name}: {scenario.stock:,} units, {scenario.fans:,} fans"
-    board = asyncio.create_task(watch(console, crowd.log, stage.units_left, title, done))
+    if scenario.sales > 1:
+        title += f", {scenario.sales} sales"
+    board = asyncio.create_task(watch(console, view.log, stage.url, stage.sale_ids, title, done))
     try:
-        seen = await crowd.run(stage.sale_id)
-        crowd.log.phase = "waiting for walked-away reservations to go back on sale"
+        crowds = await run_crowds(
+            stage.url,
+            stage.rounds,
+            crowd_plan(scenario, preregistered=stage.preregistered),
+            clients=clients,
+            view=view,
+            server_here=stage.server_here,
+        )
+        view.log.phase = "waiting for walked-away reservations to go back on sale"
         async with new_session(connections=2) as session:
             admin = AdminClient(session, stage.url, stage.admin_token)
-            audit = await settled_audit(
-                admin, stage.sale_id, seen.log.reservations, scenario.payment_window_seconds
-            )
-        crowd.log.phase = "done"
+            audits = [
+                await settled_audit(
+                    admin,
+                    crowd.terms.sale_id,
+                    crowd.log.reservations,
+                    scenario.payment_window_seconds,
+                )
+                for crowd in crowds
+            ]
+        view.log.phase = "done"
     finally:
         done.set()
         await board
-    checked = with_rehearsal_checks(seen)
+    checked = [with_rehearsal_checks(crowd) for crowd in crowds]
     report = build_report(
         scenario=scenario,
         target=stage.target,
-        sale_id=stage.sale_id,
         started_at=started.at,
         wall_seconds=time.monotonic() - started.monotonic,
-        crowd=checked,
-        audit=audit,
+        sales=[SaleFindings(crowd, audit) for crowd, audit in zip(checked, audits, strict=True)],
+        clients=clients,
     )
     return Rehearsal(report, checked)

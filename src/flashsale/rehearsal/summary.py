@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from rich.console import Console, Group
 from rich.table import Table
 
+from flashsale.crowd.outcomes import merge_logs
 from flashsale.crowd.tables import findings_table, latency_table, outcomes_table, replies_table
 from flashsale.domain.audit import SaleAudit, UnitsByStatus
 from flashsale.entrypoints.cli_tables import audit_table
@@ -35,6 +37,18 @@ def figures_table(report: RehearsalReport) -> Table:
     table.add_row("purchases / s (first wave)", "-" if pps is None else f"{pps:,.0f}")
     table.add_row("units sold (reserved + paid)", f"{report.units_sold:,} of {report.stock:,}")
     table.add_row("second-chance purchases", f"{report.second_chance_purchases:,}")
+    if len(report.rounds) > 1:
+        table.add_row("sales (back to back)", f"{len(report.rounds)}")
+    order = report.arrival_order
+    if order.early_share is not None and order.lottery_share is not None:
+        table.add_row(
+            "early arrivals among the winners",
+            f"{order.early_share:.0%} (a lottery: {order.lottery_share:.0%})",
+        )
+    if order.served_in_order_spearman is not None:
+        table.add_row("served in click order (Spearman)", f"{order.served_in_order_spearman:.2f}")
+    processes = report.client.processes
+    table.add_row("client processes", f"{processes}" if processes else "in this process")
     table.add_row("wall time, seeding included", f"{report.wall_seconds:.1f} s")
     return table
 
@@ -57,16 +71,27 @@ def audit_of(body: dict[str, Any]) -> SaleAudit:
 
 
 def show(console: Console, rehearsal: Rehearsal) -> None:
-    log = rehearsal.crowd.log
+    crowds = rehearsal.crowds
+    log = crowds[0].log if len(crowds) == 1 else merge_logs([crowd.log for crowd in crowds])
+    whole = dataclasses.replace(
+        crowds[0],
+        log=log,
+        seen=[order for crowd in crowds for order in crowd.seen],
+        violations=[violation for crowd in crowds for violation in crowd.violations],
+    )
     console.print(
         Group(
             outcomes_table(log),
             replies_table(log),
             latency_table(log),
-            findings_table(rehearsal.crowd),
+            findings_table(whole),
             audit_table(audit_of(rehearsal.report.audit)),
             figures_table(rehearsal.report),
         )
     )
+    for reason in rehearsal.report.client.reasons:
+        console.print(
+            f"[yellow]client bottleneck?[/yellow] {reason}", soft_wrap=True, highlight=False
+        )
     for line in evidence(rehearsal.report):
         console.print(f"[red]broken:[/red] {line}", soft_wrap=True, highlight=False)

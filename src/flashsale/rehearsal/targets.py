@@ -13,19 +13,24 @@ from flashsale.rehearsal.scenario import Scenario
 
 
 async def rehearse_in_process(
-    settings: Settings, scenario: Scenario, console: Console, *, gate: StockGate | None = None
+    settings: Settings,
+    scenario: Scenario,
+    console: Console,
+    *,
+    clients: int,
+    gate: StockGate | None = None,
 ) -> Rehearsal:
     started = Started()
     with rehearsal_database(settings) as chosen:
-        console.print(f"Seeding {scenario.fans:,} fans and a sale of {scenario.stock:,} units...")
+        console.print(f"Seeding {scenario.fans:,} fans and {scenario.stock:,} units on sale...")
         async with in_process_stage(chosen, scenario, gate=gate) as stage:
-            return await rehearse(stage, scenario, console, started)
+            return await rehearse(stage, scenario, console, started, clients=clients)
 
 
 async def rehearse_remote(
-    url: str, admin_token: str, scenario: Scenario, console: Console
+    url: str, admin_token: str, scenario: Scenario, console: Console, *, clients: int
 ) -> Rehearsal:
     started = Started()
     console.print(f"Signing up {scenario.fans:,} fans at {url} over its API...", soft_wrap=True)
     async with remote_stage(url, admin_token, scenario) as stage:
-        return await rehearse(stage, scenario, console, started)
+        return await rehearse(stage, scenario, console, started, clients=clients)

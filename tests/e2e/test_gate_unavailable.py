@@ -20,7 +20,7 @@ from tests.e2e.conftest import ADMIN, T0, sale_body
 
 class AlwaysLostGate(LocalStockGate):
     async def take(
-        self, requests: Sequence[PurchaseRequest], now: datetime
+        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
     ) -> list[Refusal | None]:
         raise GateNotLoaded(requests[0].sale_id)
 

@@ -58,3 +58,15 @@ async def test_a_forged_token_is_refused(world: World) -> None:
     with pytest.raises(AuthenticationFailed):
         world.shop.accounts.customer_id_of(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
     assert world.shop.accounts.customer_id_of(token) == customer.id
+
+
+def test_session_tokens_are_plain_itsdangerous_timestamp_tokens() -> None:
+    # The key is derived once for speed; the tokens must stay the library's own format.
+    from itsdangerous import TimestampSigner
+
+    from flashsale.security import SessionTokens
+
+    tokens = SessionTokens("the-secret", 60)
+    plain = TimestampSigner("the-secret", salt=SessionTokens.SALT)
+    assert plain.unsign(tokens.issue("cus_1")) == b"cus_1"
+    assert tokens.customer_id(plain.sign(b"cus_2").decode()) == "cus_2"

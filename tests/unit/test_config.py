@@ -10,10 +10,10 @@ from flashsale.config import DEFAULT_DATABASE_URL, Settings
 
 def test_production_refuses_to_start_without_an_admin_token_and_a_secret_key() -> None:
     with pytest.raises(ValidationError, match="FLASHSALE_ADMIN_TOKEN, FLASHSALE_SECRET_KEY"):
-        Settings(environment="production", _env_file=None)  # type: ignore[call-arg]
+        Settings(environment="production", _env_file=None)
     with pytest.raises(ValidationError, match="FLASHSALE_SECRET_KEY"):
-        Settings(environment="production", admin_token="t")  # type: ignore[arg-type]
-    ready = Settings(environment="production", admin_token="t", secret_key="k")  # type: ignore[arg-type]
+        Settings(environment="production", admin_token="t")
+    ready = Settings(environment="production", admin_token="t", secret_key="k")
     assert ready.with_generated_secrets() is ready
 
 

@@ -59,7 +59,7 @@ class LocalStockGate:
         self._sales[sale_id].registered.update(customer_ids)
 
     async def take(
-        self, requests: Sequence[PurchaseRequest], now: datetime
+        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
     ) -> list[Refusal | None]:
         # As the Redis gate does: the loaded sales are decided, the others are reported.
         missing = frozenset(i for i, r in enumerate(requests) if r.sale_id not in self._sales)

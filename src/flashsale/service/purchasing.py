@@ -1,9 +1,10 @@
 """The purchase path: gate -> group commit -> answer. The one place that must be right and fast.
 
-A purchase is acknowledged only after its order is committed. Between the gate taking units and
-the commit, the work runs shielded from the caller's cancellation: a buyer who hangs up must not
-strand units in the gate without an order, nor an order without its answer being knowable
-(``GET /orders`` shows it).
+Two batched stages serve every purchase in flight: one stock-gate decision for a batch of
+buyers, then one commit for a batch of orders. A buyer's request only waits on futures, so
+the stages run to the end whether or not the buyer is still there: a buyer who hangs up can
+neither strand units in the gate without an order, nor lose an order it was told nothing of
+(``GET /orders`` shows it). An acknowledged purchase is a committed one.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 
 from flashsale.batching import Batcher
 from flashsale.domain.errors import (
@@ -22,7 +24,7 @@ from flashsale.domain.errors import (
     PurchaseRefused,
 )
 from flashsale.domain.order import Order, OrderStatus
-from flashsale.domain.purchase import PurchaseRequest
+from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.metrics import Metrics
 from flashsale.ports import Clock, GateNotLoaded, StockGate, Store
@@ -37,6 +39,19 @@ STORED_KEYS_REMEMBERED = 100_000
 class PurchaseResult:
     order: Order
     replayed: bool  # True when an earlier purchase with the same idempotency key answered
+
+
+@dataclass(frozen=True, slots=True)
+class _Ticket:
+    sale: FlashSale
+    request: PurchaseRequest
+    key: tuple[str, str] | None
+
+
+# What the gate stage answers a buyer: refused, the gate lost the sale and could not rebuild
+# it, or the future of its order's commit (the order once stored; None when another process
+# stored the same idempotency key first).
+_Passed = Refusal | GateNotLoaded | asyncio.Future[Order | None]
 
 
 class Purchasing:
@@ -54,7 +69,9 @@ class Purchasing:
         self._clock = clock
         self._directory = directory
         self._metrics = metrics
-        self._commits: Batcher[Order, bool] = Batcher(
+        self._reserved = metrics.purchases.labels("reserved")
+        self._gates: Batcher[_Ticket, _Passed] = Batcher(self._take_batch, max_batch=4096)
+        self._commits: Batcher[tuple[_Ticket, Order], Order | None] = Batcher(
             self._commit_batch,
             max_batch=commit_max_batch,
             on_batch=metrics.commit_batch_size.observe,
@@ -65,8 +82,8 @@ class Purchasing:
         # the opening second; a retry it does not know goes through the gate and the
         # store's unique (customer, key) index, which answer it correctly, only slower.
         self._stored_keys: OrderedDict[tuple[str, str], Order] = OrderedDict()
-        # Per sale, the open passages of this process's purchases (see _settle).
-        self._between: dict[str, set[asyncio.Future[None]]] = {}
+        # Per sale, the commits of orders whose units the gate gave (see _settle).
+        self._between: dict[str, set[asyncio.Future[Order | None]]] = {}
 
     async def purchase(
         self,
@@ -76,55 +93,31 @@ class Purchasing:
         idempotency_key: str | None = None,
     ) -> PurchaseResult:
         request = PurchaseRequest(sale_id, customer_id, quantity)
-        if idempotency_key is not None and not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+        if idempotency_key is None:
+            return await self._purchase(request, None)
+        if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
             # Stores key orders on (customer, key) in a bounded column; empty is a client bug.
             raise InvalidInput(f"an idempotency key has 1 to {MAX_IDEMPOTENCY_KEY} characters")
-        if idempotency_key is None:
-            return await asyncio.shield(self._purchase(request, None))
         key = (customer_id, idempotency_key)
         running = self._in_flight.get(key)
         if running is not None:  # the same retry, still in flight in this process
             result = await asyncio.shield(running)
             return PurchaseResult(result.order, replayed=True)
-        future = asyncio.ensure_future(self._purchase(request, idempotency_key))
+        future = asyncio.ensure_future(self._purchase(request, key))
         self._in_flight[key] = future
         future.add_done_callback(lambda _: self._in_flight.pop(key, None))
         return await asyncio.shield(future)
 
     async def _purchase(
-        self, request: PurchaseRequest, idempotency_key: str | None
+        self, request: PurchaseRequest, key: tuple[str, str] | None
     ) -> PurchaseResult:
-        sale = await self._directory.get(request.sale_id)
-        key = None if idempotency_key is None else (request.customer_id, idempotency_key)
+        sale = self._directory.ready(request.sale_id) or await self._directory.get(request.sale_id)
         if key is not None and key in self._stored_keys:
             return PurchaseResult(self._stored_keys[key], replayed=True)
-        now = self._clock.now()
-        passage = _Passage(self._between.setdefault(sale.id, set()))
-        try:
-            return await self._through_gate(sale, request, now, key, passage)
-        finally:
-            passage.close()
-
-    async def _through_gate(
-        self,
-        sale: FlashSale,
-        request: PurchaseRequest,
-        now: datetime,
-        key: tuple[str, str] | None,
-        passage: _Passage,
-    ) -> PurchaseResult:
-        started = time.perf_counter()
-        try:
-            (refusal,) = await self._gate.take([request], now)
-        except GateNotLoaded:
-            # The gate lost the sale (a shared gate flushed or restarted empty). A take that
-            # raised decided nothing, so asking again once the gate is rebuilt is safe.
-            passage.close()  # the recovery must not wait for this purchase, which holds nothing
-            await self._directory.recover(sale, settle=lambda: self._settle(sale.id))
-            passage.reopen()
-            (refusal,) = await self._gate.take([request], now)
-        self._metrics.gate_seconds.observe(time.perf_counter() - started)
-        if refusal is not None:
+        passed = await self._gates.enqueue(_Ticket(sale, request, key))
+        if isinstance(passed, GateNotLoaded):
+            raise passed
+        if isinstance(passed, Refusal):
             # A retry whose first attempt was stored (by another process, before a restart, or
             # whose order has since expired) is refused; the buyer still gets the original.
             if key is not None:
@@ -133,8 +126,80 @@ class Purchasing:
                 earlier = await self._key_lookups.submit(key)
                 if earlier is not None:
                     return PurchaseResult(earlier, replayed=True)
-            self._metrics.purchases.labels(refusal.error.code).inc()
-            raise refusal.error(refusal.detail)
+            self._metrics.purchases.labels(passed.error.code).inc()
+            raise passed.error(passed.detail)
+        try:
+            order = await passed
+        except Exception as exc:  # the units went back to the gate before this was raised
+            # A retry this process did not know (say, after a restart) went through the gate;
+            # if its first attempt was stored, that is still the answer, commit or no commit.
+            earlier = await self._earlier_if_readable(key)
+            if earlier is not None:
+                return PurchaseResult(earlier, replayed=True)
+            self._metrics.purchases.labels(CommitFailed.code).inc()
+            raise CommitFailed(
+                "the order could not be stored; nothing was charged, try again"
+            ) from exc
+        if order is None:  # another process stored this idempotency key first
+            assert key is not None
+            earlier = await self._key_lookups.submit(key)
+            if earlier is None:
+                raise CommitFailed("the order could not be stored; try again")
+            return PurchaseResult(earlier, replayed=True)
+        if key is not None:
+            self._stored_keys[key] = order
+            if len(self._stored_keys) > STORED_KEYS_REMEMBERED:
+                self._stored_keys.popitem(last=False)
+        self._reserved.inc()
+        return PurchaseResult(order, replayed=False)
+
+    # -- stage 1: the stock gate decides a batch ---------------------------------------------
+
+    async def _take_batch(self, tickets: Sequence[_Ticket]) -> list[_Passed]:
+        started = time.perf_counter()
+        now = self._clock.now()
+        requests = [ticket.request for ticket in tickets]
+        outcomes: Sequence[Refusal | GateNotLoaded | None]
+        try:
+            outcomes = await self._gate.take(requests, now, in_order=False)
+        except GateNotLoaded as lost:
+            outcomes = await self._retake_lost(tickets, lost, now)
+        self._metrics.gate_seconds.observe(time.perf_counter() - started)
+        return [
+            outcome if outcome is not None else self._to_commit(ticket, now)
+            for ticket, outcome in zip(tickets, outcomes, strict=True)
+        ]
+
+    async def _retake_lost(
+        self, tickets: Sequence[_Ticket], lost: GateNotLoaded, now: datetime
+    ) -> list[Refusal | GateNotLoaded | None]:
+        """The gate lost a sale (a shared gate flushed or restarted empty): rebuild, ask again.
+
+        The purchases of the sales it still held were decided and stand; those of a lost sale
+        decided nothing, so asking again once the gate is rebuilt is safe. If it is lost again,
+        they are answered with the loss (503) and hold nothing.
+        """
+        outcomes: list[Refusal | GateNotLoaded | None]
+        if lost.not_loaded:
+            outcomes = list(lost.outcomes)
+            missing = sorted(lost.not_loaded)
+        else:  # the gate decided nothing of the batch
+            outcomes = [None] * len(tickets)
+            missing = list(range(len(tickets)))
+        for sale in {tickets[index].sale.id: tickets[index].sale for index in missing}.values():
+            await self._directory.recover(sale, settle=partial(self._settle, sale.id))
+        try:
+            again = await self._gate.take(
+                [tickets[index].request for index in missing], now, in_order=False
+            )
+        except GateNotLoaded as still_lost:
+            return [still_lost if index in missing else o for index, o in enumerate(outcomes)]
+        for index, outcome in zip(missing, again, strict=True):
+            outcomes[index] = outcome
+        return outcomes
+
+    def _to_commit(self, ticket: _Ticket, now: datetime) -> asyncio.Future[Order | None]:
+        sale, request = ticket.sale, ticket.request
         order = Order(
             id=new_id("ord"),
             sale_id=sale.id,
@@ -145,41 +210,36 @@ class Purchasing:
             status=OrderStatus.RESERVED,
             created_at=now,
             expires_at=now + sale.payment_window,
-            idempotency_key=None if key is None else key[1],
+            idempotency_key=None if ticket.key is None else ticket.key[1],
         )
+        committed = self._commits.enqueue((ticket, order))
+        between = self._between.setdefault(sale.id, set())
+        between.add(committed)
+        committed.add_done_callback(between.discard)
+        return committed
+
+    # -- stage 2: one commit for a batch of orders -------------------------------------------
+
+    async def _commit_batch(self, batch: Sequence[tuple[_Ticket, Order]]) -> list[Order | None]:
+        started = time.perf_counter()
         try:
-            stored = await self._commits.submit(order)
-        except Exception as exc:
-            await self._gate.give_back([request])
-            # A retry this process did not know (say, after a restart) went through the gate;
-            # if its first attempt was stored, that is still the answer, commit or no commit.
-            earlier = await self._earlier_if_readable(key)
-            if earlier is not None:
-                return PurchaseResult(earlier, replayed=True)
-            self._metrics.purchases.labels(CommitFailed.code).inc()
-            raise CommitFailed(
-                "the order could not be stored; nothing was charged, try again"
-            ) from exc
-        if not stored:  # another process stored this idempotency key first
-            await self._gate.give_back([request])
-            assert key is not None
-            earlier = await self._key_lookups.submit(key)
-            if earlier is None:
-                raise CommitFailed("the order could not be stored; try again")
-            return PurchaseResult(earlier, replayed=True)
-        if key is not None:
-            self._stored_keys[key] = order
-            if len(self._stored_keys) > STORED_KEYS_REMEMBERED:
-                self._stored_keys.popitem(last=False)
-        self._metrics.purchases.labels("reserved").inc()
-        return PurchaseResult(order, replayed=False)
+            stored = await self._store.insert_orders([order for _, order in batch])
+        except Exception:
+            # Nothing of the batch is stored: its units go back on sale before anyone is told.
+            await self._gate.give_back([ticket.request for ticket, _ in batch])
+            raise
+        self._metrics.commit_seconds.observe(time.perf_counter() - started)
+        replayed = [ticket.request for ticket, order in batch if order.id not in stored]
+        if replayed:
+            await self._gate.give_back(replayed)
+        return [order if order.id in stored else None for _, order in batch]
 
     async def _settle(self, sale_id: str) -> None:
-        """Wait for the purchases that were between the gate and the store when it was lost.
+        """Wait for the orders whose units a lost gate gave, before the gate is rebuilt.
 
-        Units the lost gate gave them are in no store yet; rebuilding before they are stored
-        would sell those units again. Purchases that start later find no gate and take nothing
-        until the rebuild, so waiting for this snapshot is enough, even under load.
+        Those units are in no store yet; rebuilding before they are stored would sell them
+        again. Purchases decided later find no gate and take nothing until the rebuild (this
+        process's gate stage is busy with it), so waiting for this snapshot is enough.
         """
         waiting = set(self._between.get(sale_id, ()))
         if waiting:
@@ -197,35 +257,10 @@ class Purchasing:
         found = await self._store.orders_by_idempotency_keys(keys)
         return [found.get(key) for key in keys]
 
-    async def _commit_batch(self, orders: Sequence[Order]) -> list[bool]:
-        started = time.perf_counter()
-        stored = await self._store.insert_orders(orders)
-        self._metrics.commit_seconds.observe(time.perf_counter() - started)
-        return [order.id in stored for order in orders]
-
     async def drain(self) -> None:
+        """Wait until every purchase decided so far has its order stored (or refused)."""
+        await self._gates.wait_idle()
         await self._commits.wait_idle()
-
-
-class _Passage:
-    """A purchase that may hold units of the gate the store does not know yet (see _settle)."""
-
-    __slots__ = ("_future", "_open")
-
-    def __init__(self, open_passages: set[asyncio.Future[None]]) -> None:
-        self._open = open_passages
-        self._future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._open.add(self._future)
-
-    def close(self) -> None:
-        if not self._future.done():
-            self._future.set_result(None)
-            self._open.discard(self._future)
-
-    def reopen(self) -> None:
-        self.close()
-        self._future = asyncio.get_running_loop().create_future()
-        self._open.add(self._future)
 
 
 __all__ = ["PurchaseRefused", "PurchaseResult", "Purchasing"]

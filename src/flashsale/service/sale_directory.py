@@ -28,6 +28,10 @@ class SaleDirectory:
     def _lock(self, sale_id: str) -> asyncio.Lock:
         return self._loading.setdefault(sale_id, asyncio.Lock())
 
+    def ready(self, sale_id: str) -> FlashSale | None:
+        """The sale if this process has met it already (its gate is loaded), without awaiting."""
+        return self._ready.get(sale_id)
+
     async def get(self, sale_id: str) -> FlashSale:
         """The sale, with its gate loaded; raises NotFound."""
         sale = self._ready.get(sale_id)

@@ -13,13 +13,16 @@ retake waits for the busy event loop (measured: 159 µs per order with executema
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 
+from flashsale.adapters.sql.columns import UtcDateTime
 from flashsale.adapters.sql.schema import orders
 
 _Processor = Callable[[Any], Any] | None
@@ -48,12 +51,33 @@ class PreparedInsert:
             cursor.close()
 
 
+_UTC_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # SQLAlchemy's SQLite DATETIME storage format
+
+
+def sqlite_utc_text(value: datetime) -> str:
+    """What UtcDateTime and SQLAlchemy's SQLite DATETIME together write, at a third of the cost.
+
+    Their chain costs ~4 µs a value, several times a group commit's share of SQLite itself;
+    the unit tests hold both spellings equal.
+    """
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} refused: say it is UTC")
+    v = value.astimezone(UTC)
+    return _UTC_TEXT % (v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond)
+
+
 class SqliteOrderInserter:
     def __init__(self, dialect: Dialect) -> None:
         self._columns = [column.name for column in orders.columns]
-        self._processors: list[_Processor] = [
-            column.type._cached_bind_processor(dialect) for column in orders.columns
+        processors: list[_Processor] = [
+            sqlite_utc_text
+            if isinstance(column.type, UtcDateTime)
+            else column.type._cached_bind_processor(dialect)
+            for column in orders.columns
         ]
+        self._pick = operator.itemgetter(*self._columns)
+        # Most columns (ids, text, integers) go to sqlite3 as they are.
+        self._converted = [(i, p) for i, p in enumerate(processors) if p is not None]
         self._row_marks = "(" + ", ".join("?" for _ in self._columns) + ")"
         self._insert_head = f"INSERT INTO {orders.name} ({', '.join(self._columns)}) VALUES "
         self._skip_replays = " ON CONFLICT (customer_id, idempotency_key) DO NOTHING"
@@ -75,7 +99,9 @@ class SqliteOrderInserter:
         statements = []
         for start in range(0, len(rows), ROWS_PER_STATEMENT):
             chunk = rows[start : start + ROWS_PER_STATEMENT]
-            values = [value for row in chunk for value in self._values(row)]
+            values = []
+            for row in chunk:
+                values += self._values(row)
             statements.append((self._insert_sql(len(chunk), returning), values))
         return statements
 
@@ -84,10 +110,9 @@ class SqliteOrderInserter:
         sql = self._insert_head + ", ".join([self._row_marks] * count) + self._skip_replays
         return sql + " RETURNING id" if returning else sql
 
-    def _values(self, row: dict[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            value if process is None or value is None else process(value)
-            for value, process in zip(
-                (row[name] for name in self._columns), self._processors, strict=True
-            )
-        )
+    def _values(self, row: dict[str, Any]) -> list[Any]:
+        values = list(self._pick(row))
+        for index, process in self._converted:
+            if values[index] is not None:
+                values[index] = process(values[index])
+        return values

@@ -13,6 +13,7 @@ from flashsale.domain.errors import Forbidden, InvalidInput, NotFound
 from flashsale.domain.market import Market
 from flashsale.entrypoints.http import problems
 from flashsale.entrypoints.http.endpoints import Endpoint
+from flashsale.entrypoints.http.purchase_endpoint import PurchaseEndpoint
 from flashsale.entrypoints.http.requests import bearer_token, read_json
 from flashsale.entrypoints.http.schemas import (
     AuditOut,
@@ -39,7 +40,6 @@ from flashsale.entrypoints.http.schemas import (
 )
 from flashsale.security import same_secret
 from flashsale.service.catalog import VariantSpec
-from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY
 from flashsale.service.sales import SaleSpec
 
 JSON = "application/json"
@@ -55,6 +55,7 @@ class ShopApi:
     def __init__(self, shop: Shop) -> None:
         self._shop = shop
         self._admin_token = shop.admin_token
+        self.purchase = PurchaseEndpoint(shop)
 
     # -- who is calling -------------------------------------------------------------------
 
@@ -164,20 +165,6 @@ class ShopApi:
         new = await self._shop.sales.register(sale_id, customer_id)
         out = RegistrationOut(sale_id=sale_id, customer_id=customer_id, registered=True, new=new)
         return json_response(out, 201 if new else 200)
-
-    async def purchase(self, request: Request) -> Response:
-        customer_id = self._customer(request)
-        body = await read_json(request, PurchaseIn, optional=True)
-        key = request.headers.get("idempotency-key")
-        if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-            raise InvalidInput(f"Idempotency-Key must have 1 to {MAX_IDEMPOTENCY_KEY} characters")
-        result = await self._shop.purchasing.purchase(
-            customer_id, request.path_params["sale_id"], body.quantity, key
-        )
-        headers = {"Location": f"/api/v1/orders/{result.order.id}"}
-        if result.replayed:
-            headers["Idempotent-Replayed"] = "true"
-        return json_response(PurchaseOut.of(result.order), 201, headers)
 
     async def audit(self, request: Request) -> Response:
         self._require_admin(request)
@@ -366,6 +353,7 @@ class ShopApi:
                 auth="customer",
                 problems=(401, 403, 404, 409, 410, 422, 425, 503),
                 headers=("Idempotency-Key",),
+                name="purchase",
             ),
             Endpoint(
                 "GET",

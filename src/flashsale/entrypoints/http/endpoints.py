@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -17,7 +18,7 @@ Handler = Callable[[Request], Awaitable[Response]]
 class Endpoint:
     method: str
     path: str
-    handler: Handler
+    handler: Handler | ASGIApp  # an ASGI app serves its requests bare (purchase_endpoint.py)
     summary: str
     tag: str
     status: int = 200
@@ -28,3 +29,11 @@ class Endpoint:
     problems: tuple[int, ...] = ()
     headers: tuple[str, ...] = ()  # request headers the endpoint reads, for the doc
     media_type: str = "application/json"
+    name: str | None = None  # the OpenAPI operationId; by default the handler's name
+
+    @property
+    def operation_id(self) -> str:
+        if self.name is not None:
+            return self.name
+        named: str = getattr(self.handler, "__name__", type(self.handler).__name__)
+        return named

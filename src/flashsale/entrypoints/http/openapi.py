@@ -43,7 +43,7 @@ def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:
         operation: dict[str, Any] = {
             "summary": endpoint.summary,
             "tags": [endpoint.tag],
-            "operationId": endpoint.handler.__name__,
+            "operationId": endpoint.operation_id,
             "responses": _responses(endpoint, refs),
         }
         parameters = [

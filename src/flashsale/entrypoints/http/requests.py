@@ -1,4 +1,8 @@
-"""Reading what a client sent: bounded JSON bodies validated by a model, and bearer tokens."""
+"""Reading what a client sent: bounded JSON bodies validated by a model, and bearer tokens.
+
+Each rule is written once over raw ASGI values, so the Starlette handlers and the bare purchase
+endpoint (purchase_endpoint.py) read requests the same way.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from typing import TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
+from starlette.types import Receive
 
 from flashsale.domain.errors import AuthenticationFailed
 
@@ -26,18 +31,37 @@ class EdgeError(Exception):
 
 
 async def read_json(request: Request, model: type[M], *, optional: bool = False) -> M:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    body = await receive_body(request.receive, request.headers.get("content-length"))
+    return parse_json(body, request.headers.get("content-type"), model, optional=optional)
+
+
+async def receive_body(receive: Receive, declared_length: str | None) -> bytes:
+    """The whole request body, refused with 413 once it grows past MAX_BODY_BYTES."""
+    declared = declared_length or ""
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _too_large()
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientDisconnect()
+        chunk: bytes = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def parse_json(body: bytes, content_type: str | None, model: type[M], *, optional: bool) -> M:
     if not body.strip():
         # An empty body carries no media type worth checking: clients label it variously.
         if optional:
             return model()
         raise EdgeError(400, "malformed-json", "Malformed JSON", "the request needs a JSON body")
-    if "json" not in request.headers.get("content-type", "application/json"):
+    if "json" not in (content_type or "application/json"):
         raise EdgeError(
             415, "unsupported-media-type", "Unsupported media type", "send application/json"
         )
@@ -57,7 +81,10 @@ def _too_large() -> EdgeError:
 
 
 def bearer_token(request: Request) -> str:
-    header = request.headers.get("authorization")
+    return bearer_token_of(request.headers.get("authorization"))
+
+
+def bearer_token_of(header: str | None) -> str:
     if header is None:
         raise AuthenticationFailed("send Authorization: Bearer <token>")
     scheme, _, token = header.partition(" ")

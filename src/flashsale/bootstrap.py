@@ -149,7 +149,7 @@ async def build_shop(
     metrics = Metrics()
     hasher = PasswordHasher(settings.password_time_cost, settings.password_memory_cost_kib)
     tokens = SessionTokens(settings.secret_key.get_secret_value(), settings.session_ttl_seconds)
-    directory = SaleDirectory(store, gate)
+    directory = SaleDirectory(store, gate, clock)
     room_state, limiter = await open_room_state(settings)
     return Shop(
         settings=settings,

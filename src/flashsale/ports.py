@@ -136,6 +136,14 @@ class Store(Protocol):
     async def add_sale(self, sale: FlashSale) -> None: ...
     async def sale(self, sale_id: str) -> FlashSale | None: ...
     async def sales(self) -> list[FlashSale]: ...
+    async def replace_sale(self, sale: FlashSale) -> bool:
+        """Store new terms for the sale with this id; False (nothing stored) when there is none.
+
+        The SKU and market stay those of the stored sale: registrations and rooms refer to them.
+        Whether the new terms are safe is the service's rule (``service/sales.py``).
+        """
+        ...
+
     async def add_registrations(
         self, sale_id: str, customer_ids: Sequence[str], at: datetime
     ) -> int:

@@ -600,3 +600,32 @@ async def test_registered_among_and_units_reserved(store: Store) -> None:
         ]
     )
     assert await store.units_reserved("sale_band") == 3
+
+
+# -- editing a sale's terms (issue 6) ----------------------------------------------------------
+
+
+async def test_replace_sale_stores_new_terms_and_keeps_sku_and_market(store: Store) -> None:
+    await world(store)
+    new_terms = replace(
+        sale(limit=3),
+        sku="MIBAND3-ORG",
+        market_code="ES",
+        price=Money(Decimal("899.50"), "INR"),
+        stock_total=42,
+        registration_closes_at=T0 - timedelta(minutes=5),
+        opens_at=T0 + timedelta(minutes=30),
+        closes_at=T0 + timedelta(hours=3),
+        payment_window=timedelta(minutes=7),
+    )
+    assert await store.replace_sale(new_terms)
+    stored = await store.sale("sale_band")
+    assert stored == replace(new_terms, sku="MIBAND3-BLK", market_code="IN")
+    assert await store.sales() == [stored]
+
+
+async def test_replace_sale_of_a_missing_sale_stores_nothing(store: Store) -> None:
+    await world(store)
+    assert not await store.replace_sale(sale("sale_nope"))
+    assert await store.sale("sale_nope") is None
+    assert await store.sale("sale_band") == sale()

@@ -62,7 +62,8 @@ def scaleout_env(tmp_path: Path, database_url: str, redis_url: str) -> dict[str,
 async def open_band_sale(http: aiohttp.ClientSession, url: str) -> tuple[str, list[Headers]]:
     await add_india(http, url)
     crowd = await sign_up_fans(http, url, FANS)
-    sale = await create_band_sale(http, url, stock=STOCK, opens_in=3.0, payment_window=600)
+    # Room for registering every fan on a busy machine before the window closes.
+    sale = await create_band_sale(http, url, stock=STOCK, opens_in=6.0, payment_window=600)
     await register_fans(http, url, sale["id"], crowd)
     await wait_until_open(http, url, sale["id"])
     return str(sale["id"]), crowd

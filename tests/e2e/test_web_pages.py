@@ -6,6 +6,8 @@ exhaustive ones.
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +19,7 @@ from flashsale.bootstrap import Shop
 from flashsale.clock import ManualClock
 from flashsale.domain.market import Market
 from flashsale.domain.money import Money
+from flashsale.domain.proof_of_work import solve
 from flashsale.entrypoints.web.money import format_money
 from tests.e2e.conftest import T0
 
@@ -24,6 +27,7 @@ CreateSale = Callable[..., Awaitable[dict[str, Any]]]
 PASSWORD = "mi-fan-2015"
 CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 ATTEMPT = re.compile(r'name="attempt" value="([^"]+)"')
+ADMISSION = re.compile(r'name="admission_token" value="([^"]+)"')
 HTMX = {"HX-Request": "true"}
 
 
@@ -63,6 +67,9 @@ async def buy(client: httpx.AsyncClient, sale_id: str) -> httpx.Response:
     attempt = ATTEMPT.search(page.text)
     if attempt:
         data["attempt"] = attempt.group(1)
+    admission = ADMISSION.search(page.text)
+    if admission:
+        data["admission_token"] = admission.group(1)
     return await client.post(f"/sales/{sale_id}/buy", data=data, headers=HTMX)
 
 
@@ -388,3 +395,191 @@ async def test_dashboard_orders_and_audit_come_from_the_record(
 async def test_assets_are_served_from_the_app(client: httpx.AsyncClient, path: str) -> None:
     answer = await client.get(path)
     assert answer.status_code == 200 and len(answer.content) > 100
+
+
+async def test_the_operator_edits_a_sale_until_a_minute_before_it_opens(
+    client: httpx.AsyncClient, clock: ManualClock, shop: Shop, create_sale: CreateSale
+) -> None:
+    sale = await create_sale(stock=10)  # opens at 04:30
+    sale_id = sale["id"]
+    await console_log_in(client)
+    dashboard = await client.get(f"/console/sales/{sale_id}")
+    assert f'href="/console/sales/{sale_id}/edit"' in dashboard.text
+    form_page = await client.get(f"/console/sales/{sale_id}/edit")
+    assert 'id="stock" name="stock"' in form_page.text and 'value="10"' in form_page.text
+    assert 'value="2015-05-12T04:30:00"' in form_page.text
+    path = f"/console/sales/{sale_id}/edit"
+    form = {
+        "price": "899",
+        "stock": "3",
+        "per_customer_limit": "1",
+        "payment_window_seconds": "300",
+        "registration_opens_at": "2015-05-12T03:00:00",
+        "registration_closes_at": "2015-05-12T04:00:00",
+        "opens_at": "2015-05-12T05:00:00",
+        "closes_at": "2015-05-12T06:00:00",
+    }
+    saved = await form_post(client, path, path, form)
+    assert saved.status_code == 303 and saved.headers["location"] == f"/console/sales/{sale_id}"
+    stored = await shop.store.sale(sale_id)
+    assert stored is not None and (stored.stock_total, str(stored.price.amount)) == (3, "899")
+    assert stored.opens_at.isoformat() == "2015-05-12T05:00:00+00:00"
+    assert 'data-stat="stock_left">3<' in (await client.get(f"/console/sales/{sale_id}")).text
+
+    bad = await form_post(client, path, path, {**form, "closes_at": "2015-05-12T04:00:00"})
+    assert bad.status_code == 422 and "timetable" in bad.text
+    assert 'value="2015-05-12T04:00:00"' in bad.text  # what was typed is kept
+
+    clock.set(T0.replace(hour=4, minute=59, second=30))  # half a minute before the opening
+    page = await client.get(path)
+    assert "its terms are fixed now" in page.text and 'name="stock"' not in page.text
+    assert "/edit" not in (await client.get(f"/console/sales/{sale_id}")).text
+    late = await client.post(path, data={"csrf_token": csrf_of(page), **form})
+    assert late.status_code == 409 and "terms are fixed" in late.text
+    assert (await shop.store.sale(sale_id)) == stored
+
+
+# -- the waiting room on the sale page ------------------------------------------------------
+
+
+async def first_queue_event(client: httpx.AsyncClient, sale_id: str) -> dict[str, Any]:
+    """The first status the page's live stream pushes (raw ASGI: the stream never ends)."""
+    app = client._transport.app  # type: ignore[attr-defined]
+    cookie = "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": f"/sales/{sale_id}/queue/live",
+        "raw_path": f"/sales/{sale_id}/queue/live".encode(),
+        "query_string": b"",
+        "headers": [(b"host", b"shop.test"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 40000),
+        "server": ("shop.test", 80),
+    }
+    done = asyncio.Event()
+    sent: list[dict[str, Any]] = []
+    found: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+
+    async def receive() -> dict[str, Any]:
+        await done.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        for line in message.get("body", b"").decode().splitlines():
+            if line.startswith("data: ") and not found.done():
+                found.set_result(json.loads(line[len("data: ") :]))
+
+    task = asyncio.create_task(app(scope, receive, send))
+    try:
+        event = await asyncio.wait_for(found, 5)
+    finally:
+        done.set()
+        await asyncio.wait_for(task, 5)
+    assert sent[0]["status"] == 200
+    return event
+
+
+async def test_the_waiting_room_on_the_sale_page(
+    client: httpx.AsyncClient, clock: ManualClock, shop: Shop, create_sale: CreateSale
+) -> None:
+    sale = await create_sale(stock=5)
+    sale_id = sale["id"]
+    room = await client.put(
+        f"/api/v1/admin/sales/{sale_id}/waiting-room",
+        headers={"Authorization": "Bearer test-admin-token"},
+        json={"admission_rate_per_second": 10, "customer_requests_per_second": 100},
+    )
+    assert room.status_code == 200, room.text
+    await sign_up(client)
+    before = await client.get(f"/sales/{sale_id}")
+    assert "Waiting room" in before.text and "Register for the sale to join" in before.text
+    await form_post(client, f"/sales/{sale_id}", f"/sales/{sale_id}/register", {})
+    page = await client.get(f"/sales/{sale_id}")
+    assert "Join the queue" in page.text and "Buy now" not in page.text
+
+    joined = await form_post(client, f"/sales/{sale_id}", f"/sales/{sale_id}/queue", {})
+    assert joined.status_code == 303, joined.text
+    waiting = await client.get(f"/sales/{sale_id}")
+    assert "Join the queue" not in waiting.text
+    assert "your place is drawn at the opening" in waiting.text
+    assert f'data-queue-feed="/sales/{sale_id}/queue/live"' in waiting.text
+    event = await first_queue_event(client, sale_id)
+    assert (event["state"], event["redraw"]) == ("pre_queue", False)
+
+    clock.set(T0.replace(hour=4, minute=30))  # the opening second, before any admission
+    refused = await client.post(
+        f"/sales/{sale_id}/buy",
+        data={"csrf_token": csrf_of(waiting), "quantity": "1", "attempt": "a1"},
+        headers=HTMX,
+    )
+    assert "Not your turn yet" in refused.text
+    forged = await client.post(
+        f"/sales/{sale_id}/buy",
+        data={"csrf_token": csrf_of(waiting), "attempt": "a2", "admission_token": "forged"},
+        headers=HTMX,
+    )
+    assert "not valid for you" in forged.text
+    assert await shop.store.orders_of_sale(sale_id) == []
+
+    await shop.room.tick()  # the seal: the pre-queue gets its places
+    clock.advance(1)
+    await shop.room.tick()  # admissions at the room's rate
+    event = await first_queue_event(client, sale_id)
+    assert (event["state"], event["position"], event["redraw"]) == ("admitted", 1, True)
+    admitted = await client.get(f"/sales/{sale_id}")
+    assert "It is your turn" in admitted.text and 'name="admission_token"' in admitted.text
+    bought = await buy(client, sale_id)
+    assert bought.status_code == 200 and bought.headers["HX-Redirect"].startswith("/checkout/")
+    (order,) = await shop.store.orders_of_sale(sale_id)
+    assert order.status == "reserved"
+    assert "You used your turn" in (await client.get(f"/sales/{sale_id}")).text
+
+
+async def test_the_dashboard_shows_the_queue_length_when_the_sale_has_a_room(
+    client: httpx.AsyncClient, create_sale: CreateSale
+) -> None:
+    sale = await create_sale()
+    await console_log_in(client)
+    assert "Waiting room" not in (await client.get(f"/console/sales/{sale['id']}")).text
+    await client.put(
+        f"/api/v1/admin/sales/{sale['id']}/waiting-room",
+        headers={"Authorization": "Bearer test-admin-token"},
+        json={},
+    )
+    await sign_up(client)
+    await form_post(client, f"/sales/{sale['id']}", f"/sales/{sale['id']}/register", {})
+    await form_post(client, f"/sales/{sale['id']}", f"/sales/{sale['id']}/queue", {})
+    dashboard = await client.get(f"/console/sales/{sale['id']}")
+    assert 'data-stat="queue_waiting">1<' in dashboard.text
+
+
+async def test_joining_a_room_with_proof_of_work(
+    client: httpx.AsyncClient, create_sale: CreateSale
+) -> None:
+    sale_id = (await create_sale())["id"]
+    await client.put(
+        f"/api/v1/admin/sales/{sale_id}/waiting-room",
+        headers={"Authorization": "Bearer test-admin-token"},
+        json={"pow_difficulty": 8},
+    )
+    await sign_up(client)
+    await form_post(client, f"/sales/{sale_id}", f"/sales/{sale_id}/register", {})
+    page = await client.get(f"/sales/{sale_id}")
+    found = re.search(r'data-pow-challenge="([^"]+)" data-pow-difficulty="8"', page.text)
+    assert found, page.text
+    unsolved = await client.post(
+        f"/sales/{sale_id}/queue",
+        data={"csrf_token": csrf_of(page), "challenge": found.group(1), "nonce": ""},
+    )
+    assert unsolved.status_code == 403 and "solve a small puzzle" in unsolved.text
+    nonce = solve(found.group(1), 8)  # what the page's script does with SubtleCrypto
+    joined = await client.post(
+        f"/sales/{sale_id}/queue",
+        data={"csrf_token": csrf_of(page), "challenge": found.group(1), "nonce": nonce},
+    )
+    assert joined.status_code == 303, joined.text
+    assert "your place is drawn at the opening" in (await client.get(f"/sales/{sale_id}")).text

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 
 from flashsale.adapters.sql.store import SqlStore
@@ -30,21 +31,24 @@ async def store(postgres_server_url: str) -> AsyncIterator[SqlStore]:
             await opened.close()
 
 
-def count_statements(store: SqlStore) -> list[str]:
+def count_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The group commit talks to asyncpg directly: count the INSERTs asyncpg is sent."""
     seen: list[str] = []
+    original = asyncpg.Connection.fetch
 
-    def before(conn: object, cursor: object, statement: str, *args: object) -> None:
-        if statement.startswith("INSERT INTO orders"):
-            seen.append(statement)
+    async def fetch(self: asyncpg.Connection, query: str, *args: Any, **kwargs: Any) -> Any:
+        if query.startswith("INSERT INTO orders"):
+            seen.append(query)
+        return await original(self, query, *args, **kwargs)
 
-    event.listen(store.engine.sync_engine, "before_cursor_execute", before)
+    monkeypatch.setattr(asyncpg.Connection, "fetch", fetch)
     return seen
 
 
 async def test_a_big_batch_is_one_statement_and_its_replay_stores_nothing(
-    store: SqlStore,
+    store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inserts = count_statements(store)
+    inserts = count_statements(monkeypatch)
     batch = [order(f"ord_{n}", n, key="buy") for n in range(600)]
     assert await store.insert_orders(batch) == {o.id for o in batch}
     assert len(inserts) == 1

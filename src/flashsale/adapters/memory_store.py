@@ -87,6 +87,13 @@ class MemoryStore:
     async def sales(self) -> list[FlashSale]:
         return sorted(self._sales.values(), key=lambda s: (s.opens_at, s.id))
 
+    async def replace_sale(self, sale: FlashSale) -> bool:
+        stored = self._sales.get(sale.id)
+        if stored is None:
+            return False
+        self._sales[sale.id] = replace(sale, sku=stored.sku, market_code=stored.market_code)
+        return True
+
     async def add_registrations(
         self, sale_id: str, customer_ids: Sequence[str], at: datetime
     ) -> int:

@@ -61,7 +61,18 @@ def refusal_outcome(reply: Reply) -> Outcome:
     return Outcome.FAILED
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """What a fan does after a click: done (``outcome``), pay ``orders``, or come back."""
+
+    outcome: Outcome | None = None
+    orders: tuple[tuple[str, int], ...] = ()
+    back_after: float | None = None  # seconds after the opening: a second chance
+
+
 class FanJourney:
+    __slots__ = ("_client", "_clock", "_fan", "_fan_plan", "_log", "_plan", "_rng", "_terms")
+
     def __init__(
         self,
         fan: Fan,
@@ -83,28 +94,43 @@ class FanJourney:
         self._log = log
         self._rng = rng
 
-    async def run(self) -> Outcome:
-        if self._plan.preregistered:
-            self._log.registered += 1
-        else:
-            await self._register()
-        until_click = self._clock.seconds_until(self._terms.opens_at) + self._fan_plan.arrives_after
-        await asyncio.sleep(max(0.0, until_click))
+    async def click(self, *, second_chance: bool) -> Step:
+        """One click (a purchase with its retries), and what this fan does next.
+
+        Kept short on purpose: the crowd's workers run it, so a fan who waits (to pay, or to
+        come back after the payment window) hands that wait back as a ``Step``.
+        """
         if self._fan_plan.abusive:
-            outcome = await self._hammer()
-            self._log.outcomes[outcome] += 1
-            return outcome
-        outcome = await self._buy_and_pay(second_chance=False)
-        if outcome is Outcome.SOLD_OUT and self._fan_plan.returns:
-            back_at = self._plan.return_margin_seconds + self._terms.payment_window_seconds
-            back_in = back_at + self._rng.uniform(0.0, 1.0) - self._since_opening()
-            if self._clock.seconds_until(self._terms.closes_at) > back_in:
-                await asyncio.sleep(max(0.0, back_in))
-                outcome = await self._buy_and_pay(second_chance=True)
+            return await self._hammer()
+        reply = await self._buy(second_chance=second_chance)
+        if reply.status != 201:
+            outcome = self._refused(reply)
+            if outcome is Outcome.SOLD_OUT and self._fan_plan.returns and not second_chance:
+                back_at = self._plan.return_margin_seconds + self._terms.payment_window_seconds
+                back_after = back_at + self._rng.uniform(0.0, 1.0)
+                if self._clock.seconds_until(self._terms.closes_at) > back_after - (
+                    self._since_opening()
+                ):
+                    return Step(back_after=back_after)
+            return Step(outcome=outcome)
+        order_id = self._note_reservation(reply, second_chance=second_chance)
+        # A fan who came back for a second chance does not walk away from it.
+        if self._fan_plan.abandons and not second_chance:
+            return Step(outcome=Outcome.ABANDONED)
+        return Step(orders=((order_id, int(reply.body["quantity"])),))
+
+    async def settle(self, orders: tuple[tuple[str, int], ...]) -> Outcome:
+        """Look at the reservations, pay them, and count how this fan fared."""
+        await self._think()
+        outcomes = [await self._pay(order_id, quantity) for order_id, quantity in orders]
+        outcome = Outcome.PAID if all(o is Outcome.PAID for o in outcomes) else outcomes[-1]
         self._log.outcomes[outcome] += 1
         return outcome
 
-    async def _register(self) -> None:
+    def done(self, outcome: Outcome) -> None:
+        self._log.outcomes[outcome] += 1
+
+    async def register(self) -> None:
         """Registering is worth retrying; a fan who never gets through still tries to buy."""
         for attempt in range(1, self._plan.purchase_attempts + 1):
             reply = await self._client.register(self._fan.token, self._terms.sale_id)
@@ -125,26 +151,22 @@ class FanJourney:
         """Back off as the server asked, and a little more each time it asks again."""
         return max(reply.retry_after or 0.0, self._plan.retry_pause_seconds * attempt)
 
-    async def _buy_and_pay(self, *, second_chance: bool) -> Outcome:
+    async def _buy(self, *, second_chance: bool) -> Reply:
         clicked = self._log.elapsed()
         reply = await self._purchase()
         if not second_chance:
             won = self._log.elapsed() if reply.status == 201 else None
             self._log.first_clicks.append((clicked, won))
-        if reply.status != 201:
-            if reply.status in RETRYABLE:
-                self._log.failures[f"purchase gave up after retries: {reply.problem}"] += 1
-                return Outcome.FAILED
-            outcome = refusal_outcome(reply)
-            if outcome is Outcome.FAILED:
-                self._log.failures[f"purchase {reply.status} {reply.problem}"] += 1
-            return outcome
-        order_id = self._note_reservation(reply, second_chance=second_chance)
-        # A fan who came back for a second chance does not walk away from it.
-        if self._fan_plan.abandons and not second_chance:
-            return Outcome.ABANDONED
-        await self._think()
-        return await self._pay(order_id, int(reply.body["quantity"]))
+        return reply
+
+    def _refused(self, reply: Reply) -> Outcome:
+        if reply.status in RETRYABLE:
+            self._log.failures[f"purchase gave up after retries: {reply.problem}"] += 1
+            return Outcome.FAILED
+        outcome = refusal_outcome(reply)
+        if outcome is Outcome.FAILED:
+            self._log.failures[f"purchase {reply.status} {reply.problem}"] += 1
+        return outcome
 
     def _note_reservation(self, reply: Reply, *, second_chance: bool) -> str:
         order_id = str(reply.body["order_id"])
@@ -165,7 +187,7 @@ class FanJourney:
         window = self._terms.payment_window_seconds
         await asyncio.sleep(min(self._fan_plan.thinks_for, window / 2))
 
-    async def _hammer(self) -> Outcome:
+    async def _hammer(self) -> Step:
         """Fire every purchase at once in a row, ignoring Retry-After, then pay what came."""
         clicked = self._log.elapsed()
         won: float | None = None
@@ -183,11 +205,11 @@ class FanJourney:
                 orders.append((order_id, int(last.body["quantity"])))
         self._log.first_clicks.append((clicked, won))
         if not orders:
-            return Outcome.FAILED if last.status in RETRYABLE else refusal_outcome(last)
+            outcome = Outcome.FAILED if last.status in RETRYABLE else refusal_outcome(last)
+            return Step(outcome=outcome)
         if self._fan_plan.abandons:
-            return Outcome.ABANDONED
-        outcomes = [await self._pay(order_id, quantity) for order_id, quantity in orders]
-        return Outcome.PAID if all(o is Outcome.PAID for o in outcomes) else outcomes[-1]
+            return Step(outcome=Outcome.ABANDONED)
+        return Step(orders=tuple(orders))
 
     async def _purchase(self) -> Reply:
         key = uuid.uuid4().hex  # one key for every retry: the server answers it once

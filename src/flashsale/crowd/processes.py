@@ -290,6 +290,8 @@ def combined_loads(loads: Sequence[ClientLoad]) -> list[ClientLoad]:
             fans=seen.fans + load.fans,
             loop_lag_p99_seconds=max(seen.loop_lag_p99_seconds, load.loop_lag_p99_seconds),
             loop_lag_max_seconds=max(seen.loop_lag_max_seconds, load.loop_lag_max_seconds),
+            cpu_peak_share=max(seen.cpu_peak_share, load.cpu_peak_share),
+            click_delay_p99_seconds=max(seen.click_delay_p99_seconds, load.click_delay_p99_seconds),
         )
     return sorted(by_pid.values(), key=lambda load: load.pid)
 

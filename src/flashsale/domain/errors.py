@@ -26,6 +26,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class SaleNotEditable(Conflict):
+    """The sale's terms can no longer change (it opens too soon, or has opened)."""
+
+    code = "sale-not-editable"
+
+
 class AuthenticationFailed(DomainError):
     code = "authentication-failed"
 

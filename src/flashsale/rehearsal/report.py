@@ -84,6 +84,8 @@ class ClientLoadOut(_Out):
     loop_lag_p99_ms: float
     loop_lag_max_ms: float
     shares_process_with_server: bool
+    cpu_peak_share: float = 0.0  # the busiest second, of the event loop's thread
+    click_delay_p99_ms: float = 0.0  # how late clicks left for want of a free connection
 
 
 class ClientOut(_Out):
@@ -255,6 +257,8 @@ def build_report(
                     loop_lag_p99_ms=round(1000 * load.loop_lag_p99_seconds, 1),
                     loop_lag_max_ms=round(1000 * load.loop_lag_max_seconds, 1),
                     shares_process_with_server=load.shares_process_with_server,
+                    cpu_peak_share=round(load.cpu_peak_share, 3),
+                    click_delay_p99_ms=round(1000 * load.click_delay_p99_seconds, 1),
                 )
                 for load in loads
             ],

@@ -1,11 +1,12 @@
-"""Creating flash sales, showing them, and registering for them."""
+"""Creating flash sales, editing them before they open, showing them, and registering for them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from flashsale.batching import Batcher
 from flashsale.domain.errors import (
@@ -15,12 +16,16 @@ from flashsale.domain.errors import (
     NotFound,
     RegistrationClosed,
     RegistrationNotOpenYet,
+    SaleNotEditable,
 )
 from flashsale.domain.money import Money, parse_amount
 from flashsale.domain.sale import FlashSale, SaleState
 from flashsale.ports import Clock, StockGate, Store
 from flashsale.service.ids import new_id
-from flashsale.service.sale_directory import SaleDirectory
+from flashsale.service.sale_directory import EDIT_FREEZE, SaleDirectory
+
+MAX_PAYMENT_WINDOW_SECONDS = 7 * 24 * 3600
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +40,24 @@ class SaleSpec:
     closes_at: datetime
     payment_window_seconds: float = 900.0
     price: str | None = None  # a sale price; the variant's list price in the market when None
+
+
+@dataclass(frozen=True, slots=True)
+class SaleEdit:
+    """New terms for a sale; None keeps the current one. SKU and market are not terms: a sale
+    of another product or market is another sale (registrations and its room refer to them)."""
+
+    stock: int | None = None
+    per_customer_limit: int | None = None
+    price: str | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    payment_window_seconds: float | None = None
+
+    def is_empty(self) -> bool:
+        return all(getattr(self, f.name) is None for f in fields(self))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +94,7 @@ class Sales:
             if list_price is None:
                 raise InvalidInput(f"{spec.sku} has no price in {market.code}; give one")
             price = list_price
-        if not 0 < spec.payment_window_seconds <= 7 * 24 * 3600:
-            raise InvalidInput("payment_window_seconds must be between 0 and a week")
+        _check_payment_window(spec.payment_window_seconds)
         sale = FlashSale(
             id=new_id("sale"),
             sku=variant.sku,
@@ -89,6 +111,58 @@ class Sales:
         await self._store.add_sale(sale)
         await self._directory.get(sale.id)
         return sale
+
+    async def edit(self, sale_id: str, edit: SaleEdit) -> FlashSale:
+        """Change a sale's terms while that is safe; raises SaleNotEditable when it is not.
+
+        The rule: a sale can be edited until ``EDIT_FREEZE`` (60 s) before its opening, and the
+        new opening must also be at least that far away. Nobody can buy before the opening, so
+        no unit is taken yet and the stock gate can be reloaded from the store with the new
+        terms; the freeze gives every other process time to re-read its cached copy of the sale
+        (``SaleDirectory``) before anyone buys. Registrations already made stay valid whatever
+        the new registration window. Stock never goes below the units held in live orders (none
+        before the opening; checked anyway, the record is the judge).
+        """
+        current = await self._store.sale(sale_id)
+        if current is None:
+            raise NotFound(f"no sale {sale_id}")
+        now = self._clock.now()
+        if now >= current.opens_at - EDIT_FREEZE:
+            raise SaleNotEditable(
+                f"the sale opens at {current.opens_at.isoformat()}; its terms are fixed from"
+                f" {int(EDIT_FREEZE.total_seconds())} seconds before the opening"
+            )
+        if edit.is_empty():
+            return current
+        window = current.payment_window
+        if edit.payment_window_seconds is not None:
+            _check_payment_window(edit.payment_window_seconds)
+            window = timedelta(seconds=edit.payment_window_seconds)
+        price = current.price
+        if edit.price is not None:
+            price = Money(parse_amount(edit.price), current.price.currency)
+        new = replace(  # FlashSale checks the timetable, the stock and the limit
+            current,
+            price=price,
+            stock_total=_or(edit.stock, current.stock_total),
+            per_customer_limit=_or(edit.per_customer_limit, current.per_customer_limit),
+            registration_opens_at=_or(edit.registration_opens_at, current.registration_opens_at),
+            registration_closes_at=_or(edit.registration_closes_at, current.registration_closes_at),
+            opens_at=_or(edit.opens_at, current.opens_at),
+            closes_at=_or(edit.closes_at, current.closes_at),
+            payment_window=window,
+        )
+        if new.opens_at < now + EDIT_FREEZE:
+            raise SaleNotEditable(
+                f"the new opening must be at least {int(EDIT_FREEZE.total_seconds())} seconds"
+                " away, so that every server knows the terms before anyone buys"
+            )
+        held = sum((await self._store.held_by_customer(sale_id)).values())
+        if new.stock_total < held:
+            raise SaleNotEditable(f"{held} units are sold or reserved; stock cannot go below it")
+        if not await self._store.replace_sale(new):
+            raise NotFound(f"no sale {sale_id}")
+        return await self._directory.reload(sale_id)
 
     async def view(self, sale_id: str) -> SaleView:
         sale = await self._directory.get(sale_id)
@@ -151,3 +225,12 @@ class Sales:
             answers.append((sale_id, customer_id) not in seen)
             seen.add((sale_id, customer_id))
         return answers
+
+
+def _check_payment_window(seconds: float) -> None:
+    if not 0 < seconds <= MAX_PAYMENT_WINDOW_SECONDS:
+        raise InvalidInput("payment_window_seconds must be between 0 and a week")
+
+
+def _or(new: T | None, current: T) -> T:
+    return current if new is None else new

@@ -12,7 +12,7 @@ import aiohttp
 
 from flashsale.devtools.server_process import ServerProcess
 from tests.e2e.browser.conftest import PHONE, ConsoleErrors
-from tests.e2e.live import add_india, audit, create_band_sale
+from tests.e2e.live import ADMIN, add_india, audit, create_band_sale
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -115,4 +115,35 @@ async def test_two_fans_race_for_the_last_unit_and_exactly_one_wins(
     async with aiohttp.ClientSession() as http:
         found = await audit(http, server.url, sale_id)
     assert (found["reserved"], found["oversold"], found["clean"]) == (1, 0, True), found
+    assert console_errors.seen == []
+
+
+async def test_a_fan_queues_in_the_waiting_room_and_buys_when_admitted(
+    server: ServerProcess, browser: Browser, console_errors: ConsoleErrors
+) -> None:
+    from playwright.async_api import expect
+
+    sale_id = await open_sale(server, stock=3, opens_in=6)
+    async with (
+        aiohttp.ClientSession() as http,
+        http.put(
+            f"{server.url}/api/v1/admin/sales/{sale_id}/waiting-room",
+            headers=ADMIN,
+            json={"pow_difficulty": 6},  # the page's script solves it
+        ) as room,
+    ):
+        assert room.status == 200, await room.text()
+    page = await fan_page(browser, console_errors)
+    await sign_up_and_register(page, server, sale_id)
+    await expect(page.get_by_role("button", name="Buy now")).to_have_count(0)
+    await page.get_by_role("button", name="Join the queue").click()
+    await expect(page.locator('[data-queue="position"]')).to_have_text("drawn at the opening")
+
+    # At the opening the room draws the places and admits; the live stream redraws the page.
+    buy = page.get_by_role("button", name="Buy now")
+    await expect(buy).to_be_visible(timeout=15_000)
+    await expect(page.locator('[data-queue="state"]')).to_have_text("It is your turn: buy now")
+    await expect(buy).to_be_enabled()
+    await buy.click()
+    await page.wait_for_url("**/checkout/**")
     assert console_errors.seen == []

@@ -16,10 +16,13 @@ shows asyncpg checking every array element against ``collections.abc``); this 12
 orders per second are the server's (WAL flush, indexes, foreign keys) and about the same for
 all three; on 2 shared cores the API process's CPU is the scarce thing.
 
-It still goes through SQLAlchemy's connection (``exec_driver_sql``), so it joins the caller's
-transaction and a unique violation arrives as ``IntegrityError``, as on every other path.
-Values pass through each column's bind processor first, so a naive datetime is refused here
-exactly as elsewhere, rather than read by the server in its session time zone.
+The statement goes straight to the asyncpg connection of a pooled SQLAlchemy connection, as
+one implicitly committed statement: SQLAlchemy's execution context, BEGIN and COMMIT cost more
+client CPU than the statement itself (measured with 64-order batches under a test run: 34–38
+µs per order through ``engine.begin()`` and ``exec_driver_sql``, 22–24 µs this way). A unique
+violation is still raised as SQLAlchemy's ``IntegrityError``, as on every other path. Values
+pass through each column's bind processor first, so a naive datetime is refused here exactly
+as elsewhere, rather than read by the server in its session time zone.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+import asyncpg
 import orjson
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flashsale.adapters.sql.schema import orders
 
@@ -65,10 +70,22 @@ class PostgresOrderInserter:
             processed.append(row)
         return orjson.dumps(processed, default=_exact).decode()
 
-    async def insert(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert in the caller's transaction; returns the ids stored (replayed keys are not)."""
-        stored = await conn.exec_driver_sql(self.sql, (self.payload(rows),))
-        return set(stored.scalars())
+    async def insert(self, engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert and commit; returns the ids stored (replayed keys are not)."""
+        payload = self.payload(rows)
+        async with engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert driver is not None
+            try:
+                stored = await driver.fetch(self.sql, payload)
+            # Raised as SQLAlchemy raises them, so callers handle one family of errors.
+            except asyncpg.IntegrityConstraintViolationError as exc:
+                raise IntegrityError(self.sql, None, exc) from exc
+            except asyncpg.PostgresError as exc:
+                raise DBAPIError(self.sql, None, exc) from exc
+            except (OSError, asyncpg.InterfaceError) as exc:  # the server went away
+                raise OperationalError(self.sql, None, exc) from exc
+        return {record[0] for record in stored}
 
 
 def _exact(value: Any) -> str:

@@ -60,6 +60,10 @@ _IDS_PER_STATEMENT = 10_000
 _KEYS_PER_STATEMENT = 500  # two bound parameters each
 
 
+# A sale keeps these when its terms change: registrations and rooms refer to them.
+_FIXED_SALE_COLUMNS = frozenset({"id", "sku", "market_code"})
+
+
 class SqlStore:
     def __init__(self, engine: AsyncEngine, writer: SqliteWriter | None = None) -> None:
         self._engine = engine
@@ -225,6 +229,11 @@ class SqlStore:
             found = await conn.execute(select(sales).order_by(sales.c.opens_at, sales.c.id))
             return [rows.sale_of(r) for r in found.mappings()]
 
+    async def replace_sale(self, sale: FlashSale) -> bool:
+        terms = {k: v for k, v in rows.sale_row(sale).items() if k not in _FIXED_SALE_COLUMNS}
+        statement = update(sales).where(sales.c.id == sale.id).values(**terms)
+        return bool(await self._write(lambda conn: conn.execute(statement).rowcount == 1))
+
     async def add_registrations(
         self, sale_id: str, customer_ids: Sequence[str], at: datetime
     ) -> int:
@@ -272,9 +281,9 @@ class SqlStore:
             if self._writer is not None:
                 prepared = self._sqlite_orders.prepare(params)
                 return await self._writer.transaction(prepared.run)
+            if self._pg_orders is not None:
+                return await self._pg_orders.insert(self._engine, params)
             async with self._engine.begin() as conn:
-                if self._pg_orders is not None:
-                    return await self._pg_orders.insert(conn, params)
                 stored = await conn.execute(self._insert_orders, params)
                 return set(stored.scalars())
 

@@ -32,6 +32,7 @@ from flashsale.entrypoints.http.schemas import (
     PurchaseIn,
     PurchaseOut,
     RegistrationOut,
+    SaleEditIn,
     SaleIn,
     SaleListOut,
     SaleOut,
@@ -40,7 +41,7 @@ from flashsale.entrypoints.http.schemas import (
 )
 from flashsale.security import same_secret
 from flashsale.service.catalog import VariantSpec
-from flashsale.service.sales import SaleSpec
+from flashsale.service.sales import SaleEdit, SaleSpec
 
 JSON = "application/json"
 
@@ -150,6 +151,16 @@ class ShopApi:
             )
         )
         return json_response(SaleOut.of(await self._shop.sales.view(sale.id)), 201)
+
+    async def edit_sale(self, request: Request) -> Response:
+        self._require_admin(request)
+        body = await read_json(request, SaleEditIn)
+        terms = body.model_dump(exclude={"price"})
+        price = None if body.price is None else str(body.price)
+        sale = await self._shop.sales.edit(
+            request.path_params["sale_id"], SaleEdit(**terms, price=price)
+        )
+        return json_response(SaleOut.of(await self._shop.sales.view(sale.id)))
 
     async def list_sales(self, request: Request) -> Response:
         views = [await self._shop.sales.view(sale.id) for sale in await self._shop.sales.all()]
@@ -306,6 +317,17 @@ class ShopApi:
                 response=SaleOut,
                 auth="admin",
                 problems=(401, 403, 422),
+            ),
+            Endpoint(
+                "PATCH",
+                f"{v1}/admin/sales/{{sale_id}}",
+                self.edit_sale,
+                "Change a sale's terms until a minute before it opens",
+                "operator",
+                body=SaleEditIn,
+                response=SaleOut,
+                auth="admin",
+                problems=(401, 403, 404, 409, 422),
             ),
             Endpoint(
                 "GET",

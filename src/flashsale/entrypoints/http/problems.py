@@ -22,6 +22,7 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidInput: (422, "Invalid input"),
     errors.NotFound: (404, "Not found"),
     errors.Conflict: (409, "Conflict"),
+    errors.SaleNotEditable: (409, "The sale can no longer be edited"),
     errors.AuthenticationFailed: (401, "Authentication failed"),
     errors.Forbidden: (403, "Forbidden"),
     errors.SaleNotOpenYet: (425, "The sale has not opened yet"),

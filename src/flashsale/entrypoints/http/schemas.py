@@ -150,6 +150,19 @@ class SaleIn(_In):
     )
 
 
+class SaleEditIn(_In):
+    """New terms for a sale before it opens; a field left out keeps its value."""
+
+    stock: int | None = Field(default=None, gt=0, le=MAX_STOCK)
+    per_customer_limit: int | None = Field(default=None, gt=0, le=MAX_PER_CUSTOMER_LIMIT)
+    registration_opens_at: UtcDatetime | None = None
+    registration_closes_at: UtcDatetime | None = None
+    opens_at: UtcDatetime | None = None
+    closes_at: UtcDatetime | None = None
+    payment_window_seconds: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
+    price: AmountIn | None = None
+
+
 class SaleOut(_Out):
     id: str
     sku: str

@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from flashsale.bootstrap import Shop
 from flashsale.domain import errors
 from flashsale.domain.order import OrderStatus
+from flashsale.domain.sale import FlashSale
 from flashsale.entrypoints.web.dashboard import sale_figures
 from flashsale.entrypoints.web.forms import read_form
 from flashsale.entrypoints.web.history import history_of
@@ -23,7 +24,8 @@ from flashsale.entrypoints.web.security import PageSecurity
 from flashsale.entrypoints.web.storefront import Storefront
 from flashsale.security import same_secret
 from flashsale.service.catalog import VariantSpec
-from flashsale.service.sales import SaleSpec
+from flashsale.service.sale_directory import EDIT_FREEZE
+from flashsale.service.sales import SaleEdit, SaleSpec
 from flashsale.service.shipping import Shipping
 
 SALE_TIMES = ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at")
@@ -46,6 +48,17 @@ def parse_int(value: str, label: str) -> int:
         return int(value.strip())
     except ValueError as exc:
         raise errors.InvalidInput(f"{label} must be a whole number") from exc
+
+
+def sale_form_values(sale: FlashSale) -> dict[str, str]:
+    """A sale's terms as the edit form shows them (datetime-local fields, in UTC)."""
+    values = {name: getattr(sale, name).strftime("%Y-%m-%dT%H:%M:%S") for name in SALE_TIMES}
+    return values | {
+        "price": str(sale.price.amount),
+        "stock": str(sale.stock_total),
+        "per_customer_limit": str(sale.per_customer_limit),
+        "payment_window_seconds": str(int(sale.payment_window.total_seconds())),
+    }
 
 
 def parse_attributes(text: str) -> dict[str, str]:
@@ -209,6 +222,55 @@ class ConsolePages:
             return await self.new_sale_form(request, exc.detail, 422, form)
         return RedirectResponse(f"/console/sales/{sale.id}", 303)
 
+    def _editable(self, sale: FlashSale) -> bool:
+        return self._shop.clock.now() < sale.opens_at - EDIT_FREEZE
+
+    async def edit_sale_form(
+        self,
+        request: Request,
+        message: str | None = None,
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        card = await self._storefront.sale_card(request.path_params["sale_id"])
+        return self._render(
+            request,
+            "console/sale_edit.html",
+            {
+                "section": "sales",
+                "card": card,
+                "editable": self._editable(card.sale),
+                "freeze_seconds": int(EDIT_FREEZE.total_seconds()),
+                "message": message,
+                "form": form or sale_form_values(card.sale),
+            },
+            status,
+        )
+
+    async def edit_sale(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        sale_id = request.path_params["sale_id"]
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        try:
+            window = form.get("payment_window_seconds", "").strip()
+            edit = SaleEdit(
+                stock=parse_int(form.get("stock", ""), "stock"),
+                per_customer_limit=parse_int(form.get("per_customer_limit", ""), "limit"),
+                price=form.get("price", "").strip() or None,
+                payment_window_seconds=float(parse_int(window, "payment window")),
+                **{name: parse_utc(form.get(name, ""), name) for name in SALE_TIMES},
+            )
+            await self._shop.sales.edit(sale_id, edit)
+        except errors.SaleNotEditable as exc:
+            return await self.edit_sale_form(request, exc.detail, 409, form)
+        except errors.InvalidInput as exc:
+            return await self.edit_sale_form(request, exc.detail, 422, form)
+        return RedirectResponse(f"/console/sales/{sale_id}", 303)
+
     async def dashboard(self, request: Request) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
@@ -221,6 +283,7 @@ class ConsolePages:
                 "section": "sales",
                 "card": card,
                 "figures": await sale_figures(self._shop, sale_id),
+                "editable": self._editable(card.sale),
             },
         )
 

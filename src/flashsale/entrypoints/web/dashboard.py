@@ -93,7 +93,15 @@ async def sale_figures(shop: Shop, sale_id: str) -> dict[str, Any]:
         "commit_p99": _ms(p99_seconds(shop.metrics.commit_seconds)),
         "chart": {"times": times, "counts": counts},
         "audit": None,
+        "queue": None,
     }
+    if await shop.room.room_of(sale.id) is not None:
+        summary = await shop.room.state.summary(sale.id, int(now.timestamp() * 1000))
+        figures["queue"] = {
+            "waiting": summary.waiting,
+            "admitted": summary.cursor,
+            "joined": summary.joined,
+        }
     if view.state in FINAL_STATES:
         audit = await shop.auditing.audit(sale.id)
         figures["audit"] = {

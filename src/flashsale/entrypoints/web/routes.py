@@ -22,6 +22,7 @@ from flashsale.entrypoints.web.accounts import AccountPages
 from flashsale.entrypoints.web.checkout import CheckoutPages
 from flashsale.entrypoints.web.console import ConsolePages
 from flashsale.entrypoints.web.live import Snapshots, event_stream
+from flashsale.entrypoints.web.queue import QueuePages
 from flashsale.entrypoints.web.rendering import STATIC, Pages
 from flashsale.entrypoints.web.security import CsrfRejected, PageSecurity
 from flashsale.entrypoints.web.storefront import SALE_STATE_LABELS, Storefront
@@ -38,6 +39,7 @@ def web_routes(shop: Shop) -> list[BaseRoute]:
     accounts = AccountPages(shop, pages, security, store)
     checkout = CheckoutPages(shop, pages, security, store, shipping)
     console = ConsolePages(shop, pages, security, store, shipping)
+    queue = QueuePages(shop, security, store)
     snapshots = Snapshots(period=0.5)
 
     def page(handler: Callable[..., Awaitable[Response]]) -> Handler:
@@ -95,6 +97,8 @@ def web_routes(shop: Shop) -> list[BaseRoute]:
         get("/sales/{sale_id}/live", sale_feed),
         post("/sales/{sale_id}/register", store.register),
         post("/sales/{sale_id}/buy", store.buy),
+        post("/sales/{sale_id}/queue", queue.join),
+        get("/sales/{sale_id}/queue/live", queue.feed),
         get("/signup", accounts.sign_up_form),
         post("/signup", accounts.sign_up),
         get("/login", accounts.log_in_form),
@@ -116,6 +120,8 @@ def web_routes(shop: Shop) -> list[BaseRoute]:
         get("/console/sales/new", console.new_sale_form),
         post("/console/sales", console.create_sale),
         get("/console/sales/{sale_id}", console.dashboard),
+        get("/console/sales/{sale_id}/edit", console.edit_sale_form),
+        post("/console/sales/{sale_id}/edit", console.edit_sale),
         get("/console/sales/{sale_id}/live", console.dashboard_feed),
         get("/console/orders", console.orders),
         get("/console/orders/{order_id}", console.order),

@@ -13,14 +13,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from flashsale.bootstrap import Shop
-from flashsale.domain import errors
+from flashsale.domain import errors, room_errors
 from flashsale.domain.catalog import Product, Variant
 from flashsale.domain.customer import Customer
 from flashsale.domain.market import Market
 from flashsale.domain.purchase import MAX_QUANTITY
 from flashsale.domain.sale import FlashSale, SaleState
+from flashsale.entrypoints.http.admission import client_address
 from flashsale.entrypoints.web.forms import read_form
 from flashsale.entrypoints.web.rendering import Pages
+from flashsale.entrypoints.web.room_panel import room_message, room_panel
 from flashsale.entrypoints.web.security import PageSecurity
 from flashsale.ports import GateNotLoaded
 from flashsale.service.sales import SaleView
@@ -180,12 +182,15 @@ class Storefront:
                 for o in await self._shop.orders.of_customer(customer.id)
                 if o.sale_id == card.sale.id and o.holds_stock
             ]
+        customer_id = customer.id if isinstance(customer, Customer) else None
+        room = await room_panel(self._shop, request, card.sale.id, customer_id)
         return self._pages.render(
             request,
             "store/sale.html",
             {
                 **chrome,
                 "card": card,
+                "room": room,
                 "registered": registered,
                 "held": held,
                 "attempt": secrets.token_urlsafe(12),
@@ -228,6 +233,17 @@ class Storefront:
         except ValueError:
             quantity = 0
         key = form.get("attempt") or None
+        try:
+            # A sale that enforces its room lets only admitted fans through, as the API does.
+            await self._shop.room.admit_purchase(
+                sale_id,
+                customer_id,
+                form.get("admission_token") or None,
+                client_address(request),
+                key,
+            )
+        except (room_errors.AdmissionRefused, room_errors.TooManyRequests) as exc:
+            return await self._buy_answer(request, room_message(exc))
         try:
             result = await self._shop.purchasing.purchase(customer_id, sale_id, quantity, key)
         except GateNotLoaded:

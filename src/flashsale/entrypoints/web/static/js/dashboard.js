@@ -43,6 +43,9 @@
       var f = JSON.parse(event.data);
       ["stock_left", "orders", "reserved", "paid", "expired", "revenue", "gate_p99",
         "commit_p99", "state_label"].forEach(function (name) { set(name, f[name]); });
+      if (f.queue) {
+        ["waiting", "admitted", "joined"].forEach(function (n) { set("queue_" + n, f.queue[n]); });
+      }
       chart.setData([f.chart.times, f.chart.counts]);
       var reasons = Object.keys(f.refusals);
       document.querySelector("[data-refusals]").innerHTML = reasons.length ? rows(reasons, function (r) {

@@ -55,10 +55,81 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
+  // The waiting room: the server pushes the fan's place when it changes; a state the page was
+  // not drawn in (admitted: the Buy form with the token) makes the server draw it again.
+  var QUEUE_TEXT = {
+    pre_queue: "In the queue: your place is drawn at the opening",
+    waiting: "In the queue"
+  };
+
+  function followQueue(box) {
+    var drawnIn = box.getAttribute("data-queue-state");
+    var source = new EventSource(box.getAttribute("data-queue-feed"));
+    function put(name, text) {
+      var el = box.querySelector('[data-queue="' + name + '"]');
+      if (el) { el.textContent = text; }
+    }
+    source.onmessage = function (event) {
+      var q = JSON.parse(event.data);
+      if (q.state !== drawnIn && (q.redraw || drawnIn === "not_in_queue")) {
+        source.close();
+        window.location.reload();
+        return;
+      }
+      if (QUEUE_TEXT[q.state]) { put("state", QUEUE_TEXT[q.state]); }
+      put("position", q.position === null ? "drawn at the opening" : String(q.position));
+      put("ahead", q.ahead === null ? "–" : String(q.ahead));
+      put("wait", q.estimated_wait_seconds === null ? "–"
+        : Math.round(q.estimated_wait_seconds) + " s");
+      put("chance", q.chance === null ? "–" : Math.round(100 * q.chance) + "%");
+    };
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  // Proof of work to join: SHA-256(challenge ":" nonce) must start with `difficulty` zero bits
+  // (domain/proof_of_work.py); the server checks it with one hash.
+  function zeroBits(bytes) {
+    var bits = 0;
+    for (var i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0) { bits += 8; continue; }
+      return bits + Math.clz32(bytes[i]) - 24;
+    }
+    return bits;
+  }
+
+  async function solve(challenge, difficulty) {
+    var encoder = new TextEncoder();
+    for (var n = 0; ; n++) {
+      var nonce = n.toString(16);
+      var digest = await crypto.subtle.digest("SHA-256", encoder.encode(challenge + ":" + nonce));
+      if (zeroBits(new Uint8Array(digest)) >= difficulty) { return nonce; }
+    }
+  }
+
+  function solveOnSubmit(form) {
+    form.addEventListener("submit", function (event) {
+      var nonce = form.querySelector('input[name="nonce"]');
+      if (nonce.value || !(window.crypto && crypto.subtle)) { return; }
+      event.preventDefault();
+      var button = form.querySelector("button");
+      button.disabled = true;
+      var note = form.querySelector("[data-pow-note]");
+      if (note) { note.textContent = "Solving the puzzle…"; }
+      solve(form.getAttribute("data-pow-challenge"),
+            Number(form.getAttribute("data-pow-difficulty"))).then(function (found) {
+        nonce.value = found;
+        form.submit();
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     syncTo(document.body.getAttribute("data-server-now"));
     var root = document.querySelector("[data-sale-feed]");
     if (root && window.EventSource) { follow(root.getAttribute("data-sale-feed")); }
+    var queue = document.querySelector("[data-queue-feed]");
+    if (queue && window.EventSource) { followQueue(queue); }
+    document.querySelectorAll("form[data-pow-challenge]").forEach(solveOnSubmit);
     tick();
     window.setInterval(tick, 200);
   });

@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from flashsale.adapters.memory_store import MemoryStore
 from flashsale.adapters.sql.migrate import upgrade_database
 from flashsale.adapters.sql.schema import metadata
 from flashsale.adapters.sql.store import SqlStore
+from flashsale.devtools.postgres_instance import admin_statement
 from flashsale.ports import StockGate, Store
 
 MEMORY = "memory://"
@@ -34,25 +34,14 @@ def sqlite_url(path: Path) -> str:
 async def create_database(server_url: str) -> str:
     """Create an empty database with a random name on the server; returns its URL."""
     name = f"flashsale_test_{uuid.uuid4().hex[:12]}"
-    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    await admin_statement(server_url, f'CREATE DATABASE "{name}"')
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
 async def drop_database(database_url: str) -> None:
     url = make_url(database_url)
     assert url.database is not None and url.database.startswith("flashsale_test_")
-    await _admin(database_url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-
-
-async def _admin(any_database_url: str, statement: str) -> None:
-    # CREATE/DROP DATABASE refuse to run in a transaction, and not on the database they name.
-    admin_url = make_url(any_database_url).set(database="postgres")
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await engine.dispose()
+    await admin_statement(database_url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")

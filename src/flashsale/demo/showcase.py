@@ -85,6 +85,9 @@ async def run_demo(shop: Shop, options: DemoOptions, console: Console) -> int:
 
 def print_addresses(console: Console, url: str, sale: FlashSale, admin_token: str) -> None:
     lines = (
+        f"Shop         {url}/",
+        f"Sale page    {url}/sales/{sale.id}",
+        f"Dashboard    {url}/console/sales/{sale.id}  (log in with the admin token)",
         f"API          {url}/api/v1",
         f"OpenAPI      {url}/openapi.json",
         f"Metrics      {url}/metrics",

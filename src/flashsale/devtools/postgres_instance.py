@@ -45,16 +45,16 @@ async def scratch_database(server_url: str, *, migrated: bool = True) -> AsyncIt
     """A new database on the server at ``server_url`` (brought to head), dropped afterwards."""
     name = f"{SCRATCH_PREFIX}{uuid.uuid4().hex[:12]}"
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    await _admin(server_url, f'CREATE DATABASE "{name}"')
+    await admin_statement(server_url, f'CREATE DATABASE "{name}"')
     try:
         if migrated:
             await upgrade_database(url)
         yield url
     finally:
-        await _admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_statement(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _admin(any_database_url: str, statement: str) -> None:
+async def admin_statement(any_database_url: str, statement: str) -> None:
     # CREATE/DROP DATABASE refuse to run in a transaction, and not on the database they name.
     admin_url = make_url(any_database_url).set(database="postgres")
     engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import statistics
 import time
@@ -164,11 +165,29 @@ def test_a_saturated_or_lagging_client_is_named_the_bottleneck() -> None:
         cpu_seconds=9.8,
         loop_lag_p99_seconds=0.3,
         loop_lag_max_seconds=0.5,
+        loop_lag_own_p99_seconds=0.25,
     )
     assert bottleneck([calm]) == []
     reasons = bottleneck([calm, busy])
     assert len(reasons) == 2 and all("client process 2" in reason for reason in reasons)
     assert [load.pid for load in combined_loads([busy, calm, busy])] == [1, 2]
+
+
+def test_a_loop_late_only_for_want_of_a_core_is_not_the_bottleneck() -> None:
+    crowded_machine = ClientLoad(
+        pid=3,
+        fans=10,
+        wall_seconds=10,
+        cpu_seconds=2,
+        loop_lag_p99_seconds=0.3,
+        loop_lag_max_seconds=0.5,
+        loop_lag_own_p99_seconds=0.01,
+    )
+    assert bottleneck([crowded_machine]) == []
+    saturated_second = dataclasses.replace(crowded_machine, cpu_peak_share=0.97)
+    assert bottleneck([saturated_second]) == [
+        "client process 3 used 97% of a core in its busiest second"
+    ]
 
 
 async def test_the_probe_sees_a_blocked_event_loop() -> None:
@@ -183,3 +202,4 @@ async def test_the_probe_sees_a_blocked_event_loop() -> None:
     assert probe.load.loop_lag_max_seconds >= 0.1
     # CPU time, not wall time: on a machine shared with other tests, only part of the 0.2 s.
     assert probe.load.cpu_seconds > 0.02
+    assert probe.load.loop_lag_own_p99_seconds > 0.02

@@ -291,6 +291,9 @@ def combined_loads(loads: Sequence[ClientLoad]) -> list[ClientLoad]:
             loop_lag_p99_seconds=max(seen.loop_lag_p99_seconds, load.loop_lag_p99_seconds),
             loop_lag_max_seconds=max(seen.loop_lag_max_seconds, load.loop_lag_max_seconds),
             cpu_peak_share=max(seen.cpu_peak_share, load.cpu_peak_share),
+            loop_lag_own_p99_seconds=max(
+                seen.loop_lag_own_p99_seconds, load.loop_lag_own_p99_seconds
+            ),
             click_delay_p99_seconds=max(seen.click_delay_p99_seconds, load.click_delay_p99_seconds),
         )
     return sorted(by_pid.values(), key=lambda load: load.pid)

@@ -22,9 +22,8 @@ from flashsale.crowd.server_clock import ServerClock
 # with more the client spends its time queueing on the connector (measured: with 1,000 and a
 # task per fan, 20,000 fans ran at 1,300 requests/s, loop stalls up to 6.5 s).
 MAX_CONNECTIONS = 256
-# One connection in this many is left to the winners' payments: with every connection taken
-# by clicks, a payment queued behind thousands of them and its reservation expired meanwhile.
-PAYMENT_LANE_SHARE = 8
+# The winners' payments have keep-alive connections of their own (see FanJourney).
+PAYMENT_CONNECTIONS = 64
 NOT_VERIFIED = "not verified"
 VERIFY_ATTEMPTS = 5
 # The probe starts this long before the opening: it measures the sale, not the countdown.
@@ -81,8 +80,12 @@ class Crowd:
 
     async def observe(self, sale_id: str) -> tuple[SaleTerms, list[SeenOrder]]:
         """Shop and read every acknowledged order back; the verdict is the caller's."""
-        async with new_session(self._connections) as session:
+        async with (
+            new_session(self._connections) as session,
+            new_session(PAYMENT_CONNECTIONS) as payments,
+        ):
             client = ShopClient(session, self._base_url)
+            payer = ShopClient(payments, self._base_url)
             terms, clock = await read_sale(client, sale_id)
             self.log.stock_total = terms.stock_total
             self.log.opened_at = monotonic_opening(clock, terms.opens_at)
@@ -95,6 +98,7 @@ class Crowd:
                     fan,
                     fan_plan,
                     client=client,
+                    payer=payer,
                     terms=terms,
                     clock=clock,
                     plan=self._plan,
@@ -160,8 +164,7 @@ class Crowd:
                 elif step.outcome is not None:
                     fan_journey.done(step.outcome)
 
-        workers = max(1, self._connections - max(1, self._connections // PAYMENT_LANE_SHARE))
-        await asyncio.gather(*(work() for _ in range(workers)))
+        await asyncio.gather(*(work() for _ in range(self._connections)))
         while paying:
             await asyncio.gather(*list(paying))
 

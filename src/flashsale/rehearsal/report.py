@@ -85,6 +85,7 @@ class ClientLoadOut(_Out):
     loop_lag_max_ms: float
     shares_process_with_server: bool
     cpu_peak_share: float = 0.0  # the busiest second, of the event loop's thread
+    loop_lag_own_p99_ms: float = 0.0  # of loop_lag_p99_ms, the part the loop spent running
     click_delay_p99_ms: float = 0.0  # how late clicks left for want of a free connection
 
 
@@ -168,11 +169,23 @@ def with_rehearsal_checks(crowd: CrowdReport) -> CrowdReport:
 
 def throughput(log: CrowdLog) -> float | None:
     """First-wave purchases acknowledged per second, from the opening to the last of them."""
+    purchases, span = _selling(log)
+    return purchases / span if purchases and span > 0 else None
+
+
+def _selling(log: CrowdLog) -> tuple[int, float]:
+    """First-wave purchases up to the sell-out (all of them if none), and its seconds.
+
+    Reservations that expire unpaid are sold again to later clickers: counting those after
+    the sell-out would divide a churn of re-sold units by the time the first stock took.
+    """
     first_wave = [r for r in log.reservations if not r.second_chance]
     if not first_wave:
-        return None
-    span = log.sold_out_after or max(r.after_opening for r in first_wave)
-    return len(first_wave) / span if span > 0 else None
+        return 0, 0.0
+    if log.sold_out_after is None:
+        return len(first_wave), max(r.after_opening for r in first_wave)
+    sold_out = log.sold_out_after
+    return sum(1 for r in first_wave if r.after_opening <= sold_out), sold_out
 
 
 def build_report(
@@ -258,6 +271,7 @@ def build_report(
                     loop_lag_max_ms=round(1000 * load.loop_lag_max_seconds, 1),
                     shares_process_with_server=load.shares_process_with_server,
                     cpu_peak_share=round(load.cpu_peak_share, 3),
+                    loop_lag_own_p99_ms=round(1000 * load.loop_lag_own_p99_seconds, 1),
                     click_delay_p99_ms=round(1000 * load.click_delay_p99_seconds, 1),
                 )
                 for load in loads
@@ -303,10 +317,9 @@ def _pooled_throughput(logs: Sequence[CrowdLog]) -> float | None:
     purchases = 0
     seconds = 0.0
     for log in logs:
-        first_wave = [r for r in log.reservations if not r.second_chance]
-        if first_wave:
-            purchases += len(first_wave)
-            seconds += log.sold_out_after or max(r.after_opening for r in first_wave)
+        sold, span = _selling(log)
+        purchases += sold
+        seconds += span
     return purchases / seconds if seconds > 0 else None
 
 

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from flashsale.config import DEFAULT_DATABASE_URL, Settings
+from flashsale.crowd.arrivals import ArrivalCurve
 from flashsale.crowd.behaviour import CrowdPlan
 from flashsale.demo.showcase import DemoOptions, run_demo
 from flashsale.entrypoints.cli_runtime import opened_shop, run
@@ -15,6 +16,7 @@ from flashsale.entrypoints.cli_settings import refined, settings_of
 
 # The demo keeps its own file in the working directory, away from a real ./flashsale.db.
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///./flashsale-demo.db"
+DEMO_TAIL_SECONDS = 1.0
 
 
 def demo(
@@ -74,7 +76,14 @@ def demo(
         simulate=simulate,
         preregister=preregister,
         exit_after_sale=exit_after_sale,
-        plan=CrowdPlan(abandon_share=abandon_share, seed=seed, preregistered=preregister),
+        plan=CrowdPlan(
+            abandon_share=abandon_share,
+            seed=seed,
+            preregistered=preregister,
+            # A showcase, not a rehearsal: the stragglers' tail is short so the demo ends soon
+            # after the sell-out (`flashsale simulate` keeps the long tail of a real day).
+            arrival=ArrivalCurve(tail_seconds=DEMO_TAIL_SECONDS),
+        ),
     )
     code = run(_demo(settings, options))
     raise typer.Exit(code)

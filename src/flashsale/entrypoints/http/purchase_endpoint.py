@@ -13,12 +13,10 @@ import orjson
 from starlette.types import Message, Receive, Scope, Send
 
 from flashsale.bootstrap import Shop
-from flashsale.domain.errors import InvalidInput
 from flashsale.domain.order import Order
 from flashsale.entrypoints.http.admission import admit_purchase
 from flashsale.entrypoints.http.requests import bearer_token_of, parse_json, receive_body
 from flashsale.entrypoints.http.schemas import PurchaseIn
-from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY
 
 _JSON = (b"content-type", b"application/json")
 
@@ -64,8 +62,6 @@ class PurchaseEndpoint:
         await admit_purchase(self._room, scope, customer_id)  # issue 4: one set lookup if open
         body = await receive_body(receive, content_length)
         quantity = parse_json(body, content_type, PurchaseIn, optional=True).quantity
-        if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
-            raise InvalidInput(f"Idempotency-Key must have 1 to {MAX_IDEMPOTENCY_KEY} characters")
         result = await self._purchase(customer_id, scope["path_params"]["sale_id"], quantity, key)
         order = result.order
         payload = purchase_json(order)

@@ -262,6 +262,12 @@ class RoomState(Protocol):
         """
         ...
 
+    async def enter(
+        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
+    ) -> list[tuple[bool, Standing]]:
+        """``join``, each answer with the standing it left: a join's status needs no second read."""
+        ...
+
     async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:
         """The unsealed pre-queue: (customer, arrival number)."""
         ...

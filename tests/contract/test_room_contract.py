@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -98,3 +99,26 @@ async def test_rate_limits_alike(adapters: tuple[RoomState, RateLimiter]) -> Non
     assert await limiter.acquire([two], T) == 0  # the refused group took nothing from it
     assert await limiter.acquire([one], T + 250) == 0
     assert await limiter.acquire([one], T + 250) == 250
+
+
+async def test_enter_answers_join_and_the_standing_it_left(room: tuple[RoomState, str]) -> None:
+    state, sale = room
+    entered = await state.enter(sale, ["a", "b", "a"], before_opening=True, now_ms=T)
+    assert [new for new, _ in entered] == [True, True, False]
+    assert [s for _, s in entered] == [Standing(Place.PRE_QUEUE)] * 3
+    (late,) = await state.enter(sale, ["late"], before_opening=False, now_ms=T)
+    assert late == (True, Standing(Place.IN_LINE))  # no position before the seal
+    assert await state.seal(sale, ["b", "a"]) == 1
+    await state.admit(sale, SETTINGS, 10, T)
+    await state.admit(sale, SETTINGS, 10, T + 1000)  # a second's allowance admits them all
+    again, later = await state.enter(sale, ["a", "later"], before_opening=False, now_ms=T + 1000)
+    assert again[0] is False and again[1].position == 2 and again[1].admitted_until_ms
+    assert later == (True, Standing(Place.IN_LINE, 4))
+    # The standings of a batch of single callers (coalesced in Redis) match a direct read.
+    singles = await asyncio.gather(
+        *(state.enter(sale, [c], before_opening=False, now_ms=T + 1000) for c in CUSTOMERS)
+    )
+    assert [s for ((_, s),) in singles] == await state.standings(sale, CUSTOMERS, T + 1000)
+
+
+CUSTOMERS = ["b", "late", "later", "new"]

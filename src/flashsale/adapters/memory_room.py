@@ -58,6 +58,12 @@ class MemoryRoomState:
             room = self._rooms[sale_id] = _Room()
         return room
 
+    async def enter(
+        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
+    ) -> list[tuple[bool, Standing]]:
+        news = await self.join(sale_id, customer_ids, before_opening=before_opening, now_ms=now_ms)
+        return list(zip(news, await self.standings(sale_id, customer_ids, now_ms), strict=True))
+
     async def join(
         self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
     ) -> list[bool]:

@@ -49,7 +49,8 @@ end
 """
 
 # KEYS: meta pre line pos late adm used; ARGV: before_opening now customer...
-_JOIN = """
+# -> per customer: new, then the standing it left (as _STANDINGS), so a join needs no second read.
+_ENTER = """
 local before, now = ARGV[1] == '1', tonumber(ARGV[2])
 local sealed = redis.call('HGET', KEYS[1], 'sealed') == '1'
 local out = {}
@@ -74,6 +75,23 @@ for i = 3, #ARGV do
     end
     out[#out + 1] = 1
   end
+  local place, position, untl = 0, 0, 0
+  if not sealed and redis.call('HEXISTS', KEYS[2], c) == 1 then
+    place = 1
+  else
+    local p = redis.call('HGET', KEYS[4], c)
+    if p then
+      place, position = 2, tonumber(p)
+      local cursor = tonumber(redis.call('HGET', KEYS[1], 'cursor') or '0')
+      if position <= cursor then untl = tonumber(redis.call('HGET', KEYS[6], c) or '0') end
+    elseif redis.call('HEXISTS', KEYS[5], c) == 1 then
+      place = 2
+    end
+  end
+  out[#out + 1] = place
+  out[#out + 1] = position
+  out[#out + 1] = untl
+  out[#out + 1] = redis.call('HEXISTS', KEYS[7], c)
 end
 return out
 """
@@ -263,6 +281,7 @@ def _summary(reply: Sequence[int]) -> RoomSummary:
 
 
 _JoinItem: TypeAlias = tuple[str, bool, int, str]  # sale, before_opening, now_ms, customer
+_Entered: TypeAlias = tuple[bool, Standing]
 _ReadItem: TypeAlias = tuple[str, int, str]  # sale, now_ms, customer
 _UseItem: TypeAlias = tuple[str, int, tuple[str, int, str]]  # sale, now_ms, use
 
@@ -271,13 +290,13 @@ class RedisRoomState:
     def __init__(self, redis: AnyRedis, *, owns_connection: bool = True) -> None:
         self._redis = redis
         self._owns = owns_connection
-        self._join_script = redis.register_script(_JOIN)
+        self._enter_script = redis.register_script(_ENTER)
         self._seal_script = redis.register_script(_SEAL)
         self._admit_script = redis.register_script(_ADMIT)
         self._summary_script = redis.register_script(_SUMMARY)
         self._standings_script = redis.register_script(_STANDINGS)
         self._consume_script = redis.register_script(_CONSUME)
-        self._joins: Batcher[_JoinItem, bool] = Batcher(self._join_batch)
+        self._joins: Batcher[_JoinItem, _Entered] = Batcher(self._enter_batch)
         self._reads: Batcher[_ReadItem, Standing] = Batcher(self._standings_batch)
         self._uses: Batcher[_UseItem, Use] = Batcher(self._consume_batch)
 
@@ -288,11 +307,19 @@ class RedisRoomState:
     async def join(
         self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
     ) -> list[bool]:
+        entered = await self.enter(
+            sale_id, customer_ids, before_opening=before_opening, now_ms=now_ms
+        )
+        return [new for new, _ in entered]
+
+    async def enter(
+        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
+    ) -> list[_Entered]:
         if len(customer_ids) == 1:
             return [await self._joins.submit((sale_id, before_opening, now_ms, customer_ids[0]))]
-        return await self._join_batch([(sale_id, before_opening, now_ms, c) for c in customer_ids])
+        return await self._enter_batch([(sale_id, before_opening, now_ms, c) for c in customer_ids])
 
-    async def _join_batch(self, items: Sequence[_JoinItem]) -> list[bool]:
+    async def _enter_batch(self, items: Sequence[_JoinItem]) -> list[_Entered]:
         groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
         for index, (sale_id, before, _, _) in enumerate(items):
             groups[(sale_id, before)].append(index)
@@ -302,11 +329,13 @@ class RedisRoomState:
             now_ms = max(items[i][2] for i in indexes)
             args: list[str | int] = [int(before), now_ms, *(items[i][3] for i in indexes)]
             calls.append(([k.meta, k.pre, k.line, k.pos, k.late, k.adm, k.used], args))
-        replies = await run_calls(self._redis, self._join_script, calls)
-        answers = [False] * len(items)
+        replies = await run_calls(self._redis, self._enter_script, calls)
+        answers: list[_Entered] = [(False, Standing())] * len(items)
         for indexes, reply in zip(groups.values(), replies, strict=True):
-            for index, new in zip(indexes, reply, strict=True):
-                answers[index] = bool(new)
+            for n, index in enumerate(indexes):
+                new, place, position, until, used = (int(x) for x in reply[5 * n : 5 * n + 5])
+                standing = Standing(Place(place), position or None, until or None, bool(used))
+                answers[index] = (bool(new), standing)
         return answers
 
     async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:

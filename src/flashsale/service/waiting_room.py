@@ -157,6 +157,7 @@ class WaitingRoom:
         self._enforced: dict[str, RoomConfig] = {}
         self._open: set[str] = set()  # sales known to have no room settings
         self._live: dict[str, _Live] = {}
+        self._refreshing: dict[str, asyncio.Future[_Live]] = {}
         self._subscribers: dict[str, set[Subscription]] = defaultdict(set)
         self._registered: Batcher[tuple[str, str], bool] = Batcher(self._registered_batch)
         self._refreshed_at = 0.0
@@ -234,20 +235,27 @@ class WaitingRoom:
         settings = room.settings
         now = self._clock.now()
         now_ms = epoch_ms(now)
-        await self._limits.check(sale_id, customer_id, address, settings, now_ms)
-        if now >= sale.closes_at:
-            raise SaleClosed(f"the sale closed at {sale.closes_at.isoformat()}")
-        if settings.pow_difficulty:
-            if proof is None:
-                raise ProofOfWorkRequired(
-                    f"solve a challenge of difficulty {settings.pow_difficulty} first"
-                    f" (GET /api/v1/sales/{sale_id}/queue/challenge)"
-                )
-            challenge, nonce = proof
-            self._challenges.check(challenge, sale_id, customer_id)
-            if not solves(challenge, nonce, settings.pow_difficulty):
-                raise ProofOfWorkRequired("the nonce does not solve the challenge")
-        if not await self._registered.submit((sale_id, customer_id)):
+        # The registration read goes out with the rate-limit check, not after it: one round
+        # trip less. A refused check still raises first, and a read nobody needs is harmless.
+        registered = self._registered.enqueue((sale_id, customer_id))
+        try:
+            await self._limits.check(sale_id, customer_id, address, settings, now_ms)
+            if now >= sale.closes_at:
+                raise SaleClosed(f"the sale closed at {sale.closes_at.isoformat()}")
+            if settings.pow_difficulty:
+                if proof is None:
+                    raise ProofOfWorkRequired(
+                        f"solve a challenge of difficulty {settings.pow_difficulty} first"
+                        f" (GET /api/v1/sales/{sale_id}/queue/challenge)"
+                    )
+                challenge, nonce = proof
+                self._challenges.check(challenge, sale_id, customer_id)
+                if not solves(challenge, nonce, settings.pow_difficulty):
+                    raise ProofOfWorkRequired("the nonce does not solve the challenge")
+        except BaseException:
+            registered.cancel()  # the batch skips a cancelled caller
+            raise
+        if not await registered:
             raise NotRegistered("register for the sale before joining its queue")
         if settings.registrations_per_address is not None:
             # Only a customer new to the line (or re-queuing) counts against the address.
@@ -256,20 +264,24 @@ class WaitingRoom:
             lapsed = until is not None and until <= now_ms and not standing.used
             if standing.place is Place.ABSENT or lapsed:
                 await self._limits.take_registration(sale_id, address, settings, now_ms)
-        (new,) = await self._state.join(
+        ((new, standing),) = await self._state.enter(
             sale_id, [customer_id], before_opening=now < sale.opens_at, now_ms=now_ms
         )
-        return await self._status(sale, room, customer_id), new
+        live = await self._live_of(sale, room)
+        return self._status_of(room, customer_id, standing, live), new
 
     async def status(self, sale_id: str, customer_id: str, address: str) -> QueueStatus:
         sale, room = await self._require_room(sale_id)
-        now_ms = epoch_ms(self._clock.now())
-        await self._limits.check(sale_id, customer_id, address, room.settings, now_ms)
-        return await self._status(sale, room, customer_id)
-
-    async def _status(self, sale: FlashSale, room: RoomConfig, customer_id: str) -> QueueStatus:
         live = await self._live_of(sale, room)
-        (standing,) = await self._state.standings(sale.id, [customer_id], live.facts.now_ms)
+        now_ms = live.facts.now_ms
+        # The standing is read while the rate limit is checked: one round trip, not two.
+        read = asyncio.ensure_future(self._state.standings(sale_id, [customer_id], now_ms))
+        try:
+            await self._limits.check(sale_id, customer_id, address, room.settings, now_ms)
+        except BaseException:
+            read.cancel()
+            raise
+        (standing,) = await read
         return self._status_of(room, customer_id, standing, live)
 
     def _status_of(
@@ -423,7 +435,14 @@ class WaitingRoom:
         live = self._live.get(sale.id)
         now_ms = epoch_ms(self._clock.now())
         if live is None or now_ms - live.facts.now_ms > max(1000, 10_000 * self._tick_seconds):
-            return await self._refresh(sale, room, admit=False)
+            # One refresh for every caller that finds the figures stale: a burst of status
+            # reads must not each read the store (that stampede grows slower than its period).
+            pending = self._refreshing.get(sale.id)
+            if pending is None:
+                pending = asyncio.ensure_future(self._refresh(sale, room, admit=False))
+                self._refreshing[sale.id] = pending
+                pending.add_done_callback(lambda _: self._refreshing.pop(sale.id, None))
+            return await asyncio.shield(pending)
         # The tick's figures, with this moment's clock (an admission may have lapsed since).
         return replace(live, facts=replace(live.facts, now_ms=now_ms))
 

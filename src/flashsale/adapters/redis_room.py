@@ -48,11 +48,38 @@ local function summary(meta, pre, line, out, now)
 end
 """
 
+# Shared by the join and the standings read: appends a customer's place (0 absent, 1 in the
+# pre-queue, 2 in line), position, admitted-until (ms, 0 if not admitted) and whether the
+# admission was used.
+_STANDING_FN = """
+local function standing(out, c, sealed, cursor, pre, pos, late, adm, used)
+  local place, position, untl = 0, 0, 0
+  if not sealed and redis.call('HEXISTS', pre, c) == 1 then
+    place = 1
+  else
+    local p = redis.call('HGET', pos, c)
+    if p then
+      place, position = 2, tonumber(p)
+      if position <= cursor then untl = tonumber(redis.call('HGET', adm, c) or '0') end
+    elseif redis.call('HEXISTS', late, c) == 1 then
+      place = 2
+    end
+  end
+  out[#out + 1] = place
+  out[#out + 1] = position
+  out[#out + 1] = untl
+  out[#out + 1] = redis.call('HEXISTS', used, c)
+end
+"""
+
 # KEYS: meta pre line pos late adm used; ARGV: before_opening now customer...
 # -> per customer: new, then the standing it left (as _STANDINGS), so a join needs no second read.
-_ENTER = """
+_ENTER = (
+    _STANDING_FN
+    + """
 local before, now = ARGV[1] == '1', tonumber(ARGV[2])
 local sealed = redis.call('HGET', KEYS[1], 'sealed') == '1'
+local cursor = tonumber(redis.call('HGET', KEYS[1], 'cursor') or '0')
 local out = {}
 for i = 3, #ARGV do
   local c = ARGV[i]
@@ -75,26 +102,11 @@ for i = 3, #ARGV do
     end
     out[#out + 1] = 1
   end
-  local place, position, untl = 0, 0, 0
-  if not sealed and redis.call('HEXISTS', KEYS[2], c) == 1 then
-    place = 1
-  else
-    local p = redis.call('HGET', KEYS[4], c)
-    if p then
-      place, position = 2, tonumber(p)
-      local cursor = tonumber(redis.call('HGET', KEYS[1], 'cursor') or '0')
-      if position <= cursor then untl = tonumber(redis.call('HGET', KEYS[6], c) or '0') end
-    elseif redis.call('HEXISTS', KEYS[5], c) == 1 then
-      place = 2
-    end
-  end
-  out[#out + 1] = place
-  out[#out + 1] = position
-  out[#out + 1] = untl
-  out[#out + 1] = redis.call('HEXISTS', KEYS[7], c)
+  standing(out, c, sealed, cursor, KEYS[2], KEYS[4], KEYS[5], KEYS[6], KEYS[7])
 end
 return out
 """
+)
 
 # KEYS: meta pre line pos late; ARGV: the pre-queue in order
 _SEAL = """
@@ -151,31 +163,18 @@ return summary(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now)
 _SUMMARY = _SUMMARY_FN + "return summary(KEYS[1], KEYS[2], KEYS[3], KEYS[4], tonumber(ARGV[1]))"
 
 # KEYS: meta pre pos late adm used; ARGV: customer... -> place position until used, each
-_STANDINGS = """
+_STANDINGS = (
+    _STANDING_FN
+    + """
 local sealed = redis.call('HGET', KEYS[1], 'sealed') == '1'
 local cursor = tonumber(redis.call('HGET', KEYS[1], 'cursor') or '0')
 local out = {}
 for i = 1, #ARGV do
-  local c = ARGV[i]
-  local place, position, untl = 0, 0, 0
-  if not sealed and redis.call('HEXISTS', KEYS[2], c) == 1 then
-    place = 1
-  else
-    local p = redis.call('HGET', KEYS[3], c)
-    if p then
-      place, position = 2, tonumber(p)
-      if position <= cursor then untl = tonumber(redis.call('HGET', KEYS[5], c) or '0') end
-    elseif redis.call('HEXISTS', KEYS[4], c) == 1 then
-      place = 2
-    end
-  end
-  out[#out + 1] = place
-  out[#out + 1] = position
-  out[#out + 1] = untl
-  out[#out + 1] = redis.call('HEXISTS', KEYS[6], c)
+  standing(out, ARGV[i], sealed, cursor, KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 end
 return out
 """
+)
 
 # KEYS: adm out used; ARGV: now, then customer until key, each -> Use codes
 _CONSUME = """

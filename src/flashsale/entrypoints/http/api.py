@@ -9,12 +9,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from flashsale.bootstrap import Shop
-from flashsale.domain.errors import Forbidden, InvalidInput, NotFound
+from flashsale.domain.errors import InvalidInput, NotFound
 from flashsale.domain.market import Market
 from flashsale.entrypoints.http import problems
+from flashsale.entrypoints.http.callers import Callers
 from flashsale.entrypoints.http.endpoints import Endpoint
 from flashsale.entrypoints.http.purchase_endpoint import PurchaseEndpoint
-from flashsale.entrypoints.http.requests import bearer_token, read_json
+from flashsale.entrypoints.http.requests import read_json
 from flashsale.entrypoints.http.schemas import (
     AuditOut,
     CustomerIn,
@@ -39,7 +40,6 @@ from flashsale.entrypoints.http.schemas import (
     SessionIn,
     SessionOut,
 )
-from flashsale.security import same_secret
 from flashsale.service.catalog import VariantSpec
 from flashsale.service.sales import SaleEdit, SaleSpec
 
@@ -55,17 +55,10 @@ def json_response(
 class ShopApi:
     def __init__(self, shop: Shop) -> None:
         self._shop = shop
-        self._admin_token = shop.admin_token
+        self._callers = Callers(shop)
         self.purchase = PurchaseEndpoint(shop)
 
     # -- who is calling -------------------------------------------------------------------
-
-    def _customer(self, request: Request) -> str:
-        return self._shop.accounts.customer_id_of(bearer_token(request))
-
-    def _require_admin(self, request: Request) -> None:
-        if not same_secret(bearer_token(request), self._admin_token):
-            raise Forbidden("this needs the admin token")
 
     # -- operational ------------------------------------------------------------------------
 
@@ -88,7 +81,7 @@ class ShopApi:
         return json_response(MarketListOut(markets=[MarketOut.of(m) for m in found]))
 
     async def put_market(self, request: Request) -> Response:
-        self._require_admin(request)
+        self._callers.require_admin(request)
         body = await read_json(request, MarketIn)
         market = Market(body.code.upper(), body.name, body.currency.upper(), body.locale)
         existed = await self._shop.store.market(market.code) is not None
@@ -123,7 +116,7 @@ class ShopApi:
         )
 
     async def add_product(self, request: Request) -> Response:
-        self._require_admin(request)
+        self._callers.require_admin(request)
         body = await read_json(request, ProductIn)
         product = await self._shop.catalog.add_product(
             body.name,
@@ -134,7 +127,7 @@ class ShopApi:
     # -- sales ----------------------------------------------------------------------------
 
     async def create_sale(self, request: Request) -> Response:
-        self._require_admin(request)
+        self._callers.require_admin(request)
         body = await read_json(request, SaleIn)
         sale = await self._shop.sales.create(
             SaleSpec(
@@ -153,7 +146,7 @@ class ShopApi:
         return json_response(SaleOut.of(await self._shop.sales.view(sale.id)), 201)
 
     async def edit_sale(self, request: Request) -> Response:
-        self._require_admin(request)
+        self._callers.require_admin(request)
         body = await read_json(request, SaleEditIn)
         terms = body.model_dump(exclude={"price"})
         price = None if body.price is None else str(body.price)
@@ -171,14 +164,14 @@ class ShopApi:
         return json_response(SaleOut.of(view))
 
     async def register(self, request: Request) -> Response:
-        customer_id = self._customer(request)
+        customer_id = self._callers.customer(request)
         sale_id = request.path_params["sale_id"]
         new = await self._shop.sales.register(sale_id, customer_id)
         out = RegistrationOut(sale_id=sale_id, customer_id=customer_id, registered=True, new=new)
         return json_response(out, 201 if new else 200)
 
     async def audit(self, request: Request) -> Response:
-        self._require_admin(request)
+        self._callers.require_admin(request)
         await self._shop.purchasing.drain()  # let purchases in flight land first
         audit = await self._shop.auditing.audit(request.path_params["sale_id"])
         return json_response(
@@ -202,23 +195,23 @@ class ShopApi:
     # -- orders ---------------------------------------------------------------------------
 
     async def my_orders(self, request: Request) -> Response:
-        orders = await self._shop.orders.of_customer(self._customer(request))
+        orders = await self._shop.orders.of_customer(self._callers.customer(request))
         return json_response(OrderListOut(orders=[OrderOut.of(o) for o in orders]))
 
     async def order(self, request: Request) -> Response:
         order = await self._shop.orders.get(
-            self._customer(request), request.path_params["order_id"]
+            self._callers.customer(request), request.path_params["order_id"]
         )
         return json_response(OrderOut.of(order))
 
     async def pay(self, request: Request) -> Response:
-        customer_id = self._customer(request)
+        customer_id = self._callers.customer(request)
         body = await read_json(request, PaymentIn)
         order = await self._shop.orders.pay(customer_id, request.path_params["order_id"], body.card)
         return json_response(OrderOut.of(order))
 
     async def cancel(self, request: Request) -> Response:
-        customer_id = self._customer(request)
+        customer_id = self._callers.customer(request)
         order = await self._shop.orders.cancel(customer_id, request.path_params["order_id"])
         return json_response(OrderOut.of(order))
 

@@ -17,12 +17,13 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from flashsale.bootstrap import Shop
-from flashsale.domain.errors import AuthenticationFailed, Forbidden
+from flashsale.domain.errors import AuthenticationFailed
 from flashsale.domain.room_errors import NoWaitingRoom
 from flashsale.domain.waiting_room import QueueState
 from flashsale.entrypoints.http.admission import client_address
+from flashsale.entrypoints.http.callers import Callers
 from flashsale.entrypoints.http.endpoints import Endpoint
-from flashsale.entrypoints.http.requests import bearer_token, read_json
+from flashsale.entrypoints.http.requests import read_json
 from flashsale.entrypoints.http.room_schemas import (
     ChallengeOut,
     FairnessOut,
@@ -31,7 +32,6 @@ from flashsale.entrypoints.http.room_schemas import (
     WaitingRoomIn,
     WaitingRoomOut,
 )
-from flashsale.security import same_secret
 
 STREAM_SECONDS = 55.0
 HEARTBEAT_SECONDS = 15.0
@@ -47,25 +47,19 @@ def _json(
 class RoomApi:
     def __init__(self, shop: Shop) -> None:
         self._shop = shop
+        self._callers = Callers(shop)
         self._room = shop.room
-
-    def _customer(self, request: Request) -> str:
-        return self._shop.accounts.customer_id_of(bearer_token(request))
 
     def _stream_customer(self, request: Request) -> str:
         token = request.query_params.get("access_token")
         if token is None:
-            return self._customer(request)
+            return self._callers.customer(request)
         if not token:
             raise AuthenticationFailed("access_token is empty")
         return self._shop.accounts.customer_id_of(token)
 
-    def _require_admin(self, request: Request) -> None:
-        if not same_secret(bearer_token(request), self._shop.admin_token):
-            raise Forbidden("this needs the admin token")
-
     async def join(self, request: Request) -> Response:
-        customer_id = self._customer(request)
+        customer_id = self._callers.customer(request)
         body = await read_json(request, JoinIn, optional=True)
         proof = None
         if body.challenge is not None and body.nonce is not None:
@@ -76,7 +70,7 @@ class RoomApi:
         return _json(QueueStatusOut.of(status), 201 if new else 200)
 
     async def queue_status(self, request: Request) -> Response:
-        customer_id = self._customer(request)
+        customer_id = self._callers.customer(request)
         status = await self._room.status(
             request.path_params["sale_id"], customer_id, client_address(request)
         )
@@ -109,7 +103,7 @@ class RoomApi:
         )
 
     async def challenge(self, request: Request) -> Response:
-        customer_id = self._customer(request)
+        customer_id = self._callers.customer(request)
         found = await self._room.challenge(request.path_params["sale_id"], customer_id)
         return _json(ChallengeOut.of(found))
 
@@ -118,13 +112,13 @@ class RoomApi:
         return _json(FairnessOut.of(report))
 
     async def put_room(self, request: Request) -> Response:
-        self._require_admin(request)
+        self._callers.require_admin(request)
         body = await read_json(request, WaitingRoomIn, optional=True)
         room = await self._room.configure(request.path_params["sale_id"], body.settings())
         return _json(WaitingRoomOut.of(room))
 
     async def get_room(self, request: Request) -> Response:
-        self._require_admin(request)
+        self._callers.require_admin(request)
         room = await self._room.room_of(request.path_params["sale_id"])
         if room is None:
             await self._shop.directory.get(request.path_params["sale_id"])  # 404 if no sale

@@ -18,8 +18,13 @@ ADMISSION_TOKEN_HEADER = b"admission-token"
 
 
 def client_address(request: Request) -> str:
+    return address_of(request.scope)
+
+
+def address_of(scope: Scope) -> str:
     """The peer's address. Forwarded headers are not trusted: any client could forge them."""
-    return request.client.host if request.client is not None else "unknown"
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 async def admit_purchase(room: WaitingRoom, scope: Scope, customer_id: str) -> None:
@@ -32,6 +37,4 @@ async def admit_purchase(room: WaitingRoom, scope: Scope, customer_id: str) -> N
             token = value.decode("latin-1")
         elif name == b"idempotency-key":
             key = value.decode("latin-1")
-    client = scope.get("client")
-    address = client[0] if client else "unknown"
-    await room.admit_purchase(sale_id, customer_id, token, address, key)
+    await room.admit_purchase(sale_id, customer_id, token, address_of(scope), key)

@@ -84,6 +84,9 @@
       put("chance", q.chance === null ? "–" : Math.round(100 * q.chance) + "%");
     };
     window.addEventListener("pagehide", function () { source.close(); });
+    // Buying spends the token, which changes the state the stream reports: a reload then would
+    // race the purchase's own navigation to checkout and could win.
+    document.addEventListener("submit", function () { source.close(); });
   }
 
   // Proof of work to join: SHA-256(challenge ":" nonce) must start with `difficulty` zero bits

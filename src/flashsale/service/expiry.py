@@ -12,7 +12,7 @@ import logging
 from flashsale.domain.order import OrderStatus
 from flashsale.metrics import Metrics
 from flashsale.ports import Clock, StockGate, Store
-from flashsale.service.orders import give_back_units
+from flashsale.service.returns import give_back_units
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flashsale.domain.errors import NotFound, OrderExpired, OrderNotPayable
 from flashsale.domain.order import Order, OrderStatus, Payment, PaymentStatus
-from flashsale.domain.purchase import PurchaseRequest
 from flashsale.ports import Clock, PaymentGateway, StockGate, Store
 from flashsale.service.ids import new_id
+from flashsale.service.returns import give_back_units
 
 
 class Orders:
@@ -69,7 +69,3 @@ class Orders:
             raise OrderNotPayable(f"order {order_id} changed meanwhile; try again")
         await give_back_units(self._gate, closed)
         return closed[0]
-
-
-async def give_back_units(gate: StockGate, closed: list[Order]) -> None:
-    await gate.give_back([PurchaseRequest(o.sale_id, o.customer_id, o.quantity) for o in closed])

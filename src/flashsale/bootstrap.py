@@ -79,7 +79,7 @@ class Shop:
             )
 
     async def stop(self) -> None:
-        """Stop background work and let purchases in flight reach the record."""
+        """Stop background work and let purchases and payments in flight reach the record."""
         for task in self._background:
             task.cancel()
         for task in self._background:
@@ -87,6 +87,7 @@ class Shop:
                 await task
         self._background.clear()
         await self.purchasing.drain()
+        await self.orders.drain()
 
     async def aclose(self) -> None:
         await self.stop()

@@ -163,6 +163,10 @@ class Store(Protocol):
         ...
 
     async def order(self, order_id: str) -> Order | None: ...
+    async def orders_by_id(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """The orders of these ids that exist, by id."""
+        ...
+
     async def orders_by_idempotency_keys(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], Order]:
@@ -177,10 +181,11 @@ class Store(Protocol):
         """Units each customer holds in live (reserved or paid) orders of the sale."""
         ...
 
-    async def mark_paid(self, order_id: str, payment: Payment) -> bool:
-        """reserved -> paid, with the payment, in one transaction; only while not expired.
+    async def mark_paid(self, payments: Sequence[Payment]) -> set[str]:
+        """reserved -> paid, with its payment, for a batch of payments in one transaction.
 
-        Returns False (and stores nothing) when the order is not reserved or its
+        Returns the ids of the payments stored. A payment stores nothing when its order is not
+        reserved (an earlier payment of the batch may have paid it), or the order's
         ``expires_at`` is not after ``payment.created_at``.
         """
         ...

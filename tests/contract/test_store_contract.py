@@ -229,6 +229,9 @@ async def test_inserted_orders_read_back_equal(store: Store) -> None:
     ) == batch[0]
     assert (await store.orders_by_idempotency_keys([("cus_2", "k1")])).get(("cus_2", "k1")) is None
     assert await store.insert_orders([]) == set()
+    wanted = ["ord_2", "ord_none", "ord_1", "ord_2"]
+    assert await store.orders_by_id(wanted) == {"ord_1": batch[0], "ord_2": batch[1]}
+    assert await store.orders_by_id([]) == {}
 
 
 async def test_a_replayed_idempotency_key_is_skipped_across_batches(store: Store) -> None:
@@ -335,7 +338,7 @@ async def test_mark_paid_moves_a_reserved_order_and_keeps_the_payment(store: Sto
     await store.insert_orders([reserved])
     at = T0 + timedelta(minutes=3, microseconds=7)
     payment = payment_for(reserved, at)
-    assert await store.mark_paid("ord_1", payment)
+    assert await store.mark_paid([payment])
     paid = await store.order("ord_1")
     assert paid == replace(reserved, status=OrderStatus.PAID, paid_at=at)
     assert await store.payment_of("ord_1") == payment
@@ -347,9 +350,9 @@ async def test_an_order_is_paid_once(store: Store) -> None:
     reserved = order("ord_1", 1)
     await store.insert_orders([reserved])
     first = payment_for(reserved, T0 + timedelta(minutes=1))
-    assert await store.mark_paid("ord_1", first)
+    assert await store.mark_paid([first])
     second = replace(first, id="pay_again", created_at=T0 + timedelta(minutes=2))
-    assert not await store.mark_paid("ord_1", second)
+    assert not await store.mark_paid([second])
     assert await store.payment_of("ord_1") == first
     paid = await store.order("ord_1")
     assert paid is not None and paid.paid_at == first.created_at
@@ -359,23 +362,55 @@ async def test_payment_at_or_after_expiry_is_refused(store: Store) -> None:
     await world(store)
     reserved = order("ord_1", 1)
     await store.insert_orders([reserved])
-    assert not await store.mark_paid("ord_1", payment_for(reserved, reserved.expires_at))
+    assert not await store.mark_paid([payment_for(reserved, reserved.expires_at)])
     late = reserved.expires_at + timedelta(microseconds=1)
-    assert not await store.mark_paid("ord_1", payment_for(reserved, late))
+    assert not await store.mark_paid([payment_for(reserved, late)])
     assert await store.order("ord_1") == reserved
     assert await store.payment_of("ord_1") is None
     just_in_time = reserved.expires_at - timedelta(microseconds=1)
-    assert await store.mark_paid("ord_1", payment_for(reserved, just_in_time))
+    assert await store.mark_paid([payment_for(reserved, just_in_time)])
 
 
 async def test_only_reserved_orders_can_be_paid(store: Store) -> None:
     await world(store)
     cancelled = order("ord_1", 1, status=OrderStatus.CANCELLED)
     await store.insert_orders([cancelled])
-    assert not await store.mark_paid("ord_1", payment_for(cancelled, T0))
+    assert not await store.mark_paid([payment_for(cancelled, T0)])
     assert await store.payment_of("ord_1") is None
     ghost = order("ord_ghost", 1)
-    assert not await store.mark_paid("ord_ghost", payment_for(ghost, T0))
+    assert not await store.mark_paid([payment_for(ghost, T0)])
+
+
+async def test_a_batch_of_payments_is_decided_per_payment(store: Store) -> None:
+    await world(store, customers=5)
+    due = order("ord_due", 1)
+    late = order("ord_late", 2, created_at=T0 - WINDOW)
+    cancelled = order("ord_cancelled", 3, status=OrderStatus.CANCELLED)
+    twice = order("ord_twice", 4)
+    await store.insert_orders([due, late, cancelled, twice])
+    at = T0 + timedelta(minutes=1)
+    first = payment_for(twice, at)
+    again = replace(first, id="pay_twice_again")
+    batch = [
+        payment_for(due, at),
+        payment_for(late, at),
+        payment_for(cancelled, at),
+        first,
+        again,
+        payment_for(order("ord_ghost", 5), at),
+    ]
+    assert await store.mark_paid(batch) == {batch[0].id, first.id}
+    assert await store.payment_of("ord_twice") == first
+    assert await store.payment_of("ord_late") is None
+    assert await store.payment_of("ord_cancelled") is None
+    statuses = {o.id: o.status for o in await store.orders_of_sale("sale_band")}
+    assert statuses == {
+        "ord_due": OrderStatus.PAID,
+        "ord_late": OrderStatus.RESERVED,
+        "ord_cancelled": OrderStatus.CANCELLED,
+        "ord_twice": OrderStatus.PAID,
+    }
+    assert await store.mark_paid([]) == set()
 
 
 # closing
@@ -456,12 +491,12 @@ async def test_audit_facts_of_a_hand_built_sale(store: Store) -> None:
     ]
     await store.insert_orders(orders)
     by_id = {o.id: o for o in orders}
-    assert await store.mark_paid("ord_p1", payment_for(by_id["ord_p1"], at))
-    assert await store.mark_paid("ord_p2", payment_for(by_id["ord_p2"], at, BAND_PRICE))
+    assert await store.mark_paid([payment_for(by_id["ord_p1"], at)])
+    assert await store.mark_paid([payment_for(by_id["ord_p2"], at, BAND_PRICE)])
     usd = Money(Decimal("999.00"), "USD")
-    assert await store.mark_paid("ord_p6", payment_for(by_id["ord_p6"], at, usd))
+    assert await store.mark_paid([payment_for(by_id["ord_p6"], at, usd)])
     same = Money(Decimal("999.0"), "INR")
-    assert await store.mark_paid("ord_p8", payment_for(by_id["ord_p8"], at, same))
+    assert await store.mark_paid([payment_for(by_id["ord_p8"], at, same)])
 
     assert await store.audit_facts(sale()) == AuditFacts(
         units=UnitsByStatus(reserved=4, paid=6, expired=1, cancelled=2),
@@ -539,7 +574,7 @@ async def test_a_paid_closed_or_missing_order_keeps_its_address(store: Store) ->
     reserved = order("ord_paid", 1)
     await store.insert_orders([reserved, order("ord_gone", 2)])
     assert await store.set_shipping_address("ord_paid", HOME)
-    assert await store.mark_paid("ord_paid", payment_for(reserved, T0 + timedelta(minutes=1)))
+    assert await store.mark_paid([payment_for(reserved, T0 + timedelta(minutes=1))])
     await store.close_orders(["ord_gone"], OrderStatus.CANCELLED, T0)
     elsewhere = replace(HOME, city="Mysuru")
     assert not await store.set_shipping_address("ord_paid", elsewhere)

@@ -113,7 +113,7 @@ async def test_data_survives_closing_and_reopening(database_url: str) -> None:
     reserved, other = order("ord_1", 1, key="k"), order("ord_2", 0)
     await store.insert_orders([reserved, other])
     payment = payment_for(reserved, T0 + timedelta(minutes=1))
-    assert await store.mark_paid("ord_1", payment)
+    assert await store.mark_paid([payment])
     await store.close()
 
     reopened = await SqlStore.open(database_url)

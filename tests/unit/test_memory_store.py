@@ -79,10 +79,10 @@ async def test_an_injected_commit_failure_stores_nothing_and_is_used_up() -> Non
 async def test_mark_paid_only_while_reserved_and_before_expiry() -> None:
     store = MemoryStore()
     await store.insert_orders([make_order(id="ord_1"), make_order(id="ord_2")])
-    assert not await store.mark_paid("ord_1", _payment("ord_1", EXPIRES))
+    assert not await store.mark_paid([_payment("ord_1", EXPIRES)])
     assert await store.payment_of("ord_1") is None
-    assert await store.mark_paid("ord_2", _payment("ord_2", EXPIRES - ONE_MICROSECOND))
-    assert not await store.mark_paid("ord_2", _payment("ord_2", EXPIRES - ONE_MICROSECOND))
+    assert await store.mark_paid([_payment("ord_2", EXPIRES - ONE_MICROSECOND)])
+    assert not await store.mark_paid([_payment("ord_2", EXPIRES - ONE_MICROSECOND)])
     paid = await store.order("ord_2")
     assert paid is not None
     assert (paid.status, paid.paid_at) == (OrderStatus.PAID, EXPIRES - ONE_MICROSECOND)
@@ -91,7 +91,7 @@ async def test_mark_paid_only_while_reserved_and_before_expiry() -> None:
 async def test_close_orders_moves_each_reserved_order_exactly_once() -> None:
     store = MemoryStore()
     await store.insert_orders([make_order(id="ord_1"), make_order(id="ord_2")])
-    await store.mark_paid("ord_2", _payment("ord_2"))
+    await store.mark_paid([_payment("ord_2")])
     first = await store.close_orders(
         ["ord_1", "ord_1", "ord_2", "nope"], OrderStatus.EXPIRED, EXPIRES
     )
@@ -124,7 +124,7 @@ async def test_audit_facts_find_payment_mismatches_and_customers_over_limit() ->
             make_order(id="ord_3", customer_id="cus_2", quantity=1),
         ]
     )
-    await store.mark_paid("ord_3", _payment("ord_3", amount=Money(Decimal("1"), "INR")))
+    await store.mark_paid([_payment("ord_3", amount=Money(Decimal("1"), "INR"))])
     facts = await store.audit_facts(sale)
     assert (facts.units.reserved, facts.units.paid) == (3, 1)
     assert facts.customers_over_limit == 1

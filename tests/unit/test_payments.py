@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
@@ -25,7 +25,7 @@ from flashsale.domain.errors import (
     PaymentGatewayUnavailable,
 )
 from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus
+from flashsale.domain.order import Order, OrderStatus, Payment
 from flashsale.service.orders import Orders
 from tests.unit.conftest import ONE_MICROSECOND, OPENS, PAYMENT_WINDOW, World
 
@@ -122,6 +122,31 @@ async def test_concurrent_payments_of_one_order_charge_once(world: World) -> Non
     payment = await world.store.payment_of(order.id)
     assert payment is not None
     assert payment.gateway_reference == _live_charges(slow)[0]
+    await world.assert_clean()
+
+
+async def test_payments_arriving_together_are_recorded_in_one_transaction(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reserved = [await _reserve(world) for _ in range(world.sale.stock_total)]
+    batches: list[int] = []
+    record = world.store.mark_paid
+
+    async def counted(payments: Sequence[Payment]) -> set[str]:
+        batches.append(len(payments))
+        return await record(payments)
+
+    monkeypatch.setattr(world.store, "mark_paid", counted)
+    paid = await asyncio.gather(
+        *(world.shop.orders.pay(o.customer_id, o.id, CARD_SUCCEEDS) for o in reserved)
+    )
+    assert batches == [len(reserved)] and len(reserved) > 1
+    for before, after in zip(reserved, paid, strict=True):
+        assert after.status is OrderStatus.PAID
+        assert after == await world.store.order(before.id)
+        payment = await world.store.payment_of(before.id)
+        assert payment is not None and payment.created_at == after.paid_at
+    assert len(_live_charges(world.gateway)) == len(reserved)
     await world.assert_clean()
 
 

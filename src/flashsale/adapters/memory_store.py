@@ -133,6 +133,9 @@ class MemoryStore:
     async def order(self, order_id: str) -> Order | None:
         return self._orders.get(order_id)
 
+    async def orders_by_id(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        return {i: self._orders[i] for i in order_ids if i in self._orders}
+
     async def orders_by_idempotency_keys(
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], Order]:
@@ -161,18 +164,23 @@ class MemoryStore:
                 held[order.customer_id] += order.quantity
         return dict(held)
 
-    async def mark_paid(self, order_id: str, payment: Payment) -> bool:
-        order = self._orders.get(order_id)
-        if (
-            order is None
-            or order.status is not OrderStatus.RESERVED
-            or order.expires_at <= payment.created_at
-            or order_id in self._payments
-        ):
-            return False
-        self._orders[order_id] = replace(order, status=OrderStatus.PAID, paid_at=payment.created_at)
-        self._payments[order_id] = payment
-        return True
+    async def mark_paid(self, payments: Sequence[Payment]) -> set[str]:
+        stored = set()
+        for payment in payments:
+            order = self._orders.get(payment.order_id)
+            if (
+                order is None
+                or order.status is not OrderStatus.RESERVED
+                or order.expires_at <= payment.created_at
+                or order.id in self._payments
+            ):
+                continue
+            self._orders[order.id] = replace(
+                order, status=OrderStatus.PAID, paid_at=payment.created_at
+            )
+            self._payments[order.id] = payment
+            stored.add(payment.id)
+        return stored
 
     async def payment_of(self, order_id: str) -> Payment | None:
         return self._payments.get(order_id)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, and_, func, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -81,6 +81,15 @@ class SqlStore:
             self._insert(orders)
             .on_conflict_do_nothing(index_elements=["customer_id", "idempotency_key"])
             .returning(orders.c.id)
+        )
+        self._pay_order = (
+            update(orders)
+            .where(
+                orders.c.id == bindparam("order"),
+                orders.c.status == OrderStatus.RESERVED.value,
+                orders.c.expires_at > bindparam("at"),
+            )
+            .values(status=OrderStatus.PAID.value, paid_at=bindparam("at"))
         )
         self._insert_registrations = (
             self._insert(registrations)
@@ -288,7 +297,17 @@ class SqlStore:
                 return set(stored.scalars())
 
     async def order(self, order_id: str) -> Order | None:
-        return await self._one_order(orders.c.id == order_id)
+        return (await self.orders_by_id([order_id])).get(order_id)
+
+    async def orders_by_id(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        wanted = list(dict.fromkeys(order_ids))
+        found: dict[str, Order] = {}
+        async with self._engine.connect() as conn:
+            for start in range(0, len(wanted), _IDS_PER_STATEMENT):
+                chunk = wanted[start : start + _IDS_PER_STATEMENT]
+                result = await conn.execute(select(orders).where(orders.c.id.in_(chunk)))
+                found.update((o.id, o) for o in map(rows.order_of, result.mappings()))
+        return found
 
     async def orders_by_idempotency_keys(
         self, keys: Sequence[tuple[str, str]]
@@ -305,11 +324,6 @@ class SqlStore:
                     assert order.idempotency_key is not None
                     found[(order.customer_id, order.idempotency_key)] = order
         return found
-
-    async def _one_order(self, where: Any) -> Order | None:
-        async with self._engine.connect() as conn:
-            row = (await conn.execute(select(orders).where(where))).mappings().one_or_none()
-        return None if row is None else rows.order_of(row)
 
     async def orders_of_customer(self, customer_id: str) -> list[Order]:
         query = (
@@ -340,26 +354,24 @@ class SqlStore:
         async with self._engine.connect() as conn:
             return {customer: int(held) for customer, held in await conn.execute(query)}
 
-    async def mark_paid(self, order_id: str, payment: Payment) -> bool:
-        if payment.order_id != order_id:
-            raise InvalidInput(f"payment {payment.id} is for order {payment.order_id}")
-        guarded = (
-            update(orders)
-            .where(
-                orders.c.id == order_id,
-                orders.c.status == OrderStatus.RESERVED.value,
-                orders.c.expires_at > payment.created_at,
-            )
-            .values(status=OrderStatus.PAID.value, paid_at=payment.created_at)
-        )
+    async def mark_paid(self, payments_: Sequence[Payment]) -> set[str]:
+        if not payments_:
+            return set()
+        params = [{"order": p.order_id, "at": p.created_at} for p in payments_]
 
-        def pay(conn: Connection) -> bool:
-            if conn.execute(guarded).rowcount != 1:
-                return False
-            conn.execute(payments.insert(), rows.payment_row(payment))
-            return True
+        def pay(conn: Connection) -> set[str]:
+            # One guarded UPDATE per payment (its rowcount says whether this payment won),
+            # all in the batch's one transaction: one commit, one fsync, for every payer.
+            stored = [
+                payment
+                for payment, param in zip(payments_, params, strict=True)
+                if conn.execute(self._pay_order, param).rowcount == 1
+            ]
+            if stored:
+                conn.execute(payments.insert(), [rows.payment_row(p) for p in stored])
+            return {p.id for p in stored}
 
-        with _conflict(f"order {order_id} has a payment already"):
+        with _conflict("an order has a payment already"):
             return await self._write(pay)
 
     async def payment_of(self, order_id: str) -> Payment | None:

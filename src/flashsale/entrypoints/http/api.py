@@ -172,7 +172,9 @@ class ShopApi:
 
     async def audit(self, request: Request) -> Response:
         self._callers.require_admin(request)
-        await self._shop.purchasing.drain()  # let purchases in flight land first
+        # Let purchases and payments in flight land first.
+        await self._shop.purchasing.drain()
+        await self._shop.orders.drain()
         audit = await self._shop.auditing.audit(request.path_params["sale_id"])
         return json_response(
             AuditOut(

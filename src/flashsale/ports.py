@@ -56,6 +56,11 @@ class StockGate(Protocol):
     """The fast, atomic yes/no in front of the record: state, registration, limit and stock.
 
     It is never the record of truth: ``load`` rebuilds it from the store at any time.
+
+    Every load starts a new generation of the sale's gate (an int, never reused for the sale).
+    Units come back with the generation they were taken, or their orders closed, under; a
+    give-back of another generation is ignored, because that load already counted the units
+    from the store. Losing a unit to the gate is drift a rebuild heals; selling it twice is not.
     """
 
     async def load(
@@ -64,7 +69,10 @@ class StockGate(Protocol):
         held_by_customer: Mapping[str, int],
         registered: Iterable[str],
     ) -> None:
-        """(Re)build the gate of one sale from stored facts, replacing what it held."""
+        """(Re)build the gate of one sale from stored facts, replacing what it held.
+
+        The new generation starts once the facts are in: read them before calling this.
+        """
         ...
 
     async def load_if_absent(
@@ -98,8 +106,28 @@ class StockGate(Protocol):
         """
         ...
 
-    async def give_back(self, returns: Sequence[PurchaseRequest]) -> None:
-        """Return units a request took (order expired, cancelled, or never stored)."""
+    async def take_stamped(
+        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
+    ) -> list[Refusal | int | GateNotLoaded]:
+        """``take``, answering each request taken with the generation it was taken under.
+
+        Raises nothing for a sale the gate does not hold: those requests, decided not, are
+        answered with GateNotLoaded (the others are decided as ``take`` decides them).
+        """
+        ...
+
+    async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+        """Return units (order expired, cancelled, or never stored), each with its generation.
+
+        A return whose generation is not the sale's current one changes nothing.
+        """
+        ...
+
+    async def generations(self, sale_ids: Sequence[str]) -> list[int | None]:
+        """Each sale's current generation; None when the gate holds no such sale.
+
+        Read it before closing orders in the store, to give their units back under it.
+        """
         ...
 
     async def stock_left(self, sale_id: str) -> int | None:

@@ -7,6 +7,7 @@ script agrees with it word for word.
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Sequence
@@ -33,6 +34,7 @@ from flashsale.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.domain.sale import FlashSale
 from flashsale.ports import StockGate
 from tests.contract.conftest import GATE_ADAPTERS, open_contract_gate
+from tests.gate_helpers import give_back_now
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 REGISTRATION_CLOSES = T0 + timedelta(hours=1)
@@ -297,7 +299,7 @@ async def test_give_back_returns_exactly_what_was_held(harness: Harness) -> None
     sale = await harness.loaded(stock=10, limit=3)
     await harness.gate.take([buy(sale, "alice", 2)], DURING)
 
-    await harness.gate.give_back([buy(sale, "alice", 3)])  # more than alice holds
+    await give_back_now(harness.gate, [buy(sale, "alice", 3)])  # more than alice holds
 
     assert await harness.gate.stock_left(sale.id) == 10
     assert await harness.gate.take([buy(sale, "alice", 3)], DURING) == [None]
@@ -308,7 +310,7 @@ async def test_give_back_lowers_held_partially(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=3)
     await harness.gate.take([buy(sale, "alice", 3)], DURING)
 
-    await harness.gate.give_back([buy(sale, "alice", 1)])
+    await give_back_now(harness.gate, [buy(sale, "alice", 1)])
 
     assert await harness.gate.stock_left(sale.id) == 8
     assert await harness.gate.take([buy(sale, "alice", 2)], DURING) == [
@@ -321,7 +323,7 @@ async def test_give_back_for_someone_holding_nothing_changes_nothing(harness: Ha
     sale = await harness.loaded(stock=10, limit=2)
     await harness.gate.take([buy(sale, "alice", 2)], DURING)
 
-    await harness.gate.give_back([buy(sale, "bob", 2), buy(sale, "nobody", 1)])
+    await give_back_now(harness.gate, [buy(sale, "bob", 2), buy(sale, "nobody", 1)])
 
     assert await harness.gate.stock_left(sale.id) == 8
     assert await harness.gate.take([buy(sale, "bob", 2)], DURING) == [None]
@@ -333,7 +335,7 @@ async def test_give_back_for_someone_holding_nothing_changes_nothing(harness: Ha
 async def test_give_back_to_a_sale_not_loaded_is_harmless(harness: Harness) -> None:
     sale = harness.sale()
 
-    await harness.gate.give_back([buy(sale, "alice")])
+    await give_back_now(harness.gate, [buy(sale, "alice")])
 
     assert await harness.gate.stock_left(sale.id) is None
     assert not await harness.gate.is_loaded(sale.id)
@@ -392,6 +394,145 @@ async def test_register_lets_a_customer_buy_and_twice_is_harmless(harness: Harne
         rule(sale, DURING, held=1, stock_left=9),
     ]
     assert await harness.gate.stock_left(sale.id) == 9
+
+
+# generations: a give-back counts only in the generation its units were taken under
+
+
+async def test_a_take_is_stamped_with_the_generation_a_give_back_needs(harness: Harness) -> None:
+    sale = await harness.loaded(stock=10, limit=2)
+    missing = harness.sale()
+
+    taken, refused, lost = await harness.gate.take_stamped(
+        [buy(sale, "alice", 2), buy(sale, "mallory"), buy(missing, "alice")], DURING
+    )
+
+    assert isinstance(taken, int)
+    assert refused == rule(sale, DURING, registered=False, stock_left=8)
+    assert isinstance(lost, GateNotLoaded) and lost.sale_id == missing.id
+    assert await harness.gate.generations([sale.id, missing.id]) == [taken, None]
+    await harness.gate.give_back([(buy(sale, "alice", 2), taken)])
+    assert await harness.gate.stock_left(sale.id) == 10
+
+
+async def test_every_load_starts_a_new_generation(harness: Harness) -> None:
+    sale = await harness.loaded()
+    seen = []
+    for _ in range(3):
+        (generation,) = await harness.gate.generations([sale.id])
+        seen.append(generation)
+        await harness.gate.load(sale, {}, ["alice"])
+
+    assert None not in seen and len(set(seen)) == 3
+
+
+async def test_a_give_back_from_before_a_rebuild_adds_nothing(harness: Harness) -> None:
+    # Alice's order closes in the record and the gate is rebuilt from it, so the rebuild counts
+    # her unit free; she buys again; then the closed order's give-back arrives. Adding it would
+    # sell her unit twice and hand her limit back while she holds one.
+    sale = await harness.loaded(stock=10, limit=2)
+    (first,) = await harness.gate.take_stamped([buy(sale, "alice")], DURING)
+    await harness.gate.load(sale, {}, ["alice", "bob", "carol"])
+    (second,) = await harness.gate.take_stamped([buy(sale, "alice")], DURING)
+    assert isinstance(first, int) and isinstance(second, int) and first != second
+
+    await harness.gate.give_back([(buy(sale, "alice"), first)])
+
+    assert await harness.gate.stock_left(sale.id) == 9
+    assert await harness.gate.take([buy(sale, "alice", 2)], DURING) == [
+        rule(sale, DURING, held=1, quantity=2, stock_left=9)
+    ]
+
+
+async def test_a_failed_commit_given_back_after_a_rebuild_adds_nothing(harness: Harness) -> None:
+    # Bob holds a stored unit and takes a second whose commit fails; the gate is rebuilt from
+    # the record (his one stored unit) before the failure gives the second back.
+    sale = await harness.loaded(stock=10, limit=2, held={"bob": 1})
+    (taken,) = await harness.gate.take_stamped([buy(sale, "bob")], DURING)
+    assert isinstance(taken, int)
+    await harness.gate.load(sale, {"bob": 1}, ["alice", "bob", "carol"])
+
+    await harness.gate.give_back([(buy(sale, "bob"), taken)])
+
+    assert await harness.gate.stock_left(sale.id) == 9
+    assert await harness.gate.take([buy(sale, "bob", 2)], DURING) == [
+        rule(sale, DURING, held=1, quantity=2, stock_left=9)
+    ]
+
+
+async def test_give_backs_racing_rebuilds_never_lift_the_gate_above_the_record(
+    harness: Harness,
+) -> None:
+    """Expiries, failed commits and purchases, with rebuilds from the record between any two of
+    their steps: the gate never has more units than the record leaves free."""
+    rng = random.Random(20260514)
+    for _ in range(3):
+        assert await _give_backs_racing_rebuilds(harness, rng) == []
+
+
+async def _give_backs_racing_rebuilds(harness: Harness, rng: random.Random) -> list[str]:
+    """One race; the moments the gate had more than the record left free.
+
+    Buyers hold stored units and buy again, so that a stale give-back finds units to add (a
+    customer holding nothing in the rebuilt gate would hide it). A stored purchase and a rebuild
+    take turns, as ``Purchasing._settle`` makes them; everything else interleaves at random.
+    """
+    buyers = [f"fan{i}" for i in range(12)]
+    sale = harness.sale(stock=30, limit=3)
+    record = dict.fromkeys(buyers, 1)  # stored units per customer
+    await harness.gate.load(sale, record, buyers)
+    turns = asyncio.Lock()  # a rebuild, or a purchase on its way to the record
+    violations: list[str] = []
+
+    async def pause() -> None:
+        await asyncio.sleep(rng.random() * 0.003)
+
+    async def check(after: str) -> None:
+        async with turns:  # a bucketed gate half-way through a rebuild is no settled state
+            left = await harness.gate.stock_left(sale.id)
+            free = sale.stock_total - sum(record.values())
+        if left is None or left > free:
+            violations.append(f"after {after}: gate {left}, record {free}")
+
+    async def expire(customer: str) -> None:
+        # The steps of service/returns.py: the generation, the close, then the give-back.
+        (generation,) = await harness.gate.generations([sale.id])
+        await pause()
+        record[customer] -= 1
+        await pause()
+        assert generation is not None
+        await harness.gate.give_back([(buy(sale, customer), generation)])
+        await check("expiry")
+
+    async def fail_commit(customer: str) -> None:
+        (outcome,) = await harness.gate.take_stamped([buy(sale, customer)], DURING)
+        await pause()
+        if isinstance(outcome, int):
+            await harness.gate.give_back([(buy(sale, customer), outcome)])
+        await check("failed commit")
+
+    async def purchase(customer: str) -> None:
+        await pause()
+        async with turns:
+            if await harness.gate.take([buy(sale, customer)], DURING) == [None]:
+                record[customer] += 1
+        await check("purchase")
+
+    async def rebuild() -> None:
+        for _ in range(12):
+            await pause()
+            async with turns:
+                await harness.gate.load(sale, dict(record), buyers)
+            await check("rebuild")
+
+    async def customer_day(customer: str) -> None:
+        steps = [expire, fail_commit, purchase, fail_commit, purchase]
+        rng.shuffle(steps)
+        for step in steps:
+            await step(customer)
+
+    await asyncio.gather(rebuild(), *(customer_day(c) for c in buyers))
+    return violations
 
 
 # concurrency
@@ -537,7 +678,7 @@ def test_the_redis_gate_answers_like_the_local_gate(
                         answers.append(await harness.gate.take(batch, moment))
                     elif kind == "give_back":
                         batch = [buy(sale, customer, quantity) for customer, quantity in items]
-                        await harness.gate.give_back(batch)
+                        await give_back_now(harness.gate, batch)
                     else:
                         await harness.gate.register(sale.id, items)
                     answers.append(await harness.gate.stock_left(sale.id))

@@ -100,7 +100,10 @@ def selling(postgres_server_url: str, redis_server_url: str) -> Iterator[Selling
         yield Selling(database_url, redis_server_url, sale_id)
     finally:
         if sale_id is not None:
-            Selling(database_url, redis_server_url, sale_id).redis("DEL", *SaleKeys.of(sale_id).all)
+            keys = SaleKeys.of(sale_id)
+            Selling(database_url, redis_server_url, sale_id).redis(
+                "DEL", *keys.all, keys.generation
+            )
         asyncio.run(drop_database(database_url))
 
 
@@ -121,6 +124,9 @@ def test_check_agrees_then_reports_drift_and_rebuild_repairs_it(selling: Selling
     rebuilt = selling.invoke("gate", "rebuild", selling.sale_id)
     assert rebuilt.exit_code == 0, rebuilt.output
     assert "9 -> 7" in rebuilt.output
+    generation = selling.redis("HGET", keys.meta, "generation")
+    assert isinstance(generation, bytes)
+    assert f"(generation {generation.decode()})" in rebuilt.output
     assert selling.redis("GET", keys.stock) == b"7"
     again = selling.invoke("gate", "check", selling.sale_id)
     assert again.exit_code == 0, again.output

@@ -31,6 +31,7 @@ from flashsale.domain.money import Money
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.ports import GateNotLoaded
+from tests.gate_helpers import give_back_now
 
 pytestmark = pytest.mark.redis
 
@@ -181,7 +182,7 @@ async def test_give_backs_during_a_burst_conserve_stock(cluster_gates: Open) -> 
             if held[customer] and rng.random() < 0.4:
                 back = rng.randint(1, held[customer])
                 held[customer] -= back
-                await gate.give_back([buy(sale, customer, back)])
+                await give_back_now(gate, [buy(sale, customer, back)])
 
     await asyncio.gather(*(shopper(c) for c in customers))
 
@@ -255,7 +256,7 @@ def test_the_bucketed_gate_answers_like_the_local_gate(
                     if kind == "take":
                         answers.append(await gate.take(batch, DURING))
                     elif kind == "give_back":
-                        await gate.give_back(batch)
+                        await give_back_now(gate, batch)
                     else:
                         await gate.register(sale.id, items)
                     answers.append(await gate.stock_left(sale.id))
@@ -320,6 +321,78 @@ async def test_a_process_with_another_bucket_count_is_told_so(cluster_gates: Ope
         await two.take([buy(sale, customer)], DURING)
 
 
+# generations across buckets
+
+
+async def test_a_load_that_dies_half_way_leaves_old_give_backs_only_the_old_buckets(
+    cluster_gates: Open,
+) -> None:
+    gate = await cluster_gates(buckets=3)
+    sale = new_sale(stock=30, limit=2)
+    # One customer at home in bucket 2 (built first by a load), one in bucket 0 (built last).
+    early = next(f"fan{i}" for i in range(100) if home_bucket(f"fan{i}", 3) == 2)
+    late = next(f"fan{i}" for i in range(100) if home_bucket(f"fan{i}", 3) == 0)
+    await gate.load(sale, {}, [early, late])
+    old, also = await gate.take_stamped([buy(sale, early), buy(sale, late)], DURING)
+    assert isinstance(old, int) and also == old
+    install = gate._install_bucket
+
+    async def dies_after_bucket_2(sale: FlashSale, bucket: int, *args: Any) -> None:
+        if bucket < 2:
+            raise ConnectionError("the loader died")
+        await install(sale, bucket, *args)
+
+    gate._install_bucket = dies_after_bucket_2  # type: ignore[method-assign, assignment]
+    with pytest.raises(ConnectionError):
+        await gate.load(sale, {early: 1, late: 1}, [early, late])
+    gate._install_bucket = install  # type: ignore[method-assign]
+
+    snapshot = await gate.snapshot(sale.id)
+    assert snapshot is not None
+    assert snapshot.generations[:2] == (old, old) and snapshot.generations[2] not in (old, None)
+    assert await gate.generations([sale.id]) == [old]  # bucket 0's: the last complete load
+    before = await gate.stock_left(sale.id)
+    assert before is not None
+
+    await gate.give_back([(buy(sale, early), old), (buy(sale, late), old)])
+
+    # Bucket 2 was rebuilt from facts that hold early's unit: his old give-back is not its.
+    assert await gate.stock_left(sale.id) == before + 1
+    await gate.load(sale, {early: 1}, [early, late])
+    assert len(set((await gate.snapshot(sale.id) or snapshot).generations)) == 1
+
+
+async def test_a_short_walk_returns_nothing_to_a_home_bucket_loaded_since(
+    cluster_gates: Open,
+) -> None:
+    # Alice's home bucket is dry: she claims her limit there and walks the buckets, collecting
+    # a unit from her home bucket; then the sale is rebuilt from a record where bob holds every
+    # unit, her walk comes back short, and the unit it collected (from buckets now replaced)
+    # must not be put into the rebuilt ones.
+    gate = await cluster_gates(buckets=3)
+    sale = new_sale(stock=3, limit=3)
+    await gate.load(sale, {}, ["alice", "bob"])
+    run = gate._run
+    rebuilt = False
+
+    async def rebuilding_after_a_first_piece(script: Any, calls: Any) -> list[Any]:
+        nonlocal rebuilt
+        replies = await run(script, calls)
+        if not rebuilt and script is gate._spill_script and calls[0][1][3] == "part":
+            rebuilt = True
+            await gate.load(sale, {"bob": 3}, ["alice", "bob"])
+        return replies
+
+    gate._run = rebuilding_after_a_first_piece  # type: ignore[method-assign]
+    (outcome,) = await gate.take([buy(sale, "alice", 3)], DURING)
+
+    assert rebuilt
+    assert outcome is not None and outcome.error in (SoldOut, InsufficientStock)
+    assert await gate.stock_left(sale.id) == 0
+    snapshot = await gate.snapshot(sale.id)
+    assert snapshot is not None and snapshot.held == {"bob": 3}
+
+
 # the sold-out flag
 
 
@@ -346,7 +419,7 @@ async def test_sold_out_is_known_everywhere_and_clears_on_give_back(
     assert late.board is not None
     board = late.board
     now_us = int((DURING - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1_000_000)
-    await seller.give_back([buy(sale, "dan")])
+    await give_back_now(seller, [buy(sale, "dan")])
 
     assert await seller.take([buy(sale, "ann"), buy(sale, "ben"), buy(sale, "cid")], DURING) == [
         None,
@@ -362,7 +435,7 @@ async def test_sold_out_is_known_everywhere_and_clears_on_give_back(
         outcome == [Refusal(SoldOut, "every unit is sold or reserved")] for outcome in refused
     )
 
-    await seller.give_back([buy(sale, "ben")])  # an expired reservation: one unit back
+    await give_back_now(seller, [buy(sale, "ben")])  # an expired reservation: one unit back
     await _until(lambda: not board.sold_out(sale.id, 3, now_us), "the flag clears everywhere")
     assert await late.take([buy(sale, "dan")], DURING) == [None]
     assert round_trips[0] >= 1
@@ -388,7 +461,7 @@ async def test_a_lost_subscription_costs_a_round_trip_not_a_wrong_answer(
     # The subscriber's connection is cut: whatever was published meanwhile is lost to it.
     session = board.session
     await _kill_pubsub_clients(redis_cluster_url)
-    await seller.give_back([buy(sale, "ann")])
+    await give_back_now(seller, [buy(sale, "ann")])
     await _until(lambda: board.session != session, "the board subscribes again")
 
     assert not board.sold_out(sale.id, 3, now_us)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
 import pytest
 
 from flashsale.adapters.test_gateway import CARD_SUCCEEDS
 from flashsale.domain.errors import LimitReached, NotRegistered, SoldOut
-from flashsale.domain.order import OrderStatus
+from flashsale.domain.order import Order, OrderStatus
 from flashsale.service.expiry import ExpirySweeper
 from tests.unit.conftest import ONE_MICROSECOND, OPENS, PAYMENT_WINDOW, World, build_world
 
@@ -141,3 +144,71 @@ async def test_expiry_on_a_restarted_shop_before_the_gate_loads_loses_nothing(
     assert await world.stock_left() == 10
     await shop.purchasing.purchase(buyer, world.sale.id, 2)
     await world.assert_clean()
+
+
+async def test_an_expiry_with_a_rebuild_in_between_cannot_oversell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The idler holds two orders of one unit; the first expires. Right after the store closes
+    # it, and before its unit goes back, the gate is rebuilt from the store (an operator's
+    # `gate rebuild`, or a process rebuilding a flushed Redis): the rebuild counts that unit
+    # free already. Given back on top, it would be sold twice and free the idler's limit.
+    world = await build_world(stock=3, limit=2)
+    idler, *others = [await world.customer() for _ in range(3)]
+    world.at(OPENS)
+    await world.shop.purchasing.purchase(idler, world.sale.id, 1)
+    world.at(OPENS + timedelta(minutes=1))
+    await world.shop.purchasing.purchase(idler, world.sale.id, 1)
+    close_orders = world.store.close_orders
+
+    async def close_then_rebuild(
+        order_ids: Sequence[str], to: OrderStatus, at: datetime
+    ) -> list[Order]:
+        closed = await close_orders(order_ids, to, at)
+        await world.shop.directory.rebuild_gate(world.sale)
+        return closed
+
+    monkeypatch.setattr(world.store, "close_orders", close_then_rebuild)
+    world.at(EXPIRES)  # the first order's window has passed, the second's has not
+    try:
+        assert await world.shop.expiry.sweep() == 1
+        assert await world.stock_left() == 2
+        for buyer in others:
+            await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+        with pytest.raises(SoldOut):
+            await world.shop.purchasing.purchase(idler, world.sale.id, 1)
+        assert sum((await world.store.held_by_customer(world.sale.id)).values()) == 3
+        await world.assert_clean()
+    finally:
+        await world.shop.aclose()
+
+
+async def test_a_cancel_with_a_rebuild_in_between_cannot_oversell(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As the expiry above, for an order the customer cancels.
+    world = await build_world(stock=3, limit=2)
+    canceller, *others = [await world.customer() for _ in range(3)]
+    world.at(OPENS)
+    cancelled = await world.shop.purchasing.purchase(canceller, world.sale.id, 1)
+    await world.shop.purchasing.purchase(canceller, world.sale.id, 1)
+    close_orders = world.store.close_orders
+
+    async def close_then_rebuild(
+        order_ids: Sequence[str], to: OrderStatus, at: datetime
+    ) -> list[Order]:
+        closed = await close_orders(order_ids, to, at)
+        await world.shop.directory.rebuild_gate(world.sale)
+        return closed
+
+    monkeypatch.setattr(world.store, "close_orders", close_then_rebuild)
+    try:
+        await world.shop.orders.cancel(canceller, cancelled.order.id)
+        assert await world.stock_left() == 2
+        for buyer in others:
+            await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+        with pytest.raises(SoldOut):
+            await world.shop.purchasing.purchase(canceller, world.sale.id, 1)
+        await world.assert_clean()
+    finally:
+        await world.shop.aclose()

@@ -14,6 +14,7 @@ from flashsale.domain.errors import (
     SoldOut,
 )
 from flashsale.domain.purchase import PurchaseRequest
+from tests.gate_helpers import give_back_now
 from tests.unit.conftest import CLOSES, ONE_MICROSECOND, OPENS, make_sale
 
 SALE = make_sale(stock_total=5, per_customer_limit=2)
@@ -94,20 +95,20 @@ async def test_registering_lets_a_customer_buy_and_twice_is_harmless(gate: Local
 
 async def test_give_back_returns_units_and_frees_the_limit(gate: LocalStockGate) -> None:
     await gate.take([_buy("a", 2)], OPENS)
-    await gate.give_back([_buy("a", 1)])
+    await give_back_now(gate, [_buy("a", 1)])
     assert await gate.stock_left(SALE.id) == 4
     assert await gate.take([_buy("a", 1)], OPENS) == [None]
 
 
 async def test_give_back_never_returns_more_than_the_customer_holds(gate: LocalStockGate) -> None:
     await gate.take([_buy("a", 1)], OPENS)
-    await gate.give_back([_buy("a", 2), _buy("b", 1)])
+    await give_back_now(gate, [_buy("a", 2), _buy("b", 1)])
     assert await gate.stock_left(SALE.id) == 5
 
 
 async def test_give_back_for_an_unloaded_sale_is_ignored() -> None:
     gate = LocalStockGate()
-    await gate.give_back([_buy("a")])
+    await give_back_now(gate, [_buy("a")])
     assert await gate.stock_left(SALE.id) is None
 
 

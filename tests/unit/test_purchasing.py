@@ -238,6 +238,32 @@ async def test_a_commit_failure_fails_its_whole_batch_and_every_unit_returns(
     await world.assert_clean()
 
 
+async def test_a_failed_commit_with_a_rebuild_in_between_gives_nothing_back_twice(
+    world: World,
+) -> None:
+    # The buyer holds a stored unit and buys a second; while its commit is failing the gate is
+    # rebuilt from the store, which counts that second unit free. Given back on top, it would
+    # be sold twice and the buyer could pass the limit.
+    buyer = await world.customer()
+    world.at(OPENS)
+    await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+
+    async def rebuild_then_fail(orders: Sequence[Order]) -> set[str]:
+        await world.shop.directory.rebuild_gate(world.sale)
+        raise ConnectionError("injected commit failure")
+
+    insert_orders = world.store.insert_orders
+    world.store.insert_orders = rebuild_then_fail  # type: ignore[method-assign]
+    with pytest.raises(CommitFailed):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+    world.store.insert_orders = insert_orders  # type: ignore[method-assign]
+
+    assert await world.stock_left() == 9
+    with pytest.raises(LimitReached):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 2)
+    await world.assert_clean()
+
+
 async def test_a_caller_that_hangs_up_still_gets_its_order_stored(world: World) -> None:
     buyer = await world.customer()
     world.at(OPENS)

@@ -2,10 +2,12 @@
 
 One event loop owns it and ``take`` never awaits, so every batch is decided atomically without a
 lock. Each decision is ``flashsale.domain.purchase.decide``, the rule every gate shares.
+Generations come from one counter per gate, so no two loads of any sale share one.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +21,7 @@ from flashsale.ports import GateNotLoaded
 class _SaleGate:
     sale: FlashSale
     stock_left: int
+    generation: int
     held: dict[str, int] = field(default_factory=dict)
     registered: set[str] = field(default_factory=set)
 
@@ -26,6 +29,7 @@ class _SaleGate:
 class LocalStockGate:
     def __init__(self) -> None:
         self._sales: dict[str, _SaleGate] = {}
+        self._generations = itertools.count(1)
 
     async def load(
         self,
@@ -37,6 +41,7 @@ class LocalStockGate:
         self._sales[sale.id] = _SaleGate(
             sale=sale,
             stock_left=sale.stock_total - sum(held.values()),
+            generation=next(self._generations),
             held=held,
             registered=set(registered),
         )
@@ -71,6 +76,28 @@ class LocalStockGate:
             raise GateNotLoaded(requests[min(missing)].sale_id, outcomes, missing)
         return outcomes
 
+    async def take_stamped(
+        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
+    ) -> list[Refusal | int | GateNotLoaded]:
+        # Through take, so that a gate changing take (a test's lost gate) changes this too. Take
+        # never suspends: the generations read right after it are those it took under.
+        try:
+            outcomes = await self.take(requests, now, in_order=in_order)
+            missing: frozenset[int] = frozenset()
+        except GateNotLoaded as lost:
+            decided_nothing = not lost.not_loaded
+            missing = frozenset(range(len(requests))) if decided_nothing else lost.not_loaded
+            outcomes = [None] * len(requests) if decided_nothing else lost.outcomes
+        stamped: list[Refusal | int | GateNotLoaded] = []
+        for index, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
+            if index in missing:
+                stamped.append(GateNotLoaded(request.sale_id))
+            else:
+                stamped.append(
+                    self._sales[request.sale_id].generation if outcome is None else outcome
+                )
+        return stamped
+
     def _take_one(self, request: PurchaseRequest, now: datetime) -> Refusal | None:
         gate = self._sales[request.sale_id]
         held = gate.held.get(request.customer_id, 0)
@@ -87,11 +114,11 @@ class LocalStockGate:
             gate.held[request.customer_id] = held + request.quantity
         return refusal
 
-    async def give_back(self, returns: Sequence[PurchaseRequest]) -> None:
-        for request in returns:
+    async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+        for request, generation in returns:
             gate = self._sales.get(request.sale_id)
-            if gate is None:
-                continue  # not loaded: the next load counts from the store anyway
+            if gate is None or gate.generation != generation:
+                continue  # a load since counted these units from the store (or will)
             held = gate.held.get(request.customer_id, 0)
             returned = min(held, request.quantity)
             gate.stock_left += returned
@@ -99,6 +126,10 @@ class LocalStockGate:
                 gate.held[request.customer_id] = held - returned
             else:
                 gate.held.pop(request.customer_id, None)
+
+    async def generations(self, sale_ids: Sequence[str]) -> list[int | None]:
+        gates = [self._sales.get(sale_id) for sale_id in sale_ids]
+        return [None if gate is None else gate.generation for gate in gates]
 
     async def stock_left(self, sale_id: str) -> int | None:
         gate = self._sales.get(sale_id)

@@ -19,6 +19,10 @@ Single purchases from concurrent callers are coalesced: while one round trip is 
 next callers queue, and leave together in one script call per bucket (a pipeline: one round trip
 per cluster node). With the sold-out board on, a sale known dry in every bucket is refused
 without a round trip (``redis_soldout``).
+
+A load gives every bucket of the sale one new generation (from the sale's generation key, under
+the loading lock); a take answers with its home bucket's generation, and a give-back counts only
+in a bucket of the same generation (``redis_scripts``).
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ _CHUNKS_PER_ROUND_TRIP = 10
 _SCRATCH_TTL_SECONDS = 3600  # a load that dies half-way leaves nothing behind for long
 _LOCK_MS = 30_000  # a loader that dies frees the sale after this long
 _LOCK_POLL_SECONDS = 0.01
+_GENERATION_TTL_SECONDS = 7 * 24 * 3600  # a sale's key outlives its rebuilds, not the sale
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +101,7 @@ class _Unloaded:
     sale_id: str
 
 
-_Outcome: TypeAlias = Refusal | _Unloaded | None
+_Outcome: TypeAlias = Refusal | _Unloaded | int  # an int: taken, under this generation
 _Item: TypeAlias = tuple[PurchaseRequest, int]  # with the caller's now in epoch µs
 _Call: TypeAlias = tuple[list[str], list[str | int]]
 
@@ -108,6 +113,7 @@ class _Walk:
     index: int
     request: PurchaseRequest
     home: int
+    generation: int  # the home bucket's, where the limit was claimed
     seen: int  # units the buckets visited had, summed
     collected: int = 0
     lost_bucket: bool = False
@@ -124,6 +130,7 @@ class GateSnapshot:
     stock_left: int
     held: dict[str, int] = field(default_factory=dict)
     registered: int = 0
+    generations: tuple[int | None, ...] = ()  # per bucket: they differ only if a load died
 
 
 def to_epoch_us(moment: datetime) -> int:
@@ -173,6 +180,7 @@ class RedisStockGate:
         self._spill_script: AsyncScript = redis.register_script(redis_scripts.SPILL)
         self._give_back_script: AsyncScript = redis.register_script(redis_scripts.GIVE_BACK)
         self._install_script: AsyncScript = redis.register_script(redis_scripts.INSTALL)
+        self._generation_script: AsyncScript = redis.register_script(redis_scripts.NEXT_GENERATION)
         self._release_script: AsyncScript = redis.register_script(redis_scripts.RELEASE_LOCK)
         self._batcher: Batcher[_Item, _Outcome] = Batcher(
             self._decide, max_batch=max_batch, on_batch=on_batch
@@ -254,7 +262,7 @@ class RedisStockGate:
         *,
         only_if_absent: bool,
     ) -> bool:
-        """Build every bucket under the sale's loading lock, bucket 0 last.
+        """Build every bucket under the sale's loading lock, bucket 0 last, in a new generation.
 
         The lock makes loads of one sale take turns, so "if absent" is decided once; each bucket
         is swapped in by one script, so a taker sees a bucket's old state or its new one.
@@ -265,6 +273,11 @@ class RedisStockGate:
         try:
             if only_if_absent and all(await self._presence(sale.id)):
                 return False
+            generation = int(
+                await self._generation_script(
+                    keys=[SaleKeys.of(sale.id).generation], args=[_GENERATION_TTL_SECONDS]
+                )
+            )
             held = {customer: units for customer, units in held_by_customer.items() if units > 0}
             held_in = [dict[str, int]() for _ in range(self._buckets)]
             for customer, units in held.items():
@@ -275,7 +288,7 @@ class RedisStockGate:
             stock_in = split_stock(sale.stock_total - sum(held.values()), self._buckets)
             for bucket in reversed(range(self._buckets)):
                 await self._install_bucket(
-                    sale, bucket, stock_in[bucket], held_in[bucket], members_in[bucket]
+                    sale, bucket, generation, stock_in[bucket], held_in[bucket], members_in[bucket]
                 )
             return True
         finally:
@@ -289,7 +302,13 @@ class RedisStockGate:
             await asyncio.sleep(_LOCK_POLL_SECONDS)
 
     async def _install_bucket(
-        self, sale: FlashSale, bucket: int, stock: int, held: dict[str, int], members: set[str]
+        self,
+        sale: FlashSale,
+        bucket: int,
+        generation: int,
+        stock: int,
+        held: dict[str, int],
+        members: set[str],
     ) -> None:
         keys = SaleKeys.of(sale.id, bucket)
         scratch_held, scratch_reg = keys.scratch(uuid.uuid4().hex)
@@ -307,6 +326,7 @@ class RedisStockGate:
                     len(members),
                     "replace",
                     *self.take_args(sale.id, bucket),
+                    generation,
                 ],
             )
         finally:
@@ -375,15 +395,33 @@ class RedisStockGate:
     async def take(
         self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
     ) -> list[Refusal | None]:
+        outcomes = await self._outcomes(requests, now, in_order)
+        decided = [o if isinstance(o, Refusal) else None for o in outcomes]
+        unloaded = frozenset(i for i, o in enumerate(outcomes) if isinstance(o, _Unloaded))
+        if unloaded:
+            first = outcomes[min(unloaded)]
+            assert isinstance(first, _Unloaded)
+            raise GateNotLoaded(first.sale_id, decided, unloaded)
+        return decided
+
+    async def take_stamped(
+        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
+    ) -> list[Refusal | int | GateNotLoaded]:
+        return [
+            GateNotLoaded(o.sale_id) if isinstance(o, _Unloaded) else o
+            for o in await self._outcomes(requests, now, in_order)
+        ]
+
+    async def _outcomes(
+        self, requests: Sequence[PurchaseRequest], now: datetime, in_order: bool
+    ) -> list[_Outcome]:
         now_us = to_epoch_us(now)
-        outcomes: list[_Outcome] = [None] * len(requests)
+        outcomes: list[_Outcome] = [SOLD_OUT] * len(requests)  # what the board answers
         asked: list[int] = []
         for index, request in enumerate(requests):
-            if self.board is not None and self.board.sold_out(
+            if self.board is None or not self.board.sold_out(
                 request.sale_id, self._buckets, now_us
             ):
-                outcomes[index] = SOLD_OUT
-            else:
                 asked.append(index)
         items = [(requests[index], now_us) for index in asked]
         answers: list[_Outcome]
@@ -396,13 +434,7 @@ class RedisStockGate:
             answers = [(await self._decide([item]))[0] for item in items]
         for index, answer in zip(asked, answers, strict=True):
             outcomes[index] = answer
-        unloaded = frozenset(i for i, o in enumerate(outcomes) if isinstance(o, _Unloaded))
-        if unloaded:
-            first = outcomes[min(unloaded)]
-            assert isinstance(first, _Unloaded)
-            decided = [None if isinstance(o, _Unloaded) else o for o in outcomes]
-            raise GateNotLoaded(first.sale_id, decided, unloaded)
-        return [o for o in outcomes if not isinstance(o, _Unloaded)]
+        return outcomes
 
     async def _decide(self, items: Sequence[_Item]) -> list[_Outcome]:
         """One script call per home bucket, all in one round trip; each item carries its own now."""
@@ -419,21 +451,22 @@ class RedisStockGate:
                 args += [request.customer_id, request.quantity, now_us]
             calls.append((SaleKeys.of(sale_id, bucket).all, args))
         replies = await self._run(self._take_script, calls)
-        outcomes: list[_Outcome] = [None] * len(items)
+        outcomes: list[_Outcome] = [SOLD_OUT] * len(items)  # each is answered below
         walks: list[_Walk] = []
         for ((sale_id, bucket), indexes), reply in zip(groups.items(), replies, strict=True):
             if reply[0] == _NOT_LOADED:
                 for index in indexes:
                     outcomes[index] = _Unloaded(sale_id)
                 continue
-            _, opens_at, closes_at, limit, epoch, stock = reply[:6]
+            _, opens_at, closes_at, limit, epoch, stock, generation = reply[:7]
             self._note(session, sale_id, bucket, epoch, stock, window=(opens_at, closes_at))
-            pairs = zip(reply[6::2], reply[7::2], strict=True)
+            pairs = zip(reply[7::2], reply[8::2], strict=True)
             for index, (code, extra) in zip(indexes, pairs, strict=True):
                 if code == _SPILL:
-                    walks.append(_Walk(index, items[index][0], bucket, extra))
+                    walks.append(_Walk(index, items[index][0], bucket, generation, extra))
                 else:
-                    outcomes[index] = _refusal(code, extra, opens_at, closes_at, limit)
+                    refusal = _refusal(code, extra, opens_at, closes_at, limit)
+                    outcomes[index] = generation if refusal is None else refusal
         if walks:
             await self._walk(walks, outcomes, session)
         return outcomes
@@ -454,7 +487,7 @@ class RedisStockGate:
             if walk.needs > 0 or walk.lost_bucket:
                 short.append(walk)
             else:
-                outcomes[walk.index] = None
+                outcomes[walk.index] = walk.generation
         if short:
             await self._return_short(short, session)
         for walk in short:
@@ -497,33 +530,38 @@ class RedisStockGate:
                         walking.append(walk)
 
     async def _return_short(self, short: list[_Walk], session: int) -> None:
-        """Give back the claim and what was collected, to the home bucket."""
+        """Give back the claim and what was collected, to the home bucket.
+
+        Under the generation the claim was made in: a home bucket loaded again since has
+        neither the claim nor (if they came from the old buckets) the units to take back.
+        """
         groups: dict[tuple[str, int], list[str | int]] = {}
         for walk in short:
-            triple: list[str | int] = [
+            returned: list[str | int] = [
                 walk.request.customer_id,
                 walk.request.quantity,
                 walk.collected,
+                walk.generation,
             ]
-            groups.setdefault((walk.request.sale_id, walk.home), []).extend(triple)
+            groups.setdefault((walk.request.sale_id, walk.home), []).extend(returned)
         await self._give_back_groups(groups, session)
 
-    async def give_back(self, returns: Sequence[PurchaseRequest]) -> None:
+    async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
         session = NOT_LIVE if self.board is None else self.board.session
         groups: dict[tuple[str, int], list[str | int]] = {}
-        for request in returns:
+        for request, generation in returns:
             home = home_bucket(request.customer_id, self._buckets)
-            triple: list[str | int] = [request.customer_id, request.quantity, -1]
-            groups.setdefault((request.sale_id, home), []).extend(triple)
+            returned: list[str | int] = [request.customer_id, request.quantity, -1, generation]
+            groups.setdefault((request.sale_id, home), []).extend(returned)
         await self._give_back_groups(groups, session)
 
     async def _give_back_groups(
         self, groups: dict[tuple[str, int], list[str | int]], session: int
     ) -> None:
         calls: list[_Call] = []
-        for (sale_id, bucket), triples in groups.items():
+        for (sale_id, bucket), returns in groups.items():
             keys = SaleKeys.of(sale_id, bucket)
-            args: list[str | int] = [sale_id, bucket, STOCK_EVENTS_CHANNEL, *triples]
+            args: list[str | int] = [sale_id, bucket, STOCK_EVENTS_CHANNEL, *returns]
             calls.append(([keys.meta, keys.stock, keys.held], args))
         replies = await self._run(self._give_back_script, calls)
         for (sale_id, bucket), reply in zip(groups, replies, strict=True):
@@ -549,6 +587,14 @@ class RedisStockGate:
 
     # reading
 
+    async def generations(self, sale_ids: Sequence[str]) -> list[int | None]:
+        """Bucket 0's generation: a load installs it last, so all buckets have it (or newer)."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sale_id in sale_ids:
+                pipe.hget(SaleKeys.of(sale_id).meta, "generation")
+            values = await pipe.execute()
+        return [None if value is None else int(value) for value in values]
+
     async def stock_left(self, sale_id: str) -> int | None:
         async with self._redis.pipeline(transaction=False) as pipe:
             for keys in self._keys(sale_id):
@@ -565,8 +611,9 @@ class RedisStockGate:
                 pipe.get(keys.stock)
                 pipe.hgetall(keys.held)
                 pipe.scard(keys.reg)
+                pipe.hget(keys.meta, "generation")
             values = await pipe.execute()
-        stocks, helds, counts = values[0::3], values[1::3], values[2::3]
+        stocks, helds, counts, generations = (values[i::4] for i in range(4))
         if any(value is None for value in stocks):
             return None
         held: dict[str, int] = {}
@@ -574,7 +621,12 @@ class RedisStockGate:
             for customer, units in bucket_held.items():
                 if int(units):
                     held[_text(customer)] = held.get(_text(customer), 0) + int(units)
-        return GateSnapshot(sum(int(s) for s in stocks), held, sum(int(c) for c in counts))
+        return GateSnapshot(
+            sum(int(s) for s in stocks),
+            held,
+            sum(int(c) for c in counts),
+            tuple(None if g is None else int(g) for g in generations),
+        )
 
     async def close(self) -> None:
         await self._batcher.wait_idle()

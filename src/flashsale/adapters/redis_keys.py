@@ -7,12 +7,16 @@ the sale's terms and the registrations and held counts of the customers whose ho
 script decides state, registration, limit and stock in one slot:
 
     fs:{<tag>}:meta   hash: opens_at, closes_at (epoch µs), per_customer_limit, stock_total,
-                      buckets, epoch (bumped when the bucket runs dry or is refilled)
+                      buckets, epoch (bumped when the bucket runs dry or is refilled),
+                      generation (of the load that built it: the same in every bucket)
     fs:{<tag>}:stock  units still for sale in this bucket
     fs:{<tag>}:held   hash: customer -> units held (customers whose home is this bucket)
     fs:{<tag>}:reg    set of registered customers (whose home is this bucket)
 
-with tag ``<sale_id>`` for bucket 0 and ``<sale_id>:b<i>`` for bucket i > 0.
+with tag ``<sale_id>`` for bucket 0 and ``<sale_id>:b<i>`` for bucket i > 0. Beside them, in
+bucket 0's slot, ``fs:{<sale_id>}:loading`` (the lock of a load) and ``fs:{<sale_id>}:generation``
+(the last generation a load was given; it outlives the buckets, so a reload never reuses one,
+and expires a week after the last load).
 """
 
 from __future__ import annotations
@@ -52,6 +56,11 @@ class SaleKeys:
     def loading(self) -> str:
         """The lock a process holds while it (re)builds the sale's buckets (bucket 0 only)."""
         return self.meta.removesuffix(":meta") + ":loading"
+
+    @property
+    def generation(self) -> str:
+        """The last generation given to a load of the sale (bucket 0 only)."""
+        return self.meta.removesuffix(":meta") + ":generation"
 
 
 def home_bucket(customer_id: str, buckets: int) -> int:

@@ -4,6 +4,10 @@ Every script that moves a bucket between "dry" (no unit left) and "has units" bu
 ``epoch`` and publishes ``<sale>|<bucket>|<epoch>|<1 if it has units else 0>`` on the stock events
 channel; replies carry the same (epoch, stock) so that a process can order what it hears.
 Lua numbers are doubles: epoch microseconds compare exactly up to 2**53 µs (the year 2255).
+
+Every bucket also holds the ``generation`` of the load that built it. A take answers with it, and
+units come back with it: a give-back of another generation changes nothing, since that load
+counted the units from the record already (see ``StockGate`` in ``flashsale.ports``).
 """
 
 from __future__ import annotations
@@ -24,14 +28,14 @@ end
 
 # ARGV: buckets, sale, bucket, channel, then (customer, quantity, now µs) per purchase.
 # Reply: {0} when the bucket is not loaded, else {1, opens_at, closes_at, limit, epoch, stock,
-# then (code, extra) per purchase}. Code 7: the home bucket ran dry; the customer's limit is
-# claimed here (held += quantity), ``extra`` units were left here (too few: none taken), and the
-# units must come from the buckets (or the claim be released).
+# generation, then (code, extra) per purchase}. Code 7: the home bucket ran dry; the customer's
+# limit is claimed here (held += quantity), ``extra`` units were left here (too few: none
+# taken), and the units must come from the buckets (or the claim be released).
 TAKE = (
     _TRANSITION
     + """
 local meta = redis.call('HMGET', KEYS[1], 'opens_at', 'closes_at', 'per_customer_limit',
-  'buckets', 'epoch')
+  'buckets', 'epoch', 'generation')
 local stock = redis.call('GET', KEYS[2])
 if not meta[1] or not stock then
   return {0}
@@ -45,7 +49,7 @@ local opens_at, closes_at, limit = tonumber(meta[1]), tonumber(meta[2]), tonumbe
 stock = tonumber(stock)
 local before = stock
 local taken = 0
-local out = {1, opens_at, closes_at, limit, 0, 0}
+local out = {1, opens_at, closes_at, limit, 0, 0, tonumber(meta[6] or '0')}
 for i = 5, #ARGV, 3 do
   local customer, quantity, now = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
   local code, extra = 0, 0
@@ -122,37 +126,42 @@ return out
 )
 
 # Give units back to a customer's home bucket. ARGV: sale, bucket, channel, then (customer,
-# quantity, units) triples: the customer's held count drops by at most ``quantity`` (never below
-# zero, so a duplicate or late give-back cannot mint stock); the bucket's stock rises by what the
-# held count dropped when ``units`` is -1, else by ``units`` (the units a failed spill collected,
-# which exist whatever the held count says). Reply: {0} or {1, epoch, stock}.
+# quantity, units, generation) per return: one of another generation than the bucket's is
+# skipped. The customer's held count drops by at most ``quantity`` (never below zero, so a
+# duplicate or late give-back cannot mint stock); the bucket's stock rises by what the held count
+# dropped when ``units`` is -1, else by ``units`` (the units a failed spill collected, which exist
+# whatever the held count says). Reply: {0} or {1, epoch, stock}.
 GIVE_BACK = (
     _TRANSITION
     + """
-local meta = redis.call('HMGET', KEYS[1], 'stock_total', 'epoch')
+local meta = redis.call('HMGET', KEYS[1], 'stock_total', 'epoch', 'generation')
 local stock = redis.call('GET', KEYS[2])
 if not meta[1] or not stock then
   return {0}
 end
 local epoch = meta[2] or '0'
+local generation = meta[3]
 stock = tonumber(stock)
 local before = stock
 local returned = 0
-for i = 4, #ARGV, 3 do
-  local customer, quantity, units = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
-  local held = tonumber(redis.call('HGET', KEYS[3], customer) or '0')
-  local back = math.min(held, quantity)
-  if back > 0 then
-    if held - back > 0 then
-      redis.call('HSET', KEYS[3], customer, held - back)
-    else
-      redis.call('HDEL', KEYS[3], customer)
+for i = 4, #ARGV, 4 do
+  -- Compared as the strings Python sent and INSTALL stored: exact, whatever the magnitude.
+  if ARGV[i + 3] == generation then
+    local customer, quantity, units = ARGV[i], tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+    local held = tonumber(redis.call('HGET', KEYS[3], customer) or '0')
+    local back = math.min(held, quantity)
+    if back > 0 then
+      if held - back > 0 then
+        redis.call('HSET', KEYS[3], customer, held - back)
+      else
+        redis.call('HDEL', KEYS[3], customer)
+      end
     end
-  end
-  if units < 0 then
-    returned = returned + math.max(back, 0)
-  else
-    returned = returned + units
+    if units < 0 then
+      returned = returned + math.max(back, 0)
+    else
+      returned = returned + units
+    end
   end
 end
 if returned > 0 then
@@ -166,8 +175,8 @@ return {1, transition(before, stock, tonumber(epoch), ARGV[1], ARGV[2], ARGV[3])
 # finished (a scratch key that expired half-way must not become an empty registration list).
 # KEYS: meta, stock, held, reg, scratch held, scratch reg. ARGV: opens_at, closes_at, limit,
 # stock_total, stock of this bucket, held count, registered count, 'if-absent'|'replace',
-# buckets, sale, bucket, channel. The epoch restarts from the server's clock, above any epoch
-# the replaced state reached, and the new state is published.
+# buckets, sale, bucket, channel, generation. The epoch restarts from the server's clock, above
+# any epoch the replaced state reached, and the new state is published.
 INSTALL = """
 local function count(kind, key)
   if kind == 'hash' then return redis.call('HLEN', key) end
@@ -183,7 +192,8 @@ local now = redis.call('TIME')
 local epoch = now[1] .. string.format('%06d', tonumber(now[2]))
 redis.call('UNLINK', KEYS[1], KEYS[3], KEYS[4])
 redis.call('HSET', KEYS[1], 'opens_at', ARGV[1], 'closes_at', ARGV[2],
-  'per_customer_limit', ARGV[3], 'stock_total', ARGV[4], 'buckets', ARGV[9], 'epoch', epoch)
+  'per_customer_limit', ARGV[3], 'stock_total', ARGV[4], 'buckets', ARGV[9], 'epoch', epoch,
+  'generation', ARGV[13])
 redis.call('SET', KEYS[2], ARGV[5])
 if redis.call('EXISTS', KEYS[5]) == 1 then
   redis.call('RENAME', KEYS[5], KEYS[3])
@@ -196,6 +206,18 @@ end
 redis.call('PUBLISH', ARGV[12], ARGV[10] .. '|' .. ARGV[11] .. '|' .. epoch .. '|' ..
   (tonumber(ARGV[5]) > 0 and '1' or '0'))
 return 1
+"""
+
+# KEYS: the sale's generation key. ARGV: its time to live in seconds. Gives a load its
+# generation: above the last one given, and at least the server's clock in µs, so that a sale
+# flushed with its key (or whose key expired, for it is no record of anything) starts above any
+# generation a give-back still in flight may carry. string.format: Lua prints 1.7e+15 otherwise.
+NEXT_GENERATION = """
+local now = redis.call('TIME')
+local clock = tonumber(now[1]) * 1000000 + tonumber(now[2])
+local generation = math.max(clock, tonumber(redis.call('GET', KEYS[1]) or '0') + 1)
+redis.call('SET', KEYS[1], string.format('%d', generation), 'EX', ARGV[1])
+return generation
 """
 
 # KEYS: the loading lock. ARGV: the holder's token. Deletes the lock only if this holder has it.

@@ -74,6 +74,10 @@ async def _differences(shop: Shop, redis_url: str, sale: FlashSale) -> list[Diff
     )
 
     found: list[Difference] = []
+    if len(set(snapshot.generations)) > 1:
+        # A load that died half-way: buckets of its generation and of the one before.
+        shown = ", ".join("none" if g is None else str(g) for g in snapshot.generations)
+        found.append(Difference("generation per bucket", shown, "one for every bucket"))
     if gate_stock_left != stock_left:
         found.append(Difference("units left", f"{gate_stock_left:,}", f"{stock_left:,}"))
     if gate_registered != registered:
@@ -133,23 +137,28 @@ def rebuild(ctx: typer.Context, sale_id: SaleId) -> None:
     """Replace the sale's gate with what the record says.
 
     Units that serving processes have taken but not stored yet are put back on sale, so rebuild a
-    live sale only when its gate is known to be wrong; a lost gate is rebuilt by itself.
+    live sale only when its gate is known to be wrong; a lost gate is rebuilt by itself. Units
+    that come back later from before the rebuild (expired or cancelled orders, failed commits)
+    are not added again: the rebuild counted them from the record.
     """
     settings = settings_of(ctx)
     _redis_url(settings)
 
-    async def rebuilt() -> tuple[int | None, int | None]:
+    async def rebuilt() -> tuple[int | None, int | None, int | None]:
         async with opened_shop(settings) as shop:
             sale = await _sale(shop, sale_id)
             before = await shop.gate.stock_left(sale.id)
             await shop.directory.rebuild_gate(sale)
-            return before, await shop.gate.stock_left(sale.id)
+            (generation,) = await shop.gate.generations([sale.id])
+            return before, await shop.gate.stock_left(sale.id), generation
 
-    before, after = run(rebuilt())
+    before, after, generation = run(rebuilt())
     shown = "not loaded" if before is None else f"{before:,}"
     after_shown = "not loaded" if after is None else f"{after:,}"
+    # A new generation: units taken or closed before it are not given back to it again.
     Console().print(
-        f"rebuilt the gate of {sale_id}: units left {shown} -> {after_shown}",
+        f"rebuilt the gate of {sale_id}: units left {shown} -> {after_shown}"
+        f" (generation {generation})",
         soft_wrap=True,
         highlight=False,
     )

@@ -1,7 +1,9 @@
 """Unpaid reservations go back on sale when their payment window passes.
 
 The store's status-guarded transition (reserved -> expired) decides which sweeper returns an
-order's units, so any number of sweepers may run and each unit comes back exactly once.
+order's units, so any number of sweepers may run and each unit comes back exactly once; the gate
+generation read before that transition keeps a rebuild in between from counting them twice
+(``returns``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import logging
 from flashsale.domain.order import OrderStatus
 from flashsale.metrics import Metrics
 from flashsale.ports import Clock, StockGate, Store
-from flashsale.service.returns import give_back_units
+from flashsale.service.returns import close_giving_back
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +37,12 @@ class ExpirySweeper:
             due = await self._store.due_for_expiry(now, self._batch)
             if not due:
                 return total
-            expired = await self._store.close_orders(due, OrderStatus.EXPIRED, now)
-            await give_back_units(self._gate, expired)
+            # Which sales the due orders belong to is known only once they are closed, and the
+            # generations must be read before: read those of every sale (one round trip).
+            sale_ids = [sale.id for sale in await self._store.sales()]
+            expired = await close_giving_back(
+                self._store, self._gate, due, sale_ids, OrderStatus.EXPIRED, now
+            )
             self._metrics.orders_expired.inc(len(expired))
             total += len(expired)
             if len(due) < self._batch:

@@ -9,7 +9,7 @@ from flashsale.domain.errors import NotFound, OrderExpired, OrderNotPayable
 from flashsale.domain.order import Order, OrderStatus, Payment, PaymentStatus
 from flashsale.ports import Clock, PaymentGateway, StockGate, Store
 from flashsale.service.ids import new_id
-from flashsale.service.returns import give_back_units
+from flashsale.service.returns import close_giving_back
 
 
 class Orders:
@@ -81,12 +81,16 @@ class Orders:
     async def cancel(self, customer_id: str, order_id: str) -> Order:
         order = await self.get(customer_id, order_id)
         order.check_cancellable()
-        closed = await self._store.close_orders(
-            [order.id], OrderStatus.CANCELLED, self._clock.now()
+        closed = await close_giving_back(
+            self._store,
+            self._gate,
+            [order.id],
+            [order.sale_id],
+            OrderStatus.CANCELLED,
+            self._clock.now(),
         )
         if not closed:
             current = await self.get(customer_id, order_id)
             current.check_cancellable()  # it moved meanwhile: say to what
             raise OrderNotPayable(f"order {order_id} changed meanwhile; try again")
-        await give_back_units(self._gate, closed)
         return closed[0]

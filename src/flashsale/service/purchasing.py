@@ -48,6 +48,15 @@ class _Ticket:
     key: tuple[str, str] | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Taken:
+    """A ticket the gate let through, its order, and the gate generation its units came from."""
+
+    ticket: _Ticket
+    order: Order
+    generation: int
+
+
 # What the gate stage answers a buyer: refused, the gate lost the sale and could not rebuild
 # it, or the future of its order's commit (the order once stored; None when another process
 # stored the same idempotency key first).
@@ -71,7 +80,7 @@ class Purchasing:
         self._metrics = metrics
         self._reserved = metrics.purchases.labels("reserved")
         self._gates: Batcher[_Ticket, _Passed] = Batcher(self._take_batch, max_batch=4096)
-        self._commits: Batcher[tuple[_Ticket, Order], Order | None] = Batcher(
+        self._commits: Batcher[_Taken, Order | None] = Batcher(
             self._commit_batch,
             max_batch=commit_max_batch,
             on_batch=metrics.commit_batch_size.observe,
@@ -159,46 +168,41 @@ class Purchasing:
         started = time.perf_counter()
         now = self._clock.now()
         requests = [ticket.request for ticket in tickets]
-        outcomes: Sequence[Refusal | GateNotLoaded | None]
-        try:
-            outcomes = await self._gate.take(requests, now, in_order=False)
-        except GateNotLoaded as lost:
-            outcomes = await self._retake_lost(tickets, lost, now)
+        outcomes = await self._gate.take_stamped(requests, now, in_order=False)
+        if any(isinstance(outcome, GateNotLoaded) for outcome in outcomes):
+            outcomes = await self._retake_lost(tickets, outcomes, now)
         self._metrics.gate_seconds.observe(time.perf_counter() - started)
         return [
-            outcome if outcome is not None else self._to_commit(ticket, now)
+            self._to_commit(ticket, now, outcome) if isinstance(outcome, int) else outcome
             for ticket, outcome in zip(tickets, outcomes, strict=True)
         ]
 
     async def _retake_lost(
-        self, tickets: Sequence[_Ticket], lost: GateNotLoaded, now: datetime
-    ) -> list[Refusal | GateNotLoaded | None]:
+        self,
+        tickets: Sequence[_Ticket],
+        outcomes: Sequence[Refusal | int | GateNotLoaded],
+        now: datetime,
+    ) -> list[Refusal | int | GateNotLoaded]:
         """The gate lost a sale (a shared gate flushed or restarted empty): rebuild, ask again.
 
         The purchases of the sales it still held were decided and stand; those of a lost sale
         decided nothing, so asking again once the gate is rebuilt is safe. If it is lost again,
         they are answered with the loss (503) and hold nothing.
         """
-        outcomes: list[Refusal | GateNotLoaded | None]
-        if lost.not_loaded:
-            outcomes = list(lost.outcomes)
-            missing = sorted(lost.not_loaded)
-        else:  # the gate decided nothing of the batch
-            outcomes = [None] * len(tickets)
-            missing = list(range(len(tickets)))
+        retaken = list(outcomes)
+        missing = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, GateNotLoaded)]
         for sale in {tickets[index].sale.id: tickets[index].sale for index in missing}.values():
             await self._directory.recover(sale, settle=partial(self._settle, sale.id))
-        try:
-            again = await self._gate.take(
-                [tickets[index].request for index in missing], now, in_order=False
-            )
-        except GateNotLoaded as still_lost:
-            return [still_lost if index in missing else o for index, o in enumerate(outcomes)]
+        again = await self._gate.take_stamped(
+            [tickets[index].request for index in missing], now, in_order=False
+        )
         for index, outcome in zip(missing, again, strict=True):
-            outcomes[index] = outcome
-        return outcomes
+            retaken[index] = outcome
+        return retaken
 
-    def _to_commit(self, ticket: _Ticket, now: datetime) -> asyncio.Future[Order | None]:
+    def _to_commit(
+        self, ticket: _Ticket, now: datetime, generation: int
+    ) -> asyncio.Future[Order | None]:
         sale, request = ticket.sale, ticket.request
         order = Order(
             id=new_id("ord"),
@@ -212,7 +216,7 @@ class Purchasing:
             expires_at=now + sale.payment_window,
             idempotency_key=None if ticket.key is None else ticket.key[1],
         )
-        committed = self._commits.enqueue((ticket, order))
+        committed = self._commits.enqueue(_Taken(ticket, order, generation))
         between = self._between.setdefault(sale.id, set())
         between.add(committed)
         committed.add_done_callback(between.discard)
@@ -220,19 +224,20 @@ class Purchasing:
 
     # -- stage 2: one commit for a batch of orders -------------------------------------------
 
-    async def _commit_batch(self, batch: Sequence[tuple[_Ticket, Order]]) -> list[Order | None]:
+    async def _commit_batch(self, batch: Sequence[_Taken]) -> list[Order | None]:
         started = time.perf_counter()
         try:
-            stored = await self._store.insert_orders([order for _, order in batch])
+            stored = await self._store.insert_orders([taken.order for taken in batch])
         except Exception:
-            # Nothing of the batch is stored: its units go back on sale before anyone is told.
-            await self._gate.give_back([ticket.request for ticket, _ in batch])
+            # Nothing of the batch is stored: its units go back on sale before anyone is told
+            # (in the generation they were taken from: a gate rebuilt since counted them free).
+            await self._gate.give_back([(t.ticket.request, t.generation) for t in batch])
             raise
         self._metrics.commit_seconds.observe(time.perf_counter() - started)
-        replayed = [ticket.request for ticket, order in batch if order.id not in stored]
+        replayed = [(t.ticket.request, t.generation) for t in batch if t.order.id not in stored]
         if replayed:
             await self._gate.give_back(replayed)
-        return [order if order.id in stored else None for _, order in batch]
+        return [t.order if t.order.id in stored else None for t in batch]
 
     async def _settle(self, sale_id: str) -> None:
         """Wait for the orders whose units a lost gate gave, before the gate is rebuilt.

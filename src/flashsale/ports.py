@@ -7,10 +7,11 @@ round trip per buyer is what a flash sale cannot afford.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeAlias
 
 from flashsale.domain.audit import UnitsByStatus
 from flashsale.domain.catalog import Product, Variant
@@ -282,6 +283,37 @@ class PaymentGateway(Protocol):
     async def refund(self, reference: str) -> None: ...
 
 
+# A token bucket of one sale: its key within the sale ("c:<customer>", ...), and its limit.
+Bucket: TypeAlias = tuple[str, Limit]
+
+
+class Verdict(enum.IntEnum):
+    """What a checked call of the room state came to (``RoomState.enter_checked``)."""
+
+    OK = 0
+    LIMITED = 1  # a rate-limit bucket was empty: nothing taken, nothing done
+    UNCONFIRMED = 2  # tokens taken, but the registration is not known here: ask the record
+    CAP_REACHED = 3  # new to the line, and the address's registration cap is used up
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One customer's join, with what it must pass first, in this order."""
+
+    customer_id: str
+    buckets: Sequence[Bucket] = ()  # rate limits: every bucket gives a token, or none does
+    cap: Bucket | None = None  # taken only when the customer is new to the line (or lapsed)
+    registered: bool = False  # True: the record says so; False: the room state checks
+
+
+@dataclass(frozen=True, slots=True)
+class Entered:
+    verdict: Verdict
+    wait_ms: int = 0  # LIMITED: until every bucket has a token again
+    new: bool = False  # OK: the customer was not in line (or their admission lapsed)
+    standing: Standing = field(default_factory=Standing)  # OK: the standing the join left
+
+
 class RoomState(Protocol):
     """The live line of every sale's waiting room (issue 4): in memory, or in Redis shared by
     every API process. Each method is atomic for its sale; see domain/waiting_room.py."""
@@ -299,6 +331,38 @@ class RoomState(Protocol):
         self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
     ) -> list[tuple[bool, Standing]]:
         """``join``, each answer with the standing it left: a join's status needs no second read."""
+        ...
+
+    async def enter_checked(
+        self,
+        sale_id: str,
+        entries: Sequence[Entry],
+        *,
+        before_opening: bool,
+        now_ms: int,
+        limiter: RateLimiter,
+    ) -> list[Entered]:
+        """A join's whole work, each entry in turn: its rate limits, its registration, the
+        address cap, then ``enter``. Only an OK entry is queued.
+
+        The buckets are ``limiter``'s (the purchase path counts in the same ones), taken inside
+        the same atomic step: the Redis state's script takes them from RedisRateLimiter's keys
+        (it refuses another limiter), the in-process state from MemoryRateLimiter's dict. A
+        registration the state cannot confirm (it reads the stock gate's, where it can) is
+        UNCONFIRMED: the caller asks the record, then enters again with ``registered=True`` and
+        no buckets.
+        """
+        ...
+
+    async def standings_checked(
+        self,
+        sale_id: str,
+        reads: Sequence[tuple[str, Sequence[Bucket]]],
+        now_ms: int,
+        limiter: RateLimiter,
+    ) -> list[tuple[int, Standing]]:
+        """A status read's whole work: per (customer, buckets), the milliseconds to wait (0:
+        tokens taken) and, when taken, the customer's standing (else ``Standing()``)."""
         ...
 
     async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:
@@ -343,10 +407,11 @@ class RoomState(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Token buckets by key (issue 4): in memory, or in Redis shared by every API process."""
+    """Token buckets of each sale, by key (issue 4): in memory, or in Redis shared by every API
+    process (a sale's buckets in the sale's cluster slot, beside its room)."""
 
-    async def acquire(self, buckets: Sequence[tuple[str, Limit]], now_ms: int) -> int:
-        """Take one token from each bucket, or none if any is empty.
+    async def acquire(self, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
+        """Take one token from each of the sale's buckets, or none if any is empty.
 
         Returns 0 when taken, else the milliseconds until every bucket has a token again.
         """

@@ -1,7 +1,10 @@
 """The waiting room's live state and rate limits in this process: the embedded default.
 
 Every method runs without awaiting anything, so on one event loop each call is atomic, which
-is what the Redis scripts give the scale-out mode. The contract suite runs both alike.
+is what the Redis scripts give the scale-out mode. The contract suite runs both alike. The checked
+calls (``enter_checked``, ``standings_checked``) take their tokens from the MemoryRateLimiter
+they are given, inline; the registrations are the gate's and the record's, which this state does
+not see: it leaves every one it is not told of to the service (UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from flashsale.domain.token_bucket import Limit, refill, retry_after_ms
+from flashsale.domain.token_bucket import refill, retry_after_ms
 from flashsale.domain.waiting_room import (
     Place,
     RoomSettings,
@@ -18,6 +21,9 @@ from flashsale.domain.waiting_room import (
     Use,
     admissions_due,
 )
+from flashsale.ports import Bucket, Entered, Entry, RateLimiter, Verdict
+
+_ABSENT = Standing()
 
 
 @dataclass
@@ -48,6 +54,48 @@ class _Room:
         )
 
 
+async def _take(limiter: RateLimiter, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
+    """Tokens from the limiter's buckets. This process's own limiter is taken from without
+    suspending, so a room call stays atomic; another one is awaited (atomic per bucket group)."""
+    if isinstance(limiter, MemoryRateLimiter):
+        return limiter.take(sale_id, buckets, now_ms)
+    return await limiter.acquire(sale_id, buckets, now_ms)
+
+
+def _is_new(room: _Room, customer: str, now_ms: int) -> bool:
+    """Not in line, or admitted and let lapse: a join queues them (again)."""
+    until = room.admitted.get(customer)
+    if until is not None and until <= now_ms and customer not in room.used:
+        return True
+    return customer not in room.position and customer not in room.pre
+
+
+def _queue(room: _Room, customer: str, before_opening: bool) -> None:
+    # A lapsed admission goes to the back of the line; its old position stays behind the cursor.
+    room.admitted.pop(customer, None)
+    if before_opening and not room.sealed:
+        room.arrivals += 1
+        room.pre[customer] = room.arrivals
+    else:
+        # Before the seal a late arrival's position is not known yet (P + its number).
+        room.line.append(customer)
+        room.position[customer] = len(room.line)
+
+
+def _standing(room: _Room, customer: str) -> Standing:
+    if customer in room.pre and not room.sealed:
+        return Standing(Place.PRE_QUEUE)
+    position = room.position.get(customer)
+    if position is None:
+        return _ABSENT
+    return Standing(
+        Place.IN_LINE,
+        position if room.sealed else None,
+        room.admitted.get(customer) if position <= room.cursor else None,
+        customer in room.used,
+    )
+
+
 class MemoryRoomState:
     def __init__(self) -> None:
         self._rooms: dict[str, _Room] = {}
@@ -70,21 +118,53 @@ class MemoryRoomState:
         room = self._room(sale_id)
         answers = []
         for customer in customer_ids:
-            until = room.admitted.get(customer)
-            lapsed = until is not None and until <= now_ms and customer not in room.used
-            if not lapsed and (customer in room.position or customer in room.pre):
-                answers.append(False)
+            new = _is_new(room, customer, now_ms)
+            if new:
+                _queue(room, customer, before_opening)
+            answers.append(new)
+        return answers
+
+    async def enter_checked(
+        self,
+        sale_id: str,
+        entries: Sequence[Entry],
+        *,
+        before_opening: bool,
+        now_ms: int,
+        limiter: RateLimiter,
+    ) -> list[Entered]:
+        room = self._room(sale_id)
+        answers = []
+        for entry in entries:
+            customer = entry.customer_id
+            wait = await _take(limiter, sale_id, entry.buckets, now_ms)
+            if wait:
+                answers.append(Entered(Verdict.LIMITED, wait))
                 continue
-            if lapsed:  # back of the line; the old position stays behind the cursor
-                del room.admitted[customer]
-            if before_opening and not room.sealed:
-                room.arrivals += 1
-                room.pre[customer] = room.arrivals
-            else:
-                # Before the seal a late arrival's position is not known yet (P + its number).
-                room.line.append(customer)
-                room.position[customer] = len(room.line)
-            answers.append(True)
+            if not entry.registered:  # registrations are the record's (and the gate's)
+                answers.append(Entered(Verdict.UNCONFIRMED))
+                continue
+            new = _is_new(room, customer, now_ms)
+            if new and entry.cap is not None and await _take(limiter, sale_id, [entry.cap], now_ms):
+                answers.append(Entered(Verdict.CAP_REACHED))
+                continue
+            if new:
+                _queue(room, customer, before_opening)
+            answers.append(Entered(Verdict.OK, 0, new, _standing(room, customer)))
+        return answers
+
+    async def standings_checked(
+        self,
+        sale_id: str,
+        reads: Sequence[tuple[str, Sequence[Bucket]]],
+        now_ms: int,
+        limiter: RateLimiter,
+    ) -> list[tuple[int, Standing]]:
+        room = self._room(sale_id)
+        answers = []
+        for customer, buckets in reads:
+            wait = await _take(limiter, sale_id, buckets, now_ms)
+            answers.append((wait, _ABSENT if wait else _standing(room, customer)))
         return answers
 
     async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:
@@ -138,23 +218,7 @@ class MemoryRoomState:
         self, sale_id: str, customer_ids: Sequence[str], now_ms: int
     ) -> list[Standing]:
         room = self._room(sale_id)
-        found = []
-        for customer in customer_ids:
-            position = room.position.get(customer)
-            if customer in room.pre and not room.sealed:
-                found.append(Standing(Place.PRE_QUEUE))
-            elif position is None:
-                found.append(Standing())
-            else:
-                found.append(
-                    Standing(
-                        Place.IN_LINE,
-                        position if room.sealed else None,
-                        room.admitted.get(customer) if position <= room.cursor else None,
-                        customer in room.used,
-                    )
-                )
-        return found
+        return [_standing(room, customer) for customer in customer_ids]
 
     async def consume(
         self, sale_id: str, uses: Sequence[tuple[str, int, str]], now_ms: int
@@ -184,20 +248,25 @@ class MemoryRateLimiter:
     different from absent) are forgotten."""
 
     def __init__(self, max_keys: int = 200_000) -> None:
-        self._buckets: dict[str, tuple[float, int]] = {}
+        self._buckets: dict[tuple[str, str], tuple[float, int]] = {}
         self._max_keys = max_keys
 
-    async def acquire(self, buckets: Sequence[tuple[str, Limit]], now_ms: int) -> int:
+    async def acquire(self, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
+        return self.take(sale_id, buckets, now_ms)
+
+    def take(self, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
+        """``acquire`` without awaiting: the memory room state takes tokens inside its call."""
         refilled = []
         wait = 0
         for key, limit in buckets:
-            tokens, last = self._buckets.get(key, (limit.burst, now_ms))
+            where = (sale_id, key)
+            tokens, last = self._buckets.get(where, (limit.burst, now_ms))
             tokens = refill(tokens, last, now_ms, limit)
-            refilled.append((key, tokens))
+            refilled.append((where, tokens))
             if tokens < 1.0:
                 wait = max(wait, retry_after_ms(tokens, limit))
-        for key, tokens in refilled:
-            self._buckets[key] = (tokens if wait else tokens - 1.0, now_ms)
+        for where, tokens in refilled:
+            self._buckets[where] = (tokens if wait else tokens - 1.0, now_ms)
         if len(self._buckets) > self._max_keys:
             self._forget_full(now_ms)
         return wait

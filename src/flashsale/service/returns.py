@@ -58,4 +58,3 @@ async def close_giving_back(
     closed = await store.close_orders(order_ids, to, at)
     await give_back_closed(gate, closed, generations)
     return closed
-

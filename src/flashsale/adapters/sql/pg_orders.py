@@ -35,7 +35,7 @@ import asyncpg
 import orjson
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flashsale.adapters.sql.schema import orders
 
@@ -71,11 +71,16 @@ class PostgresOrderInserter:
         return orjson.dumps(processed, default=_exact).decode()
 
     async def insert(self, engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert and commit; returns the ids stored (replayed keys are not)."""
+        """Insert and commit; returns the ids stored (replayed keys are not).
+
+        ``engine`` should not ping its connections on checkout: a ping is a round trip (and a
+        transaction) per batch, ~9 % of the API process's samples on the Redis + PostgreSQL
+        purchase path. A connection the server closed is noticed here instead, without a round
+        trip, and one that breaks during the statement is thrown away.
+        """
         payload = self.payload(rows)
         async with engine.connect() as conn:
-            driver = (await conn.get_raw_connection()).driver_connection
-            assert driver is not None
+            driver = await _open_driver(conn)
             try:
                 stored = await driver.fetch(self.sql, payload)
             # Raised as SQLAlchemy raises them, so callers handle one family of errors.
@@ -84,8 +89,20 @@ class PostgresOrderInserter:
             except asyncpg.PostgresError as exc:
                 raise DBAPIError(self.sql, None, exc) from exc
             except (OSError, asyncpg.InterfaceError) as exc:  # the server went away
+                await conn.invalidate()
                 raise OperationalError(self.sql, None, exc) from exc
         return {record[0] for record in stored}
+
+
+async def _open_driver(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection of ``conn``, replaced once if the server has closed it."""
+    for _ in range(2):
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        if not driver.is_closed():
+            return driver
+        await conn.invalidate()  # a restarted server closed it: the pool connects anew
+    raise OperationalError("connect", None, ConnectionError("no open connection to the server"))
 
 
 def _exact(value: Any) -> str:

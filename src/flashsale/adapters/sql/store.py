@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, and_, bindparam, func, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from flashsale.adapters.sql import room_rows, rows
 from flashsale.adapters.sql.columns import amounts_equal
@@ -73,6 +73,12 @@ class SqlStore:
         # PostgreSQL: the group commit's batch is one statement with one JSON parameter.
         self._pg_orders = (
             PostgresOrderInserter(engine.dialect) if self._dialect == "postgresql" else None
+        )
+        # The group commit's own pool, which does not ping on checkout (see pg_orders).
+        self._commit_engine = (
+            create_async_engine(engine.url, pool_pre_ping=False)
+            if self._pg_orders is not None
+            else engine
         )
         # Executed with a list of rows, SQLAlchemy's "insertmanyvalues" sends this as multi-row
         # INSERT ... VALUES (...), (...) statements, paged below the engine's parameter limit,
@@ -291,7 +297,7 @@ class SqlStore:
                 prepared = self._sqlite_orders.prepare(params)
                 return await self._writer.transaction(prepared.run)
             if self._pg_orders is not None:
-                return await self._pg_orders.insert(self._engine, params)
+                return await self._pg_orders.insert(self._commit_engine, params)
             async with self._engine.begin() as conn:
                 stored = await conn.execute(self._insert_orders, params)
                 return set(stored.scalars())
@@ -592,6 +598,8 @@ class SqlStore:
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.to_thread(self._writer.close)
+        if self._commit_engine is not self._engine:
+            await self._commit_engine.dispose()
         await self._engine.dispose()
 
 

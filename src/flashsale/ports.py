@@ -32,6 +32,14 @@ class Clock(Protocol):
         ...
 
 
+class CommitOutcomeUnknown(Exception):
+    """The connection broke after a write was sent: it may or may not have been committed.
+
+    Only a read of the record says which; until then nothing the write took (units in the
+    gate) may be given back, or a unit could be sold twice.
+    """
+
+
 class GateNotLoaded(Exception):
     """The gate holds no state for the sale (a shared gate flushed or restarted empty).
 
@@ -187,7 +195,8 @@ class Store(Protocol):
         """Store a batch in one transaction; returns the ids stored.
 
         An order whose (customer_id, idempotency_key) already exists is skipped, not an error,
-        so that a replayed batch is harmless. Any other failure stores nothing and raises.
+        so that a replayed batch is harmless. Any other failure stores nothing and raises,
+        except CommitOutcomeUnknown: the batch was sent and the answer lost (all or nothing).
         """
         ...
 

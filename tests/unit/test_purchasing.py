@@ -22,6 +22,8 @@ from flashsale.domain.errors import (
 )
 from flashsale.domain.money import Money
 from flashsale.domain.order import Order, OrderStatus
+from flashsale.ports import CommitOutcomeUnknown
+from flashsale.service import purchasing
 from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY
 from tests.unit.conftest import (
     CLOSES,
@@ -236,6 +238,67 @@ async def test_a_commit_failure_fails_its_whole_batch_and_every_unit_returns(
     assert failed
     assert await world.stock_left() == 10 - len(stored)
     await world.assert_clean()
+
+
+async def test_a_commit_that_landed_but_lost_its_answer_acknowledges_its_orders(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    buyers = [await world.customer() for _ in range(3)]
+    world.at(OPENS)
+    insert = world.store.insert_orders
+
+    async def lands_then_breaks(orders: Sequence[Order]) -> set[str]:
+        await insert(orders)
+        raise CommitOutcomeUnknown("the connection broke after the commit")
+
+    monkeypatch.setattr(world.store, "insert_orders", lands_then_breaks)
+    results = await asyncio.gather(
+        *(world.shop.purchasing.purchase(b, world.sale.id, 1) for b in buyers)
+    )
+    assert {r.order.customer_id for r in results} == set(buyers)
+    stored = await world.store.orders_of_sale(world.sale.id)
+    assert {o.id for o in stored} == {r.order.id for r in results}
+    assert await world.stock_left() == 10 - len(buyers)  # nothing given back: all sold
+    await world.assert_clean()
+
+
+async def test_units_of_a_commit_of_unknown_outcome_wait_for_the_record_to_say(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(purchasing, "SETTLE_FIRST_PAUSE", 0.001)
+    buyers = [await world.customer() for _ in range(3)]
+    world.at(OPENS)
+    insert, read = world.store.insert_orders, world.store.orders_by_id
+    readable = asyncio.Event()
+
+    async def breaks(orders: Sequence[Order]) -> set[str]:
+        raise CommitOutcomeUnknown("the connection broke before the commit")
+
+    async def read_when_back(order_ids: Sequence[str]) -> dict[str, Order]:
+        if not readable.is_set():
+            raise ConnectionError("the database is down")
+        return await read(order_ids)
+
+    monkeypatch.setattr(world.store, "insert_orders", breaks)
+    monkeypatch.setattr(world.store, "orders_by_id", read_when_back)
+    outcomes = await asyncio.gather(
+        *(world.shop.purchasing.purchase(b, world.sale.id, 1) for b in buyers),
+        return_exceptions=True,
+    )
+    assert all(isinstance(o, CommitFailed) for o in outcomes), outcomes
+    await asyncio.sleep(0.05)
+    # The record cannot say whether they were stored: the units stay out of the gate.
+    assert await world.stock_left() == 10 - len(buyers)
+    readable.set()
+    for _ in range(200):
+        if await world.stock_left() == 10:
+            break
+        await asyncio.sleep(0.005)
+    assert await world.stock_left() == 10  # it said no: they are on sale again
+    monkeypatch.setattr(world.store, "insert_orders", insert)
+    await world.assert_clean()
+    again = await world.shop.purchasing.purchase(buyers[0], world.sale.id, 1)
+    assert not again.replayed
 
 
 async def test_a_failed_commit_with_a_rebuild_in_between_gives_nothing_back_twice(

@@ -10,6 +10,7 @@ neither strand units in the gate without an order, nor lose an order it was told
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,12 +28,18 @@ from flashsale.domain.order import Order, OrderStatus
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.metrics import Metrics
-from flashsale.ports import Clock, GateNotLoaded, StockGate, Store
+from flashsale.ports import Clock, CommitOutcomeUnknown, GateNotLoaded, StockGate, Store
 from flashsale.service.ids import new_id
 from flashsale.service.sale_directory import SaleDirectory
 
 MAX_IDEMPOTENCY_KEY = 255
+# A commit whose answer was lost is read back after these pauses (doubling) until it says.
+SETTLE_FIRST_PAUSE = 0.1
+SETTLE_MAX_PAUSE = 5.0
+SETTLE_GIVE_UP_SECONDS = 600.0
 STORED_KEYS_REMEMBERED = 100_000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +98,8 @@ class Purchasing:
         # the opening second; a retry it does not know goes through the gate and the
         # store's unique (customer, key) index, which answer it correctly, only slower.
         self._stored_keys: OrderedDict[tuple[str, str], Order] = OrderedDict()
+        # Batches whose commit lost its answer, waiting for the record to say (_settle_unknown).
+        self._unknown: set[asyncio.Task[None]] = set()
         # Per sale, the commits of orders whose units the gate gave (see _settle).
         self._between: dict[str, set[asyncio.Future[Order | None]]] = {}
 
@@ -228,16 +237,58 @@ class Purchasing:
         started = time.perf_counter()
         try:
             stored = await self._store.insert_orders([taken.order for taken in batch])
+        except CommitOutcomeUnknown:
+            # The batch may have been committed: only the record says. Units go back only for
+            # orders it does not hold, or they could be sold twice.
+            found = await self._stored_ids(batch)
+            if found is None:  # the record cannot say yet: keep asking, in the background
+                self._settle_later(batch)
+                raise
+            if not found:
+                await self._give_back(batch)
+                raise
+            stored = found  # it was committed: these buyers are answered with their orders
         except Exception:
             # Nothing of the batch is stored: its units go back on sale before anyone is told
             # (in the generation they were taken from: a gate rebuilt since counted them free).
-            await self._gate.give_back([(t.ticket.request, t.generation) for t in batch])
+            await self._give_back(batch)
             raise
         self._metrics.commit_seconds.observe(time.perf_counter() - started)
-        replayed = [(t.ticket.request, t.generation) for t in batch if t.order.id not in stored]
+        replayed = [t for t in batch if t.order.id not in stored]
         if replayed:
-            await self._gate.give_back(replayed)
+            await self._give_back(replayed)
         return [t.order if t.order.id in stored else None for t in batch]
+
+    async def _give_back(self, batch: Sequence[_Taken]) -> None:
+        await self._gate.give_back([(t.ticket.request, t.generation) for t in batch])
+
+    async def _stored_ids(self, batch: Sequence[_Taken]) -> set[str] | None:
+        """Which of the batch's orders the record holds; None while it cannot be read."""
+        try:
+            return set(await self._store.orders_by_id([t.order.id for t in batch]))
+        except Exception:
+            return None
+
+    def _settle_later(self, batch: Sequence[_Taken]) -> None:
+        task = asyncio.create_task(self._settle_unknown(batch))
+        self._unknown.add(task)
+        task.add_done_callback(self._unknown.discard)
+
+    async def _settle_unknown(self, batch: Sequence[_Taken]) -> None:
+        """Give back the units of a batch of unknown outcome once the record says it was not
+        stored. If it never answers, the units stay out of the gate: a unit unsold (which
+        ``flashsale gate check`` reports and a rebuild heals), never one sold twice."""
+        pause = SETTLE_FIRST_PAUSE
+        deadline = time.monotonic() + SETTLE_GIVE_UP_SECONDS
+        while (found := await self._stored_ids(batch)) is None:
+            if time.monotonic() >= deadline:
+                log.error("a commit of unknown outcome was never settled: %d orders", len(batch))
+                return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, SETTLE_MAX_PAUSE)
+        lost = [t for t in batch if t.order.id not in found]
+        if lost:
+            await self._give_back(lost)
 
     async def _settle(self, sale_id: str) -> None:
         """Wait for the orders whose units a lost gate gave, before the gate is rebuilt.

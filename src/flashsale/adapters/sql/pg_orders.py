@@ -38,6 +38,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flashsale.adapters.sql.schema import orders
+from flashsale.ports import CommitOutcomeUnknown
 
 _Processor = Callable[[Any], Any] | None
 
@@ -88,9 +89,11 @@ class PostgresOrderInserter:
                 raise IntegrityError(self.sql, None, exc) from exc
             except asyncpg.PostgresError as exc:
                 raise DBAPIError(self.sql, None, exc) from exc
-            except (OSError, asyncpg.InterfaceError) as exc:  # the server went away
+            except (OSError, asyncpg.InterfaceError) as exc:
+                # The server went away with the statement sent: an error it answered would be
+                # a PostgresError above (and the statement's own transaction rolled back).
                 await conn.invalidate()
-                raise OperationalError(self.sql, None, exc) from exc
+                raise CommitOutcomeUnknown(f"the group commit lost its connection: {exc}") from exc
         return {record[0] for record in stored}
 
 

@@ -39,7 +39,7 @@ import asyncpg
 import orjson
 from baselines.naive_redis import keys_of, load_gate
 from baselines.row_lock import create_stock_row
-from purchase_path import ADMIN, HERE, SECRET, WrkResult, run_wrk, seed_sales
+from purchase_path import ADMIN, HERE, SECRET, WrkResult, all_bought, run_wrk, seed_sales
 from redis.asyncio import Redis
 
 from flashsale.devtools.postgres_instance import scratch_database
@@ -279,5 +279,5 @@ def summarise(
         # wrk hangs up on requests in flight when its time is up: those orders are stored but
         # their 201 was never read, so the record may hold a few more than wrk counted.
         print(f"stored orders, {name}: {stored[name]:,} (201s read by wrk: {created:,})")
-        ok = ok and stored[name] >= created
+        ok = ok and stored[name] >= created and all_bought(results[name], name)
     return 0 if ok else 1

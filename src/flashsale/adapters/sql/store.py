@@ -74,9 +74,10 @@ class SqlStore:
         self._pg_orders = (
             PostgresOrderInserter(engine.dialect) if self._dialect == "postgresql" else None
         )
-        # The group commit's own pool, which does not ping on checkout (see pg_orders).
+        # The group commit's own pool, which does not ping on checkout (see pg_orders); its
+        # batches go one at a time, so two connections (and two more for other writers) do.
         self._commit_engine = (
-            create_async_engine(engine.url, pool_pre_ping=False)
+            create_async_engine(engine.url, pool_pre_ping=False, pool_size=2, max_overflow=2)
             if self._pg_orders is not None
             else engine
         )

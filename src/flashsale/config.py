@@ -46,6 +46,17 @@ class Settings(BaseSettings):
             " (also those that would otherwise be told not registered or limit reached)."
         ),
     )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description=(
+            "Proxies whose X-Forwarded-For (and -Proto) is believed, as uvicorn reads them:"
+            " comma-separated addresses or networks of the load balancers, or * where nothing"
+            " but the proxies can reach the servers. Unset: none, and a client's address is its"
+            " peer's, so that nobody escapes the per-address rate limits and registration cap"
+            " by forging the header (behind a load balancer that would put every buyer on one"
+            " address: set it there)."
+        ),
+    )
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"

@@ -38,6 +38,13 @@ def serve(
     admin_token: Annotated[
         str | None, typer.Option(help="Overrides the global --admin-token.")
     ] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="Load balancers whose X-Forwarded-For names the client (addresses, networks,"
+            " or *); unset: none. \\[env: FLASHSALE_FORWARDED_ALLOW_IPS]"
+        ),
+    ] = None,
     sweeper: Annotated[
         bool,
         typer.Option(
@@ -56,6 +63,7 @@ def serve(
         database_url=database_url,
         redis_url=redis_url,
         admin_token=admin_token,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
     if workers > 1:
         refuse_workers(settings, workers)
@@ -101,7 +109,8 @@ def _serve_in_processes(settings: Settings, workers: int, *, sweeper: bool) -> N
         with bind(settings.host, settings.port) as sock:
             token = settings.admin_token.get_secret_value() if settings.admin_token else None
             _announce(Console(), url_of(sock), token if generated else None, sweeper, workers)
-            supervise(settings, workers, sock, sweeper=sweeper, **uvicorn_options())
+            options = uvicorn_options(forwarded_allow_ips=settings.forwarded_allow_ips)
+            supervise(settings, workers, sock, sweeper=sweeper, **options)
     except ServingError as exc:
         fail(str(exc))
 

@@ -25,8 +25,13 @@ LISTEN_BACKLOG = 4096
 KEEP_ALIVE_SECONDS = 75
 
 
-def uvicorn_options(log_level: str = "info") -> dict[str, Any]:
-    """What every flashsale server runs with, one process or many."""
+def uvicorn_options(log_level: str = "info", forwarded_allow_ips: str = "") -> dict[str, Any]:
+    """What every flashsale server runs with, one process or many.
+
+    Forwarded headers are read (by uvicorn, into the scope's client) only from the proxies
+    named: uvicorn's own default would believe any process on 127.0.0.1, and its environment
+    variable would be a second place settings come from.
+    """
     return {
         "http": "httptools",
         "lifespan": "on",
@@ -34,6 +39,8 @@ def uvicorn_options(log_level: str = "info") -> dict[str, Any]:
         "log_level": log_level,
         "backlog": LISTEN_BACKLOG,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "proxy_headers": bool(forwarded_allow_ips),
+        "forwarded_allow_ips": forwarded_allow_ips or None,
     }
 
 
@@ -105,7 +112,8 @@ async def serving(
     from flashsale.entrypoints.http.app import create_app
 
     sock = bind(host, port)
-    config = uvicorn.Config(create_app(shop), **uvicorn_options(log_level))
+    options = uvicorn_options(log_level, shop.settings.forwarded_allow_ips)
+    config = uvicorn.Config(create_app(shop), **options)
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -22,7 +22,8 @@ def client_address(request: Request) -> str:
 
 
 def address_of(scope: Scope) -> str:
-    """The peer's address. Forwarded headers are not trusted: any client could forge them."""
+    """The client's address: the peer's, or the one a trusted proxy forwarded (uvicorn puts it
+    in the scope when FLASHSALE_FORWARDED_ALLOW_IPS names the proxy; nobody else is believed)."""
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 

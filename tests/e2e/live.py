@@ -81,6 +81,15 @@ async def create_band_sale(
         return dict(await json_of(answer))
 
 
+async def set_waiting_room(
+    http: aiohttp.ClientSession, url: str, sale_id: str, **settings: Any
+) -> None:
+    async with http.put(
+        f"{url}/api/v1/admin/sales/{sale_id}/waiting-room", headers=ADMIN, json=settings
+    ) as answer:
+        assert answer.status == 200, await answer.text()
+
+
 async def add_india(http: aiohttp.ClientSession, url: str) -> None:
     market = {"code": "IN", "name": "India", "currency": "INR", "locale": "en_IN"}
     async with http.post(f"{url}/api/v1/admin/markets", headers=ADMIN, json=market) as answer:

@@ -13,12 +13,12 @@ import pytest
 
 from flashsale.devtools.server_process import running_server
 from tests.e2e.live import (
-    ADMIN,
     add_india,
     create_band_sale,
     json_of,
     register_fans,
     server_env,
+    set_waiting_room,
     sign_up_fans,
 )
 
@@ -37,12 +37,7 @@ async def join_through_proxy(env: dict[str, str], tmp_path: Path) -> list[tuple[
             fans = await sign_up_fans(http, url, 2, prefix=f"xff{time.time_ns()}-")
             sale = await create_band_sale(http, url, stock=5, opens_in=120, payment_window=60)
             sale_id = sale["id"]
-            async with http.put(
-                f"{url}/api/v1/admin/sales/{sale_id}/waiting-room",
-                headers=ADMIN,
-                json={"registrations_per_address": 1},
-            ) as answer:
-                assert answer.status == 200, await answer.text()
+            await set_waiting_room(http, url, sale_id, registrations_per_address=1)
             await register_fans(http, url, sale_id, fans)
             answers = []
             for headers, address in zip(fans, FORWARDED, strict=True):

@@ -15,12 +15,12 @@ import pytest
 
 from flashsale.devtools.server_process import running_server
 from tests.e2e.live import (
-    ADMIN,
     add_india,
     create_band_sale,
     json_of,
     register_fans,
     server_env,
+    set_waiting_room,
     sign_up_fans,
     wait_until_open,
 )
@@ -68,11 +68,8 @@ async def test_sold_out_reaches_every_waiting_stream_within_a_second(
             crowd = await sign_up_fans(http, url, FANS, prefix=f"sse{time.time_ns()}-")
             sale = await create_band_sale(http, url, stock=STOCK, opens_in=2.5, payment_window=60)
             sale_id = sale["id"]
-            settings = {"address_requests_per_second": 5000, "customer_requests_per_second": 100}
-            async with http.put(
-                f"{url}/api/v1/admin/sales/{sale_id}/waiting-room", headers=ADMIN, json=settings
-            ) as answer:
-                assert answer.status == 200, await answer.text()
+            limits = {"address_requests_per_second": 5000, "customer_requests_per_second": 100}
+            await set_waiting_room(http, url, sale_id, **limits)
             await register_fans(http, url, sale_id, crowd)
             for headers in crowd:
                 async with http.post(f"{url}/api/v1/sales/{sale_id}/queue", headers=headers) as a:

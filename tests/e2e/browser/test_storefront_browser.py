@@ -12,7 +12,7 @@ import aiohttp
 
 from flashsale.devtools.server_process import ServerProcess
 from tests.e2e.browser.conftest import PHONE, ConsoleErrors
-from tests.e2e.live import ADMIN, add_india, audit, create_band_sale
+from tests.e2e.live import add_india, audit, create_band_sale, set_waiting_room
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -124,15 +124,8 @@ async def test_a_fan_queues_in_the_waiting_room_and_buys_when_admitted(
     from playwright.async_api import expect
 
     sale_id = await open_sale(server, stock=3, opens_in=6)
-    async with (
-        aiohttp.ClientSession() as http,
-        http.put(
-            f"{server.url}/api/v1/admin/sales/{sale_id}/waiting-room",
-            headers=ADMIN,
-            json={"pow_difficulty": 6},  # the page's script solves it
-        ) as room,
-    ):
-        assert room.status == 200, await room.text()
+    async with aiohttp.ClientSession() as http:
+        await set_waiting_room(http, server.url, sale_id, pow_difficulty=6)  # the page solves it
     page = await fan_page(browser, console_errors)
     await sign_up_and_register(page, server, sale_id)
     await expect(page.get_by_role("button", name="Buy now")).to_have_count(0)

@@ -146,6 +146,22 @@ def test_the_live_view_adds_up_every_client_and_sale() -> None:
     assert view.log.sold_out_after is not None
 
 
+def test_the_live_view_waits_for_the_opening_and_every_sale_before_saying_sold_out() -> None:
+    view = LiveView(CrowdLog(fans=0), rounds=2)
+    view.update(progress_of(0, 0, CrowdLog(fans=5)))  # before the client read its sale
+    assert view.log.sold_out_after is None
+    first = CrowdLog(fans=5, stock_total=1, opened_at=50.0)
+    first.reserved(_reservation(0, 0.1))
+    view.update(progress_of(0, 0, first))
+    assert view.log.sold_out_after is None  # the second sale has not been heard of yet
+    second = CrowdLog(fans=5, stock_total=1, opened_at=60.0)
+    view.update(progress_of(0, 1, second))
+    assert view.log.sold_out_after is None  # heard of, not sold out
+    second.reserved(_reservation(1, 0.2))
+    view.update(progress_of(0, 1, second))
+    assert view.log.sold_out_after is not None
+
+
 # -- client load ---------------------------------------------------------------------------
 
 

@@ -109,6 +109,7 @@ class LiveView:
     """The board's CrowdLog, rebuilt from every client's latest progress."""
 
     log: CrowdLog
+    rounds: int = 1  # sales in the rehearsal: sold out means every one of them
     latest: dict[tuple[int, int], Progress] = field(default_factory=dict)
 
     def update(self, progress: Progress) -> None:
@@ -138,8 +139,14 @@ class LiveView:
         first_wave: Counter[int] = Counter()
         for p in items:
             first_wave[p.round] += p.first_wave_units
-        if log.sold_out_after is None and all(
-            first_wave[r] >= stock for r, stock in stock_by_round.items() if stock
+        # A client reports before it has read its sale (stock 0) and before the opening: that
+        # is not a sell-out, nor is one sale of several sold out.
+        stocked = {r: stock for r, stock in stock_by_round.items() if stock}
+        if (
+            log.sold_out_after is None
+            and log.opened_at is not None
+            and len(stocked) >= self.rounds
+            and all(first_wave[r] >= stock for r, stock in stocked.items())
         ):
             log.sold_out_after = log.elapsed()
 

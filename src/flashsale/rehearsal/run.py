@@ -73,7 +73,7 @@ def crowd_plan(scenario: Scenario, *, preregistered: bool = False) -> CrowdPlan:
 async def rehearse(
     stage: Stage, scenario: Scenario, console: Console, started: Started, *, clients: int
 ) -> Rehearsal:
-    view = LiveView(CrowdLog(fans=scenario.fans))
+    view = LiveView(CrowdLog(fans=scenario.fans), rounds=len(stage.rounds))
     done = asyncio.Event()
     title = f"{scenario.name}: {scenario.stock:,} units, {scenario.fans:,} fans"
     if scenario.sales > 1:

@@ -189,6 +189,21 @@ def test_server_clock_assumes_the_midpoint_of_the_round_trip() -> None:
     assert clock.offset == timedelta(seconds=5)
 
 
+def test_server_clock_trusts_the_quickest_round_trip() -> None:
+    # The first read waited 1.2 s before the server saw it (the client starting up): its
+    # midpoint would put the server 0.6 s ahead of where it is.
+    slow = (T0, T0 + timedelta(seconds=1.2), T0 + timedelta(seconds=1.2))
+    quick = (
+        T0 + timedelta(seconds=2),
+        T0 + timedelta(seconds=2, milliseconds=2),
+        T0 + timedelta(seconds=2, milliseconds=1),
+    )
+    assert ServerClock.from_quickest([slow, quick]).offset == timedelta(0)
+    assert ServerClock.from_quickest([quick, slow]).offset == timedelta(0)
+    with pytest.raises(ValueError, match="at least one exchange"):
+        ServerClock.from_quickest([])
+
+
 def test_server_clock_counts_down_to_a_moment() -> None:
     clock = ServerClock(timedelta(seconds=-30))
     opening = datetime.now(UTC) - timedelta(seconds=20)

@@ -15,7 +15,7 @@ from flashsale.crowd.invariants import SeenOrder, Violation, check
 from flashsale.crowd.load_probe import ClientLoad, LoadProbe
 from flashsale.crowd.outcomes import CrowdLog, Outcome
 from flashsale.crowd.schedule import ClickSchedule
-from flashsale.crowd.server_clock import ServerClock
+from flashsale.crowd.server_clock import Exchange, ServerClock
 
 # Keep-alive connections (and click workers) per client process. A fan holds one only for
 # the length of a request; 256 answered loopback requests keep a one-process server busy, and
@@ -28,6 +28,8 @@ NOT_VERIFIED = "not verified"
 VERIFY_ATTEMPTS = 5
 # The probe starts this long before the opening: it measures the sale, not the countdown.
 LET_IN_AHEAD = 0.02
+# Reads of the sale a client makes to learn the server's clock (see ServerClock.from_quickest).
+CLOCK_EXCHANGES = 5
 
 
 class CrowdError(RuntimeError):
@@ -221,11 +223,15 @@ def judged(
 
 
 async def read_sale(client: ShopClient, sale_id: str) -> tuple[SaleTerms, ServerClock]:
-    sent = datetime.now(UTC)
-    reply = await client.sale(sale_id)
-    received = datetime.now(UTC)
-    if reply.status != 200:
-        raise CrowdError(f"cannot read sale {sale_id}: {reply.status} {reply.problem}")
+    """The sale's terms, and the server's clock from the quickest of a few reads of it."""
+    exchanges: list[Exchange] = []
+    for _ in range(CLOCK_EXCHANGES):
+        sent = datetime.now(UTC)
+        reply = await client.sale(sale_id)
+        received = datetime.now(UTC)
+        if reply.status != 200:
+            raise CrowdError(f"cannot read sale {sale_id}: {reply.status} {reply.problem}")
+        exchanges.append((sent, received, datetime.fromisoformat(str(reply.body["server_time"]))))
     body = reply.body
     terms = SaleTerms(
         sale_id=str(body["id"]),
@@ -235,7 +241,4 @@ async def read_sale(client: ShopClient, sale_id: str) -> tuple[SaleTerms, Server
         closes_at=datetime.fromisoformat(str(body["closes_at"])),
         payment_window_seconds=float(body["payment_window_seconds"]),
     )
-    clock = ServerClock.from_exchange(
-        sent, received, datetime.fromisoformat(str(body["server_time"]))
-    )
-    return terms, clock
+    return terms, ServerClock.from_quickest(exchanges)

@@ -31,7 +31,7 @@ from baselines.common import (
     problem,
     purchase_of,
 )
-from flashsale.entrypoints.gc_tuning import tune_for_serving
+from flashsale.gc_tuning import tune_for_serving
 from flashsale.security import SessionTokens
 
 TAKE = """

@@ -28,7 +28,7 @@ from baselines.common import (
     problem,
     purchase_of,
 )
-from flashsale.entrypoints.gc_tuning import tune_for_serving
+from flashsale.gc_tuning import tune_for_serving
 from flashsale.security import SessionTokens
 
 STOCK_TABLE = "baseline_stock"

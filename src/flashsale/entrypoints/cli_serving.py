@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import uvicorn
 
 from flashsale.bootstrap import Shop
-from flashsale.entrypoints.gc_tuning import tune_for_serving
+from flashsale.gc_tuning import tune_for_serving
 
 T = TypeVar("T")
 

@@ -32,7 +32,7 @@ from uvicorn.supervisors.multiprocess import Multiprocess
 
 from flashsale.config import Settings
 from flashsale.entrypoints.cli_serving import ServingError
-from flashsale.entrypoints.gc_tuning import tune_for_serving
+from flashsale.gc_tuning import tune_for_serving
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]

@@ -23,8 +23,10 @@ from flashsale.gc_tuning import freeze_heap
 # with more the client spends its time queueing on the connector (measured: with 1,000 and a
 # task per fan, 20,000 fans ran at 1,300 requests/s, loop stalls up to 6.5 s).
 MAX_CONNECTIONS = 256
-# The winners' payments have keep-alive connections of their own (see FanJourney).
-PAYMENT_CONNECTIONS = 64
+# The winners' payments have keep-alive connections of their own (see FanJourney). With 64
+# a process, its ~5,000 winners queued on them for a connection (payment p99 10.8-13.6 s at
+# full size) and a few paid after their 15 s window; with 128, p99 6.9-7.2 s.
+PAYMENT_CONNECTIONS = 128
 NOT_VERIFIED = "not verified"
 VERIFY_ATTEMPTS = 5
 # The probe starts this long before the opening: it measures the sale, not the countdown.

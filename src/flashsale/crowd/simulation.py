@@ -25,7 +25,7 @@ from flashsale.gc_tuning import freeze_heap
 MAX_CONNECTIONS = 256
 # The winners' payments have keep-alive connections of their own (see FanJourney). With 64
 # a process, its ~5,000 winners queued on them for a connection (payment p99 10.8-13.6 s at
-# full size) and a few paid after their 15 s window; with 128, p99 6.9-7.2 s.
+# full size) and a few paid after their 15 s window; with 128, p99 6.9-8.3 s.
 PAYMENT_CONNECTIONS = 128
 NOT_VERIFIED = "not verified"
 VERIFY_ATTEMPTS = 5

@@ -55,6 +55,7 @@ class WrkResult:
     created: int | None = None
     refused: int | None = None
     non_2xx: int = 0
+    other_answers: str = ""  # "500=169 409=3": the statuses of the answers that were not 201
 
 
 def _ms(value: str) -> float:
@@ -64,10 +65,15 @@ def _ms(value: str) -> float:
 
 def all_bought(runs: list[WrkResult], what: str) -> bool:
     """False, and says so, when a run got answers other than 201: every fan buys once, so a
-    refusal means the run used up its fans and its rate counts cheap 409s, not purchases."""
+    409 means the run used up its fans and its rate counts cheap refusals, not purchases; any
+    other status is the contender failing under the load."""
     refused = sum(r.refused or 0 for r in runs)
     if refused:
-        print(f"{what}: {refused:,} purchases refused: the fans ran out, raise --fans-per-run")
+        answers = "; ".join(r.other_answers for r in runs if r.other_answers)
+        print(
+            f"{what}: {refused:,} answers were not 201 ({answers}): 409 means the fans ran"
+            " out (raise --fans-per-run), 5xx that it failed"
+        )
     return refused == 0
 
 
@@ -87,6 +93,8 @@ def run_wrk(url: str, seconds: int, connections: int, script_args: list[str] | N
         result.non_2xx = int(match.group(1))
     if match := re.search(r"STATUS created=(\d+) refused=(\d+)", out):
         result.created, result.refused = int(match.group(1)), int(match.group(2))
+    if match := re.search(r"^OTHER ANSWERS (.*)$", out, re.M):
+        result.other_answers = match.group(1).strip()
     return result
 
 

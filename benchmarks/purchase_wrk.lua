@@ -17,8 +17,11 @@ function request()
   }, '{"quantity":1}')
 end
 
+statuses = {}
+
 function response(status, headers, body)
   if status == 201 then created = created + 1 else refused = refused + 1 end
+  if status ~= 201 then statuses[status] = (statuses[status] or 0) + 1 end
 end
 
 local threads = {}
@@ -31,4 +34,14 @@ function done(summary, latency, requests)
     bad = bad + thread:get("refused")
   end
   io.write(string.format("STATUS created=%d refused=%d\n", ok, bad))
+  local others = {}
+  for _, thread in ipairs(threads) do
+    for status, count in pairs(thread:get("statuses")) do
+      others[status] = (others[status] or 0) + count
+    end
+  end
+  local shown = {}
+  for status, count in pairs(others) do shown[#shown + 1] = status .. "=" .. count end
+  table.sort(shown)
+  io.write("OTHER ANSWERS " .. table.concat(shown, " ") .. "\n")
 end

@@ -31,6 +31,7 @@ from baselines.common import (
     problem,
     purchase_of,
 )
+from flashsale.adapters.redis_client import open_redis
 from flashsale.gc_tuning import tune_for_serving
 from flashsale.security import SessionTokens
 
@@ -83,7 +84,11 @@ class NaiveRedisPurchases:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         self._pool = await open_pool(self._config)
-        self._redis = Redis.from_url(self._config.redis_url)
+        # flashsale's own pool (blocking, 64 connections): redis-py's default pool refuses the
+        # 101st concurrent call (MaxConnectionsError, a 500) at 256 wrk connections.
+        redis = await open_redis(self._config.redis_url)
+        assert isinstance(redis, Redis)
+        self._redis = redis
         self._sale = await load_sale(self._pool, self._config.sale_id)
         self._take = self._redis.register_script(TAKE)
         self._give_back = self._redis.register_script(GIVE_BACK)

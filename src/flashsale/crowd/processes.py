@@ -30,7 +30,6 @@ from flashsale.crowd.invariants import SeenOrder
 from flashsale.crowd.load_probe import ClientLoad
 from flashsale.crowd.outcomes import BUCKET_SECONDS, RECENT_LATENCIES, CrowdLog, merge_logs
 from flashsale.crowd.simulation import Crowd, CrowdError, CrowdReport, judged
-from flashsale.gc_tuning import collect_less_often
 
 PROGRESS_SECONDS = 0.25
 # The live board needs the last second or two of the timeline, not the whole of it.
@@ -309,7 +308,6 @@ def combined_loads(loads: Sequence[ClientLoad]) -> list[ClientLoad]:
 
 def _client_main(job: _Job, outbox: multiprocessing.Queue[Progress | _Done | _Failed]) -> None:
     """A client process: its share of every sale's crowd, on its own uvloop."""
-    collect_less_often()
     try:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
             outbox.put(runner.run(_client(job, outbox)))

@@ -16,7 +16,7 @@ from flashsale.crowd.load_probe import ClientLoad, LoadProbe
 from flashsale.crowd.outcomes import CrowdLog, Outcome
 from flashsale.crowd.schedule import ClickSchedule
 from flashsale.crowd.server_clock import Exchange, ServerClock
-from flashsale.gc_tuning import freeze_heap
+from flashsale.gc_tuning import collect_less_often, freeze_heap
 
 # Keep-alive connections (and click workers) per client process. A fan holds one only for
 # the length of a request; 256 answered loopback requests keep a one-process server busy, and
@@ -115,8 +115,9 @@ class Crowd:
                 (fan_plan.arrives_after, journey(fan, fan_plan))
                 for fan, fan_plan in zip(self._fans, self._fan_plans, strict=True)
             ]
-            if not self._shared:  # a client process of its own (see gc_tuning)
+            if not self._shared:  # a process of its own (see gc_tuning)
                 freeze_heap()  # the fans and their journeys live to the end
+                collect_less_often()
             if self._plan.preregistered:
                 self.log.registered += len(journeys)
             else:  # fans register before the opening, as on a real record day

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
 class Metrics:
@@ -30,6 +30,27 @@ class Metrics:
             "flashsale_commit_seconds",
             "Time of one group commit.",
             buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.0),
+            registry=self.registry,
+        )
+        self.record_refusals = Counter(
+            "flashsale_record_refusals",
+            "Purchases the gate let through and the record refused (the gate was wrong), by"
+            " reason: the stock or the customer's limit used up in the record.",
+            ["reason"],
+            registry=self.registry,
+        )
+        self.gate_drift_healed = Counter(
+            "flashsale_gate_drift_healed_units",
+            "Units the reconciler put back into the gate (returned: stranded by a process that"
+            " died, or lost with a gate) or took out of it (withdrawn: a gate that believed in"
+            " units the record does not have).",
+            ["direction"],
+            registry=self.registry,
+        )
+        self.gate_drift = Gauge(
+            "flashsale_gate_drift_units",
+            "Units left in the record minus units left in the gate, summed over live sales, at"
+            " the reconciler's last look (units in flight count too, for a moment).",
             registry=self.registry,
         )
         self.orders_expired = Counter(

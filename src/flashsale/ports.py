@@ -19,6 +19,7 @@ from flashsale.domain.customer import Customer
 from flashsale.domain.market import Market
 from flashsale.domain.money import Money
 from flashsale.domain.order import Order, OrderStatus, Payment
+from flashsale.domain.placement import Placement
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.domain.shipping import ShippingAddress
@@ -59,6 +60,12 @@ class GateNotLoaded(Exception):
         self.sale_id = sale_id
         self.outcomes = list(outcomes)
         self.not_loaded = not_loaded
+
+
+@dataclass(frozen=True, slots=True)
+class GateLevel:
+    stock_left: int
+    generation: int
 
 
 class StockGate(Protocol):
@@ -132,10 +139,37 @@ class StockGate(Protocol):
         """
         ...
 
+    async def release_holds(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+        """The record refused these purchases for want of stock: the customers hold nothing,
+        and the units the gate gave were never there, so they do not come back.
+
+        Like ``give_back``, only under the sale's current generation.
+        """
+        ...
+
     async def generations(self, sale_ids: Sequence[str]) -> list[int | None]:
         """Each sale's current generation; None when the gate holds no such sale.
 
         Read it before closing orders in the store, to give their units back under it.
+        """
+        ...
+
+    async def levels(self, sale_ids: Sequence[str]) -> list[GateLevel | None]:
+        """Units left and generation of each sale, in one read; None where it holds none."""
+        ...
+
+    async def holds(self, sale_id: str) -> dict[str, int] | None:
+        """Units each customer holds according to the gate; None when it holds no such sale."""
+        ...
+
+    async def adjust(
+        self, sale_id: str, generation: int, units: int, holds: Mapping[str, int]
+    ) -> int | None:
+        """Heal drift: add ``units`` to the units left (negative: withdraw, as many as are
+        left) and each customer's delta in ``holds`` to what they hold (never below zero).
+
+        Only under ``generation``: returns the units added or withdrawn (signed), or None when
+        the gate holds the sale under another generation, or not at all.
         """
         ...
 
@@ -151,6 +185,8 @@ class AuditFacts:
     units: UnitsByStatus
     customers_over_limit: int
     orders_without_payment_match: int
+    units_counted: int  # the sale's counter of live units, which guards every commit
+    gate_drift_healed: int = 0  # units the reconciler put back into or took out of the gate
 
 
 class Store(Protocol):
@@ -191,13 +227,25 @@ class Store(Protocol):
     async def registered_customers(self, sale_id: str) -> list[str]: ...
 
     # orders
-    async def insert_orders(self, orders: Sequence[Order]) -> set[str]:
-        """Store a batch in one transaction; returns the ids stored.
+    async def insert_orders(self, orders: Sequence[Order]) -> Placement:
+        """Store a batch in one transaction, as the record's last word on stock and limits.
 
-        An order whose (customer_id, idempotency_key) already exists is skipped, not an error,
-        so that a replayed batch is harmless. Any other failure stores nothing and raises,
-        except CommitOutcomeUnknown: the batch was sent and the answer lost (all or nothing).
+        With the rows of the batch's sales locked, live orders that would take a sale past its
+        stock or a customer past its limit are refused (``Placement.sold_out``/``over_limit``,
+        see ``domain.placement``) and the rest stored, the sale's counter of live units moving
+        with them. An order whose (customer_id, idempotency_key) already exists is skipped,
+        not an error, so that a replayed batch is harmless. Any other failure stores nothing
+        and raises, except CommitOutcomeUnknown: the batch was sent and the answer lost (all or
+        nothing). An order of a sale the record does not hold is a Conflict.
         """
+        ...
+
+    async def units_held(self, sale_ids: Sequence[str]) -> dict[str, int]:
+        """The counter of live units of each of these sales that exists, in one read."""
+        ...
+
+    async def add_gate_drift_healed(self, sale_id: str, units: int) -> None:
+        """Count ``units`` (moved into or out of the gate by the reconciler) for the audit."""
         ...
 
     async def order(self, order_id: str) -> Order | None: ...
@@ -233,7 +281,10 @@ class Store(Protocol):
     async def close_orders(
         self, order_ids: Sequence[str], to: OrderStatus, at: datetime
     ) -> list[Order]:
-        """reserved -> expired/cancelled; returns the orders that made the move (exactly once)."""
+        """reserved -> expired/cancelled; returns the orders that made the move (exactly once).
+
+        Their sales' counters of live units drop by their units in the same transaction.
+        """
         ...
 
     async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
@@ -276,6 +327,17 @@ class Store(Protocol):
 
     async def units_reserved(self, sale_id: str) -> int:
         """Units in reserved (unpaid, unexpired) orders of the sale: units that may come back."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Leadership(Protocol):
+    """Which process of the fleet decides where only one may (the gate's reconciler): the
+    holder of a PostgreSQL advisory lock, or the one process of the embedded default."""
+
+    async def leads(self, role: str) -> bool:
+        """True while this process holds ``role``; takes it when nobody does."""
         ...
 
     async def close(self) -> None: ...

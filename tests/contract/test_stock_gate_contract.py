@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 
 from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.redis_gate import GateNotLoaded, RedisStockGate, SaleKeys
+from flashsale.adapters.redis_gate import RedisStockGate, SaleKeys
 from flashsale.domain.errors import (
     InsufficientStock,
     LimitReached,
@@ -32,7 +32,7 @@ from flashsale.domain.errors import (
 from flashsale.domain.money import Money
 from flashsale.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.domain.sale import FlashSale
-from flashsale.ports import StockGate
+from flashsale.ports import GateLevel, GateNotLoaded, StockGate
 from tests.contract.conftest import GATE_ADAPTERS, open_contract_gate
 from tests.gate_helpers import give_back_now
 
@@ -394,6 +394,68 @@ async def test_register_lets_a_customer_buy_and_twice_is_harmless(harness: Harne
         rule(sale, DURING, held=1, stock_left=9),
     ]
     assert await harness.gate.stock_left(sale.id) == 9
+
+
+# what the record refused, and drift the reconciler heals
+
+
+async def test_release_holds_frees_the_limit_and_not_the_units(harness: Harness) -> None:
+    sale = await harness.loaded(stock=10, limit=1)
+    (taken,) = await harness.gate.take_stamped([buy(sale, "alice")], DURING)
+    assert isinstance(taken, int)
+
+    await harness.gate.release_holds([(buy(sale, "alice"), taken)])
+    await harness.gate.release_holds([(buy(sale, "alice"), taken + 1)])  # another generation
+
+    assert await harness.gate.stock_left(sale.id) == 9
+    assert await harness.gate.holds(sale.id) == {}
+    assert await harness.gate.take([buy(sale, "alice")], DURING) == [None]
+
+
+async def test_levels_and_holds_read_what_the_gate_holds(harness: Harness) -> None:
+    sale = await harness.loaded(stock=10, limit=3, held={"carol": 1})
+    missing = harness.sale()
+    await harness.gate.take([buy(sale, "alice", 2), buy(sale, "bob")], DURING)
+
+    (generation,) = await harness.gate.generations([sale.id])
+    assert generation is not None
+    assert await harness.gate.levels([sale.id, missing.id]) == [GateLevel(6, generation), None]
+    assert await harness.gate.holds(sale.id) == {"alice": 2, "bob": 1, "carol": 1}
+    assert await harness.gate.holds(missing.id) is None
+
+
+async def test_adjust_returns_and_withdraws_units_and_moves_holds(harness: Harness) -> None:
+    sale = await harness.loaded(stock=10, limit=2)
+    await harness.gate.take([buy(sale, "alice", 2), buy(sale, "bob")], DURING)
+    (generation,) = await harness.gate.generations([sale.id])
+    assert generation is not None
+
+    # Alice's order was never stored; carol holds one the gate did not know of.
+    assert await harness.gate.adjust(sale.id, generation, 2, {"alice": -2, "carol": 1}) == 2
+    assert await harness.gate.stock_left(sale.id) == 9
+    assert await harness.gate.holds(sale.id) == {"bob": 1, "carol": 1}
+    assert await harness.gate.take([buy(sale, "carol", 2)], DURING) == [
+        rule(sale, DURING, held=1, quantity=2, stock_left=9)
+    ]
+
+    # Withdrawing takes no more than is left, and a held count never drops below zero.
+    assert await harness.gate.adjust(sale.id, generation, -4, {"bob": -5}) == -4
+    assert await harness.gate.stock_left(sale.id) == 5
+    assert await harness.gate.adjust(sale.id, generation, -50, {}) == -5
+    assert await harness.gate.stock_left(sale.id) == 0
+    assert await harness.gate.holds(sale.id) == {"carol": 1}
+
+
+async def test_adjust_under_another_generation_changes_nothing(harness: Harness) -> None:
+    sale = await harness.loaded(stock=10, limit=2)
+    (before,) = await harness.gate.generations([sale.id])
+    assert before is not None
+    await harness.gate.load(sale, {}, ["alice"])
+
+    assert await harness.gate.adjust(sale.id, before, 3, {"alice": 1}) is None
+    assert await harness.gate.adjust(harness.sale().id, before, 3, {}) is None
+    assert await harness.gate.stock_left(sale.id) == 10
+    assert await harness.gate.holds(sale.id) == {}
 
 
 # generations: a give-back counts only in the generation its units were taken under

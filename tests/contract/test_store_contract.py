@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.exc import StatementError
 
 from flashsale.adapters.memory_store import MemoryStore
@@ -20,6 +23,7 @@ from flashsale.domain.errors import Conflict, InvalidInput
 from flashsale.domain.market import Market
 from flashsale.domain.money import Money
 from flashsale.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.domain.placement import SaleUnits, place
 from flashsale.domain.sale import FlashSale
 from flashsale.domain.shipping import ShippingAddress
 from flashsale.domain.waiting_room import RoomConfig, RoomSettings
@@ -105,12 +109,12 @@ def payment_for(o: Order, at: datetime, amount: Money | None = None) -> Payment:
     )
 
 
-async def world(store: Store, customers: int = 3) -> None:
+async def world(store: Store, customers: int = 3, limit: int = 2) -> None:
     """A market pair, the Mi Band, some customers and one sale: what orders refer to."""
     await store.add_markets([INDIA, SPAIN])
     await store.add_product(band())
     await store.add_customers([customer(n) for n in range(1, customers + 1)])
-    await store.add_sale(sale())
+    await store.add_sale(sale(limit=limit))
 
 
 # markets and catalogue
@@ -220,7 +224,7 @@ async def test_registrations_count_only_new_ones(store: Store) -> None:
 async def test_inserted_orders_read_back_equal(store: Store) -> None:
     await world(store)
     batch = [order("ord_1", 1, key="k1"), order("ord_2", 2, quantity=2)]
-    assert await store.insert_orders(batch) == {"ord_1", "ord_2"}
+    assert (await store.insert_orders(batch)).stored == {"ord_1", "ord_2"}
     assert await store.order("ord_1") == batch[0]
     assert await store.order("ord_2") == batch[1]
     assert await store.order("ord_none") is None
@@ -228,7 +232,7 @@ async def test_inserted_orders_read_back_equal(store: Store) -> None:
         ("cus_1", "k1")
     ) == batch[0]
     assert (await store.orders_by_idempotency_keys([("cus_2", "k1")])).get(("cus_2", "k1")) is None
-    assert await store.insert_orders([]) == set()
+    assert (await store.insert_orders([])).stored == set()
     wanted = ["ord_2", "ord_none", "ord_1", "ord_2"]
     assert await store.orders_by_id(wanted) == {"ord_1": batch[0], "ord_2": batch[1]}
     assert await store.orders_by_id([]) == {}
@@ -236,8 +240,10 @@ async def test_inserted_orders_read_back_equal(store: Store) -> None:
 
 async def test_a_replayed_idempotency_key_is_skipped_across_batches(store: Store) -> None:
     await world(store)
-    assert await store.insert_orders([order("ord_1", 1, key="k")]) == {"ord_1"}
-    stored = await store.insert_orders([order("ord_2", 1, key="k"), order("ord_3", 2, key="k")])
+    assert (await store.insert_orders([order("ord_1", 1, key="k")])).stored == {"ord_1"}
+    stored = (
+        await store.insert_orders([order("ord_2", 1, key="k"), order("ord_3", 2, key="k")])
+    ).stored
     assert stored == {"ord_3"}  # the same key of another customer is another purchase
     assert await store.order("ord_2") is None
     assert (await store.orders_by_idempotency_keys([("cus_1", "k")])).get(("cus_1", "k")) == order(
@@ -262,16 +268,18 @@ async def test_orders_are_found_by_many_keys_in_one_call(store: Store) -> None:
 
 async def test_within_one_batch_the_first_order_of_a_key_wins(store: Store) -> None:
     await world(store)
-    stored = await store.insert_orders(
-        [order("ord_a", 1, key="k"), order("ord_b", 1, key="k"), order("ord_c", 1)]
-    )
+    stored = (
+        await store.insert_orders(
+            [order("ord_a", 1, key="k"), order("ord_b", 1, key="k"), order("ord_c", 1)]
+        )
+    ).stored
     assert stored == {"ord_a", "ord_c"}
     assert await store.order("ord_b") is None
 
 
 async def test_orders_without_a_key_never_collide(store: Store) -> None:
-    await world(store)
-    stored = await store.insert_orders([order(f"ord_{n}", 1) for n in range(5)])
+    await world(store, limit=5)
+    stored = (await store.insert_orders([order(f"ord_{n}", 1) for n in range(5)])).stored
     assert len(stored) == 5
     assert await store.held_by_customer("sale_band") == {"cus_1": 5}
 
@@ -313,7 +321,7 @@ async def test_orders_of_sale_are_oldest_first_filtered_and_limited(store: Store
 
 
 async def test_held_by_customer_counts_live_units_of_the_sale_only(store: Store) -> None:
-    await world(store)
+    await world(store, limit=3)
     await store.add_sale(sale("sale_other"))
     await store.insert_orders(
         [
@@ -327,6 +335,160 @@ async def test_held_by_customer_counts_live_units_of_the_sale_only(store: Store)
     assert await store.held_by_customer("sale_band") == {"cus_1": 3}
     assert await store.held_by_customer("sale_other") == {"cus_3": 1}
     assert await store.held_by_customer("sale_none") == {}
+
+
+# the record's last word on stock and limits
+
+
+async def stocked_world(store: Store, stock: int, limit: int = 1, customers: int = 40) -> None:
+    await world(store, customers=customers)
+    await store.replace_sale(replace(sale(limit=limit), stock_total=stock))
+
+
+async def test_a_batch_past_the_stock_stores_what_there_is_and_refuses_the_rest(
+    store: Store,
+) -> None:
+    await stocked_world(store, stock=3)
+    batch = [order(f"ord_{n}", n) for n in range(1, 6)]
+    placed = await store.insert_orders(batch)
+    assert placed.stored == {"ord_1", "ord_2", "ord_3"}
+    assert placed.sold_out == {"ord_4", "ord_5"}
+    assert placed.over_limit == set()
+    assert await store.order("ord_4") is None
+    assert await store.units_held(["sale_band", "sale_none"]) == {"sale_band": 3}
+    # Sold out: nothing more, until a unit comes back.
+    assert (await store.insert_orders([order("ord_6", 6)])).sold_out == {"ord_6"}
+    await store.close_orders(["ord_2"], OrderStatus.EXPIRED, T0 + WINDOW)
+    assert await store.units_held(["sale_band"]) == {"sale_band": 2}
+    assert (await store.insert_orders([order("ord_7", 7)])).stored == {"ord_7"}
+    assert await store.units_held(["sale_band"]) == {"sale_band": 3}
+
+
+async def test_the_limit_counts_what_the_record_holds_and_the_batch_so_far(store: Store) -> None:
+    await stocked_world(store, stock=100, limit=2)
+    await store.insert_orders([order("ord_held", 1)])
+    placed = await store.insert_orders(
+        [order("ord_a", 1), order("ord_b", 1), order("ord_c", 2, quantity=2), order("ord_d", 3)]
+    )
+    assert placed.stored == {"ord_a", "ord_c", "ord_d"}
+    assert placed.over_limit == {"ord_b"}
+    assert await store.held_by_customer("sale_band") == {"cus_1": 2, "cus_2": 2, "cus_3": 1}
+    # Closed orders free the limit again.
+    await store.close_orders(["ord_held"], OrderStatus.CANCELLED, T0)
+    assert (await store.insert_orders([order("ord_e", 1)])).stored == {"ord_e"}
+
+
+async def test_an_order_refused_for_the_limit_leaves_its_units_to_the_next(store: Store) -> None:
+    await stocked_world(store, stock=2, limit=1)
+    placed = await store.insert_orders([order("ord_1", 1), order("ord_1b", 1), order("ord_2", 2)])
+    assert (placed.stored, placed.over_limit, placed.sold_out) == (
+        {"ord_1", "ord_2"},
+        {"ord_1b"},
+        set(),
+    )
+
+
+async def test_replays_and_closed_orders_take_no_units(store: Store) -> None:
+    await stocked_world(store, stock=2)
+    assert (await store.insert_orders([order("ord_1", 1, key="k")])).stored == {"ord_1"}
+    placed = await store.insert_orders(
+        [
+            order("ord_again", 1, key="k"),
+            order("ord_gone", 2, status=OrderStatus.EXPIRED),
+            order("ord_2", 3),
+        ]
+    )
+    assert placed.stored == {"ord_gone", "ord_2"}
+    assert not placed.sold_out and not placed.over_limit
+    assert await store.units_held(["sale_band"]) == {"sale_band": 2}
+
+
+async def test_an_order_of_a_sale_the_record_lacks_is_a_conflict(store: Store) -> None:
+    await world(store)
+    with pytest.raises(Conflict):
+        await store.insert_orders([order("ord_1", 1), order("ord_x", 2, sale_id="sale_none")])
+    assert await store.order("ord_1") is None
+    assert await store.units_held(["sale_band"]) == {"sale_band": 0}
+
+
+async def test_racing_batches_never_store_more_than_the_stock(store: Store) -> None:
+    """Twenty commits at once for 37 units, as twenty processes' group commits would race."""
+    await stocked_world(store, stock=37, customers=200)
+    batches = [[order(f"ord_{b}_{n}", b * 10 + n + 1) for n in range(10)] for b in range(20)]
+    placements = await asyncio.gather(*(store.insert_orders(b) for b in batches))
+    stored = set().union(*(p.stored for p in placements))
+    refused = set().union(*(p.sold_out for p in placements))
+    assert len(stored) == 37
+    assert len(refused) == 200 - 37
+    assert await store.units_held(["sale_band"]) == {"sale_band": 37}
+    assert len(await store.orders_of_sale("sale_band")) == 37
+
+
+_PURCHASE = st.tuples(
+    st.integers(1, 6),  # customer
+    st.integers(1, 3),  # quantity
+    st.sampled_from([None, "a", "b"]),  # idempotency key
+    st.sampled_from([OrderStatus.RESERVED, OrderStatus.RESERVED, OrderStatus.EXPIRED]),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    stock=st.integers(1, 8),
+    limit=st.integers(1, 4),
+    batches=st.lists(st.lists(_PURCHASE, max_size=8), min_size=1, max_size=4),
+)
+async def test_every_store_places_batches_by_the_one_rule(
+    store: Store,
+    stock: int,
+    limit: int,
+    batches: list[list[tuple[int, int, str | None, OrderStatus]]],
+) -> None:
+    """Each store's placement equals ``domain.placement.place`` over the record it holds."""
+    if not await store.markets():
+        await world(store, customers=6)
+    sale_id = f"sale_{uuid.uuid4().hex[:12]}"
+    await store.add_sale(replace(sale(sale_id, limit=limit), stock_total=stock))
+    held: dict[tuple[str, str], int] = {}
+    keys: set[tuple[str, str]] = set()
+    units = 0
+    for batch in batches:
+        orders = [
+            order(
+                f"ord_{uuid.uuid4().hex}",
+                c,
+                quantity=q,
+                key=None if k is None else f"{k}-{sale_id}",  # keys outlive an example
+                status=status,
+                sale_id=sale_id,
+            )
+            for c, q, k, status in batch
+        ]
+        expected = place(orders, {sale_id: SaleUnits(stock, limit, units)}, held, keys)
+        placed = await store.insert_orders(orders)
+        assert placed == expected.placement
+        for o in expected.to_store:
+            if o.idempotency_key is not None:
+                keys.add((o.customer_id, o.idempotency_key))
+            if o.holds_stock:
+                held[(sale_id, o.customer_id)] = held.get((sale_id, o.customer_id), 0) + o.quantity
+        units += expected.units_added.get(sale_id, 0)
+        assert await store.units_held([sale_id]) == {sale_id: units}
+    assert units <= stock
+    assert all(h <= limit for h in held.values())
+
+
+async def test_the_audit_counts_the_units_and_the_healed_drift(store: Store) -> None:
+    await stocked_world(store, stock=10)
+    await store.insert_orders([order("ord_1", 1), order("ord_2", 2)])
+    await store.add_gate_drift_healed("sale_band", 3)
+    await store.add_gate_drift_healed("sale_band", -2)
+    facts = await store.audit_facts(sale())
+    assert (facts.units_counted, facts.gate_drift_healed) == (2, 5)
 
 
 # payment
@@ -436,7 +598,7 @@ async def test_close_orders_moves_reserved_ones_exactly_once(store: Store) -> No
 
 
 async def test_racing_closers_never_both_close_an_order(store: Store) -> None:
-    await world(store)
+    await world(store, limit=50)
     ids = [f"ord_{n}" for n in range(50)]
     await store.insert_orders([order(i, 1) for i in ids])
     at = T0 + timedelta(minutes=20)
@@ -474,8 +636,9 @@ async def test_due_for_expiry_is_oldest_first_and_limited(store: Store) -> None:
 
 
 async def test_audit_facts_of_a_hand_built_sale(store: Store) -> None:
-    await world(store, customers=8)
-    await store.add_sale(sale("sale_other"))
+    # Stored under a limit of 9 (the record refuses more than the limit), audited under 2.
+    await world(store, customers=8, limit=9)
+    await store.add_sale(sale("sale_other", limit=9))
     at = T0 + timedelta(minutes=1)
     orders = [
         order("ord_r1", 1),  # reserved, within the limit with ord_p1
@@ -502,9 +665,13 @@ async def test_audit_facts_of_a_hand_built_sale(store: Store) -> None:
         units=UnitsByStatus(reserved=4, paid=6, expired=1, cancelled=2),
         customers_over_limit=1,
         orders_without_payment_match=3,
+        units_counted=10,
     )
     assert await store.audit_facts(sale("sale_other", limit=9)) == AuditFacts(
-        units=UnitsByStatus(paid=9), customers_over_limit=0, orders_without_payment_match=1
+        units=UnitsByStatus(paid=9),
+        customers_over_limit=0,
+        orders_without_payment_match=1,
+        units_counted=9,
     )
 
 
@@ -512,7 +679,7 @@ async def test_audit_facts_of_a_hand_built_sale(store: Store) -> None:
 
 
 async def test_money_is_exact(store: Store) -> None:
-    await world(store)
+    await world(store, limit=3)
     tenth = Money(Decimal("0.10"), "INR")
     await store.insert_orders([order("ord_tenth", 1, amount=tenth, quantity=3)])
     stored = await store.order("ord_tenth")

@@ -13,6 +13,7 @@ from flashsale.adapters.test_gateway import TestPaymentGateway
 from flashsale.bootstrap import build_shop
 from flashsale.clock import ManualClock
 from flashsale.domain.errors import SoldOut
+from flashsale.domain.placement import Placement
 from flashsale.domain.order import Order
 from flashsale.domain.purchase import PurchaseRequest
 from flashsale.domain.sale import FlashSale
@@ -52,7 +53,7 @@ class SlowStore(MemoryStore):
         self.release = asyncio.Event()
         self.committing = asyncio.Event()
 
-    async def insert_orders(self, orders: Sequence[Order]) -> set[str]:
+    async def insert_orders(self, orders: Sequence[Order]) -> Placement:
         self.committing.set()
         await self.release.wait()
         return await super().insert_orders(orders)

@@ -23,6 +23,13 @@ from tests.unit.conftest import (
 EXPIRES = OPENS + PAYMENT_WINDOW
 
 
+async def store_with_sale() -> MemoryStore:
+    """A store holding the band sale, with room for every order these tests store."""
+    store = MemoryStore()
+    await store.add_sale(make_sale(per_customer_limit=10))
+    return store
+
+
 def _payment(order_id: str = "ord_1", at: object = OPENS, amount: Money = BAND_PRICE) -> Payment:
     return Payment(
         id=f"pay_{order_id}",
@@ -35,29 +42,31 @@ def _payment(order_id: str = "ord_1", at: object = OPENS, amount: Money = BAND_P
 
 
 async def test_a_replayed_idempotency_key_is_skipped_not_an_error() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     first = make_order(id="ord_1", idempotency_key="k")
     again = make_order(id="ord_2", idempotency_key="k")
-    assert await store.insert_orders([first]) == {"ord_1"}
-    assert await store.insert_orders([again, make_order(id="ord_3")]) == {"ord_3"}
+    assert (await store.insert_orders([first])).stored == {"ord_1"}
+    assert (await store.insert_orders([again, make_order(id="ord_3")])).stored == {"ord_3"}
     found = (await store.orders_by_idempotency_keys([("cus_1", "k")])).get(("cus_1", "k"))
     assert found is not None
     assert found.id == "ord_1"
 
 
 async def test_the_same_key_of_another_customer_is_another_order() -> None:
-    store = MemoryStore()
-    stored = await store.insert_orders(
-        [
-            make_order(id="ord_1", idempotency_key="k"),
-            make_order(id="ord_2", customer_id="cus_2", idempotency_key="k"),
-        ]
-    )
+    store = await store_with_sale()
+    stored = (
+        await store.insert_orders(
+            [
+                make_order(id="ord_1", idempotency_key="k"),
+                make_order(id="ord_2", customer_id="cus_2", idempotency_key="k"),
+            ]
+        )
+    ).stored
     assert stored == {"ord_1", "ord_2"}
 
 
 async def test_a_failed_insert_stores_nothing_of_its_batch() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     await store.insert_orders([make_order(id="ord_1")])
     with pytest.raises(Conflict):
         await store.insert_orders(
@@ -68,16 +77,16 @@ async def test_a_failed_insert_stores_nothing_of_its_batch() -> None:
 
 
 async def test_an_injected_commit_failure_stores_nothing_and_is_used_up() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     store.fail_next_inserts = 1
     with pytest.raises(ConnectionError):
         await store.insert_orders([make_order()])
     assert await store.order("ord_1") is None
-    assert await store.insert_orders([make_order()]) == {"ord_1"}
+    assert (await store.insert_orders([make_order()])).stored == {"ord_1"}
 
 
 async def test_mark_paid_only_while_reserved_and_before_expiry() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     await store.insert_orders([make_order(id="ord_1"), make_order(id="ord_2")])
     assert not await store.mark_paid([_payment("ord_1", EXPIRES)])
     assert await store.payment_of("ord_1") is None
@@ -89,7 +98,7 @@ async def test_mark_paid_only_while_reserved_and_before_expiry() -> None:
 
 
 async def test_close_orders_moves_each_reserved_order_exactly_once() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     await store.insert_orders([make_order(id="ord_1"), make_order(id="ord_2")])
     await store.mark_paid([_payment("ord_2")])
     first = await store.close_orders(
@@ -102,7 +111,7 @@ async def test_close_orders_moves_each_reserved_order_exactly_once() -> None:
 
 
 async def test_due_for_expiry_lists_reserved_orders_at_their_expiry_instant() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     await store.insert_orders(
         [
             make_order(id="ord_late", expires_at=EXPIRES + ONE_MICROSECOND),
@@ -115,8 +124,8 @@ async def test_due_for_expiry_lists_reserved_orders_at_their_expiry_instant() ->
 
 
 async def test_audit_facts_find_payment_mismatches_and_customers_over_limit() -> None:
-    store = MemoryStore()
-    sale = make_sale(per_customer_limit=2)
+    store = await store_with_sale()
+    sale = make_sale(per_customer_limit=2)  # stored under a limit of 10, audited under 2
     await store.insert_orders(
         [
             make_order(id="ord_1", quantity=2),
@@ -132,7 +141,7 @@ async def test_audit_facts_find_payment_mismatches_and_customers_over_limit() ->
 
 
 async def test_emails_are_unique_within_a_batch_and_against_the_record() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     await store.add_customers([quick_customer(1)])
     with pytest.raises(Conflict):
         await store.add_customers([quick_customer(1)])
@@ -143,7 +152,7 @@ async def test_emails_are_unique_within_a_batch_and_against_the_record() -> None
 
 
 async def test_an_order_id_twice_in_one_batch_stores_nothing() -> None:
-    store = MemoryStore()
+    store = await store_with_sale()
     with pytest.raises(Conflict):
         await store.insert_orders([make_order(id="ord_1"), make_order(id="ord_1")])
     assert await store.order("ord_1") is None

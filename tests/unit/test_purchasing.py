@@ -21,6 +21,7 @@ from flashsale.domain.errors import (
     SoldOut,
 )
 from flashsale.domain.money import Money
+from flashsale.domain.placement import Placement
 from flashsale.domain.order import Order, OrderStatus
 from flashsale.ports import CommitOutcomeUnknown
 from flashsale.service import purchasing
@@ -311,7 +312,7 @@ async def test_a_failed_commit_with_a_rebuild_in_between_gives_nothing_back_twic
     world.at(OPENS)
     await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
 
-    async def rebuild_then_fail(orders: Sequence[Order]) -> set[str]:
+    async def rebuild_then_fail(orders: Sequence[Order]) -> Placement:
         await world.shop.directory.rebuild_gate(world.sale)
         raise ConnectionError("injected commit failure")
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from flashsale.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.domain.sale import FlashSale
-from flashsale.ports import GateNotLoaded
+from flashsale.ports import GateLevel, GateNotLoaded
 
 
 @dataclass(slots=True)
@@ -115,17 +115,43 @@ class LocalStockGate:
         return refusal
 
     async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+        self._return(returns, with_units=True)
+
+    async def release_holds(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+        self._return(returns, with_units=False)
+
+    def _return(self, returns: Sequence[tuple[PurchaseRequest, int]], *, with_units: bool) -> None:
         for request, generation in returns:
             gate = self._sales.get(request.sale_id)
             if gate is None or gate.generation != generation:
                 continue  # a load since counted these units from the store (or will)
-            held = gate.held.get(request.customer_id, 0)
-            returned = min(held, request.quantity)
-            gate.stock_left += returned
-            if held - returned:
-                gate.held[request.customer_id] = held - returned
-            else:
-                gate.held.pop(request.customer_id, None)
+            # Never below zero, so a duplicate or late return cannot mint stock.
+            returned = _lower(gate.held, request.customer_id, request.quantity)
+            if with_units:
+                gate.stock_left += returned
+
+    async def levels(self, sale_ids: Sequence[str]) -> list[GateLevel | None]:
+        gates = [self._sales.get(sale_id) for sale_id in sale_ids]
+        return [None if g is None else GateLevel(g.stock_left, g.generation) for g in gates]
+
+    async def holds(self, sale_id: str) -> dict[str, int] | None:
+        gate = self._sales.get(sale_id)
+        return None if gate is None else dict(gate.held)
+
+    async def adjust(
+        self, sale_id: str, generation: int, units: int, holds: Mapping[str, int]
+    ) -> int | None:
+        gate = self._sales.get(sale_id)
+        if gate is None or gate.generation != generation:
+            return None
+        moved = max(units, -max(gate.stock_left, 0))
+        gate.stock_left += moved
+        for customer, delta in holds.items():
+            if delta > 0:
+                gate.held[customer] = gate.held.get(customer, 0) + delta
+            elif delta < 0:
+                _lower(gate.held, customer, -delta)
+        return moved
 
     async def generations(self, sale_ids: Sequence[str]) -> list[int | None]:
         gates = [self._sales.get(sale_id) for sale_id in sale_ids]
@@ -137,3 +163,14 @@ class LocalStockGate:
 
     async def close(self) -> None:
         self._sales.clear()
+
+
+def _lower(held: dict[str, int], customer: str, units: int) -> int:
+    """Lower a customer's held count by up to ``units``; returns by how much it fell."""
+    before = held.get(customer, 0)
+    lowered = min(before, units)
+    if before - lowered:
+        held[customer] = before - lowered
+    else:
+        held.pop(customer, None)
+    return lowered

@@ -14,6 +14,7 @@ from flashsale.domain.customer import Customer
 from flashsale.domain.errors import Conflict, InvalidInput
 from flashsale.domain.market import Market
 from flashsale.domain.order import LIVE_STATUSES, Order, OrderStatus, Payment
+from flashsale.domain.placement import Placement, SaleUnits, place
 from flashsale.domain.sale import FlashSale
 from flashsale.domain.shipping import ShippingAddress
 from flashsale.domain.waiting_room import RoomConfig
@@ -30,6 +31,10 @@ class MemoryStore:
         self._sales: dict[str, FlashSale] = {}
         self._registrations: dict[str, dict[str, datetime]] = defaultdict(dict)
         self._orders: dict[str, Order] = {}
+        # Live units per sale, and per (sale, customer): what a batch is checked against.
+        self._units_held: dict[str, int] = defaultdict(int)
+        self._customer_held: dict[tuple[str, str], int] = defaultdict(int)
+        self._drift_healed: dict[str, int] = defaultdict(int)
         self._order_by_key: dict[tuple[str, str], str] = {}
         self._payments: dict[str, Payment] = {}
         self._addresses: dict[str, ShippingAddress] = {}
@@ -109,7 +114,7 @@ class MemoryStore:
     async def registered_customers(self, sale_id: str) -> list[str]:
         return list(self._registrations.get(sale_id, {}))
 
-    async def insert_orders(self, orders: Sequence[Order]) -> set[str]:
+    async def insert_orders(self, orders: Sequence[Order]) -> Placement:
         if self.fail_next_inserts:
             self.fail_next_inserts -= 1
             raise ConnectionError("injected commit failure")
@@ -118,17 +123,40 @@ class MemoryStore:
         for order in orders:
             if order.id in self._orders or order.id in seen:
                 raise Conflict(f"order {order.id} exists already")
+            if order.sale_id not in self._sales:
+                raise Conflict(f"sale {order.sale_id} does not exist")
             seen.add(order.id)
-        stored: set[str] = set()
-        for order in orders:
+        decided = place(
+            orders,
+            {sale_id: self._sale_units(sale_id) for sale_id in {o.sale_id for o in orders}},
+            self._customer_held,
+            {key for key in self._keys_of(orders) if key in self._order_by_key},
+        )
+        for order in decided.to_store:
             if order.idempotency_key is not None:
-                key = (order.customer_id, order.idempotency_key)
-                if key in self._order_by_key:
-                    continue
-                self._order_by_key[key] = order.id
+                self._order_by_key[(order.customer_id, order.idempotency_key)] = order.id
             self._orders[order.id] = order
-            stored.add(order.id)
-        return stored
+            self._count(order, +1)
+        return decided.placement
+
+    def _sale_units(self, sale_id: str) -> SaleUnits:
+        sale = self._sales[sale_id]
+        return SaleUnits(sale.stock_total, sale.per_customer_limit, self._units_held[sale_id])
+
+    @staticmethod
+    def _keys_of(orders: Sequence[Order]) -> list[tuple[str, str]]:
+        return [(o.customer_id, o.idempotency_key) for o in orders if o.idempotency_key]
+
+    def _count(self, order: Order, sign: int) -> None:
+        if order.holds_stock:
+            self._units_held[order.sale_id] += sign * order.quantity
+            self._customer_held[(order.sale_id, order.customer_id)] += sign * order.quantity
+
+    async def units_held(self, sale_ids: Sequence[str]) -> dict[str, int]:
+        return {s: self._units_held[s] for s in sale_ids if s in self._sales}
+
+    async def add_gate_drift_healed(self, sale_id: str, units: int) -> None:
+        self._drift_healed[sale_id] += abs(units)
 
     async def order(self, order_id: str) -> Order | None:
         return self._orders.get(order_id)
@@ -194,6 +222,7 @@ class MemoryStore:
             if order is None or order.status is not OrderStatus.RESERVED:
                 continue
             self._orders[order_id] = replace(order, status=to, closed_at=at)
+            self._count(order, -1)
             closed.append(self._orders[order_id])
         return closed
 
@@ -238,6 +267,8 @@ class MemoryStore:
             ),
             customers_over_limit=sum(1 for v in held.values() if v > sale.per_customer_limit),
             orders_without_payment_match=mismatched,
+            units_counted=self._units_held[sale.id],
+            gate_drift_healed=self._drift_healed[sale.id],
         )
 
     # waiting rooms

@@ -63,11 +63,9 @@ from flashsale.domain.errors import (
 )
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
-from flashsale.ports import GateNotLoaded
+from flashsale.ports import GateLevel, GateNotLoaded
 
-# GateNotLoaded is re-exported: it was defined here, and code catching it from here keeps working.
 __all__ = [
-    "GateNotLoaded",
     "GateSnapshot",
     "RedisStockGate",
     "SaleKeys",
@@ -179,6 +177,7 @@ class RedisStockGate:
         self._take_script: AsyncScript = redis.register_script(redis_scripts.TAKE)
         self._spill_script: AsyncScript = redis.register_script(redis_scripts.SPILL)
         self._give_back_script: AsyncScript = redis.register_script(redis_scripts.GIVE_BACK)
+        self._adjust_script: AsyncScript = redis.register_script(redis_scripts.ADJUST)
         self._install_script: AsyncScript = redis.register_script(redis_scripts.INSTALL)
         self._generation_script: AsyncScript = redis.register_script(redis_scripts.NEXT_GENERATION)
         self._release_script: AsyncScript = redis.register_script(redis_scripts.RELEASE_LOCK)
@@ -547,13 +546,47 @@ class RedisStockGate:
         await self._give_back_groups(groups, session)
 
     async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+        await self._return(returns, units=-1)  # -1: as many units as the held count fell
+
+    async def release_holds(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+        await self._return(returns, units=0)
+
+    async def _return(self, returns: Sequence[tuple[PurchaseRequest, int]], units: int) -> None:
         session = NOT_LIVE if self.board is None else self.board.session
         groups: dict[tuple[str, int], list[str | int]] = {}
         for request, generation in returns:
             home = home_bucket(request.customer_id, self._buckets)
-            returned: list[str | int] = [request.customer_id, request.quantity, -1, generation]
+            returned: list[str | int] = [request.customer_id, request.quantity, units, generation]
             groups.setdefault((request.sale_id, home), []).extend(returned)
         await self._give_back_groups(groups, session)
+
+    async def adjust(
+        self, sale_id: str, generation: int, units: int, holds: Mapping[str, int]
+    ) -> int | None:
+        """Units go into bucket 0, or come out of the buckets in turn; each held count moves in
+        the customer's home bucket. One script call per bucket touched."""
+        session = NOT_LIVE if self.board is None else self.board.session
+        deltas: dict[int, list[str | int]] = {}
+        for customer, delta in holds.items():
+            if delta:
+                deltas.setdefault(home_bucket(customer, self._buckets), []).extend(
+                    [customer, delta]
+                )
+        moved, wanted = 0, units
+        for bucket in range(self._buckets):
+            if not wanted and bucket not in deltas:
+                continue
+            keys = SaleKeys.of(sale_id, bucket)
+            args: list[str | int] = [sale_id, bucket, STOCK_EVENTS_CHANNEL, generation, wanted]
+            reply = await self._adjust_script(
+                keys=[keys.meta, keys.stock, keys.held], args=args + deltas.get(bucket, [])
+            )
+            if reply[0] != 1:  # lost, or rebuilt since the caller looked: heal nothing more
+                return None if bucket == 0 else moved
+            self._note(session, sale_id, bucket, reply[1], reply[2])
+            moved += reply[3]
+            wanted = units - moved if units < 0 else 0
+        return moved
 
     async def _give_back_groups(
         self, groups: dict[tuple[str, int], list[str | int]], session: int
@@ -594,6 +627,27 @@ class RedisStockGate:
                 pipe.hget(SaleKeys.of(sale_id).meta, "generation")
             values = await pipe.execute()
         return [None if value is None else int(value) for value in values]
+
+    async def levels(self, sale_ids: Sequence[str]) -> list[GateLevel | None]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for sale_id in sale_ids:
+                pipe.hget(SaleKeys.of(sale_id).meta, "generation")
+                for keys in self._keys(sale_id):
+                    pipe.get(keys.stock)
+            values = await pipe.execute()
+        levels: list[GateLevel | None] = []
+        step = 1 + self._buckets
+        for start in range(0, len(values), step):
+            generation, *stocks = values[start : start + step]
+            if generation is None or any(stock is None for stock in stocks):
+                levels.append(None)
+            else:
+                levels.append(GateLevel(sum(int(s) for s in stocks), int(generation)))
+        return levels
+
+    async def holds(self, sale_id: str) -> dict[str, int] | None:
+        snapshot = await self.snapshot(sale_id)
+        return None if snapshot is None else snapshot.held
 
     async def stock_left(self, sale_id: str) -> int | None:
         async with self._redis.pipeline(transaction=False) as pipe:

@@ -22,9 +22,12 @@ from flashsale.batching import Batcher
 from flashsale.domain.errors import (
     CommitFailed,
     InvalidInput,
+    LimitReached,
     PurchaseRefused,
+    SoldOut,
 )
 from flashsale.domain.order import Order, OrderStatus
+from flashsale.domain.placement import Placement
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.metrics import Metrics
@@ -64,10 +67,15 @@ class _Taken:
     generation: int
 
 
+# What the commit stage answers a buyer: the order once stored; a refusal when the record found
+# the stock or the customer's limit used up (the gate was wrong); None when another process
+# stored the same idempotency key first.
+_Committed = Order | Refusal | None
 # What the gate stage answers a buyer: refused, the gate lost the sale and could not rebuild
-# it, or the future of its order's commit (the order once stored; None when another process
-# stored the same idempotency key first).
-_Passed = Refusal | GateNotLoaded | asyncio.Future[Order | None]
+# it, or the future of its order's commit.
+_Passed = Refusal | GateNotLoaded | asyncio.Future[_Committed]
+# The record's refusals, worded for the buyer as the gate's would be.
+RECORD_SOLD_OUT = Refusal(SoldOut, "every unit is sold or reserved")
 
 
 class Purchasing:
@@ -87,7 +95,7 @@ class Purchasing:
         self._metrics = metrics
         self._reserved = metrics.purchases.labels("reserved")
         self._gates: Batcher[_Ticket, _Passed] = Batcher(self._take_batch, max_batch=4096)
-        self._commits: Batcher[_Taken, Order | None] = Batcher(
+        self._commits: Batcher[_Taken, _Committed] = Batcher(
             self._commit_batch,
             max_batch=commit_max_batch,
             on_batch=metrics.commit_batch_size.observe,
@@ -101,7 +109,7 @@ class Purchasing:
         # Batches whose commit lost its answer, waiting for the record to say (_settle_unknown).
         self._unknown: set[asyncio.Task[None]] = set()
         # Per sale, the commits of orders whose units the gate gave (see _settle).
-        self._between: dict[str, set[asyncio.Future[Order | None]]] = {}
+        self._between: dict[str, set[asyncio.Future[_Committed]]] = {}
 
     async def purchase(
         self,
@@ -147,7 +155,7 @@ class Purchasing:
             self._metrics.purchases.labels(passed.error.code).inc()
             raise passed.error(passed.detail)
         try:
-            order = await passed
+            committed = await passed
         except Exception as exc:  # the units went back to the gate before this was raised
             # A retry this process did not know (say, after a restart) went through the gate;
             # if its first attempt was stored, that is still the answer, commit or no commit.
@@ -158,6 +166,11 @@ class Purchasing:
             raise CommitFailed(
                 "the order could not be stored; nothing was charged, try again"
             ) from exc
+        if isinstance(committed, Refusal):  # the record's last word: the gate was wrong
+            self._metrics.record_refusals.labels(committed.error.code).inc()
+            self._metrics.purchases.labels(committed.error.code).inc()
+            raise committed.error(committed.detail)
+        order = committed
         if order is None:  # another process stored this idempotency key first
             assert key is not None
             earlier = await self._key_lookups.submit(key)
@@ -211,7 +224,7 @@ class Purchasing:
 
     def _to_commit(
         self, ticket: _Ticket, now: datetime, generation: int
-    ) -> asyncio.Future[Order | None]:
+    ) -> asyncio.Future[_Committed]:
         sale, request = ticket.sale, ticket.request
         order = Order(
             id=new_id("ord"),
@@ -233,10 +246,10 @@ class Purchasing:
 
     # -- stage 2: one commit for a batch of orders -------------------------------------------
 
-    async def _commit_batch(self, batch: Sequence[_Taken]) -> list[Order | None]:
+    async def _commit_batch(self, batch: Sequence[_Taken]) -> list[_Committed]:
         started = time.perf_counter()
         try:
-            stored = await self._store.insert_orders([taken.order for taken in batch])
+            placed = await self._store.insert_orders([taken.order for taken in batch])
         except CommitOutcomeUnknown:
             # The batch may have been committed: only the record says. Units go back only for
             # orders it does not hold, or they could be sold twice.
@@ -247,17 +260,41 @@ class Purchasing:
             if not found:
                 await self._give_back(batch)
                 raise
-            stored = found  # it was committed: these buyers are answered with their orders
+            # It was committed: these buyers are answered with their orders. The others were
+            # replays or refusals, which a read cannot tell apart: their units go back, and if
+            # the record refused them for want of stock, the reconciler takes them out again.
+            placed = Placement(stored=found)
         except Exception:
             # Nothing of the batch is stored: its units go back on sale before anyone is told
             # (in the generation they were taken from: a gate rebuilt since counted them free).
             await self._give_back(batch)
             raise
         self._metrics.commit_seconds.observe(time.perf_counter() - started)
-        replayed = [t for t in batch if t.order.id not in stored]
-        if replayed:
-            await self._give_back(replayed)
-        return [t.order if t.order.id in stored else None for t in batch]
+        answers: list[_Committed] = []
+        units_back: list[_Taken] = []
+        never_there: list[_Taken] = []
+        for taken in batch:
+            order_id = taken.order.id
+            if order_id in placed.stored:
+                answers.append(taken.order)
+            elif order_id in placed.sold_out:
+                # The gate had units the record has not: they were never there to give back,
+                # only the customer's hold goes (the gate converges on the record).
+                never_there.append(taken)
+                answers.append(RECORD_SOLD_OUT)
+            elif order_id in placed.over_limit:
+                # The gate lost track of what this customer holds; the units are real.
+                units_back.append(taken)
+                limit = taken.ticket.sale.per_customer_limit
+                answers.append(Refusal(LimitReached, f"the limit is {limit} per customer"))
+            else:  # a replay: the order stored earlier answers
+                units_back.append(taken)
+                answers.append(None)
+        if units_back:
+            await self._give_back(units_back)
+        if never_there:
+            await self._gate.release_holds([(t.ticket.request, t.generation) for t in never_there])
+        return answers
 
     async def _give_back(self, batch: Sequence[_Taken]) -> None:
         await self._gate.give_back([(t.ticket.request, t.generation) for t in batch])

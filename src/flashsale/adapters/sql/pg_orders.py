@@ -1,10 +1,12 @@
-"""The group commit's INSERT on PostgreSQL: a whole batch is one statement with one parameter.
+"""The group commit on PostgreSQL: a whole batch is one call with one parameter.
 
-    INSERT INTO orders (id, ..., idempotency_key)
-    SELECT id, ..., idempotency_key FROM json_populate_recordset(NULL::orders, $1::json)
-    ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id
+    SELECT order_id, outcome FROM place_orders($1::json)
 
-The batch travels as one JSON array of rows (orjson) and the server turns each into a row of
+``place_orders`` (migration 0004) locks the rows of the batch's sales, then in one statement
+refuses the orders that would pass a sale's stock or a customer's limit
+(``domain.placement``), inserts the rest from ``json_populate_recordset(NULL::orders, $1)``
+(``ON CONFLICT (customer_id, idempotency_key) DO NOTHING``) and moves the sales' counters. The
+batch travels as one JSON array of rows (orjson) and the server turns each into a row of
 the ``orders`` table's own type, so every value is parsed by its column's input function
 (varchar(n) refuses an over-long value, numeric keeps "0.10" exact). The statement text never
 changes, so asyncpg prepares it once per connection, and 1 or 512 orders are one round trip.
@@ -38,6 +40,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from flashsale.adapters.sql.schema import orders
+from flashsale.domain.placement import Placement
 from flashsale.ports import CommitOutcomeUnknown
 
 _Processor = Callable[[Any], Any] | None
@@ -50,15 +53,10 @@ class PostgresOrderInserter:
             for column in orders.columns
             if (processor := column.type._cached_bind_processor(dialect)) is not None
         ]
-        names = ", ".join(column.name for column in orders.columns)
         # A replayed batch (a retry after a lost answer, a second process with the same key)
-        # meets the unique key and is skipped; RETURNING then names only what this batch stored.
-        # An id stored twice is not skipped: it violates the primary key and fails the batch.
-        self.sql = (
-            f"INSERT INTO {orders.name} ({names}) SELECT {names}"
-            f" FROM json_populate_recordset(NULL::{orders.name}, $1::json)"
-            " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id"
-        )
+        # meets the unique key and is skipped: neither stored nor refused. An id stored twice
+        # is not skipped: it violates the primary key and fails the batch.
+        self.sql = "SELECT order_id, outcome FROM place_orders($1::json)"
 
     def payload(self, rows: Sequence[dict[str, Any]]) -> str:
         """The batch as one JSON array, each value as its column's bind processor makes it."""
@@ -71,8 +69,8 @@ class PostgresOrderInserter:
             processed.append(row)
         return orjson.dumps(processed, default=_exact).decode()
 
-    async def insert(self, engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert and commit; returns the ids stored (replayed keys are not).
+    async def place(self, engine: AsyncEngine, rows: Sequence[dict[str, Any]]) -> Placement:
+        """Check, insert and commit; the ids stored and refused (replayed keys are neither).
 
         ``engine`` should not ping its connections on checkout: a ping is a round trip (and a
         transaction) per batch, ~9 % of the API process's samples on the Redis + PostgreSQL
@@ -94,7 +92,11 @@ class PostgresOrderInserter:
                 # a PostgresError above (and the statement's own transaction rolled back).
                 await conn.invalidate()
                 raise CommitOutcomeUnknown(f"the group commit lost its connection: {exc}") from exc
-        return {record[0] for record in stored}
+        placement = Placement()
+        outcomes = (placement.stored, placement.over_limit, placement.sold_out)
+        for order_id, outcome in stored:
+            outcomes[outcome].add(order_id)
+        return placement
 
 
 async def _open_driver(conn: AsyncConnection) -> asyncpg.Connection:

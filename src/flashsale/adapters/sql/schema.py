@@ -101,6 +101,12 @@ sales = Table(
     Column("opens_at", UtcDateTime, nullable=False),
     Column("closes_at", UtcDateTime, nullable=False),
     Column("payment_window_seconds", Double, nullable=False),
+    # Units in the sale's live (reserved, paid) orders, moved in the transactions that move
+    # them: every group commit checks its batch against it with the row locked, so no gate
+    # state, however wrong, can sell past the stock (see domain/placement.py).
+    Column("units_held", Integer, nullable=False, server_default="0"),
+    # Units the gate's reconciler put back into or took out of the gate, for the audit.
+    Column("gate_drift_healed", Integer, nullable=False, server_default="0"),
 )
 
 registrations = Table(

@@ -1,4 +1,5 @@
-"""The group commit's INSERT on SQLite, sent straight to the sqlite3 cursor.
+"""The group commit on SQLite, sent straight to the sqlite3 cursor: the record's check of the
+batch (``domain.placement``) and its INSERT, in one transaction.
 
 SQLAlchemy's execution context costs tens of µs per row under a purchase burst, more than
 SQLite itself, so this one hot statement goes to the DBAPI cursor of the same SQLAlchemy
@@ -8,12 +9,17 @@ stored exactly as every other query of the store writes and reads them).
 It is one multi-row ``INSERT ... VALUES (...), (...)`` per chunk rather than ``executemany``:
 sqlite3 drops and retakes the GIL around every statement step, and on the writer thread each
 retake waits for the busy event loop (measured: 159 µs per order with executemany under load).
+
+The transaction opens with a write to the rows of the batch's sales, so it holds SQLite's write
+lock before it reads what they and their customers hold: no other writer can move a count
+between the check and the insert.
 """
 
 from __future__ import annotations
 
 import functools
 import operator
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,31 +30,95 @@ from sqlalchemy.engine import Dialect
 
 from flashsale.adapters.sql.columns import UtcDateTime
 from flashsale.adapters.sql.schema import orders
+from flashsale.domain.order import LIVE_STATUSES, Order
+from flashsale.domain.placement import Placement, SaleUnits, place
 
 _Processor = Callable[[Any], Any] | None
 # 13 columns x 500 rows stays far below SQLite's limit of 32,766 bound parameters.
 ROWS_PER_STATEMENT = 500
+_LIVE = tuple(sorted(s.value for s in LIVE_STATUSES))
 
 
 @dataclass(frozen=True, slots=True)
-class PreparedInsert:
+class _Statements:
     plain: list[tuple[str, list[Any]]]  # orders without an idempotency key: all are stored
     keyed: list[tuple[str, list[Any]]]  # RETURNING the ids that ON CONFLICT did not skip
     plain_ids: set[str]
 
-    def run(self, conn: Connection) -> set[str]:
-        """Insert in the caller's transaction; returns the ids stored (replayed keys are not)."""
+    def run(self, cursor: Any) -> set[str]:
+        for sql, values in self.plain:
+            cursor.execute(sql, values)
+        stored = set(self.plain_ids)
+        for sql, values in self.keyed:
+            cursor.execute(sql, values)
+            stored.update(found for (found,) in cursor.fetchall())
+        return stored
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedPlacement:
+    inserter: SqliteOrderInserter
+    orders: list[Order]
+    rows: dict[str, dict[str, Any]]  # by order id
+    statements: _Statements  # rendered for the whole batch, which is what is stored nearly always
+
+    def run(self, conn: Connection) -> Placement:
+        """Check and insert in the caller's transaction; the ids stored and refused."""
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            for sql, values in self.plain:
-                cursor.execute(sql, values)
-            stored = set(self.plain_ids)
-            for sql, values in self.keyed:
-                cursor.execute(sql, values)
-                stored.update(found for (found,) in cursor.fetchall())
-            return stored
+            sale_ids = sorted({o.sale_id for o in self.orders})
+            marks = ", ".join("?" for _ in sale_ids)
+            # A write first: the transaction takes the write lock before it reads the counts.
+            cursor.execute(
+                f"UPDATE sales SET units_held = units_held WHERE id IN ({marks})", sale_ids
+            )
+            cursor.execute(
+                "SELECT id, stock_total, per_customer_limit, units_held FROM sales"
+                f" WHERE id IN ({marks})",
+                sale_ids,
+            )
+            sales = {row[0]: SaleUnits(row[1], row[2], row[3]) for row in cursor.fetchall()}
+            held, keys = _customers_facts(cursor, self.orders)
+            decided = place(self.orders, sales, held, keys)
+            statements = self.statements
+            if len(decided.to_store) != len(self.orders):
+                statements = self.inserter.statements([self.rows[o.id] for o in decided.to_store])
+            if statements.run(cursor) != decided.placement.stored:
+                # Under the write lock the keys read above are all there is: a bug, so store
+                # nothing rather than counts that disagree with the rows.
+                raise RuntimeError("the batch stored other orders than it decided to")
+            counts = [
+                (units, sale_id) for sale_id, units in sorted(decided.units_added.items()) if units
+            ]
+            cursor.executemany("UPDATE sales SET units_held = units_held + ? WHERE id = ?", counts)
+            return decided.placement
         finally:
             cursor.close()
+
+
+def _customers_facts(
+    cursor: Any, batch: Sequence[Order]
+) -> tuple[dict[tuple[str, str], int], set[tuple[str, str]]]:
+    """Live units per (sale, customer) and the stored idempotency keys of the batch's
+    customers: one read of their orders (the unique key's index leads with the customer)."""
+    customers = list({o.customer_id for o in batch})
+    wanted_keys = {(o.customer_id, o.idempotency_key) for o in batch if o.idempotency_key}
+    sales = {o.sale_id for o in batch}
+    held: dict[tuple[str, str], int] = defaultdict(int)
+    keys: set[tuple[str, str]] = set()
+    for start in range(0, len(customers), ROWS_PER_STATEMENT):
+        chunk = customers[start : start + ROWS_PER_STATEMENT]
+        cursor.execute(
+            "SELECT sale_id, customer_id, idempotency_key, quantity, status FROM orders"
+            f" WHERE customer_id IN ({', '.join('?' for _ in chunk)})",
+            chunk,
+        )
+        for sale_id, customer_id, key, quantity, status in cursor.fetchall():
+            if (customer_id, key) in wanted_keys:
+                keys.add((customer_id, key))
+            if sale_id in sales and status in _LIVE:
+                held[(sale_id, customer_id)] += quantity
+    return held, keys
 
 
 _UTC_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # SQLAlchemy's SQLite DATETIME storage format
@@ -82,12 +152,17 @@ class SqliteOrderInserter:
         self._insert_head = f"INSERT INTO {orders.name} ({', '.join(self._columns)}) VALUES "
         self._skip_replays = " ON CONFLICT (customer_id, idempotency_key) DO NOTHING"
 
-    def prepare(self, rows: Sequence[dict[str, Any]]) -> PreparedInsert:
+    def prepare(self, batch: Sequence[Order], rows: Sequence[dict[str, Any]]) -> PreparedPlacement:
         """Render the statements on the caller's thread, so the writer thread holds the GIL
         for as little as possible: there it only waits on SQLite, which releases it."""
+        return PreparedPlacement(
+            self, list(batch), {row["id"]: row for row in rows}, self.statements(rows)
+        )
+
+    def statements(self, rows: Sequence[dict[str, Any]]) -> _Statements:
         plain = [row for row in rows if row["idempotency_key"] is None]
         keyed = [row for row in rows if row["idempotency_key"] is not None]
-        return PreparedInsert(
+        return _Statements(
             plain=self._statements(plain, returning=False),
             keyed=self._statements(keyed, returning=True),
             plain_ids={row["id"] for row in plain},

@@ -47,6 +47,7 @@ from flashsale.domain.errors import Conflict, InvalidInput
 from flashsale.domain.market import Market
 from flashsale.domain.money import Money
 from flashsale.domain.order import LIVE_STATUSES, Order, OrderStatus, Payment
+from flashsale.domain.placement import Placement
 from flashsale.domain.sale import FlashSale
 from flashsale.domain.shipping import ShippingAddress
 from flashsale.domain.waiting_room import RoomConfig
@@ -80,14 +81,6 @@ class SqlStore:
             create_async_engine(engine.url, pool_pre_ping=False, pool_size=2, max_overflow=2)
             if self._pg_orders is not None
             else engine
-        )
-        # Executed with a list of rows, SQLAlchemy's "insertmanyvalues" sends this as multi-row
-        # INSERT ... VALUES (...), (...) statements, paged below the engine's parameter limit,
-        # all inside the caller's transaction, and gathers the RETURNING rows of every page.
-        self._insert_orders = (
-            self._insert(orders)
-            .on_conflict_do_nothing(index_elements=["customer_id", "idempotency_key"])
-            .returning(orders.c.id)
         )
         self._pay_order = (
             update(orders)
@@ -280,8 +273,8 @@ class SqlStore:
 
     # orders
 
-    async def insert_orders(self, orders_: Sequence[Order]) -> set[str]:
-        params = []
+    async def insert_orders(self, orders_: Sequence[Order]) -> Placement:
+        batch: list[Order] = []
         keys: set[tuple[str, str]] = set()
         for order in orders_:
             if order.idempotency_key is not None:
@@ -290,18 +283,28 @@ class SqlStore:
                 if key in keys:
                     continue
                 keys.add(key)
-            params.append(rows.order_row(order))
-        if not params:
-            return set()
-        with _conflict("an order of this batch exists already"):
-            if self._writer is not None:
-                prepared = self._sqlite_orders.prepare(params)
-                return await self._writer.transaction(prepared.run)
+            batch.append(order)
+        if not batch:
+            return Placement()
+        params = [rows.order_row(order) for order in batch]
+        with _conflict("an order of this batch exists already, or its sale does not"):
             if self._pg_orders is not None:
-                return await self._pg_orders.insert(self._commit_engine, params)
-            async with self._engine.begin() as conn:
-                stored = await conn.execute(self._insert_orders, params)
-                return set(stored.scalars())
+                return await self._pg_orders.place(self._commit_engine, params)
+            prepared = self._sqlite_orders.prepare(batch, params)
+            return await self._write(prepared.run)
+
+    async def units_held(self, sale_ids: Sequence[str]) -> dict[str, int]:
+        query = select(sales.c.id, sales.c.units_held).where(sales.c.id.in_(list(sale_ids)))
+        async with self._engine.connect() as conn:
+            return {sale_id: int(units) for sale_id, units in await conn.execute(query)}
+
+    async def add_gate_drift_healed(self, sale_id: str, units: int) -> None:
+        statement = (
+            update(sales)
+            .where(sales.c.id == sale_id)
+            .values(gate_drift_healed=sales.c.gate_drift_healed + abs(units))
+        )
+        await self._write(lambda conn: conn.execute(statement))
 
     async def order(self, order_id: str) -> Order | None:
         return (await self.orders_by_id([order_id])).get(order_id)
@@ -407,6 +410,18 @@ class SqlStore:
                 )
                 for row in moved.mappings():
                     closed[row["id"]] = rows.order_of(row)
+            freed: dict[str, int] = defaultdict(int)
+            for order in closed.values():
+                freed[order.sale_id] += order.quantity
+            if freed:
+                # In id order: closers and commits lock sales rows in one order, so never
+                # each other's in a cycle.
+                conn.execute(
+                    update(sales)
+                    .where(sales.c.id == bindparam("sale"))
+                    .values(units_held=sales.c.units_held - bindparam("units")),
+                    [{"sale": s, "units": n} for s, n in sorted(freed.items())],
+                )
             return closed
 
         closed = await self._write(close)
@@ -490,10 +505,14 @@ class SqlStore:
                 ),
             )
         )
+        counters = select(sales.c.units_held, sales.c.gate_drift_healed).where(
+            sales.c.id == sale.id
+        )
         async with self._engine.connect() as conn:
             units = {status: int(n) for status, n in await conn.execute(units_query)}
             over = (await conn.execute(select(func.count()).select_from(over_limit))).scalar_one()
             unmatched = (await conn.execute(mismatched)).scalar_one()
+            counted, healed = (await conn.execute(counters)).one()
         return AuditFacts(
             units=UnitsByStatus(
                 reserved=units.get(OrderStatus.RESERVED.value, 0),
@@ -503,6 +522,8 @@ class SqlStore:
             ),
             customers_over_limit=int(over),
             orders_without_payment_match=int(unmatched),
+            units_counted=int(counted),
+            gate_drift_healed=int(healed),
         )
 
     # waiting rooms (issue 4)

@@ -1,0 +1,115 @@
+"""Each sale counts the units of its live orders, and the group commit checks against it.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-06
+
+On PostgreSQL the check is the function ``place_orders`` (one round trip per batch: the
+statement that locks the batch's sales, then the one that decides, inserts and counts with a
+snapshot taken after the lock). The rule is ``flashsale.domain.placement``'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+PLACE_ORDERS = """
+CREATE OR REPLACE FUNCTION place_orders(batch json)
+RETURNS TABLE (order_id varchar, outcome smallint)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  -- Commits of one sale take turns on its row, in id order so that two batches of several
+  -- sales never wait on each other in a cycle. The next statement's snapshot is taken once the
+  -- locks are held: it sees every order the previous holder stored.
+  PERFORM 1 FROM sales
+  WHERE id IN (SELECT r.sale_id FROM json_populate_recordset(NULL::orders, batch) AS r)
+  ORDER BY id FOR UPDATE;
+  RETURN QUERY
+  WITH incoming AS (
+    SELECT r.*, r.status IN ('reserved', 'paid') AS live
+    FROM json_populate_recordset(NULL::orders, batch) WITH ORDINALITY AS r
+  ),
+  fresh AS (  -- a replayed idempotency key is skipped, neither stored nor refused
+    SELECT i.* FROM incoming AS i
+    WHERE i.idempotency_key IS NULL OR NOT EXISTS (
+      SELECT 1 FROM orders AS o
+      WHERE o.customer_id = i.customer_id AND o.idempotency_key = i.idempotency_key)
+  ),
+  held AS (
+    SELECT o.sale_id, o.customer_id, sum(o.quantity) AS units
+    FROM orders AS o
+    WHERE o.status IN ('reserved', 'paid')
+      AND (o.customer_id, o.sale_id) IN (SELECT f.customer_id, f.sale_id FROM fresh AS f)
+    GROUP BY o.sale_id, o.customer_id
+  ),
+  limited AS (
+    SELECT f.*, coalesce(NOT f.live OR coalesce(h.units, 0) + sum(f.quantity)
+        FILTER (WHERE f.live) OVER (PARTITION BY f.sale_id, f.customer_id ORDER BY f.ordinality)
+        <= s.per_customer_limit, true) AS within_limit
+    FROM fresh AS f
+    LEFT JOIN sales AS s ON s.id = f.sale_id
+    LEFT JOIN held AS h ON h.sale_id = f.sale_id AND h.customer_id = f.customer_id
+  ),
+  stocked AS (
+    SELECT l.*, coalesce(NOT l.live OR s.units_held + sum(l.quantity)
+        FILTER (WHERE l.live) OVER (PARTITION BY l.sale_id ORDER BY l.ordinality)
+        <= s.stock_total, true) AS within_stock
+    FROM limited AS l
+    LEFT JOIN sales AS s ON s.id = l.sale_id
+    WHERE l.within_limit
+  ),
+  stored AS (
+    INSERT INTO orders (id, sale_id, customer_id, sku, quantity, amount, currency, status,
+                        created_at, expires_at, paid_at, closed_at, idempotency_key)
+    SELECT k.id, k.sale_id, k.customer_id, k.sku, k.quantity, k.amount, k.currency, k.status,
+           k.created_at, k.expires_at, k.paid_at, k.closed_at, k.idempotency_key
+    FROM stocked AS k WHERE k.within_stock ORDER BY k.ordinality
+    ON CONFLICT (customer_id, idempotency_key) DO NOTHING
+    RETURNING orders.id, orders.sale_id, orders.quantity, orders.status
+  ),
+  counted AS (
+    UPDATE sales AS s SET units_held = s.units_held + c.units
+    FROM (SELECT t.sale_id, sum(t.quantity) AS units FROM stored AS t
+          WHERE t.status IN ('reserved', 'paid') GROUP BY t.sale_id) AS c
+    WHERE s.id = c.sale_id
+    RETURNING s.id
+  )
+  SELECT t.id::varchar, 0::smallint FROM stored AS t
+  UNION ALL SELECT l.id::varchar, 1::smallint FROM limited AS l WHERE NOT l.within_limit
+  UNION ALL SELECT k.id::varchar, 2::smallint FROM stocked AS k WHERE NOT k.within_stock;
+END
+$fn$
+"""
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN on both engines: SQLite's batch mode would rebuild the table that
+    # orders, registrations and rooms refer to.
+    op.add_column(
+        "sales", sa.Column("units_held", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.add_column(
+        "sales", sa.Column("gate_drift_healed", sa.Integer(), nullable=False, server_default="0")
+    )
+    op.execute(
+        "UPDATE sales SET units_held = coalesce((SELECT sum(o.quantity) FROM orders AS o"
+        " WHERE o.sale_id = sales.id AND o.status IN ('reserved', 'paid')), 0)"
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(PLACE_ORDERS)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION place_orders(json)")
+    with op.batch_alter_table("sales") as batch:
+        batch.drop_column("gate_drift_healed")
+        batch.drop_column("units_held")

@@ -13,8 +13,8 @@ from flashsale.adapters.test_gateway import TestPaymentGateway
 from flashsale.bootstrap import build_shop
 from flashsale.clock import ManualClock
 from flashsale.domain.errors import SoldOut
-from flashsale.domain.placement import Placement
 from flashsale.domain.order import Order
+from flashsale.domain.placement import Placement
 from flashsale.domain.purchase import PurchaseRequest
 from flashsale.domain.sale import FlashSale
 from flashsale.ports import GateNotLoaded

@@ -21,8 +21,8 @@ from flashsale.domain.errors import (
     SoldOut,
 )
 from flashsale.domain.money import Money
-from flashsale.domain.placement import Placement
 from flashsale.domain.order import Order, OrderStatus
+from flashsale.domain.placement import Placement
 from flashsale.ports import CommitOutcomeUnknown
 from flashsale.service import purchasing
 from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY

@@ -8,18 +8,28 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from flashsale.adapters.local_gate import LocalStockGate
+from flashsale.adapters.local_leadership import LocalLeadership
 from flashsale.adapters.memory_room import MemoryRateLimiter, MemoryRoomState
 from flashsale.adapters.memory_store import MemoryStore
 from flashsale.adapters.test_gateway import TestPaymentGateway
 from flashsale.clock import SystemClock
 from flashsale.config import Settings
 from flashsale.metrics import Metrics
-from flashsale.ports import Clock, PaymentGateway, RateLimiter, RoomState, StockGate, Store
+from flashsale.ports import (
+    Clock,
+    Leadership,
+    PaymentGateway,
+    RateLimiter,
+    RoomState,
+    StockGate,
+    Store,
+)
 from flashsale.security import PasswordHasher, SessionTokens
 from flashsale.service.accounts import Accounts
 from flashsale.service.auditing import Auditing
 from flashsale.service.catalog import Catalog
 from flashsale.service.expiry import ExpirySweeper
+from flashsale.service.gate_reconciler import GateReconciler
 from flashsale.service.orders import Orders
 from flashsale.service.purchasing import Purchasing
 from flashsale.service.rate_limit import RateLimits
@@ -47,6 +57,8 @@ class Shop:
     purchasing: Purchasing
     orders: Orders
     expiry: ExpirySweeper
+    reconciler: GateReconciler
+    leadership: Leadership
     auditing: Auditing
     room: WaitingRoom  # issue 4: the waiting room in front of sales that enforce one
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
@@ -72,11 +84,18 @@ class Shop:
         self._background.append(asyncio.create_task(self.room.run_forever()))
 
     def start_background(self) -> None:
-        """Start the expiry sweeper of this process (the embedded default needs no worker)."""
+        """Start this process's expiry sweeper and gate reconciler (the embedded default needs
+        no worker)."""
         if not self._background:
             self._background.append(
                 asyncio.create_task(self.expiry.run_forever(self.settings.expiry_sweep_seconds))
             )
+            self.start_reconciling()
+
+    def start_reconciling(self) -> None:
+        self._background.append(
+            asyncio.create_task(self.reconciler.run_forever(self.settings.gate_reconcile_seconds))
+        )
 
     async def stop(self) -> None:
         """Stop background work and let purchases and payments in flight reach the record."""
@@ -91,6 +110,7 @@ class Shop:
 
     async def aclose(self) -> None:
         await self.stop()
+        await self.leadership.close()
         await self.room.close()
         await self.gate.close()
         await self.store.close()
@@ -117,6 +137,17 @@ async def open_gate(settings: Settings) -> StockGate:
         buckets=settings.gate_stock_buckets,
         sold_out_flag=settings.gate_sold_out_flag,
     )
+
+
+def open_leadership(store: Store) -> Leadership:
+    """An advisory lock where the record is PostgreSQL (a fleet); else this process leads."""
+    from flashsale.adapters.sql.store import SqlStore
+
+    if isinstance(store, SqlStore) and store.engine.dialect.name == "postgresql":
+        from flashsale.adapters.sql.leadership import AdvisoryLockLeadership
+
+        return AdvisoryLockLeadership(store.engine)
+    return LocalLeadership()
 
 
 async def open_room_state(settings: Settings) -> tuple[RoomState, RateLimiter]:
@@ -152,6 +183,7 @@ async def build_shop(
     tokens = SessionTokens(settings.secret_key.get_secret_value(), settings.session_ttl_seconds)
     directory = SaleDirectory(store, gate, clock)
     room_state, limiter = await open_room_state(settings)
+    leadership = open_leadership(store)
     return Shop(
         settings=settings,
         store=store,
@@ -166,6 +198,15 @@ async def build_shop(
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
         orders=Orders(store, gate, clock, gateway),
         expiry=ExpirySweeper(store, gate, clock, metrics),
+        reconciler=GateReconciler(
+            store,
+            gate,
+            clock,
+            metrics,
+            leadership,
+            settle_seconds=settings.gate_drift_settle_seconds,
+        ),
+        leadership=leadership,
         auditing=Auditing(store, gate, directory),
         room=WaitingRoom(
             store,

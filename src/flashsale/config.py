@@ -69,6 +69,23 @@ class Settings(BaseSettings):
 
     commit_max_batch: int = Field(default=512, ge=1, le=10_000)
     expiry_sweep_seconds: float = Field(default=1.0, gt=0)
+    gate_reconcile_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description=(
+            "How often the expiry sweeper (in the server, or `flashsale worker`) compares the"
+            " stock gate with the record."
+        ),
+    )
+    gate_drift_settle_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Drift between gate and record is healed once every look over this long saw it:"
+            " long enough for purchases in flight to reach the record (they take a commit)."
+        ),
+    )
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
     @model_validator(mode="after")

@@ -401,6 +401,7 @@ class FlashSaleMachine(RuleBasedStateMachine):
                 customers_over_limit=facts.customers_over_limit,
                 orders_without_payment_match=facts.orders_without_payment_match,
                 gate_stock_left=None,
+                units_counted=facts.units_counted,
             )
         assert audit.clean, audit
 

@@ -56,5 +56,6 @@ def audit_table(audit: SaleAudit) -> Table:
     table.add_row(
         "paid orders without a matching payment", _zero(audit.orders_without_payment_match)
     )
+    table.add_row("gate drift healed (units, all told)", f"{audit.gate_drift_healed:,}")
     table.add_row("every unit accounted for", _mark(audit.conservation_ok))
     return table

@@ -1,7 +1,9 @@
-"""``flashsale worker``: expire unpaid reservations for every server that shares the stock gate.
+"""``flashsale worker``: expire unpaid reservations for every server that shares the stock gate,
+and heal the gate's drift from the record.
 
 The store's status-guarded transition (reserved -> expired) decides which sweeper returns an
-order's units, so any number of workers, and servers still sweeping, may run side by side.
+order's units, so any number of workers, and servers still sweeping, may run side by side. One
+process of them all (a PostgreSQL advisory lock) reconciles the gate with the record.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ def worker(
     """Expire unpaid reservations and put their units back on sale, until SIGTERM or Ctrl-C.
 
     Meant for servers started with --no-sweeper on the shared Redis gate. Several workers may
-    run at once: each expired order's units come back exactly once.
+    run at once: each expired order's units come back exactly once. While it runs, units the
+    gate lost (a server killed mid-sale, a Redis flushed) go back on sale by themselves.
     """
     settings = refined(settings_of(ctx), expiry_sweep_seconds=interval)
     _refuse_unshareable(settings, once)
@@ -82,6 +85,7 @@ async def _sweep_until_stopped(settings: Settings) -> int:
         loop.add_signal_handler(stopping_signal, stopping.set)
     try:
         async with opened_shop(settings) as shop:
+            shop.start_reconciling()
             return await _sweep_loop(shop, settings.expiry_sweep_seconds, stopping)
     finally:
         for stopping_signal in STOPPING_SIGNALS:

@@ -67,6 +67,8 @@ def audit_of(body: dict[str, Any]) -> SaleAudit:
         customers_over_limit=int(body["customers_over_limit"]),
         orders_without_payment_match=int(body["orders_without_payment_match"]),
         gate_stock_left=None if body["gate_stock_left"] is None else int(body["gate_stock_left"]),
+        units_counted=int(body["units_counted"]),
+        gate_drift_healed=int(body["gate_drift_healed"]),
     )
 
 

@@ -23,4 +23,6 @@ class Auditing:
             customers_over_limit=facts.customers_over_limit,
             orders_without_payment_match=facts.orders_without_payment_match,
             gate_stock_left=await self._gate.stock_left(sale.id),
+            units_counted=facts.units_counted,
+            gate_drift_healed=facts.gate_drift_healed,
         )

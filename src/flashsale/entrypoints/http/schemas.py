@@ -282,6 +282,10 @@ class AuditOut(_Out):
     stock_total: int
     stock_left: int
     gate_stock_left: int | None
+    # Units left in the record minus in the gate; the reconciler heals what persists.
+    gate_drift: int | None
+    gate_drift_healed: int  # units the reconciler moved into or out of the gate, all told
+    units_counted: int  # the sale's counter of live units, which every commit checks
     reserved: int
     paid: int
     expired: int

@@ -1,6 +1,6 @@
 """The group commit on PostgreSQL: a whole batch is one call with one parameter.
 
-    SELECT order_id, outcome FROM place_orders($1::json)
+    SELECT order_id, outcome FROM place_orders($1::json, $2::text[])
 
 ``place_orders`` (migration 0004) locks the rows of the batch's sales, then in one statement
 refuses the orders that would pass a sale's stock or a customer's limit
@@ -56,7 +56,7 @@ class PostgresOrderInserter:
         # A replayed batch (a retry after a lost answer, a second process with the same key)
         # meets the unique key and is skipped: neither stored nor refused. An id stored twice
         # is not skipped: it violates the primary key and fails the batch.
-        self.sql = "SELECT order_id, outcome FROM place_orders($1::json)"
+        self.sql = "SELECT order_id, outcome FROM place_orders($1::json, $2::text[])"
 
     def payload(self, rows: Sequence[dict[str, Any]]) -> str:
         """The batch as one JSON array, each value as its column's bind processor makes it."""
@@ -81,7 +81,7 @@ class PostgresOrderInserter:
         async with engine.connect() as conn:
             driver = await _open_driver(conn)
             try:
-                stored = await driver.fetch(self.sql, payload)
+                stored = await driver.fetch(self.sql, payload, sorted({r["sale_id"] for r in rows}))
             # Raised as SQLAlchemy raises them, so callers handle one family of errors.
             except asyncpg.IntegrityConstraintViolationError as exc:
                 raise IntegrityError(self.sql, None, exc) from exc

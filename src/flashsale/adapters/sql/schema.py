@@ -101,6 +101,15 @@ sales = Table(
     Column("opens_at", UtcDateTime, nullable=False),
     Column("closes_at", UtcDateTime, nullable=False),
     Column("payment_window_seconds", Double, nullable=False),
+)
+
+# A sale's counts, beside its terms: every group commit updates its row, and on PostgreSQL the
+# versions of a row updated hundreds of times a second would slow every foreign-key check the
+# sale's new orders make on its ``sales`` row.
+sale_stock = Table(
+    "sale_stock",
+    metadata,
+    Column("sale_id", ID, ForeignKey("sales.id"), primary_key=True),
     # Units in the sale's live (reserved, paid) orders, moved in the transactions that move
     # them: every group commit checks its batch against it with the row locked, so no gate
     # state, however wrong, can sell past the stock (see domain/placement.py).

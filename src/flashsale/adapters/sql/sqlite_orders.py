@@ -70,11 +70,15 @@ class PreparedPlacement:
             marks = ", ".join("?" for _ in sale_ids)
             # A write first: the transaction takes the write lock before it reads the counts.
             cursor.execute(
-                f"UPDATE sales SET units_held = units_held WHERE id IN ({marks})", sale_ids
+                f"UPDATE sale_stock SET units_held = units_held WHERE sale_id IN ({marks})",
+                sale_ids,
             )
+            # A sale without its count refuses every unit (its row is made with the sale).
             cursor.execute(
-                "SELECT id, stock_total, per_customer_limit, units_held FROM sales"
-                f" WHERE id IN ({marks})",
+                "SELECT s.id, s.stock_total, s.per_customer_limit,"
+                " coalesce(c.units_held, s.stock_total)"
+                " FROM sales AS s LEFT JOIN sale_stock AS c ON c.sale_id = s.id"
+                f" WHERE s.id IN ({marks})",
                 sale_ids,
             )
             sales = {row[0]: SaleUnits(row[1], row[2], row[3]) for row in cursor.fetchall()}
@@ -90,7 +94,9 @@ class PreparedPlacement:
             counts = [
                 (units, sale_id) for sale_id, units in sorted(decided.units_added.items()) if units
             ]
-            cursor.executemany("UPDATE sales SET units_held = units_held + ? WHERE id = ?", counts)
+            cursor.executemany(
+                "UPDATE sale_stock SET units_held = units_held + ? WHERE sale_id = ?", counts
+            )
             return decided.placement
         finally:
             cursor.close()

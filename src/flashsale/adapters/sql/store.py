@@ -33,6 +33,7 @@ from flashsale.adapters.sql.schema import (
     products,
     queue_positions,
     registrations,
+    sale_stock,
     sales,
     shipping_addresses,
     variants,
@@ -224,8 +225,13 @@ class SqlStore:
 
     async def add_sale(self, sale: FlashSale) -> None:
         row = rows.sale_row(sale)
+
+        def add(conn: Connection) -> None:
+            conn.execute(sales.insert(), row)
+            conn.execute(sale_stock.insert(), {"sale_id": sale.id})
+
         with _conflict(f"sale {sale.id} exists already"):
-            await self._write(lambda conn: conn.execute(sales.insert(), row))
+            await self._write(add)
 
     async def sale(self, sale_id: str) -> FlashSale | None:
         async with self._engine.connect() as conn:
@@ -294,15 +300,17 @@ class SqlStore:
             return await self._write(prepared.run)
 
     async def units_held(self, sale_ids: Sequence[str]) -> dict[str, int]:
-        query = select(sales.c.id, sales.c.units_held).where(sales.c.id.in_(list(sale_ids)))
+        query = select(sale_stock.c.sale_id, sale_stock.c.units_held).where(
+            sale_stock.c.sale_id.in_(list(sale_ids))
+        )
         async with self._engine.connect() as conn:
             return {sale_id: int(units) for sale_id, units in await conn.execute(query)}
 
     async def add_gate_drift_healed(self, sale_id: str, units: int) -> None:
         statement = (
-            update(sales)
-            .where(sales.c.id == sale_id)
-            .values(gate_drift_healed=sales.c.gate_drift_healed + abs(units))
+            update(sale_stock)
+            .where(sale_stock.c.sale_id == sale_id)
+            .values(gate_drift_healed=sale_stock.c.gate_drift_healed + abs(units))
         )
         await self._write(lambda conn: conn.execute(statement))
 
@@ -417,9 +425,9 @@ class SqlStore:
                 # In id order: closers and commits lock sales rows in one order, so never
                 # each other's in a cycle.
                 conn.execute(
-                    update(sales)
-                    .where(sales.c.id == bindparam("sale"))
-                    .values(units_held=sales.c.units_held - bindparam("units")),
+                    update(sale_stock)
+                    .where(sale_stock.c.sale_id == bindparam("sale"))
+                    .values(units_held=sale_stock.c.units_held - bindparam("units")),
                     [{"sale": s, "units": n} for s, n in sorted(freed.items())],
                 )
             return closed
@@ -505,14 +513,14 @@ class SqlStore:
                 ),
             )
         )
-        counters = select(sales.c.units_held, sales.c.gate_drift_healed).where(
-            sales.c.id == sale.id
+        counters = select(sale_stock.c.units_held, sale_stock.c.gate_drift_healed).where(
+            sale_stock.c.sale_id == sale.id
         )
         async with self._engine.connect() as conn:
             units = {status: int(n) for status, n in await conn.execute(units_query)}
             over = (await conn.execute(select(func.count()).select_from(over_limit))).scalar_one()
             unmatched = (await conn.execute(mismatched)).scalar_one()
-            counted, healed = (await conn.execute(counters)).one()
+            counted, healed = (await conn.execute(counters)).one_or_none() or (0, 0)
         return AuditFacts(
             units=UnitsByStatus(
                 reserved=units.get(OrderStatus.RESERVED.value, 0),

@@ -1,4 +1,5 @@
-"""Each sale counts the units of its live orders, and the group commit checks against it.
+"""Each sale counts the units of its live orders (``sale_stock``); the group commit checks
+against it.
 
 Revision ID: 0004
 Revises: 0003
@@ -22,23 +23,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PLACE_ORDERS = """
-CREATE OR REPLACE FUNCTION place_orders(batch json)
+CREATE OR REPLACE FUNCTION place_orders(batch json, sale_ids text[])
 RETURNS TABLE (order_id varchar, outcome smallint)
 LANGUAGE plpgsql AS $fn$
 BEGIN
   -- Commits of one sale take turns on its row, in id order so that two batches of several
   -- sales never wait on each other in a cycle. The next statement's snapshot is taken once the
   -- locks are held: it sees every order the previous holder stored.
-  PERFORM 1 FROM sales
-  WHERE id IN (SELECT r.sale_id FROM json_populate_recordset(NULL::orders, batch) AS r)
-  ORDER BY id FOR UPDATE;
+  PERFORM 1 FROM sale_stock WHERE sale_id = ANY (sale_ids) ORDER BY sale_id FOR UPDATE;
   RETURN QUERY
-  WITH incoming AS (
-    SELECT r.*, r.status IN ('reserved', 'paid') AS live
-    FROM json_populate_recordset(NULL::orders, batch) WITH ORDINALITY AS r
+  WITH incoming AS MATERIALIZED (
+    SELECT r.* FROM json_populate_recordset(NULL::orders, batch) WITH ORDINALITY AS r
   ),
   fresh AS (  -- a replayed idempotency key is skipped, neither stored nor refused
-    SELECT i.* FROM incoming AS i
+    SELECT i.id, i.sale_id, i.customer_id, i.quantity, i.ordinality,
+           i.status IN ('reserved', 'paid') AS live
+    FROM incoming AS i
     WHERE i.idempotency_key IS NULL OR NOT EXISTS (
       SELECT 1 FROM orders AS o
       WHERE o.customer_id = i.customer_id AND o.idempotency_key = i.idempotency_key)
@@ -58,29 +58,31 @@ BEGIN
     LEFT JOIN sales AS s ON s.id = f.sale_id
     LEFT JOIN held AS h ON h.sale_id = f.sale_id AND h.customer_id = f.customer_id
   ),
-  stocked AS (
-    SELECT l.*, coalesce(NOT l.live OR s.units_held + sum(l.quantity)
+  stocked AS (  -- a sale without its count refuses (its row is made with the sale)
+    SELECT l.id, coalesce(NOT l.live OR coalesce(c.units_held, s.stock_total) + sum(l.quantity)
         FILTER (WHERE l.live) OVER (PARTITION BY l.sale_id ORDER BY l.ordinality)
         <= s.stock_total, true) AS within_stock
     FROM limited AS l
     LEFT JOIN sales AS s ON s.id = l.sale_id
+    LEFT JOIN sale_stock AS c ON c.sale_id = l.sale_id
     WHERE l.within_limit
   ),
   stored AS (
     INSERT INTO orders (id, sale_id, customer_id, sku, quantity, amount, currency, status,
                         created_at, expires_at, paid_at, closed_at, idempotency_key)
-    SELECT k.id, k.sale_id, k.customer_id, k.sku, k.quantity, k.amount, k.currency, k.status,
-           k.created_at, k.expires_at, k.paid_at, k.closed_at, k.idempotency_key
-    FROM stocked AS k WHERE k.within_stock ORDER BY k.ordinality
+    SELECT i.id, i.sale_id, i.customer_id, i.sku, i.quantity, i.amount, i.currency, i.status,
+           i.created_at, i.expires_at, i.paid_at, i.closed_at, i.idempotency_key
+    FROM incoming AS i JOIN stocked AS k ON k.id = i.id
+    WHERE k.within_stock ORDER BY i.ordinality
     ON CONFLICT (customer_id, idempotency_key) DO NOTHING
     RETURNING orders.id, orders.sale_id, orders.quantity, orders.status
   ),
   counted AS (
-    UPDATE sales AS s SET units_held = s.units_held + c.units
+    UPDATE sale_stock AS s SET units_held = s.units_held + c.units
     FROM (SELECT t.sale_id, sum(t.quantity) AS units FROM stored AS t
           WHERE t.status IN ('reserved', 'paid') GROUP BY t.sale_id) AS c
-    WHERE s.id = c.sale_id
-    RETURNING s.id
+    WHERE s.sale_id = c.sale_id
+    RETURNING s.sale_id
   )
   SELECT t.id::varchar, 0::smallint FROM stored AS t
   UNION ALL SELECT l.id::varchar, 1::smallint FROM limited AS l WHERE NOT l.within_limit
@@ -91,17 +93,18 @@ $fn$
 
 
 def upgrade() -> None:
-    # Plain ADD COLUMN on both engines: SQLite's batch mode would rebuild the table that
-    # orders, registrations and rooms refer to.
-    op.add_column(
-        "sales", sa.Column("units_held", sa.Integer(), nullable=False, server_default="0")
-    )
-    op.add_column(
-        "sales", sa.Column("gate_drift_healed", sa.Integer(), nullable=False, server_default="0")
+    op.create_table(
+        "sale_stock",
+        sa.Column("sale_id", sa.String(64), nullable=False),
+        sa.Column("units_held", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("gate_drift_healed", sa.Integer(), nullable=False, server_default="0"),
+        sa.ForeignKeyConstraint(["sale_id"], ["sales.id"], name="fk_sale_stock_sale_id"),
+        sa.PrimaryKeyConstraint("sale_id", name="pk_sale_stock"),
     )
     op.execute(
-        "UPDATE sales SET units_held = coalesce((SELECT sum(o.quantity) FROM orders AS o"
-        " WHERE o.sale_id = sales.id AND o.status IN ('reserved', 'paid')), 0)"
+        "INSERT INTO sale_stock (sale_id, units_held)"
+        " SELECT s.id, coalesce((SELECT sum(o.quantity) FROM orders AS o"
+        " WHERE o.sale_id = s.id AND o.status IN ('reserved', 'paid')), 0) FROM sales AS s"
     )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(PLACE_ORDERS)
@@ -109,7 +112,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION place_orders(json)")
-    with op.batch_alter_table("sales") as batch:
-        batch.drop_column("gate_drift_healed")
-        batch.drop_column("units_held")
+        op.execute("DROP FUNCTION place_orders(json, text[])")
+    op.drop_table("sale_stock")

@@ -81,6 +81,22 @@ async def test_drift_that_comes_and_goes_is_left_alone(world: World) -> None:
     assert await world.stock_left() == 10
 
 
+async def test_nothing_is_healed_while_buyers_keep_buying(world: World) -> None:
+    buyers = [await world.customer() for _ in range(6)]
+    world.at(OPENS)
+    await strand(world, buyers[0])
+    reconciling = reconciler(world)
+    for buyer in buyers[1:]:  # a purchase stored between every two looks
+        assert await reconciling.reconcile() == []
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 1)
+        world.clock.advance(LOOK)
+
+    healed = await looks(reconciling, world, 3)
+
+    assert healed == [[], [], [Healed(world.sale.id, 1, 1)]], "healed once still, exactly"
+    await world.assert_clean()
+
+
 async def test_units_the_gate_believes_in_and_the_record_has_not_are_withdrawn() -> None:
     world = await build_world(stock=10, limit=1)
     try:

@@ -10,13 +10,16 @@ them.
 
 A single look cannot tell drift from a purchase in flight (taken from the gate, its commit not
 back yet) or an expiry between its commit and its give-back. So the reconciler looks every
-interval and heals only drift that every look over ``settle_seconds`` saw, in one generation and
-one direction, by the smallest amount any of those looks saw: what is in flight comes and goes
-within a commit, drift stays. The record is read before the gate, so units in flight can only
-make drift look larger; and were it healed too far, the record's check on every commit still
-refuses what the gate wrongly offers (and the next looks take it back out). Units move with
-``StockGate.adjust`` under the generation the looks saw, so a rebuild in between is never
-healed on top of; each customer's hold is set to what the record says in the same call.
+interval and heals a sale's drift only once the sale has been still for ``settle_seconds``:
+every look over that time saw the same generation, the same units left in the gate and the same
+drift. While buyers keep buying, units are always in flight and nothing is healed; that costs
+nothing, since drift matters only when it is still there at rest: the gate run dry with units
+stranded (no take moves it any more, so it heals seconds later), or a gate offering units that
+the record refuses (each refusal uses one up; what is left over heals at rest). Were a heal
+ever wrong, the record's check on every commit still refuses what the gate wrongly offers, and
+the next still spell takes it back out. Units move with ``StockGate.adjust`` under the
+generation the looks saw, so a rebuild in between is never healed on top of; each customer's
+hold is set to what the record says in the same call.
 
 One process of the fleet reconciles (``Leadership``): two healing the same drift would
 overshoot, harmlessly but uselessly.
@@ -44,7 +47,15 @@ log = logging.getLogger(__name__)
 class _Look:
     at: datetime
     generation: int
+    stock_left: int  # in the gate
     drift: int
+
+    def same_as(self, other: _Look) -> bool:
+        return (self.generation, self.stock_left, self.drift) == (
+            other.generation,
+            other.stock_left,
+            other.drift,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +102,7 @@ class GateReconciler:
                 continue
             drift = sale.stock_total - counted[sale.id] - level.stock_left
             total += drift
-            units = self._settled(sale.id, _Look(now, level.generation, drift))
+            units = self._settled(sale.id, _Look(now, level.generation, level.stock_left, drift))
             if units:
                 done = await self._heal(sale, level, units)
                 if done is not None:
@@ -102,23 +113,16 @@ class GateReconciler:
         return healed
 
     def _settled(self, sale_id: str, look: _Look) -> int:
-        """The drift to heal now: 0 unless every look over the settle time agrees on it."""
+        """The drift to heal now: 0 unless the sale has been still for the settle time."""
         looks = self._looks.setdefault(sale_id, [])
+        if looks and not looks[-1].same_as(look):
+            looks.clear()  # it moved: the still spell starts again with this look
         looks.append(look)
-        # Keep the looks of the settle time and the newest one before it, which says
-        # whether the looks reach back over the whole of it.
-        while len(looks) > 1 and looks[1].at <= look.at - self._settle:
-            looks.pop(0)
-        if looks[0].at > look.at - self._settle:
+        # The first look of the spell and the newest are all it takes to know both.
+        del looks[1:-1]
+        if look.at - looks[0].at < self._settle:
             return 0
-        if any(seen.generation != look.generation for seen in looks):
-            del looks[:-1]  # rebuilt meanwhile: start again from this look
-            return 0
-        if all(seen.drift > 0 for seen in looks):
-            return min(seen.drift for seen in looks)
-        if all(seen.drift < 0 for seen in looks):
-            return max(seen.drift for seen in looks)
-        return 0
+        return look.drift
 
     async def _heal(self, sale: FlashSale, level: GateLevel, units: int) -> Healed | None:
         self._looks.pop(sale.id, None)  # looks after a heal start a new window

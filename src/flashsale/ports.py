@@ -62,6 +62,14 @@ class GateNotLoaded(Exception):
         self.not_loaded = not_loaded
 
 
+class GateUnavailable(Exception):
+    """The gate could not be asked, or its answer was lost (a connection dropped, a failover,
+    a load whose keys vanished half-way): what the call did is unknown.
+
+    Units a lost take may have taken are in no order; the reconciler gives them back.
+    """
+
+
 @dataclass(frozen=True, slots=True)
 class GateLevel:
     stock_left: int

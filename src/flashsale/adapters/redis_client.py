@@ -16,7 +16,15 @@ from urllib.parse import unquote
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
+from redis.exceptions import (
+    ClusterError,
+    NoScriptError,
+    ReadOnlyError,
+    RedisClusterException,
+    TryAgainError,
+)
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 CLUSTER_SCHEMES = ("redis+cluster://",)
 AnyRedis: TypeAlias = Redis | RedisCluster
@@ -52,6 +60,17 @@ def parse_cluster_url(url: str) -> ClusterAddress:
     if not nodes:
         raise ValueError(f"a cluster URL names no node: {url}")
     return ClusterAddress(tuple(nodes), username, password)
+
+
+# What a Redis that is restarting, failing over or resharding answers: a moment, not a bug.
+UNREACHABLE: tuple[type[Exception], ...] = (
+    RedisConnectionError,
+    RedisTimeoutError,
+    ClusterError,
+    RedisClusterException,
+    ReadOnlyError,
+    TryAgainError,
+)
 
 
 async def open_redis(url: str, *, max_connections: int = 64) -> AnyRedis:

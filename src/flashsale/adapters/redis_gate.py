@@ -37,9 +37,11 @@ from itertools import islice
 from typing import Any, Final, TypeAlias
 
 from redis.commands.core import AsyncScript
+from redis.exceptions import ResponseError
 
 from flashsale.adapters import redis_scripts
 from flashsale.adapters.redis_client import (
+    UNREACHABLE,
     AnyRedis,
     open_redis,
     run_script_calls,
@@ -63,7 +65,7 @@ from flashsale.domain.errors import (
 )
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
-from flashsale.ports import GateLevel, GateNotLoaded
+from flashsale.ports import GateLevel, GateNotLoaded, GateUnavailable
 
 __all__ = [
     "GateSnapshot",
@@ -266,6 +268,26 @@ class RedisStockGate:
         The lock makes loads of one sale take turns, so "if absent" is decided once; each bucket
         is swapped in by one script, so a taker sees a bucket's old state or its new one.
         """
+        try:
+            return await self._install_locked(
+                sale, held_by_customer, registered, only_if_absent=only_if_absent
+            )
+        except UNREACHABLE as exc:
+            raise GateUnavailable(f"the stock gate did not answer: {exc}") from exc
+        except ResponseError as exc:
+            if "FSINCOMPLETE" not in str(exc):
+                raise
+            # The scratch keys vanished under the load (a flush, a node lost): ask again.
+            raise GateUnavailable(f"the gate's load was interrupted: {exc}") from exc
+
+    async def _install_locked(
+        self,
+        sale: FlashSale,
+        held_by_customer: Mapping[str, int],
+        registered: Iterable[str],
+        *,
+        only_if_absent: bool,
+    ) -> bool:
         lock = SaleKeys.of(sale.id).loading
         token = uuid.uuid4().hex
         await self._acquire(lock, token)
@@ -412,6 +434,14 @@ class RedisStockGate:
         ]
 
     async def _outcomes(
+        self, requests: Sequence[PurchaseRequest], now: datetime, in_order: bool
+    ) -> list[_Outcome]:
+        try:
+            return await self._ask(requests, now, in_order)
+        except UNREACHABLE as exc:
+            raise GateUnavailable(f"the stock gate did not answer: {exc}") from exc
+
+    async def _ask(
         self, requests: Sequence[PurchaseRequest], now: datetime, in_order: bool
     ) -> list[_Outcome]:
         now_us = to_epoch_us(now)

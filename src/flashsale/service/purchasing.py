@@ -31,7 +31,14 @@ from flashsale.domain.placement import Placement
 from flashsale.domain.purchase import PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.metrics import Metrics
-from flashsale.ports import Clock, CommitOutcomeUnknown, GateNotLoaded, StockGate, Store
+from flashsale.ports import (
+    Clock,
+    CommitOutcomeUnknown,
+    GateNotLoaded,
+    GateUnavailable,
+    StockGate,
+    Store,
+)
 from flashsale.service.ids import new_id
 from flashsale.service.sale_directory import SaleDirectory
 
@@ -213,11 +220,15 @@ class Purchasing:
         """
         retaken = list(outcomes)
         missing = [i for i, outcome in enumerate(outcomes) if isinstance(outcome, GateNotLoaded)]
-        for sale in {tickets[index].sale.id: tickets[index].sale for index in missing}.values():
-            await self._directory.recover(sale, settle=partial(self._settle, sale.id))
-        again = await self._gate.take_stamped(
-            [tickets[index].request for index in missing], now, in_order=False
-        )
+        try:
+            for sale in {tickets[index].sale.id: tickets[index].sale for index in missing}.values():
+                await self._directory.recover(sale, settle=partial(self._settle, sale.id))
+            again = await self._gate.take_stamped(
+                [tickets[index].request for index in missing], now, in_order=False
+            )
+        except GateUnavailable as exc:  # lost again: those buyers are told so (503), no one else
+            log.warning("the stock gate could not be rebuilt: %s", exc)
+            return retaken
         for index, outcome in zip(missing, again, strict=True):
             retaken[index] = outcome
         return retaken
@@ -297,7 +308,13 @@ class Purchasing:
         return answers
 
     async def _give_back(self, batch: Sequence[_Taken]) -> None:
-        await self._gate.give_back([(t.ticket.request, t.generation) for t in batch])
+        """Units back to the gate. If the gate does not answer they stay out of it, unsold, and
+        the reconciler gives them back once the sale is still: never an error for the buyers,
+        whose answer the record has decided."""
+        try:
+            await self._gate.give_back([(t.ticket.request, t.generation) for t in batch])
+        except Exception:
+            log.warning("%d units stay out of the gate: the reconciler heals them", len(batch))
 
     async def _stored_ids(self, batch: Sequence[_Taken]) -> set[str] | None:
         """Which of the batch's orders the record holds; None while it cannot be read."""

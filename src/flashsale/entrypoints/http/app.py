@@ -23,7 +23,7 @@ from flashsale.entrypoints.http.openapi import openapi_document
 from flashsale.entrypoints.http.requests import EdgeError, validation_details
 from flashsale.entrypoints.http.room_api import RoomApi
 from flashsale.entrypoints.web import web_routes
-from flashsale.ports import GateNotLoaded
+from flashsale.ports import GateNotLoaded, GateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,16 @@ async def _gate_unavailable(request: Request, exc: Exception) -> Response:
         "gate-unavailable",
         "Stock gate unavailable",
         "the sale's stock gate is being rebuilt; nothing was taken, try again",
+    )
+
+
+async def _gate_unreachable(request: Request, exc: Exception) -> Response:
+    log.warning("the stock gate did not answer: %s", exc)
+    return problems.problem(
+        503,
+        "gate-unavailable",
+        "Stock gate unavailable",
+        "the stock gate did not answer; nothing was sold, try again with the same Idempotency-Key",
     )
 
 
@@ -119,6 +129,7 @@ def create_app(shop: Shop) -> Starlette:
             EdgeError: _edge_error,
             ValidationError: _validation_error,
             GateNotLoaded: _gate_unavailable,
+            GateUnavailable: _gate_unreachable,
             # A pool that timed out or a database that went away: a moment, not a bug.
             sqlalchemy.exc.TimeoutError: _store_unavailable,
             sqlalchemy.exc.OperationalError: _store_unavailable,

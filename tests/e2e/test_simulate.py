@@ -17,11 +17,15 @@ SECONDS_LIMIT = 90  # generous: two shared cores; the quick rehearsal itself tak
 # A stock gate that sells exactly one unit more than the stock: the smallest oversell, the one
 # a rehearsal exists to catch. Nobody walks away, so no unit goes back on sale to blur it.
 # Run in its own process, as the command is, with the same entry point.
+# A shop broken twice over, since the record checks every commit the gate let through: the gate
+# and the record's check both believe in one unit more than the sale has.
 BROKEN_GATE_RUN = """
 import dataclasses, sys
 from pathlib import Path
 from rich.console import Console
+import flashsale.adapters.sql.sqlite_orders as sqlite_orders
 from flashsale.adapters.local_gate import LocalStockGate
+from flashsale.domain.placement import place
 from flashsale.entrypoints.cli_settings import build_settings
 from flashsale.entrypoints.cli_simulate import execute
 from flashsale.rehearsal.scenario import chosen
@@ -31,6 +35,11 @@ class OneTooManyGate(LocalStockGate):
         inflated = dataclasses.replace(sale, stock_total=sale.stock_total + 1)
         await super().load(inflated, held_by_customer, registered)
 
+def one_too_many(orders, sales, held, keys):
+    more = {i: dataclasses.replace(s, stock_total=s.stock_total + 1) for i, s in sales.items()}
+    return place(orders, more, held, keys)
+
+sqlite_orders.place = one_too_many
 code = execute(
     build_settings(),
     chosen("quick", abandon_share=0.0, retry_share=0.0),

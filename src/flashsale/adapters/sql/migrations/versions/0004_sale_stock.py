@@ -44,11 +44,18 @@ BEGIN
       WHERE o.customer_id = i.customer_id AND o.idempotency_key = i.idempotency_key)
   ),
   held AS (
-    SELECT o.sale_id, o.customer_id, sum(o.quantity) AS units
-    FROM orders AS o
-    WHERE o.status IN ('reserved', 'paid')
-      AND (o.customer_id, o.sale_id) IN (SELECT f.customer_id, f.sale_id FROM fresh AS f)
-    GROUP BY o.sale_id, o.customer_id
+    -- A customer's orders through the index that leads with the customer, whatever the
+    -- statistics say: OFFSET 0 keeps the sale and status out of the lookup, or a planner
+    -- that has not analysed a table filling at thousands of rows a second picks the
+    -- (sale_id, status) index and reads every live order of the sale for each customer.
+    SELECT b.sale_id, b.customer_id, h.units
+    FROM (SELECT DISTINCT f.sale_id, f.customer_id FROM fresh AS f) AS b
+    CROSS JOIN LATERAL (
+      SELECT sum(mine.quantity) AS units
+      FROM (SELECT o.sale_id, o.status, o.quantity FROM orders AS o
+            WHERE o.customer_id = b.customer_id OFFSET 0) AS mine
+      WHERE mine.sale_id = b.sale_id AND mine.status IN ('reserved', 'paid')
+    ) AS h
   ),
   limited AS (
     SELECT f.*, coalesce(NOT f.live OR coalesce(h.units, 0) + sum(f.quantity)

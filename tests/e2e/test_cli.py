@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from flashsale.entrypoints.cli import app
+from tests.contract.conftest import create_database, drop_database
 
 SALE_ID = re.compile(r"sale_[0-9a-f]{32}")
 
@@ -139,3 +141,19 @@ def test_invalid_settings_are_reported_not_raised(invoke: Invoke) -> None:
     result = CliRunner().invoke(app, ["--environment", "production", "sale", "list"], env=unset)
     assert result.exit_code == 2
     assert "FLASHSALE_ADMIN_TOKEN" in result.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker", "--once"]])
+def test_a_database_never_migrated_is_named_not_a_traceback(
+    postgres_server_url: str, command: list[str]
+) -> None:
+    url = asyncio.run(create_database(postgres_server_url))
+    try:
+        result = CliRunner().invoke(app, ["--database-url", url, *command], env={"COLUMNS": "200"})
+    finally:
+        asyncio.run(drop_database(url))
+    assert result.exit_code == 2, result.output
+    assert "was never migrated" in result.output
+    assert "flashsale db upgrade" in result.output
+    assert "Traceback" not in result.output

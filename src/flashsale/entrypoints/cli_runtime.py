@@ -20,6 +20,10 @@ from flashsale.entrypoints.cli_serving import ServingError
 T = TypeVar("T")
 
 
+class DatabaseNotReady(RuntimeError):
+    """The record's schema is not the one this code was written for."""
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     Console(stderr=True).print(f"[red]error:[/red] {message}", soft_wrap=True, highlight=False)
     raise typer.Exit(code)
@@ -35,14 +39,29 @@ def run(work: Coroutine[Any, Any, T]) -> T:
         fail(exc.detail)
     except (ServingError, CrowdError) as exc:
         fail(str(exc))
+    except DatabaseNotReady as exc:
+        fail(str(exc), code=2)
 
 
 async def prepare_database(settings: Settings) -> None:
-    """The embedded SQLite database creates and upgrades itself; a server's is upgraded by hand."""
-    if settings.is_sqlite:
-        from flashsale.adapters.sql.migrate import upgrade_database
+    """The embedded SQLite database creates and upgrades itself; a server's is upgraded by hand,
+    and a process refuses to start on one that was not (rather than fail on its first query)."""
+    if settings.database_url.startswith("memory:"):
+        return
+    from flashsale.adapters.sql.migrate import current_revision, head_revision, upgrade_database
 
+    if settings.is_sqlite:
         await upgrade_database(settings.database_url)
+        return
+    at, wanted = await current_revision(settings.database_url), head_revision()
+    if at != wanted:
+        state = (
+            "was never migrated" if at is None else f"is at revision {at}, this code needs {wanted}"
+        )
+        raise DatabaseNotReady(
+            f"the database {settings.database_url.split('@')[-1]} {state}:"
+            " run `flashsale db upgrade` (once, from one machine) and start again"
+        )
 
 
 @contextlib.asynccontextmanager

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 
 from flashsale.config import Settings
-from flashsale.entrypoints.cli_runtime import fail, opened_shop, run
+from flashsale.entrypoints.cli_runtime import fail, opened_shop, prepare_database, run
 from flashsale.entrypoints.cli_serving import ServingError, bind, serving, url_of, uvicorn_options
 from flashsale.entrypoints.cli_settings import refined, settings_of
 
@@ -102,6 +102,7 @@ def refuse_workers(settings: Settings, workers: int) -> None:
 def _serve_in_processes(settings: Settings, workers: int, *, sweeper: bool) -> None:
     from flashsale.entrypoints.worker_processes import supervise
 
+    run(prepare_database(settings))  # once here, not in every worker that would fail alike
     generated = settings.admin_token is None
     # Settled once here, so that every worker checks the same session and admin tokens.
     settings = settings.with_generated_secrets()

@@ -1,12 +1,13 @@
 """The group commit on PostgreSQL: a whole batch is one call with one parameter.
 
-    SELECT order_id, outcome FROM place_orders($1::json, $2::text[])
+    SELECT order_id, outcome FROM place_orders($1::jsonb, $2::text[])
 
-``place_orders`` (migration 0004) locks the rows of the batch's sales, then in one statement
-refuses the orders that would pass a sale's stock or a customer's limit
-(``domain.placement``), inserts the rest from ``json_populate_recordset(NULL::orders, $1)``
-(``ON CONFLICT (customer_id, idempotency_key) DO NOTHING``) and moves the sales' counters. The
-batch travels as one JSON array of rows (orjson) and the server turns each into a row of
+``place_orders`` (migration 0004) locks the counts of the batch's sales, refuses the orders
+that would pass a sale's stock or a customer's limit (``domain.placement``), inserts the rest
+from ``jsonb_populate_recordset(NULL::orders, $1)`` (``ON CONFLICT (customer_id,
+idempotency_key) DO NOTHING``) and moves the counts. jsonb, not json: the function reads the
+batch twice (the check, then the insert), and jsonb is parsed once, on the way in. The batch
+travels as one JSON array of rows (orjson) and the server turns each into a row of
 the ``orders`` table's own type, so every value is parsed by its column's input function
 (varchar(n) refuses an over-long value, numeric keeps "0.10" exact). The statement text never
 changes, so asyncpg prepares it once per connection, and 1 or 512 orders are one round trip.
@@ -56,7 +57,7 @@ class PostgresOrderInserter:
         # A replayed batch (a retry after a lost answer, a second process with the same key)
         # meets the unique key and is skipped: neither stored nor refused. An id stored twice
         # is not skipped: it violates the primary key and fails the batch.
-        self.sql = "SELECT order_id, outcome FROM place_orders($1::json, $2::text[])"
+        self.sql = "SELECT order_id, outcome FROM place_orders($1::jsonb, $2::text[])"
 
     def payload(self, rows: Sequence[dict[str, Any]]) -> str:
         """The batch as one JSON array, each value as its column's bind processor makes it."""

@@ -24,7 +24,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 PLACE_ORDERS = """
-CREATE OR REPLACE FUNCTION place_orders(batch json, sale_ids text[])
+CREATE OR REPLACE FUNCTION place_orders(batch jsonb, sale_ids text[])
 RETURNS TABLE (order_id varchar, outcome smallint)
 LANGUAGE plpgsql AS $fn$
 DECLARE
@@ -40,7 +40,7 @@ BEGIN
   -- last units are going).
   WITH live AS (
     SELECT x.sale_id, x.customer_id, x.quantity
-    FROM json_to_recordset(batch) AS x(sale_id text, customer_id text, quantity int, status text)
+    FROM jsonb_to_recordset(batch) AS x(sale_id text, customer_id text, quantity int, status text)
     WHERE x.status IN ('reserved', 'paid')
   ),
   per_customer AS (
@@ -70,7 +70,7 @@ BEGIN
                           created_at, expires_at, paid_at, closed_at, idempotency_key)
       SELECT r.id, r.sale_id, r.customer_id, r.sku, r.quantity, r.amount, r.currency,
              r.status, r.created_at, r.expires_at, r.paid_at, r.closed_at, r.idempotency_key
-      FROM json_populate_recordset(NULL::orders, batch) AS r
+      FROM jsonb_populate_recordset(NULL::orders, batch) AS r
       ON CONFLICT (customer_id, idempotency_key) DO NOTHING
       RETURNING orders.id, orders.sale_id, orders.quantity, orders.status
     ),
@@ -86,7 +86,7 @@ BEGIN
   END IF;
   RETURN QUERY
     WITH incoming AS MATERIALIZED (
-      SELECT r.* FROM json_populate_recordset(NULL::orders, batch) WITH ORDINALITY AS r
+      SELECT r.* FROM jsonb_populate_recordset(NULL::orders, batch) WITH ORDINALITY AS r
     ),
     fresh AS (  -- a replayed idempotency key is skipped, neither stored nor refused
       SELECT i.id, i.sale_id, i.customer_id, i.quantity, i.ordinality,
@@ -172,5 +172,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION place_orders(json, text[])")
+        op.execute("DROP FUNCTION place_orders(jsonb, text[])")
     op.drop_table("sale_stock")

@@ -23,6 +23,22 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# A customer's live units in a sale, through the index that leads with the customer, whatever the
+# statistics say: OFFSET 0 keeps the sale and status out of the lookup, or a planner that has not
+# analysed a table filling at thousands of rows a second picks the (sale_id, status) index and
+# reads every live order of the sale for each customer. A one-SELECT SQL function returning a
+# table is inlined where it is called (in FROM), so it costs no call of its own.
+LIVE_UNITS_OF = """
+CREATE OR REPLACE FUNCTION live_units_of(customer varchar, sale varchar)
+RETURNS TABLE (units bigint)
+LANGUAGE sql STABLE AS $fn$
+  SELECT sum(mine.quantity)
+  FROM (SELECT o.sale_id, o.status, o.quantity FROM orders AS o
+        WHERE o.customer_id = customer OFFSET 0) AS mine
+  WHERE mine.sale_id = sale AND mine.status IN ('reserved', 'paid')
+$fn$
+"""
+
 PLACE_ORDERS = """
 CREATE OR REPLACE FUNCTION place_orders(batch jsonb, sale_ids text[])
 RETURNS TABLE (order_id varchar, outcome smallint)
@@ -56,12 +72,7 @@ BEGIN
     SELECT coalesce(h.units, 0) + b.units <= s.per_customer_limit
     FROM per_customer AS b
     JOIN sales AS s ON s.id = b.sale_id
-    CROSS JOIN LATERAL (  -- see "held" below
-      SELECT sum(mine.quantity) AS units
-      FROM (SELECT o.sale_id, o.status, o.quantity FROM orders AS o
-            WHERE o.customer_id = b.customer_id OFFSET 0) AS mine
-      WHERE mine.sale_id = b.sale_id AND mine.status IN ('reserved', 'paid')
-    ) AS h
+    CROSS JOIN LATERAL live_units_of(b.customer_id, b.sale_id) AS h
   ) AS checks;
   IF fits THEN
     RETURN QUERY
@@ -97,18 +108,9 @@ BEGIN
         WHERE o.customer_id = i.customer_id AND o.idempotency_key = i.idempotency_key)
     ),
     held AS (
-      -- A customer's orders through the index that leads with the customer, whatever the
-      -- statistics say: OFFSET 0 keeps the sale and status out of the lookup, or a planner
-      -- that has not analysed a table filling at thousands of rows a second picks the
-      -- (sale_id, status) index and reads every live order of the sale for each customer.
       SELECT b.sale_id, b.customer_id, h.units
       FROM (SELECT DISTINCT f.sale_id, f.customer_id FROM fresh AS f) AS b
-      CROSS JOIN LATERAL (
-        SELECT sum(mine.quantity) AS units
-        FROM (SELECT o.sale_id, o.status, o.quantity FROM orders AS o
-              WHERE o.customer_id = b.customer_id OFFSET 0) AS mine
-        WHERE mine.sale_id = b.sale_id AND mine.status IN ('reserved', 'paid')
-      ) AS h
+      CROSS JOIN LATERAL live_units_of(b.customer_id, b.sale_id) AS h
     ),
     limited AS (
       SELECT f.*, coalesce(NOT f.live OR coalesce(h.units, 0) + sum(f.quantity)
@@ -167,10 +169,12 @@ def upgrade() -> None:
         " WHERE o.sale_id = s.id AND o.status IN ('reserved', 'paid')), 0) FROM sales AS s"
     )
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(LIVE_UNITS_OF)
         op.execute(PLACE_ORDERS)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP FUNCTION place_orders(jsonb, text[])")
+        op.execute("DROP FUNCTION live_units_of(varchar, varchar)")
     op.drop_table("sale_stock")

@@ -37,7 +37,7 @@ from flashsale.domain.customer import Customer
 from flashsale.domain.market import Market
 from flashsale.domain.money import Money
 from flashsale.domain.sale import FlashSale
-from flashsale.security import PasswordHasher, SessionTokens
+from flashsale.security import SESSION, PasswordHasher, SessionTokens, derive_key
 from flashsale.service.ids import new_id
 
 HERE = Path(__file__).parent
@@ -143,7 +143,7 @@ async def seed_sales(database_url: str, fans: int, count: int) -> tuple[list[str
             await store.add_registrations(sale.id, [c.id for c in customers], now)
     finally:
         await store.close()
-    tokens = SessionTokens(SECRET, 24 * 3600)
+    tokens = SessionTokens(derive_key(SECRET, SESSION), 24 * 3600)
     return [sale.id for sale in sales], [tokens.issue(c.id) for c in customers]
 
 

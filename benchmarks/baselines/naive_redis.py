@@ -33,7 +33,7 @@ from baselines.common import (
 )
 from flashsale.adapters.redis_client import open_redis
 from flashsale.gc_tuning import tune_for_serving
-from flashsale.security import SessionTokens
+from flashsale.security import SESSION, SessionTokens, derive_key
 
 TAKE = """
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return -1 end
@@ -76,7 +76,7 @@ async def load_gate(redis: Redis, pool: asyncpg.Pool, sale_id: str, stock: int) 
 class NaiveRedisPurchases:
     def __init__(self, config: Config) -> None:
         self._config = config
-        self._tokens = SessionTokens(config.secret, 24 * 3600)
+        self._tokens = SessionTokens(derive_key(config.secret, SESSION), 24 * 3600)
         self._pool: asyncpg.Pool | None = None
         self._redis: Redis | None = None
         self._sale: Sale | None = None

@@ -29,7 +29,7 @@ from baselines.common import (
     purchase_of,
 )
 from flashsale.gc_tuning import tune_for_serving
-from flashsale.security import SessionTokens
+from flashsale.security import SESSION, SessionTokens, derive_key
 
 STOCK_TABLE = "baseline_stock"
 REGISTERED = "SELECT 1 FROM registrations WHERE sale_id = $1 AND customer_id = $2"
@@ -58,7 +58,7 @@ async def create_stock_row(pool: asyncpg.Pool, sale_id: str, stock: int) -> None
 class RowLockPurchases:
     def __init__(self, config: Config) -> None:
         self._config = config
-        self._tokens = SessionTokens(config.secret, 24 * 3600)
+        self._tokens = SessionTokens(derive_key(config.secret, SESSION), 24 * 3600)
         self._pool: asyncpg.Pool | None = None
         self._sale: Sale | None = None
 

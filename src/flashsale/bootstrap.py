@@ -24,7 +24,7 @@ from flashsale.ports import (
     StockGate,
     Store,
 )
-from flashsale.security import PasswordHasher, SessionTokens
+from flashsale.security import Keys, PasswordHasher, SessionTokens
 from flashsale.service.accounts import Accounts
 from flashsale.service.auditing import Auditing
 from flashsale.service.catalog import Catalog
@@ -45,6 +45,7 @@ class Shop:
     """Everything an entry point needs, built from one Settings."""
 
     settings: Settings
+    keys: Keys  # one key per purpose, derived from the secret key
     store: Store
     gate: StockGate
     clock: Clock
@@ -180,12 +181,14 @@ async def build_shop(
     gateway = gateway or TestPaymentGateway()
     metrics = Metrics()
     hasher = PasswordHasher(settings.password_time_cost, settings.password_memory_cost_kib)
-    tokens = SessionTokens(settings.secret_key.get_secret_value(), settings.session_ttl_seconds)
+    keys = Keys.derive(settings.secret_key.get_secret_value())
+    tokens = SessionTokens(keys.session, settings.session_ttl_seconds)
     directory = SaleDirectory(store, gate, clock)
     room_state, limiter = await open_room_state(settings)
     leadership = open_leadership(store)
     return Shop(
         settings=settings,
+        keys=keys,
         store=store,
         gate=gate,
         clock=clock,
@@ -215,7 +218,8 @@ async def build_shop(
             directory,
             room_state,
             RateLimits(limiter),
-            settings.secret_key.get_secret_value(),
+            keys.admission,
+            proof_of_work_key=keys.proof_of_work,
         ),
     )
 

@@ -6,13 +6,27 @@ Nothing in the package reads the environment anywhere else; the composition root
 
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./flashsale.db"
+
+# The shortest secrets production accepts. The secret key signs every session: a short one is
+# recovered offline from a single token, and with it any customer's session can be forged.
+SECRET_MINIMUMS = {"admin_token": 24, "secret_key": 32}
+# Development takes a shorter secret with a warning (a team's fixed key survives restarts and is
+# shared by its processes), but one below this is brute-forced in seconds: it is replaced.
+DEVELOPMENT_SECRET_FLOOR = 12
+
+log = logging.getLogger(__name__)
+
+
+def _variable(field: str) -> str:
+    return f"FLASHSALE_{field.upper()}"
 
 
 class Settings(BaseSettings):
@@ -88,14 +102,51 @@ class Settings(BaseSettings):
     )
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
+    @field_validator("admin_token", "secret_key")
+    @classmethod
+    def _strong_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """Blank is missing (a deployment template leaves a missing secret empty); short is
+        refused in production, and in development replaced or used with a warning."""
+        if value is None:
+            return None
+        assert info.field_name is not None
+        length = len(value.get_secret_value().strip())
+        if length == 0:
+            return None
+        minimum = SECRET_MINIMUMS[info.field_name]
+        if length >= minimum:
+            return value
+        name = _variable(info.field_name)
+        if info.data.get("environment") != "development":
+            raise ValueError(
+                f"{name} is too short: production needs at least {minimum} characters"
+                f" (for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if length < DEVELOPMENT_SECRET_FLOOR:
+            log.warning(
+                "%s has %d characters, fewer than %d: ignored, a random one is generated for"
+                " this run (production refuses fewer than %d)",
+                name,
+                length,
+                DEVELOPMENT_SECRET_FLOOR,
+                minimum,
+            )
+            return None
+        log.warning(
+            "%s has %d characters: used as given in development, but production refuses"
+            " fewer than %d",
+            name,
+            length,
+            minimum,
+        )
+        return value
+
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
         if self.environment == "production":
-            missing = [
-                name for name in ("admin_token", "secret_key") if getattr(self, name) is None
-            ]
+            missing = [name for name in SECRET_MINIMUMS if getattr(self, name) is None]
             if missing:
-                names = ", ".join(f"FLASHSALE_{n.upper()}" for n in missing)
+                names = ", ".join(_variable(n) for n in missing)
                 raise ValueError(f"production refuses to start without {names}")
         return self
 

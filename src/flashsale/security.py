@@ -1,4 +1,9 @@
-"""Passwords (argon2id) and signed session tokens (itsdangerous)."""
+"""Passwords (argon2id), signed session tokens (itsdangerous), and the keys that sign things.
+
+The shop has one secret key; nothing signs with it directly. Each purpose gets its own key,
+derived from it (``derive_key``), so a token signed for one purpose never verifies for another,
+and a key recovered from one kind of token opens nothing else.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import hashlib
 import hmac
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -40,12 +46,53 @@ class PasswordHasher:
         return ok and password_hash is not None
 
 
+SESSION = "session"
+ADMISSION = "admission"
+PROOF_OF_WORK = "proof-of-work"
+CONSOLE = "console"
+CSRF = "csrf"
+
+
+def derive_key(secret: str, purpose: str) -> str:
+    """The key for one purpose: HMAC-SHA256 of the purpose's name under the secret key."""
+    label = f"flashsale.key.{purpose}".encode()
+    return hmac.new(secret.encode(), label, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class Keys:
+    """Every purpose's key, derived once at start-up (never printed: no repr of the values)."""
+
+    session: str
+    admission: str
+    proof_of_work: str
+    console: str
+    csrf: str
+
+    @classmethod
+    def derive(cls, secret: str) -> Keys:
+        if not secret.strip():
+            raise ValueError("no keys from an empty secret key")
+        return cls(
+            session=derive_key(secret, SESSION),
+            admission=derive_key(secret, ADMISSION),
+            proof_of_work=derive_key(secret, PROOF_OF_WORK),
+            console=derive_key(secret, CONSOLE),
+            csrf=derive_key(secret, CSRF),
+        )
+
+    def __repr__(self) -> str:
+        return "Keys(…)"
+
+
 class SessionTokens:
     """Signed session tokens: ``<customer id>.<timestamp>.<HMAC>`` (itsdangerous).
 
     Verifying is on every purchase, so the signer is built once, and a verified token is
     remembered with the time it was signed: a fan's later requests (buy, pay, look at the
     order) skip the HMAC and decoding, and only the expiry is checked again.
+
+    ``secret_key`` is the session key (``Keys.session``), not the shop's secret key.
     """
 
     SALT = "flashsale.session"
@@ -91,4 +138,8 @@ class SessionTokens:
 
 
 def same_secret(given: str, expected: str) -> bool:
+    """Constant-time equality that never matches an empty value: an unset secret that slipped
+    through as "" must not be matched by an empty answer."""
+    if not given or not expected:
+        return False
     return hmac.compare_digest(given.encode(), expected.encode())

@@ -21,7 +21,7 @@ class TimingOutStore(MemoryStore):
 async def test_a_pool_timeout_answers_503_store_unavailable() -> None:
     shop = await build_shop(fast_settings(), store=TimingOutStore())
     app = create_app(shop)
-    token = SessionTokens("test-secret-key", 3600).issue("cus_somebody")
+    token = SessionTokens(shop.keys.session, 3600).issue("cus_somebody")
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:

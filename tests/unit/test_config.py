@@ -1,20 +1,91 @@
-"""Settings: one object, read once; production refuses to run without its secrets."""
+"""Settings: one object, read once; production refuses to run without strong secrets."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 from pydantic import ValidationError
 
 from flashsale.config import DEFAULT_DATABASE_URL, Settings
 
+STRONG_TOKEN = "t" * 24
+STRONG_KEY = "k" * 32
+
 
 def test_production_refuses_to_start_without_an_admin_token_and_a_secret_key() -> None:
     with pytest.raises(ValidationError, match="FLASHSALE_ADMIN_TOKEN, FLASHSALE_SECRET_KEY"):
         Settings(environment="production", _env_file=None)
     with pytest.raises(ValidationError, match="FLASHSALE_SECRET_KEY"):
-        Settings(environment="production", admin_token="t")
-    ready = Settings(environment="production", admin_token="t", secret_key="k")
+        Settings(environment="production", admin_token=STRONG_TOKEN)
+    ready = Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=STRONG_KEY)
     assert ready.with_generated_secrets() is ready
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t\n"])
+def test_a_blank_secret_is_missing_and_production_refuses_it(blank: str) -> None:
+    with pytest.raises(ValidationError, match="without FLASHSALE_ADMIN_TOKEN"):
+        Settings(environment="production", admin_token=blank, secret_key=STRONG_KEY)
+    with pytest.raises(ValidationError, match="without FLASHSALE_SECRET_KEY"):
+        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=blank)
+    development = Settings(admin_token=blank, secret_key=blank)
+    assert development.admin_token is None and development.secret_key is None
+
+
+def test_an_empty_variable_is_missing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What a deployment template renders for a secret it could not find.
+    monkeypatch.setenv("FLASHSALE_ENVIRONMENT", "production")
+    monkeypatch.setenv("FLASHSALE_ADMIN_TOKEN", "")
+    monkeypatch.setenv("FLASHSALE_SECRET_KEY", STRONG_KEY)
+    with pytest.raises(ValidationError, match="without FLASHSALE_ADMIN_TOKEN"):
+        Settings()
+
+
+def test_production_refuses_short_secrets_naming_the_variable_and_the_minimum() -> None:
+    with pytest.raises(ValidationError, match=r"FLASHSALE_SECRET_KEY is too short.* 32 "):
+        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key="s-12345")
+    with pytest.raises(ValidationError, match=r"FLASHSALE_SECRET_KEY is too short.* 32 "):
+        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key="k" * 31)
+    with pytest.raises(ValidationError, match=r"FLASHSALE_ADMIN_TOKEN is too short.* 24 "):
+        Settings(environment="production", admin_token="t" * 23, secret_key=STRONG_KEY)
+    # Whitespace around a secret is not entropy.
+    with pytest.raises(ValidationError, match="FLASHSALE_SECRET_KEY is too short"):
+        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=" " * 8 + "k" * 24)
+
+
+def test_development_replaces_a_very_short_secret_with_a_generated_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="flashsale.config"):
+        settings = Settings(admin_token="admin", secret_key="s-12345")
+    assert settings.admin_token is None and settings.secret_key is None
+    ready = settings.with_generated_secrets()
+    assert ready.secret_key is not None and ready.admin_token is not None
+    assert len(ready.secret_key.get_secret_value()) >= 32
+    assert len(ready.admin_token.get_secret_value()) >= 24
+    warned = [record.getMessage() for record in caplog.records]
+    assert any("FLASHSALE_SECRET_KEY" in m and "generated" in m for m in warned), warned
+    assert any("FLASHSALE_ADMIN_TOKEN" in m and "generated" in m for m in warned), warned
+    assert not any("s-12345" in m for m in warned)
+
+
+def test_development_uses_a_short_secret_as_given_but_warns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="flashsale.config"):
+        settings = Settings(admin_token="dev-admin-token", secret_key="dev-secret-key")
+    assert settings.secret_key is not None and settings.admin_token is not None
+    assert settings.secret_key.get_secret_value() == "dev-secret-key"
+    warned = [record.getMessage() for record in caplog.records]
+    assert any("FLASHSALE_SECRET_KEY" in m and "32" in m for m in warned), warned
+    assert any("FLASHSALE_ADMIN_TOKEN" in m and "24" in m for m in warned), warned
+    assert not any("dev-secret-key" in m for m in warned)
+
+
+def test_strong_secrets_pass_without_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="flashsale.config"):
+        Settings(admin_token=STRONG_TOKEN, secret_key=STRONG_KEY)
+    assert caplog.records == []
 
 
 def test_development_makes_secrets_for_the_run() -> None:

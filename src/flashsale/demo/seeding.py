@@ -50,9 +50,7 @@ async def seed_catalogue(shop: Shop, products: Sequence[DemoProduct] = DEMO_PROD
 
 async def seed_fans(shop: Shop, count: int, market: Market = INDIA) -> list[Fan]:
     """Sign up ``count`` fans in bulk and give each a session token, as a log-in would."""
-    secret_key = shop.settings.secret_key
-    assert secret_key is not None, "build_shop fills in the secret key"
-    tokens = SessionTokens(secret_key.get_secret_value(), shop.settings.session_ttl_seconds)
+    tokens = SessionTokens(shop.keys.session, shop.settings.session_ttl_seconds)
     password_hash = await shop.hasher.hash(DEMO_FAN_PASSWORD)
     run = secrets.token_hex(4)  # fresh addresses each run: emails are unique
     now = shop.clock.now()

@@ -1,9 +1,12 @@
 """Admission tokens and proof-of-work challenges, both signed with itsdangerous.
 
-An admission token is ``[sale id, customer id, admitted until (epoch ms)]`` signed with the
-shop's secret: bound to one customer, one sale and an expiry. Verifying it costs one HMAC and no
-I/O; the room state then spends it once (``RoomState.consume``), checking that it is the
-customer's current admission (a token from an admission that lapsed is refused).
+Each is signed with its own key (``Keys.admission``, ``Keys.proof_of_work``), never the shop's
+secret key itself, so neither kind of token passes for the other or for a session.
+
+An admission token is ``[sale id, customer id, admitted until (epoch ms)]``, signed: bound to
+one customer, one sale and an expiry. Verifying it costs one HMAC and no I/O; the room state
+then spends it once (``RoomState.consume``), checking that it is the customer's current
+admission (a token from an admission that lapsed is refused).
 
 A proof-of-work challenge is ``<sale>:<customer>:<random>`` signed with a timestamp, so the
 server keeps no state for it and a bot cannot compute solutions before asking.
@@ -29,8 +32,8 @@ class AdmissionClaim:
 
 
 class AdmissionTokens:
-    def __init__(self, secret_key: str) -> None:
-        self._serializer = URLSafeSerializer(secret_key, salt="flashsale.admission")
+    def __init__(self, key: str) -> None:
+        self._serializer = URLSafeSerializer(key, salt="flashsale.admission")
 
     def issue(self, sale_id: str, customer_id: str, until_ms: int) -> str:
         return str(self._serializer.dumps([sale_id, customer_id, until_ms]))
@@ -47,8 +50,8 @@ class AdmissionTokens:
 
 
 class Challenges:
-    def __init__(self, secret_key: str, max_age_seconds: int = CHALLENGE_SECONDS) -> None:
-        self._signer = TimestampSigner(secret_key, salt="flashsale.pow")
+    def __init__(self, key: str, max_age_seconds: int = CHALLENGE_SECONDS) -> None:
+        self._signer = TimestampSigner(key, salt="flashsale.pow")
         self._max_age = max_age_seconds
 
     def issue(self, sale_id: str, customer_id: str) -> str:

@@ -54,6 +54,7 @@ from flashsale.domain.waiting_room import (
     view_of,
 )
 from flashsale.ports import Clock, Entry, RoomState, StockGate, Store, Verdict
+from flashsale.security import PROOF_OF_WORK, derive_key
 from flashsale.service.admission import AdmissionTokens, Challenges
 from flashsale.service.rate_limit import RateLimits
 from flashsale.service.sale_directory import SaleDirectory
@@ -139,8 +140,9 @@ class WaitingRoom:
         directory: SaleDirectory,
         state: RoomState,
         limits: RateLimits,
-        secret_key: str,
+        admission_key: str,
         *,
+        proof_of_work_key: str | None = None,
         tick_seconds: float = 0.1,
         refresh_seconds: float = 2.0,
     ) -> None:
@@ -150,8 +152,9 @@ class WaitingRoom:
         self._directory = directory
         self._state = state
         self._limits = limits
-        self._tokens = AdmissionTokens(secret_key)
-        self._challenges = Challenges(secret_key)
+        self._tokens = AdmissionTokens(admission_key)
+        # Given one key, the challenges still get their own: one derived from it.
+        self._challenges = Challenges(proof_of_work_key or derive_key(admission_key, PROOF_OF_WORK))
         self._tick_seconds = tick_seconds
         self._refresh_seconds = refresh_seconds
         self._enforced: dict[str, RoomConfig] = {}

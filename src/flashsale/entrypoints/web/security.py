@@ -3,7 +3,8 @@
 - A fan's web session is a HttpOnly, SameSite=Lax cookie holding the very token the API issues
   at log-in, so pages and API share one notion of a session (``Accounts``).
 - The console's cookie holds a signed fingerprint of the admin token, never the token itself;
-  changing the admin token logs every console out.
+  changing the admin token logs every console out. It and the CSRF HMAC have keys of their own
+  (``Keys.console``, ``Keys.csrf``), not the shop's secret key.
 - CSRF: a random seed in its own HttpOnly cookie, and an HMAC of it in every form (hidden
   field) and htmx request (header). A page on another site can make the browser send the
   cookie, but cannot read a page of ours to learn the HMAC (OWASP's signed double submit).
@@ -38,14 +39,13 @@ class CsrfRejected(Exception):
 
 class PageSecurity:
     def __init__(self, shop: Shop) -> None:
-        assert shop.settings.secret_key is not None, "build_shop fills in the secret key"
-        secret = shop.settings.secret_key.get_secret_value().encode()
+        console_key = shop.keys.console.encode()
         self._accounts = shop.accounts
         self._session_ttl = int(shop.settings.session_ttl_seconds)
-        self._csrf_key = hmac.new(secret, b"flashsale.csrf", hashlib.sha256).digest()
-        self._console = TimestampSigner(secret, salt="flashsale.console")
+        self._csrf_key = shop.keys.csrf.encode()
+        self._console = TimestampSigner(console_key, salt="flashsale.console")
         self._admin_fingerprint = hmac.new(
-            secret, shop.admin_token.encode(), hashlib.sha256
+            console_key, shop.admin_token.encode(), hashlib.sha256
         ).hexdigest()
 
     # -- customers ------------------------------------------------------------------------

@@ -41,8 +41,8 @@ from flashsale.security import SESSION, PasswordHasher, SessionTokens, derive_ke
 from flashsale.service.ids import new_id
 
 HERE = Path(__file__).parent
-SECRET = "benchmark-secret"
-ADMIN = "benchmark-admin"
+SECRET = "benchmark-secret-key-0123456789abcdef"
+ADMIN = "benchmark-admin-token-0123456789"
 DEFAULT_DATABASE_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 

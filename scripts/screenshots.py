@@ -24,7 +24,7 @@ from flashsale.devtools.server_process import running_server
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
-ADMIN_TOKEN = "screenshots-admin-token"
+ADMIN_TOKEN = "screenshots-admin-token-0123456789"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 DESKTOP: ViewportSize = {"width": 1280, "height": 860}
 PASSWORD = "mi-fan-2015"
@@ -35,7 +35,7 @@ def environment(database: Path) -> dict[str, str]:
     return {
         "FLASHSALE_DATABASE_URL": f"sqlite+aiosqlite:///{database}",
         "FLASHSALE_ADMIN_TOKEN": ADMIN_TOKEN,
-        "FLASHSALE_SECRET_KEY": "screenshots-secret-key",
+        "FLASHSALE_SECRET_KEY": "screenshots-secret-key-0123456789abcdef",
         "FLASHSALE_PASSWORD_TIME_COST": "1",
         "FLASHSALE_PASSWORD_MEMORY_COST_KIB": "8",
     }

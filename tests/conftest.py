@@ -25,8 +25,8 @@ def fast_settings(**overrides: Any) -> Settings:
     """Settings for tests: cheap password hashing, fixed secrets, the memory store."""
     values: dict[str, Any] = {
         "database_url": "memory://",
-        "admin_token": "test-admin-token",
-        "secret_key": "test-secret-key",
+        "admin_token": "test-admin-token-of-the-suite",
+        "secret_key": "test-secret-key-of-the-whole-test-suite",
         "password_time_cost": 1,
         "password_memory_cost_kib": 8,
         "expiry_sweep_seconds": 0.05,

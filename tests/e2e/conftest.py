@@ -17,7 +17,7 @@ from flashsale.entrypoints.http.app import create_app
 from tests.conftest import fast_settings
 
 T0 = datetime(2015, 5, 12, 3, 0, tzinfo=UTC)  # the Mi Band sale in India opened at 04:30
-ADMIN = {"Authorization": "Bearer test-admin-token"}
+ADMIN = {"Authorization": "Bearer test-admin-token-of-the-suite"}
 
 
 @pytest.fixture

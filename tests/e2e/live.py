@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import aiohttp
 
-ADMIN_TOKEN = "live-admin-token"
+ADMIN_TOKEN = "live-admin-token-of-real-servers"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 T = TypeVar("T")
 
@@ -20,7 +20,7 @@ def server_env(database_path: Path, **extra: str) -> dict[str, str]:
     return {
         "FLASHSALE_DATABASE_URL": f"sqlite+aiosqlite:///{database_path}",
         "FLASHSALE_ADMIN_TOKEN": ADMIN_TOKEN,
-        "FLASHSALE_SECRET_KEY": "live-secret-key",
+        "FLASHSALE_SECRET_KEY": "live-secret-key-of-real-server-processes",
         "FLASHSALE_PASSWORD_TIME_COST": "1",
         "FLASHSALE_PASSWORD_MEMORY_COST_KIB": "8",
         "FLASHSALE_EXPIRY_SWEEP_SECONDS": "0.2",

@@ -50,7 +50,7 @@ async def test_an_empty_admin_token_setting_does_not_open_the_console(
     configured_empty: httpx.AsyncClient,
 ) -> None:
     await refused(configured_empty, "")
-    await refused(configured_empty, "test-admin-token")
+    await refused(configured_empty, "test-admin-token-of-the-suite")
 
 
 async def test_the_console_refuses_an_empty_token_even_against_an_empty_setting(

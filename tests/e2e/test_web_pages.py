@@ -280,7 +280,7 @@ async def test_another_fans_order_is_not_found(
 
 async def console_log_in(client: httpx.AsyncClient) -> None:
     done = await form_post(
-        client, "/console/login", "/console/login", {"token": "test-admin-token"}
+        client, "/console/login", "/console/login", {"token": "test-admin-token-of-the-suite"}
     )
     assert done.status_code == 303, done.text
 
@@ -490,7 +490,7 @@ async def test_the_waiting_room_on_the_sale_page(
     sale_id = sale["id"]
     room = await client.put(
         f"/api/v1/admin/sales/{sale_id}/waiting-room",
-        headers={"Authorization": "Bearer test-admin-token"},
+        headers={"Authorization": "Bearer test-admin-token-of-the-suite"},
         json={"admission_rate_per_second": 10, "customer_requests_per_second": 100},
     )
     assert room.status_code == 200, room.text
@@ -547,7 +547,7 @@ async def test_the_dashboard_shows_the_queue_length_when_the_sale_has_a_room(
     assert "Waiting room" not in (await client.get(f"/console/sales/{sale['id']}")).text
     await client.put(
         f"/api/v1/admin/sales/{sale['id']}/waiting-room",
-        headers={"Authorization": "Bearer test-admin-token"},
+        headers={"Authorization": "Bearer test-admin-token-of-the-suite"},
         json={},
     )
     await sign_up(client)
@@ -563,7 +563,7 @@ async def test_joining_a_room_with_proof_of_work(
     sale_id = (await create_sale())["id"]
     await client.put(
         f"/api/v1/admin/sales/{sale_id}/waiting-room",
-        headers={"Authorization": "Bearer test-admin-token"},
+        headers={"Authorization": "Bearer test-admin-token-of-the-suite"},
         json={"pow_difficulty": 8},
     )
     await sign_up(client)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flashsale.domain.errors import InvalidInput
 from flashsale.domain.money import Money
@@ -16,6 +16,11 @@ from flashsale.domain.money import Money
 DEFAULT_PAYMENT_WINDOW = timedelta(minutes=15)
 MAX_STOCK = 100_000_000
 MAX_PER_CUSTOMER_LIMIT = 1_000_000
+# Every moment of a new timetable lies within these: far enough from year 1 and 9999 that no
+# offset, freeze or grace period added to one leaves the range Python's datetime can hold.
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(2100, 1, 1, tzinfo=UTC)
+TIMETABLE = ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at")
 
 
 class SaleState(enum.StrEnum):
@@ -33,6 +38,12 @@ def require_utc(moment: datetime, name: str) -> datetime:
     return moment
 
 
+def moment_in_range(moment: datetime) -> bool:
+    """True for an aware moment within [EARLIEST_MOMENT, LATEST_MOMENT]; compares without
+    converting, so a moment whose offset would carry it out of datetime's range is just False."""
+    return EARLIEST_MOMENT <= moment <= LATEST_MOMENT
+
+
 @dataclass(frozen=True, slots=True)
 class FlashSale:
     id: str
@@ -48,7 +59,7 @@ class FlashSale:
     payment_window: timedelta = DEFAULT_PAYMENT_WINDOW
 
     def __post_init__(self) -> None:
-        for name in ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at"):
+        for name in TIMETABLE:
             require_utc(getattr(self, name), name)
         if not 0 < self.stock_total <= MAX_STOCK:
             raise InvalidInput(f"stock must be between 1 and {MAX_STOCK}")
@@ -66,6 +77,19 @@ class FlashSale:
                 "the timetable must run registration_opens_at < registration_closes_at"
                 " <= opens_at < closes_at"
             )
+
+    def check_bookable(self) -> None:
+        """Refuse (InvalidInput) a timetable outside [EARLIEST_MOMENT, LATEST_MOMENT].
+
+        Asked of every sale created or edited, not in ``__post_init__``: a sale stored before
+        the bound existed must still load, so that the shop can show and serve the others.
+        """
+        for name in TIMETABLE:
+            if not moment_in_range(getattr(self, name)):
+                raise InvalidInput(
+                    f"{name} must lie between {EARLIEST_MOMENT.isoformat()}"
+                    f" and {LATEST_MOMENT.isoformat()}"
+                )
 
     def state_at(self, now: datetime, stock_left: int) -> SaleState:
         if now < self.registration_opens_at:

@@ -90,7 +90,8 @@ class GateReconciler:
             self._looks.clear()  # a leader's looks only: another process may have healed
             return []
         now = self._clock.now()
-        sales = [s for s in await self._store.sales() if now < s.closes_at + LINGER_AFTER_CLOSE]
+        # Subtracted from now: a stored sale closing near the year 9999 cannot overflow it.
+        sales = [s for s in await self._store.sales() if now - LINGER_AFTER_CLOSE < s.closes_at]
         ids = [sale.id for sale in sales]
         counted = await self._store.units_held(ids)  # the record first: see the module's doc
         levels = await self._gate.levels(ids)

@@ -22,6 +22,7 @@ agree to within seconds.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
@@ -31,7 +32,9 @@ from datetime import timedelta
 from flashsale.clock import SystemClock
 from flashsale.domain.errors import NotFound
 from flashsale.domain.sale import FlashSale
-from flashsale.ports import Clock, StockGate, Store
+from flashsale.ports import Clock, GateUnavailable, StockGate, Store
+
+log = logging.getLogger(__name__)
 
 EDIT_FREEZE = timedelta(seconds=60)
 FINAL_BEFORE_OPENING = timedelta(seconds=30)
@@ -98,7 +101,8 @@ class SaleDirectory:
         sale = await self._store.sale(sale_id)
         if sale is None:
             raise NotFound(f"no sale {sale_id}")
-        final = read_at >= sale.opens_at - FINAL_BEFORE_OPENING
+        # Added to the clock, not taken from the opening: a stored opening may lie near year 1.
+        final = read_at + FINAL_BEFORE_OPENING >= sale.opens_at
         fresh_until = math.inf if final else time.monotonic() + REFRESH_SECONDS
         self._ready[sale_id] = _Cached(sale, fresh_until)
         return sale
@@ -137,10 +141,29 @@ class SaleDirectory:
         return held, registered
 
     async def load_all(self) -> int:
-        sales = await self._store.sales()
+        """Load every stored sale's gate; returns how many loaded.
+
+        A sale that cannot be loaded (a row no longer valid, say) is logged and skipped: one bad
+        row must not keep the shop from starting and serving the others. Its next ``get`` tries
+        again. A gate that does not answer is not the sale's fault, and stops the start.
+        """
+        try:
+            sales = await self._store.sales()
+        except Exception as exc:
+            log.error("the stored sales could not be read; each loads on first use: %r", exc)
+            return 0
+        loaded = 0
         for sale in sales:
-            await self.get(sale.id)
-        return len(sales)
+            try:
+                await self.get(sale.id)
+            except GateUnavailable:
+                raise
+            except Exception as exc:
+                self._ready.pop(sale.id, None)
+                log.error("sale %s could not be loaded and is skipped: %r", sale.id, exc)
+                continue
+            loaded += 1
+        return loaded
 
     def forget(self) -> None:
         self._ready.clear()

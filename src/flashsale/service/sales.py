@@ -108,6 +108,7 @@ class Sales:
             closes_at=spec.closes_at,
             payment_window=timedelta(seconds=spec.payment_window_seconds),
         )
+        sale.check_bookable()
         await self._store.add_sale(sale)
         await self._directory.get(sale.id)
         return sale
@@ -127,7 +128,7 @@ class Sales:
         if current is None:
             raise NotFound(f"no sale {sale_id}")
         now = self._clock.now()
-        if now >= current.opens_at - EDIT_FREEZE:
+        if now + EDIT_FREEZE >= current.opens_at:
             raise SaleNotEditable(
                 f"the sale opens at {current.opens_at.isoformat()}; its terms are fixed from"
                 f" {int(EDIT_FREEZE.total_seconds())} seconds before the opening"
@@ -152,6 +153,7 @@ class Sales:
             closes_at=_or(edit.closes_at, current.closes_at),
             payment_window=window,
         )
+        new.check_bookable()
         if new.opens_at < now + EDIT_FREEZE:
             raise SaleNotEditable(
                 f"the new opening must be at least {int(EDIT_FREEZE.total_seconds())} seconds"

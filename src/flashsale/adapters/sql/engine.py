@@ -22,12 +22,14 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, sqlite_synchronous: str = "FULL") -> AsyncEngine:
+    # hide_parameters: a database error's message would otherwise quote the statement's
+    # parameters (customers' e-mails, password hashes) into every log that prints it.
     if not is_sqlite(url):
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     synchronous = sqlite_synchronous.upper()
     if synchronous not in SQLITE_SYNCHRONOUS_LEVELS:
         raise ValueError(f"sqlite synchronous must be one of {sorted(SQLITE_SYNCHRONOUS_LEVELS)}")
-    engine = create_async_engine(url)
+    engine = create_async_engine(url, hide_parameters=True)
     event.listen(
         engine.sync_engine, "connect", partial(configure_sqlite_connection, synchronous=synchronous)
     )

@@ -28,7 +28,7 @@ T = TypeVar("T")
 class SqliteWriter:
     def __init__(self, async_url: str, synchronous: str) -> None:
         url = make_url(async_url).set(drivername="sqlite+pysqlite")
-        self._engine: Engine = create_engine(url, pool_size=1, max_overflow=0)
+        self._engine: Engine = create_engine(url, pool_size=1, max_overflow=0, hide_parameters=True)
         event.listen(
             self._engine, "connect", partial(configure_sqlite_connection, synchronous=synchronous)
         )

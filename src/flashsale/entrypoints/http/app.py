@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
+import traceback
 from collections.abc import AsyncIterator
 
+import asyncpg.exceptions
 import orjson
 import sqlalchemy.exc
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -19,6 +23,7 @@ from flashsale.bootstrap import Shop
 from flashsale.domain.errors import DomainError
 from flashsale.entrypoints.http import problems
 from flashsale.entrypoints.http.api import ShopApi
+from flashsale.entrypoints.http.edge import RefuseControlCharacters
 from flashsale.entrypoints.http.openapi import openapi_document
 from flashsale.entrypoints.http.requests import EdgeError, validation_details
 from flashsale.entrypoints.http.room_api import RoomApi
@@ -71,7 +76,7 @@ async def _gate_unreachable(request: Request, exc: Exception) -> Response:
 
 
 async def _store_unavailable(request: Request, exc: Exception) -> Response:
-    log.warning("the record is unavailable: %s", exc)
+    log.warning("the record is unavailable: %s", describe_database_error(exc))
     return problems.problem(
         503,
         "store-unavailable",
@@ -92,9 +97,76 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     )
 
 
+async def _database_error(request: Request, exc: Exception) -> Response:
+    if not _is_data_error(exc):
+        return await _unexpected(request, exc)
+    log.warning(
+        "the database refused a value on %s %s: %s",
+        request.method,
+        request.url.path,
+        describe_database_error(exc),
+    )
+    return problems.problem(
+        422, "invalid-data", "Value not accepted", "a value sent is not one the shop can store"
+    )
+
+
 async def _unexpected(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    if isinstance(exc, sqlalchemy.exc.StatementError | asyncpg.exceptions.PostgresError):
+        # Their messages carry what was sent (e-mails, password hashes): frames only.
+        log.error(
+            "unhandled error on %s %s: %s\n%s",
+            request.method,
+            request.url.path,
+            describe_database_error(exc),
+            "".join(traceback.format_tb(exc.__traceback__)).rstrip(),
+        )
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problems.problem(500, "internal-error", "Internal error", "this is a bug; it was logged")
+
+
+_STATEMENT_TABLE = re.compile(r"\b(?:INTO|FROM|UPDATE)\s+\"?(\w+)", re.IGNORECASE)
+
+
+def describe_database_error(exc: BaseException) -> str:
+    """The error's type, SQLSTATE and statement name (verb and table); none of its data."""
+    cause = exc.orig if isinstance(exc, sqlalchemy.exc.DBAPIError) else exc
+    parts = [type(exc).__name__]
+    if cause is not exc and cause is not None:
+        parts.append(f"from {type(cause).__name__}")
+    sqlstate = _sqlstate(exc)
+    if sqlstate:
+        parts.append(f"SQLSTATE {sqlstate}")
+    statement = exc.statement if isinstance(exc, sqlalchemy.exc.StatementError) else None
+    if statement:
+        verb = statement.split(None, 1)[0].upper()
+        table = _STATEMENT_TABLE.search(statement)
+        parts.append(f"in {verb} {table.group(1)}" if table else f"in {verb}")
+    return " ".join(parts)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of a database error, looked for down the chain of causes."""
+    seen: BaseException | None = exc
+    for _ in range(4):
+        if seen is None:
+            return None
+        code = getattr(seen, "sqlstate", None)
+        if isinstance(code, str) and code:
+            return code
+        orig = getattr(seen, "orig", None)
+        seen = orig if isinstance(orig, BaseException) else seen.__cause__
+    return None
+
+
+def _is_data_error(exc: BaseException) -> bool:
+    # SQLSTATE class 22 ("data exception"): a value the database cannot take, such as a NUL
+    # in text or a number out of its column's range. The asyncpg dialect reports some of them
+    # as a plain DBAPIError, so the SQLSTATE decides.
+    if isinstance(exc, sqlalchemy.exc.DataError | asyncpg.exceptions.DataError):
+        return True
+    return (_sqlstate(exc) or "").startswith("22")
 
 
 def create_app(shop: Shop) -> Starlette:
@@ -124,6 +196,8 @@ def create_app(shop: Shop) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
+        # Pure ASGI: a scan of the path and query string, the purchase included.
+        middleware=[Middleware(RefuseControlCharacters)],
         exception_handlers={
             DomainError: _domain_error,
             EdgeError: _edge_error,
@@ -134,6 +208,8 @@ def create_app(shop: Shop) -> Starlette:
             sqlalchemy.exc.TimeoutError: _store_unavailable,
             sqlalchemy.exc.OperationalError: _store_unavailable,
             sqlalchemy.exc.InterfaceError: _store_unavailable,
+            sqlalchemy.exc.DBAPIError: _database_error,
+            asyncpg.exceptions.PostgresError: _database_error,
             HTTPException: _http_error,
             Exception: _unexpected,
         },

@@ -113,6 +113,8 @@ def catalogue() -> dict[str, dict[str, Any]]:
 EDGE_PROBLEMS = (
     ("malformed-json", 400, "Malformed JSON"),
     ("validation-error", 422, "Invalid input"),
+    ("invalid-characters", 422, "Invalid characters"),
+    ("invalid-data", 422, "Value not accepted"),
     ("payload-too-large", 413, "Payload too large"),
     ("unsupported-media-type", 415, "Unsupported media type"),
     ("route-not-found", 404, "Not found"),

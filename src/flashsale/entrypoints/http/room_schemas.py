@@ -8,9 +8,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flashsale.domain.proof_of_work import MAX_DIFFICULTY
 from flashsale.domain.waiting_room import MAX_ADMISSION_RATE, RoomConfig, RoomSettings
+from flashsale.entrypoints.http.edge import Line
 from flashsale.service.waiting_room import Challenge, FairnessReport, QueueStatus
 
 _DEFAULTS = RoomSettings()
+# Rates below one request in 100 s turn a bucket's refill time into a number no clock or
+# Retry-After can hold (1e-308/s overflowed every queue request); the cap on customers per
+# address fits every database's integer column.
+MIN_RATE_PER_SECOND = 0.01
+MAX_REGISTRATIONS_PER_ADDRESS = 1_000_000
 
 
 class WaitingRoomIn(BaseModel):
@@ -19,19 +25,23 @@ class WaitingRoomIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     admission_rate_per_second: float = Field(
-        default=_DEFAULTS.admission_rate_per_second, gt=0, le=MAX_ADMISSION_RATE
+        default=_DEFAULTS.admission_rate_per_second,
+        ge=MIN_RATE_PER_SECOND,
+        le=MAX_ADMISSION_RATE,
     )
     shuffle_pre_queue: bool = _DEFAULTS.shuffle_pre_queue
     token_lifetime_seconds: float = Field(
         default=_DEFAULTS.token_lifetime_seconds, ge=1, le=24 * 3600
     )
     pow_difficulty: int = Field(default=_DEFAULTS.pow_difficulty, ge=0, le=MAX_DIFFICULTY)
-    registrations_per_address: int | None = Field(default=_DEFAULTS.registrations_per_address, ge=1)
+    registrations_per_address: int | None = Field(
+        default=_DEFAULTS.registrations_per_address, ge=1, le=MAX_REGISTRATIONS_PER_ADDRESS
+    )
     customer_requests_per_second: float = Field(
-        default=_DEFAULTS.customer_requests_per_second, gt=0, le=10_000
+        default=_DEFAULTS.customer_requests_per_second, ge=MIN_RATE_PER_SECOND, le=10_000
     )
     address_requests_per_second: float = Field(
-        default=_DEFAULTS.address_requests_per_second, gt=0, le=1_000_000
+        default=_DEFAULTS.address_requests_per_second, ge=MIN_RATE_PER_SECOND, le=1_000_000
     )
 
     def settings(self) -> RoomSettings:
@@ -65,8 +75,8 @@ class WaitingRoomOut(WaitingRoomIn):
 class JoinIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    challenge: str | None = Field(default=None, max_length=512)
-    nonce: str | None = Field(default=None, max_length=64)
+    challenge: Line | None = Field(default=None, max_length=512)
+    nonce: Line | None = Field(default=None, max_length=64)
 
 
 class QueueStatusOut(BaseModel):

@@ -13,17 +13,29 @@ from flashsale.domain.customer import Customer
 from flashsale.domain.market import Market
 from flashsale.domain.order import Order
 from flashsale.domain.purchase import MAX_QUANTITY
-from flashsale.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK
+from flashsale.domain.sale import (
+    EARLIEST_MOMENT,
+    LATEST_MOMENT,
+    MAX_PER_CUSTOMER_LIMIT,
+    MAX_STOCK,
+    moment_in_range,
+)
+from flashsale.entrypoints.http.edge import Line, Text
 from flashsale.service.sales import SaleView
 
 
 def _to_utc(moment: datetime) -> datetime:
+    # Compared before converting: an offset can carry a moment past year 1 or 9999.
+    if not moment_in_range(moment):
+        raise ValueError(
+            f"must lie between {EARLIEST_MOMENT.isoformat()} and {LATEST_MOMENT.isoformat()}"
+        )
     return moment.astimezone(UTC)
 
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 # Amounts travel as decimal strings ("999.00"); integers are accepted, floats are not.
-AmountIn = Annotated[str | int, Field(examples=["999.00"])]
+AmountIn = Annotated[Line | int, Field(examples=["999.00"])]
 
 
 class _In(BaseModel):
@@ -35,10 +47,10 @@ class _Out(BaseModel):
 
 
 class MarketIn(_In):
-    code: str = Field(min_length=2, max_length=2, examples=["IN"])
-    name: str = Field(min_length=1, max_length=100, examples=["India"])
-    currency: str = Field(min_length=3, max_length=3, examples=["INR"])
-    locale: str = Field(min_length=2, max_length=20, examples=["en_IN"])
+    code: Line = Field(min_length=2, max_length=2, examples=["IN"])
+    name: Line = Field(min_length=1, max_length=100, examples=["India"])
+    currency: Line = Field(min_length=3, max_length=3, examples=["INR"])
+    locale: Line = Field(min_length=2, max_length=20, examples=["en_IN"])
 
 
 class MarketOut(_Out):
@@ -59,9 +71,9 @@ class MarketListOut(_Out):
 
 
 class CustomerIn(_In):
-    email: str = Field(max_length=254, examples=["fan@example.com"])
-    password: str = Field(max_length=1024)
-    market: str = Field(min_length=2, max_length=2, examples=["IN"])
+    email: Line = Field(max_length=254, examples=["fan@example.com"])
+    password: Text = Field(max_length=1024)
+    market: Line = Field(min_length=2, max_length=2, examples=["IN"])
 
 
 class CustomerOut(_Out):
@@ -75,8 +87,8 @@ class CustomerOut(_Out):
 
 
 class SessionIn(_In):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=1024)
+    email: Line = Field(max_length=254)
+    password: Text = Field(max_length=1024)
 
 
 class SessionOut(_Out):
@@ -85,13 +97,13 @@ class SessionOut(_Out):
 
 
 class VariantIn(_In):
-    sku: str = Field(max_length=64, examples=["MIBAND2-BLK"])
-    attributes: dict[str, Annotated[str, Field(max_length=200)]] = Field(default_factory=dict)
-    prices: dict[str, AmountIn] = Field(examples=[{"IN": "999", "US": "18.00"}])
+    sku: Line = Field(max_length=64, examples=["MIBAND2-BLK"])
+    attributes: dict[Line, Annotated[Text, Field(max_length=200)]] = Field(default_factory=dict)
+    prices: dict[Line, AmountIn] = Field(examples=[{"IN": "999", "US": "18.00"}])
 
 
 class ProductIn(_In):
-    name: str = Field(min_length=1, max_length=200, examples=["Mi Band 2"])
+    name: Text = Field(min_length=1, max_length=200, examples=["Mi Band 2"])
     variants: list[VariantIn] = Field(min_length=1, max_length=100)
 
 
@@ -136,8 +148,8 @@ class ProductListOut(_Out):
 
 
 class SaleIn(_In):
-    sku: str = Field(max_length=64)
-    market: str = Field(min_length=2, max_length=2)
+    sku: Line = Field(max_length=64)
+    market: Line = Field(min_length=2, max_length=2)
     stock: int = Field(gt=0, le=MAX_STOCK)
     per_customer_limit: int = Field(default=1, gt=0, le=MAX_PER_CUSTOMER_LIMIT)
     registration_opens_at: UtcDatetime
@@ -274,7 +286,7 @@ class OrderListOut(_Out):
 
 
 class PaymentIn(_In):
-    card: str = Field(min_length=1, max_length=32, examples=["4242424242424242"])
+    card: Line = Field(min_length=1, max_length=32, examples=["4242424242424242"])
 
 
 class AuditOut(_Out):

@@ -40,7 +40,10 @@ def parse_utc(value: str, label: str) -> datetime:
         raise errors.InvalidInput(f"{label}: {value!r} is not a date and time") from exc
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # an offset that carries it past the year 1 or 9999
+        raise errors.InvalidInput(f"{label}: {value!r} is out of range") from exc
 
 
 def parse_int(value: str, label: str) -> int:
@@ -226,7 +229,8 @@ class ConsolePages:
         return RedirectResponse(f"/console/sales/{sale.id}", 303)
 
     def _editable(self, sale: FlashSale) -> bool:
-        return self._shop.clock.now() < sale.opens_at - EDIT_FREEZE
+        # Added to now: a stored opening near the year 1 cannot overflow it.
+        return self._shop.clock.now() + EDIT_FREEZE < sale.opens_at
 
     async def edit_sale_form(
         self,

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flashsale.adapters.memory_store import MemoryStore
 from flashsale.adapters.sql.migrate import upgrade_database
@@ -88,16 +89,22 @@ def migrated_postgres_url(postgres_server_url: str) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "memory":
-        return MEMORY
-    if request.param == "sqlite":
+def database_url_of(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated database for one test: a copy of the SQLite template, or the module's
+    PostgreSQL database (empty it with ``empty_tables`` first)."""
+    if kind == "sqlite":
         path = tmp_path / "flashsale.db"
         shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
         return sqlite_url(path)
     url: str = request.getfixturevalue("migrated_postgres_url")
     return url
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "memory":
+        return MEMORY
+    return database_url_of(request.param, request, tmp_path)
 
 
 @pytest.fixture
@@ -107,16 +114,16 @@ async def store(store_url: str) -> AsyncIterator[Store]:
         return
     sql_store = await SqlStore.open(store_url)
     if sql_store.engine.dialect.name == "postgresql":
-        await empty_tables(sql_store)
+        await empty_tables(sql_store.engine)
     try:
         yield sql_store
     finally:
         await sql_store.close()
 
 
-async def empty_tables(store: SqlStore) -> None:
+async def empty_tables(engine: AsyncEngine) -> None:
     names = ", ".join(table.name for table in metadata.sorted_tables)
-    async with store.engine.begin() as conn:
+    async with engine.begin() as conn:
         await conn.execute(text(f"TRUNCATE {names}"))
 
 

@@ -7,7 +7,6 @@ unless the engine hides them.
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from flashsale.adapters.sql.schema import customers, markets
 from flashsale.bootstrap import build_shop
 from flashsale.entrypoints.http.app import create_app, describe_database_error
 from tests.conftest import fast_settings
-from tests.contract.conftest import empty_tables, sqlite_url
+from tests.contract.conftest import database_url_of, empty_tables
 
 EMAIL = "private.person@example.com"
 PASSWORD_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2VjcmV0c2FsdA$c2VjcmV0aGFzaA"
@@ -34,21 +33,14 @@ PASSWORD_HASH = "$argon2id$v=19$m=8,t=1,p=1$c2VjcmV0c2FsdA$c2VjcmV0aGFzaA"
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        path = tmp_path / "flashsale.db"
-        shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
-        return sqlite_url(path)
-    url: str = request.getfixturevalue("migrated_postgres_url")
-    return url
+    return database_url_of(request.param, request, tmp_path)
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url)
     if engine.dialect.name == "postgresql":
-        from flashsale.adapters.sql.store import SqlStore
-
-        await empty_tables(SqlStore(engine))
+        await empty_tables(engine)
     try:
         yield engine
     finally:

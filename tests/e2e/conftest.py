@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from flashsale.bootstrap import Shop, build_shop
+from flashsale.bootstrap import MEMORY_DATABASE_URL, Shop, build_shop
 from flashsale.clock import ManualClock
 from flashsale.domain.market import Market
 from flashsale.entrypoints.http.app import create_app
@@ -25,24 +26,34 @@ def clock() -> ManualClock:
     return ManualClock(T0)
 
 
+async def sqlite_database(tmp_path: Path) -> str:
+    from flashsale.adapters.sql.migrate import upgrade_database
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    await upgrade_database(url)
+    return url
+
+
+@contextlib.asynccontextmanager
+async def shop_with_markets(database_url: str, clock: ManualClock) -> AsyncIterator[Shop]:
+    """A shop on that database, with India and the United States to sell in."""
+    shop = await build_shop(fast_settings(database_url=database_url), clock=clock)
+    try:
+        await shop.catalog.add_markets(
+            [Market("IN", "India", "INR", "en_IN"), Market("US", "United States", "USD", "en_US")]
+        )
+        yield shop
+    finally:
+        await shop.aclose()
+
+
 @pytest.fixture(params=["memory", "sqlite"])
 async def shop(
     request: pytest.FixtureRequest, clock: ManualClock, tmp_path: Path
 ) -> AsyncIterator[Shop]:
-    if request.param == "sqlite":
-        from flashsale.adapters.sql.migrate import upgrade_database
-
-        url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-        await upgrade_database(url)
-        settings = fast_settings(database_url=url)
-    else:
-        settings = fast_settings()
-    shop = await build_shop(settings, clock=clock)
-    await shop.catalog.add_markets(
-        [Market("IN", "India", "INR", "en_IN"), Market("US", "United States", "USD", "en_US")]
-    )
-    yield shop
-    await shop.aclose()
+    url = MEMORY_DATABASE_URL if request.param == "memory" else await sqlite_database(tmp_path)
+    async with shop_with_markets(url, clock) as shop:
+        yield shop
 
 
 @pytest.fixture

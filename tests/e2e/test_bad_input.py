@@ -17,16 +17,12 @@ from unittest import mock
 
 import httpx
 import pytest
-from sqlalchemy import text
 
 from flashsale.adapters.sql.engine import create_engine
-from flashsale.adapters.sql.schema import metadata
-from flashsale.bootstrap import Shop, build_shop
+from flashsale.bootstrap import MEMORY_DATABASE_URL, Shop
 from flashsale.clock import ManualClock
-from flashsale.domain.market import Market
-from tests.conftest import fast_settings
-from tests.contract.conftest import create_migrated_database, drop_database
-from tests.e2e.conftest import ADMIN, T0, sale_body
+from tests.contract.conftest import create_migrated_database, drop_database, empty_tables
+from tests.e2e.conftest import ADMIN, T0, sale_body, shop_with_markets, sqlite_database
 from tests.e2e.test_web_pages import form_post
 
 T = TypeVar("T")
@@ -67,26 +63,15 @@ async def shop(
         url: str = request.getfixturevalue("postgres_url")
         engine = create_engine(url)
         try:
-            async with engine.begin() as conn:
-                names = ", ".join(table.name for table in metadata.sorted_tables)
-                await conn.execute(text(f"TRUNCATE {names}"))
+            await empty_tables(engine)
         finally:
             await engine.dispose()
-        settings = fast_settings(database_url=url)
     elif request.param == "sqlite":
-        from flashsale.adapters.sql.migrate import upgrade_database
-
-        url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
-        await upgrade_database(url)
-        settings = fast_settings(database_url=url)
+        url = await sqlite_database(tmp_path)
     else:
-        settings = fast_settings()
-    shop = await build_shop(settings, clock=clock)
-    await shop.catalog.add_markets(
-        [Market("IN", "India", "INR", "en_IN"), Market("US", "United States", "USD", "en_US")]
-    )
-    yield shop
-    await shop.aclose()
+        url = MEMORY_DATABASE_URL
+    async with shop_with_markets(url, clock) as shop:
+        yield shop
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ class Shop:
     reconciler: GateReconciler
     leadership: Leadership
     auditing: Auditing
-    room: WaitingRoom  # issue 4: the waiting room in front of sales that enforce one
+    room: WaitingRoom  # the waiting room in front of the sales that have one
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)

@@ -311,7 +311,7 @@ class Store(Protocol):
 
     async def audit_facts(self, sale: FlashSale) -> AuditFacts: ...
 
-    # waiting rooms (issue 4)
+    # waiting rooms
     async def put_room(self, room: RoomConfig) -> None:
         """Store a sale's room; a room stored again keeps its seed and commitment."""
         ...
@@ -394,7 +394,7 @@ class Entered:
 
 
 class RoomState(Protocol):
-    """The live line of every sale's waiting room (issue 4): in memory, or in Redis shared by
+    """The live line of every sale's waiting room: in memory, or in Redis shared by
     every API process. Each method is atomic for its sale; see domain/waiting_room.py."""
 
     async def join(
@@ -486,7 +486,7 @@ class RoomState(Protocol):
 
 
 class RateLimiter(Protocol):
-    """Token buckets of each sale, by key (issue 4): in memory, or in Redis shared by every API
+    """Token buckets of each sale, by key: in memory, or in Redis shared by every API
     process (a sale's buckets in the sale's cluster slot, beside its room)."""
 
     async def acquire(self, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:

@@ -35,7 +35,7 @@ app.command("demo")(demo)
 app.command("simulate")(simulate)
 app.command("worker")(worker)
 app.add_typer(db_app, name="db")
-sale_app.command("verify-queue")(verify_queue)  # issue 4
+sale_app.command("verify-queue")(verify_queue)
 app.add_typer(sale_app, name="sale")
 app.add_typer(gate_app, name="gate")
 

@@ -1,4 +1,4 @@
-"""Rows of the waiting-room tables and back (issue 4)."""
+"""Rows of the waiting-room tables and back."""
 
 from __future__ import annotations
 

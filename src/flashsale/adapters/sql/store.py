@@ -552,7 +552,7 @@ class SqlStore:
             gate_drift_healed=int(healed),
         )
 
-    # waiting rooms (issue 4)
+    # waiting rooms
 
     async def put_room(self, room: RoomConfig) -> None:
         row = room_rows.room_row(room)

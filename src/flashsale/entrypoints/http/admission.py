@@ -1,4 +1,4 @@
-"""The purchase path's one call into the waiting room (issue 4).
+"""The purchase path's one call into the waiting room.
 
 The purchase endpoint awaits ``admit_purchase`` once, after it knows the customer. For a sale
 with an open room (every sale created without room settings) it costs one set lookup and reads

@@ -40,7 +40,7 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InsufficientFunds: (402, "Insufficient funds"),
     errors.PaymentGatewayUnavailable: (503, "Payment gateway unavailable"),
     errors.CommitFailed: (503, "Order not stored"),
-    # issue 4: the waiting room
+    # the waiting room
     room_errors.AdmissionRefused: (403, "Admission refused"),
     room_errors.AdmissionRequired: (403, "Admission token required"),
     room_errors.AdmissionTokenInvalid: (403, "Admission token not valid"),

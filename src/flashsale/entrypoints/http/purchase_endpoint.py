@@ -59,7 +59,9 @@ class PurchaseEndpoint:
             elif name == b"idempotency-key":
                 key = value.decode("latin-1")
         customer_id = self._customer_id_of(bearer_token_of(authorization))
-        await admit_purchase(self._room, scope, customer_id)  # issue 4: one set lookup if open
+        await admit_purchase(
+            self._room, scope, customer_id
+        )  # one set lookup for a sale with no room
         body = await receive_body(receive, content_length)
         quantity = parse_json(body, content_type, PurchaseIn, optional=True).quantity
         result = await self._purchase(customer_id, scope["path_params"]["sale_id"], quantity, key)

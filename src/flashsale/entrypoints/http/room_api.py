@@ -1,4 +1,4 @@
-"""The waiting room over HTTP (issue 4): join, status, live events, challenge, fairness, admin.
+"""The waiting room over HTTP: join, status, live events, challenge, fairness, admin.
 
 The live stream is Server-Sent Events: the server pushes a ``status`` event whenever the
 customer's view changes (position, admission, sold out, closed), so a page needs no polling.

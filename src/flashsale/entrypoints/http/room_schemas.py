@@ -1,4 +1,4 @@
-"""Bodies of the waiting-room endpoints (issue 4)."""
+"""Bodies of the waiting-room endpoints."""
 
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ from tests.e2e.live import (
     wait_until_open,
 )
 from tests.e2e.test_scaleout_faults import assert_stored, buy, scaleout_env
-from tests.e2e.test_worker import forget_sale_keys, wait_for_lock_waiters
+from tests.e2e.test_worker import forget_sale_keys, holding, wait_for_lock_waiters
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -694,17 +694,8 @@ async def orders_locked(database_url: str) -> AsyncIterator[AsyncConnection]:
     """Hold every group commit back (a lock on the orders table) until the block ends, so that
     both servers have units taken from the gate and not stored; yields a connection to watch
     the commits waiting."""
-    engine = create_async_engine(database_url, pool_size=2)
-    try:
-        async with engine.connect() as holder, engine.connect() as watcher:
-            await holder.begin()
-            await holder.execute(text("LOCK TABLE orders IN EXCLUSIVE MODE"))
-            try:
-                yield watcher
-            finally:
-                await holder.rollback()
-    finally:
-        await engine.dispose()
+    async with holding(database_url, text("LOCK TABLE orders IN EXCLUSIVE MODE")) as watcher:
+        yield watcher
 
 
 async def test_units_a_killed_server_held_go_back_on_sale_by_themselves(

@@ -17,7 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from typer.testing import CliRunner
 
@@ -180,13 +180,20 @@ async def due_order_ids(database_url: str) -> list[str]:
 async def row_locked(database_url: str, order_id: str) -> AsyncIterator[AsyncConnection]:
     """Hold one order's row lock, so that a sweeper's UPDATE over it waits inside its
     transaction until the block ends; yields a second connection to watch the waiters."""
+    locking = text("SELECT id FROM orders WHERE id = :id FOR UPDATE").bindparams(id=order_id)
+    async with holding(database_url, locking) as watcher:
+        yield watcher
+
+
+@contextlib.asynccontextmanager
+async def holding(database_url: str, locking: TextClause) -> AsyncIterator[AsyncConnection]:
+    """Run ``locking`` in a transaction held open until the block ends; yields a second
+    connection to watch who waits on the lock it took."""
     engine = create_async_engine(database_url, pool_size=2)
     try:
         async with engine.connect() as holder, engine.connect() as watcher:
             await holder.begin()
-            await holder.execute(
-                text("SELECT id FROM orders WHERE id = :id FOR UPDATE"), {"id": order_id}
-            )
+            await holder.execute(locking)
             try:
                 yield watcher
             finally:

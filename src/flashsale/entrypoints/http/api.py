@@ -66,6 +66,9 @@ class ShopApi:
         return json_response(HealthOut(status="ok"))
 
     async def metrics(self, request: Request) -> Response:
+        # Purchase rates, refusals and drift are the operator's: Prometheus scrapes with the
+        # admin token (scrape_config: authorization: credentials).
+        self._callers.require_admin(request)
         return Response(self._shop.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
     async def problem_type(self, request: Request) -> Response:
@@ -230,9 +233,10 @@ class ShopApi:
                 "GET",
                 "/metrics",
                 self.metrics,
-                "Prometheus metrics",
+                "Prometheus metrics (admin token)",
                 "operations",
                 media_type=CONTENT_TYPE_LATEST,
+                auth="admin",
             ),
             Endpoint(
                 "GET",

@@ -112,6 +112,11 @@ async def test_nobody_skips_the_queue_and_a_token_buys_once(
     status = (await client.get(f"/api/v1/sales/{sale_id}/queue", headers=alice)).json()
     assert status["state"] == "admitted" and status["position"] == 1
     token = status["admission_token"]
+    # A malformed purchase is refused before the admission is spent: the buyer keeps the turn.
+    malformed = await client.post(
+        purchases, headers={**alice, "Admission-Token": token}, json={"quantity": "many"}
+    )
+    assert malformed.status_code == 422, malformed.text
     stolen = await client.post(purchases, headers={**bob, "Admission-Token": token})
     assert stolen.status_code == 403
     assert stolen.json()["type"] == "/problems/admission-token-not-yours"

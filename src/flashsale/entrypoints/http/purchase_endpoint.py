@@ -59,11 +59,11 @@ class PurchaseEndpoint:
             elif name == b"idempotency-key":
                 key = value.decode("latin-1")
         customer_id = self._customer_id_of(bearer_token_of(authorization))
-        await admit_purchase(
-            self._room, scope, customer_id
-        )  # one set lookup for a sale with no room
+        # The body is read and checked before the single-use admission is spent: a malformed
+        # request must not cost the buyer their turn.
         body = await receive_body(receive, content_length)
         quantity = parse_json(body, content_type, PurchaseIn, optional=True).quantity
+        await admit_purchase(self._room, scope, customer_id)  # one set lookup without a room
         result = await self._purchase(customer_id, scope["path_params"]["sale_id"], quantity, key)
         order = result.order
         payload = purchase_json(order)

@@ -71,6 +71,15 @@ class Settings(BaseSettings):
             " address: set it there)."
         ),
     )
+    payments: Literal["sandbox"] | None = Field(
+        default=None,
+        description=(
+            "The payment gateway. The only one built in is the sandbox, whose public test"
+            " cards (4242…) succeed: development uses it unasked, production only when this"
+            " says sandbox (a rehearsal on production settings), since there they would pay"
+            " real orders."
+        ),
+    )
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
@@ -148,6 +157,12 @@ class Settings(BaseSettings):
             if missing:
                 names = ", ".join(_variable(n) for n in missing)
                 raise ValueError(f"production refuses to start without {names}")
+            if self.payments != "sandbox":
+                raise ValueError(
+                    "production refuses the sandbox payment gateway, whose test cards would pay"
+                    " real orders, unless FLASHSALE_PAYMENTS=sandbox says it is meant (no live"
+                    " gateway is built in yet)"
+                )
         return self
 
     def with_generated_secrets(self) -> Settings:

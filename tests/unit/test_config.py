@@ -18,8 +18,22 @@ def test_production_refuses_to_start_without_an_admin_token_and_a_secret_key() -
         Settings(environment="production", _env_file=None)
     with pytest.raises(ValidationError, match="FLASHSALE_SECRET_KEY"):
         Settings(environment="production", admin_token=STRONG_TOKEN)
-    ready = Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=STRONG_KEY)
+    ready = Settings(
+        environment="production",
+        admin_token=STRONG_TOKEN,
+        secret_key=STRONG_KEY,
+        payments="sandbox",
+    )
     assert ready.with_generated_secrets() is ready
+
+
+def test_production_refuses_the_sandbox_gateway_unless_told_it_is_meant() -> None:
+    # Its public test cards would pay real orders.
+    with pytest.raises(ValidationError, match="FLASHSALE_PAYMENTS=sandbox"):
+        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=STRONG_KEY)
+    assert Settings().payments is None  # development takes the sandbox unasked
+    with pytest.raises(ValidationError):
+        Settings(payments="stripe")
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\n"])

@@ -63,7 +63,7 @@ from flashsale.domain.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.domain.purchase import PurchaseRequest, Refusal
+from flashsale.domain.purchase import SOLD_OUT, PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.ports import GateLevel, GateNotLoaded, GateUnavailable
 
@@ -85,7 +85,6 @@ _REFUSALS: Final = {
     5: SoldOut,
     6: InsufficientStock,
 }
-SOLD_OUT: Final = Refusal(SoldOut, "every unit is sold or reserved")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _CHUNK = 10_000  # members per SADD/HSET: large enough to amortise, small enough not to stall

@@ -46,6 +46,10 @@ class Refusal:
         raise self.error(self.detail)
 
 
+# Sold out, as every gate and the record word it.
+SOLD_OUT = Refusal(SoldOut, "every unit is sold or reserved")
+
+
 def decide(
     sale: FlashSale,
     now: datetime,
@@ -69,7 +73,7 @@ def decide(
             f"the limit is {sale.per_customer_limit} per customer and you hold {held}",
         )
     if stock_left <= 0:
-        return Refusal(SoldOut, "every unit is sold or reserved")
+        return SOLD_OUT
     if stock_left < quantity:
         return Refusal(InsufficientStock, f"only {stock_left} left")
     return None

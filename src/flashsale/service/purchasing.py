@@ -24,11 +24,10 @@ from flashsale.domain.errors import (
     InvalidInput,
     LimitReached,
     PurchaseRefused,
-    SoldOut,
 )
 from flashsale.domain.order import Order, OrderStatus
 from flashsale.domain.placement import Placement
-from flashsale.domain.purchase import PurchaseRequest, Refusal
+from flashsale.domain.purchase import SOLD_OUT, PurchaseRequest, Refusal
 from flashsale.domain.sale import FlashSale
 from flashsale.metrics import Metrics
 from flashsale.ports import (
@@ -81,8 +80,6 @@ _Committed = Order | Refusal | None
 # What the gate stage answers a buyer: refused, the gate lost the sale and could not rebuild
 # it, or the future of its order's commit.
 _Passed = Refusal | GateNotLoaded | asyncio.Future[_Committed]
-# The record's refusals, worded for the buyer as the gate's would be.
-RECORD_SOLD_OUT = Refusal(SoldOut, "every unit is sold or reserved")
 
 
 class Purchasing:
@@ -292,7 +289,7 @@ class Purchasing:
                 # The gate had units the record has not: they were never there to give back,
                 # only the customer's hold goes (the gate converges on the record).
                 never_there.append(taken)
-                answers.append(RECORD_SOLD_OUT)
+                answers.append(SOLD_OUT)
             elif order_id in placed.over_limit:
                 # The gate lost track of what this customer holds; the units are real.
                 units_back.append(taken)

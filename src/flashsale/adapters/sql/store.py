@@ -440,8 +440,8 @@ class SqlStore:
             for order in closed.values():
                 freed[order.sale_id] += order.quantity
             if freed:
-                # In id order: closers and commits lock sales rows in one order, so never
-                # each other's in a cycle.
+                # In id order: closers and commits lock the sales' counts in one order, so
+                # never each other's in a cycle.
                 conn.execute(
                     update(sale_stock)
                     .where(sale_stock.c.sale_id == bindparam("sale"))

@@ -255,7 +255,9 @@ async def test_a_gate_deleted_mid_sale_is_rebuilt_and_selling_goes_on(
                 bought_after = [
                     o for o, f in acknowledged.items() if f["Authorization"] in second_wave_owners
                 ]
-                assert len(bought_after) == STOCK - FANS // 2, "selling went on after the loss"
+                # First-wave buyers still queued at the loss compete with the second wave for
+                # what is left, so the second wave buys at least what the first could not.
+                assert len(bought_after) >= STOCK - FANS // 2, "selling went on after the loss"
 
                 await assert_stored(http, server.url, acknowledged)
                 assert len(acknowledged) == STOCK

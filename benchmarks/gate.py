@@ -31,13 +31,13 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.redis_gate import RedisStockGate, SaleKeys, to_epoch_us
-from flashsale.devtools.redis_cluster import LocalRedisCluster
-from flashsale.domain.money import Money
-from flashsale.domain.purchase import PurchaseRequest
-from flashsale.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK, FlashSale
-from flashsale.ports import StockGate
+from flashsale.kernel.money import Money
+from flashsale.lab.devtools.redis_cluster import LocalRedisCluster
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.adapters.redis_gate import RedisStockGate, SaleKeys, to_epoch_us
+from flashsale.sales.domain.purchase import PurchaseRequest
+from flashsale.sales.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK, FlashSale
+from flashsale.sales.ports import StockGate
 
 OPENS = datetime(2030, 1, 1, tzinfo=UTC)
 DURING = OPENS + timedelta(minutes=1)

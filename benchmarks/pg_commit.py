@@ -34,17 +34,17 @@ from sqlalchemy import String, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import make_url
 
-from flashsale.adapters.sql import rows
-from flashsale.adapters.sql.schema import orders
-from flashsale.adapters.sql.store import SqlStore
-from flashsale.devtools.postgres_instance import scratch_database
-from flashsale.domain.catalog import Product, Variant
-from flashsale.domain.customer import Customer
-from flashsale.domain.market import Market
-from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus
-from flashsale.domain.sale import FlashSale
-from flashsale.service.ids import new_id
+from flashsale.catalog.market import Market
+from flashsale.catalog.model import Product, Variant
+from flashsale.customers.model import Customer
+from flashsale.kernel.ids import new_id
+from flashsale.kernel.money import Money
+from flashsale.lab.devtools.postgres_instance import scratch_database
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.record import rows
+from flashsale.record.schema import orders
+from flashsale.record.sql_store import SqlStore
+from flashsale.sales.domain.sale import FlashSale
 
 DEFAULT_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}

@@ -29,16 +29,17 @@ from pathlib import Path
 
 import orjson
 
-from flashsale.adapters.sql.migrate import upgrade_database
-from flashsale.adapters.sql.store import SqlStore
-from flashsale.devtools.server_process import ServerProcess
-from flashsale.domain.catalog import Product, Variant
-from flashsale.domain.customer import Customer
-from flashsale.domain.market import Market
-from flashsale.domain.money import Money
-from flashsale.domain.sale import FlashSale
-from flashsale.security import SESSION, PasswordHasher, SessionTokens, derive_key
-from flashsale.service.ids import new_id
+from flashsale.catalog.market import Market
+from flashsale.catalog.model import Product, Variant
+from flashsale.customers.model import Customer
+from flashsale.customers.security import PasswordHasher, SessionTokens
+from flashsale.kernel.ids import new_id
+from flashsale.kernel.keys import SESSION, derive_key
+from flashsale.kernel.money import Money
+from flashsale.lab.devtools.server_process import ServerProcess
+from flashsale.platform.sql.migrate import upgrade_database
+from flashsale.record.sql_store import SqlStore
+from flashsale.sales.domain.sale import FlashSale
 
 HERE = Path(__file__).parent
 SECRET = "benchmark-secret-key-0123456789abcdef"

@@ -42,8 +42,8 @@ from baselines.row_lock import create_stock_row
 from purchase_path import ADMIN, HERE, SECRET, WrkResult, all_bought, run_wrk, seed_sales
 from redis.asyncio import Redis
 
-from flashsale.devtools.postgres_instance import scratch_database
-from flashsale.devtools.server_process import LOOPBACK, ServerProcess, free_port
+from flashsale.lab.devtools.postgres_instance import scratch_database
+from flashsale.lab.devtools.server_process import LOOPBACK, ServerProcess, free_port
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 CONTENDERS = ("flashsale", "naive (a)", "row lock (b)")

@@ -31,14 +31,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flashsale.adapters.sql.migrate import upgrade_database
 from flashsale.bootstrap import Shop, build_shop
+from flashsale.catalog.market import Market
+from flashsale.catalog.service import VariantSpec
 from flashsale.config import Settings
-from flashsale.domain.customer import Customer
-from flashsale.domain.market import Market
-from flashsale.domain.waiting_room import RoomSettings
-from flashsale.service.catalog import VariantSpec
-from flashsale.service.sales import SaleSpec
+from flashsale.customers.model import Customer
+from flashsale.platform.sql.migrate import upgrade_database
+from flashsale.sales.service.sales import SaleSpec
+from flashsale.waiting_room.domain.room import RoomSettings
 
 ROOM = RoomSettings(customer_requests_per_second=1000, address_requests_per_second=1_000_000)
 

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 from playwright.async_api import Page, ViewportSize, async_playwright, expect
 
-from flashsale.devtools.server_process import running_server
+from flashsale.lab.devtools.server_process import running_server
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"

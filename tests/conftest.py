@@ -72,7 +72,7 @@ def redis_server_url() -> str:
 @pytest.fixture(scope="session")
 def redis_cluster_url() -> Iterator[str]:
     """A Redis Cluster of 3 masters this test session starts on free ports, and stops."""
-    from flashsale.devtools.redis_cluster import LocalRedisCluster, RedisClusterUnavailable
+    from flashsale.lab.devtools.redis_cluster import LocalRedisCluster, RedisClusterUnavailable
 
     cluster = LocalRedisCluster(3)
     try:

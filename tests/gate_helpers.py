@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from flashsale.domain.purchase import PurchaseRequest
-from flashsale.ports import StockGate
+from flashsale.sales.domain.purchase import PurchaseRequest
+from flashsale.sales.ports import StockGate
 
 
 async def give_back_now(gate: StockGate, returns: Sequence[PurchaseRequest]) -> None:

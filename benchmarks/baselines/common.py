@@ -27,9 +27,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from flashsale.domain.errors import AuthenticationFailed
-from flashsale.security import SessionTokens
-from flashsale.service.ids import new_id
+from flashsale.customers.security import SessionTokens
+from flashsale.kernel.errors import AuthenticationFailed
+from flashsale.kernel.ids import new_id
 
 INSERT_ORDER = (
     "INSERT INTO orders (id, sale_id, customer_id, sku, quantity, amount, currency, status,"

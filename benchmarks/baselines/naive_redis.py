@@ -31,9 +31,10 @@ from baselines.common import (
     problem,
     purchase_of,
 )
-from flashsale.adapters.redis_client import open_redis
-from flashsale.gc_tuning import tune_for_serving
-from flashsale.security import SESSION, SessionTokens, derive_key
+from flashsale.customers.security import SessionTokens
+from flashsale.kernel.keys import SESSION, derive_key
+from flashsale.platform.gc_tuning import tune_for_serving
+from flashsale.platform.redis.client import open_redis
 
 TAKE = """
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 0 then return -1 end

@@ -28,8 +28,9 @@ from baselines.common import (
     problem,
     purchase_of,
 )
-from flashsale.gc_tuning import tune_for_serving
-from flashsale.security import SESSION, SessionTokens, derive_key
+from flashsale.customers.security import SessionTokens
+from flashsale.kernel.keys import SESSION, derive_key
+from flashsale.platform.gc_tuning import tune_for_serving
 
 STOCK_TABLE = "baseline_stock"
 REGISTERED = "SELECT 1 FROM registrations WHERE sale_id = $1 AND customer_id = $2"

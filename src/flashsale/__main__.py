@@ -1,5 +1,5 @@
 """``python -m flashsale`` runs the command line, for environments without the script on PATH."""
 
-from flashsale.entrypoints.cli import main
+from flashsale.cli.app import main
 
 main()

@@ -7,35 +7,32 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.local_leadership import LocalLeadership
-from flashsale.adapters.memory_room import MemoryRateLimiter, MemoryRoomState
-from flashsale.adapters.memory_store import MemoryStore
-from flashsale.adapters.test_gateway import TestPaymentGateway
-from flashsale.clock import SystemClock
+from flashsale.catalog.service import Catalog
 from flashsale.config import Settings
-from flashsale.metrics import Metrics
-from flashsale.ports import (
-    Clock,
-    Leadership,
-    PaymentGateway,
-    RateLimiter,
-    RoomState,
-    StockGate,
-    Store,
-)
-from flashsale.security import Keys, PasswordHasher, SessionTokens
-from flashsale.service.accounts import Accounts
-from flashsale.service.auditing import Auditing
-from flashsale.service.catalog import Catalog
-from flashsale.service.expiry import ExpirySweeper
-from flashsale.service.gate_reconciler import GateReconciler
-from flashsale.service.orders import Orders
-from flashsale.service.purchasing import Purchasing
-from flashsale.service.rate_limit import RateLimits
-from flashsale.service.sale_directory import SaleDirectory
-from flashsale.service.sales import Sales
-from flashsale.service.waiting_room import WaitingRoom
+from flashsale.customers.accounts import Accounts
+from flashsale.customers.security import PasswordHasher, SessionTokens
+from flashsale.kernel.clock import Clock, SystemClock
+from flashsale.kernel.keys import Keys
+from flashsale.kernel.metrics import Metrics
+from flashsale.orders.adapters.sandbox_payments import TestPaymentGateway
+from flashsale.orders.ports import PaymentGateway
+from flashsale.orders.service.expiry import ExpirySweeper
+from flashsale.orders.service.orders import Orders
+from flashsale.platform.leadership import Leadership
+from flashsale.platform.local_leadership import LocalLeadership
+from flashsale.record.memory_store import MemoryStore
+from flashsale.record.store import Store
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.ports import StockGate
+from flashsale.sales.service.auditing import Auditing
+from flashsale.sales.service.gate_reconciler import GateReconciler
+from flashsale.sales.service.purchasing import Purchasing
+from flashsale.sales.service.sale_directory import SaleDirectory
+from flashsale.sales.service.sales import Sales
+from flashsale.waiting_room.adapters.memory_state import MemoryRateLimiter, MemoryRoomState
+from flashsale.waiting_room.ports import RateLimiter, RoomState
+from flashsale.waiting_room.service.rate_limits import RateLimits
+from flashsale.waiting_room.service.room import WaitingRoom
 
 MEMORY_DATABASE_URL = "memory://"
 
@@ -120,7 +117,7 @@ class Shop:
 async def open_store(settings: Settings) -> Store:
     if settings.database_url == MEMORY_DATABASE_URL:
         return MemoryStore()
-    from flashsale.adapters.sql.store import SqlStore
+    from flashsale.record.sql_store import SqlStore
 
     return await SqlStore.open(
         settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
@@ -131,7 +128,7 @@ async def open_gate(settings: Settings) -> StockGate:
     if settings.redis_url is None:
         return LocalStockGate()
     # Imported here: the embedded default neither needs redis nor pays for importing it.
-    from flashsale.adapters.redis_gate import RedisStockGate
+    from flashsale.sales.adapters.redis_gate import RedisStockGate
 
     return await RedisStockGate.connect(
         settings.redis_url,
@@ -142,10 +139,10 @@ async def open_gate(settings: Settings) -> StockGate:
 
 def open_leadership(store: Store) -> Leadership:
     """An advisory lock where the record is PostgreSQL (a fleet); else this process leads."""
-    from flashsale.adapters.sql.store import SqlStore
+    from flashsale.record.sql_store import SqlStore
 
     if isinstance(store, SqlStore) and store.engine.dialect.name == "postgresql":
-        from flashsale.adapters.sql.leadership import AdvisoryLockLeadership
+        from flashsale.platform.sql.leadership import AdvisoryLockLeadership
 
         return AdvisoryLockLeadership(store.engine)
     return LocalLeadership()
@@ -155,7 +152,11 @@ async def open_room_state(settings: Settings) -> tuple[RoomState, RateLimiter]:
     """The waiting room's live state and rate limits: in-process, or shared in Redis."""
     if settings.redis_url is None:
         return MemoryRoomState(), MemoryRateLimiter()
-    from flashsale.adapters.redis_room import RedisRateLimiter, RedisRoomState, connect_redis
+    from flashsale.waiting_room.adapters.redis_state import (
+        RedisRateLimiter,
+        RedisRoomState,
+        connect_redis,
+    )
 
     redis = await connect_redis(settings.redis_url)
     return (

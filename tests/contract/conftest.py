@@ -18,12 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from flashsale.adapters.memory_store import MemoryStore
-from flashsale.adapters.sql.migrate import upgrade_database
-from flashsale.adapters.sql.schema import metadata
-from flashsale.adapters.sql.store import SqlStore
-from flashsale.devtools.postgres_instance import admin_statement
-from flashsale.ports import StockGate, Store
+from flashsale.lab.devtools.postgres_instance import admin_statement
+from flashsale.platform.sql.migrate import upgrade_database
+from flashsale.record.memory_store import MemoryStore
+from flashsale.record.schema import metadata
+from flashsale.record.sql_store import SqlStore
+from flashsale.record.store import Store
+from flashsale.sales.ports import StockGate
 
 MEMORY = "memory://"
 
@@ -138,7 +139,7 @@ async def open_contract_gate(kind: str, request: pytest.FixtureRequest) -> tuple
     Bucketed kinds spread each sale over 3 buckets; cluster kinds run on the 3-master cluster
     the session starts.
     """
-    from flashsale.adapters.redis_gate import RedisStockGate
+    from flashsale.sales.adapters.redis_gate import RedisStockGate
 
     fixture = "redis_cluster_url" if kind.startswith("cluster") else "redis_server_url"
     url: str = request.getfixturevalue(fixture)

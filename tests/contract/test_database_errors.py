@@ -20,10 +20,10 @@ from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.routing import Route
 
-from flashsale.adapters.sql.engine import create_engine
-from flashsale.adapters.sql.schema import customers, markets
+from flashsale.asgi import create_app, describe_database_error
 from flashsale.bootstrap import build_shop
-from flashsale.entrypoints.http.app import create_app, describe_database_error
+from flashsale.platform.sql.engine import create_engine
+from flashsale.record.schema import customers, markets
 from tests.conftest import fast_settings
 from tests.contract.conftest import database_url_of, empty_tables
 
@@ -90,7 +90,7 @@ async def test_an_unhandled_database_error_is_logged_without_its_data(
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as client:
-            with caplog.at_level(logging.ERROR, logger="flashsale.entrypoints.http.app"):
+            with caplog.at_level(logging.ERROR, logger="flashsale.asgi"):
                 response = await client.get("/fails")
     finally:
         await shop.aclose()

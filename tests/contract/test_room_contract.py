@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from flashsale.adapters.memory_room import MemoryRateLimiter, MemoryRoomState
-from flashsale.domain.token_bucket import Limit, retry_after_ms
-from flashsale.domain.waiting_room import Place, RoomSettings, Standing, Use
-from flashsale.ports import Entered, Entry, RateLimiter, RoomState, Verdict
+from flashsale.waiting_room.adapters.memory_state import MemoryRateLimiter, MemoryRoomState
+from flashsale.waiting_room.domain.room import Place, RoomSettings, Standing, Use
+from flashsale.waiting_room.domain.token_bucket import Limit, retry_after_ms
+from flashsale.waiting_room.ports import Entered, Entry, RateLimiter, RoomState, Verdict
 
 T = 1_800_000_000_000
 SETTINGS = RoomSettings(admission_rate_per_second=10, token_lifetime_seconds=30)
@@ -22,7 +22,11 @@ async def adapters(request: pytest.FixtureRequest) -> AsyncIterator[tuple[RoomSt
     if request.param == "memory":
         yield MemoryRoomState(), MemoryRateLimiter()
         return
-    from flashsale.adapters.redis_room import RedisRateLimiter, RedisRoomState, connect_redis
+    from flashsale.waiting_room.adapters.redis_state import (
+        RedisRateLimiter,
+        RedisRoomState,
+        connect_redis,
+    )
 
     # On a cluster every script must keep to one slot: a sale's room, its rate-limit buckets
     # and its gate's registrations share the sale's hash tag.
@@ -230,8 +234,8 @@ async def test_redis_reads_registrations_from_the_gate_in_the_sale_slot(
 ) -> None:
     """The gate's registrations confirm a join in the same script; a customer kept in another
     bucket of a bucketed gate, or not in the gate at all, is left to the record."""
-    from flashsale.adapters.redis_gate import RedisStockGate
-    from flashsale.adapters.redis_keys import SaleKeys, home_bucket
+    from flashsale.platform.redis.sale_keys import SaleKeys, home_bucket
+    from flashsale.sales.adapters.redis_gate import RedisStockGate
 
     state, sale = room
     _, limiter = adapters

@@ -19,9 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.redis_gate import RedisStockGate, SaleKeys
-from flashsale.domain.errors import (
+from flashsale.kernel.errors import (
     InsufficientStock,
     LimitReached,
     NotRegistered,
@@ -29,10 +27,12 @@ from flashsale.domain.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.domain.money import Money
-from flashsale.domain.purchase import PurchaseRequest, Refusal, decide
-from flashsale.domain.sale import FlashSale
-from flashsale.ports import GateLevel, GateNotLoaded, StockGate
+from flashsale.kernel.money import Money
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.adapters.redis_gate import RedisStockGate, SaleKeys
+from flashsale.sales.domain.purchase import PurchaseRequest, Refusal, decide
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.ports import GateLevel, GateNotLoaded, StockGate
 from tests.contract.conftest import GATE_ADAPTERS, open_contract_gate
 from tests.gate_helpers import give_back_now
 
@@ -557,7 +557,7 @@ async def _give_backs_racing_rebuilds(harness: Harness, rng: random.Random) -> l
             violations.append(f"after {after}: gate {left}, record {free}")
 
     async def expire(customer: str) -> None:
-        # The steps of service/returns.py: the generation, the close, then the give-back.
+        # The steps of orders/service/stock_release.py: the generation, the close, then the give-back.
         (generation,) = await harness.gate.generations([sale.id])
         await pause()
         record[customer] -= 1

@@ -14,20 +14,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.exc import StatementError
 
-from flashsale.adapters.memory_store import MemoryStore
-from flashsale.domain import fairness
-from flashsale.domain.audit import UnitsByStatus
-from flashsale.domain.catalog import Product, Variant
-from flashsale.domain.customer import Customer
-from flashsale.domain.errors import Conflict, InvalidInput
-from flashsale.domain.market import Market
-from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus, Payment, PaymentStatus
-from flashsale.domain.placement import SaleUnits, place
-from flashsale.domain.sale import FlashSale
-from flashsale.domain.shipping import ShippingAddress
-from flashsale.domain.waiting_room import RoomConfig, RoomSettings
-from flashsale.ports import AuditFacts, Store
+from flashsale.catalog.market import Market
+from flashsale.catalog.model import Product, Variant
+from flashsale.customers.model import Customer
+from flashsale.kernel.errors import Conflict, InvalidInput
+from flashsale.kernel.money import Money
+from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.orders.domain.placement import SaleUnits, place
+from flashsale.orders.domain.shipping import ShippingAddress
+from flashsale.record.memory_store import MemoryStore
+from flashsale.record.store import Store
+from flashsale.sales.domain.audit import UnitsByStatus
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.ports import AuditFacts
+from flashsale.waiting_room.domain import fairness
+from flashsale.waiting_room.domain.room import RoomConfig, RoomSettings
 
 T0 = datetime(2025, 11, 23, 10, 0, 0, 123456, tzinfo=UTC)
 WINDOW = timedelta(minutes=15)

@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
+from flashsale.asgi import create_app
 from flashsale.bootstrap import MEMORY_DATABASE_URL, Shop, build_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.market import Market
-from flashsale.entrypoints.http.app import create_app
+from flashsale.catalog.market import Market
+from flashsale.kernel.clock import ManualClock
 from tests.conftest import fast_settings
 
 T0 = datetime(2015, 5, 12, 3, 0, tzinfo=UTC)  # the Mi Band sale in India opened at 04:30
@@ -27,7 +27,7 @@ def clock() -> ManualClock:
 
 
 async def sqlite_database(tmp_path: Path) -> str:
-    from flashsale.adapters.sql.migrate import upgrade_database
+    from flashsale.platform.sql.migrate import upgrade_database
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
     await upgrade_database(url)

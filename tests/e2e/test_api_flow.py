@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from flashsale.adapters.memory_store import MemoryStore
 from flashsale.bootstrap import Shop
-from flashsale.clock import ManualClock
+from flashsale.kernel.clock import ManualClock
+from flashsale.record.memory_store import MemoryStore
 from tests.e2e.conftest import ADMIN, T0
 
 SignUp = Callable[[str], Awaitable[dict[str, str]]]

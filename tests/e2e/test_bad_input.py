@@ -18,9 +18,9 @@ from unittest import mock
 import httpx
 import pytest
 
-from flashsale.adapters.sql.engine import create_engine
 from flashsale.bootstrap import MEMORY_DATABASE_URL, Shop
-from flashsale.clock import ManualClock
+from flashsale.kernel.clock import ManualClock
+from flashsale.platform.sql.engine import create_engine
 from tests.contract.conftest import create_migrated_database, drop_database, empty_tables
 from tests.e2e.conftest import ADMIN, T0, sale_body, shop_with_markets, sqlite_database
 from tests.e2e.test_web_pages import form_post

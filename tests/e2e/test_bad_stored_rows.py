@@ -13,12 +13,12 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from flashsale.adapters.sql.engine import create_engine
-from flashsale.adapters.sql.migrate import upgrade_database
+from flashsale.asgi import create_app
 from flashsale.bootstrap import build_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.market import Market
-from flashsale.entrypoints.http.app import create_app
+from flashsale.catalog.market import Market
+from flashsale.kernel.clock import ManualClock
+from flashsale.platform.sql.engine import create_engine
+from flashsale.platform.sql.migrate import upgrade_database
 from tests.conftest import fast_settings
 from tests.e2e.conftest import ADMIN, T0, sale_body
 from tests.e2e.test_web_pages import form_post
@@ -132,7 +132,7 @@ async def test_a_sale_that_no_longer_loads_is_skipped_at_start(
     bad, good = await stored_sales(database_url, 2)
     # An opening before the registration closes: FlashSale refuses to build it.
     await rewrite(database_url, bad, {"opens_at": YEAR_ONE["opens_at"]})
-    with caplog.at_level(logging.ERROR, logger="flashsale.service.sale_directory"):
+    with caplog.at_level(logging.ERROR, logger="flashsale.sales.service.sale_directory"):
         async with serving(database_url) as client:
             sale = await client.get(f"/api/v1/sales/{good}")
             assert sale.status_code == 200, sale.text

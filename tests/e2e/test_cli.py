@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from flashsale.entrypoints.cli import app
+from flashsale.cli.app import app
 from tests.contract.conftest import create_database, drop_database
 
 SALE_ID = re.compile(r"sale_[0-9a-f]{32}")

@@ -16,15 +16,15 @@ import pytest
 from redis.asyncio import Redis
 from typer.testing import CliRunner, Result
 
-from flashsale.adapters.redis_gate import SaleKeys
-from flashsale.adapters.sql.migrate import upgrade_database
 from flashsale.bootstrap import running_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.customer import Customer
-from flashsale.domain.market import Market
-from flashsale.entrypoints.cli import app
-from flashsale.service.catalog import VariantSpec
-from flashsale.service.sales import SaleSpec
+from flashsale.catalog.market import Market
+from flashsale.catalog.service import VariantSpec
+from flashsale.cli.app import app
+from flashsale.customers.model import Customer
+from flashsale.kernel.clock import ManualClock
+from flashsale.platform.sql.migrate import upgrade_database
+from flashsale.sales.adapters.redis_gate import SaleKeys
+from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
 from tests.contract.conftest import create_database, drop_database
 

@@ -34,7 +34,7 @@ def test_demo_sells_out_cleanly_and_exits(tmp_path: Path) -> None:
     env = {name: value for name, value in os.environ.items() if not name.startswith("FLASHSALE_")}
     env["COLUMNS"] = "200"
     result = subprocess.run(
-        [sys.executable, "-c", "from flashsale.entrypoints.cli import main; main()", *DEMO],
+        [sys.executable, "-c", "from flashsale.cli.app import main; main()", *DEMO],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from flashsale.devtools.server_process import running_server
+from flashsale.lab.devtools.server_process import running_server
 from tests.e2e.live import (
     add_india,
     create_band_sale,

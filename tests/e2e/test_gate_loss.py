@@ -48,9 +48,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from flashsale.adapters.redis_keys import SaleKeys
-from flashsale.devtools.redis_cluster import LocalRedisCluster, RedisClusterUnavailable
-from flashsale.devtools.server_process import LOOPBACK, ServerProcess, free_port
+from flashsale.lab.devtools.redis_cluster import LocalRedisCluster, RedisClusterUnavailable
+from flashsale.lab.devtools.server_process import LOOPBACK, ServerProcess, free_port
+from flashsale.platform.redis.sale_keys import SaleKeys
 from tests.contract.conftest import migrated_postgres_database
 from tests.e2e.live import (
     add_india,

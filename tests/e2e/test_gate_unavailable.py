@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from flashsale.adapters.local_gate import LocalStockGate
+from flashsale.asgi import create_app
 from flashsale.bootstrap import build_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.market import Market
-from flashsale.domain.purchase import PurchaseRequest, Refusal
-from flashsale.entrypoints.http.app import create_app
-from flashsale.ports import GateNotLoaded
+from flashsale.catalog.market import Market
+from flashsale.kernel.clock import ManualClock
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.domain.purchase import PurchaseRequest, Refusal
+from flashsale.sales.ports import GateNotLoaded
 from tests.conftest import fast_settings
 from tests.e2e.conftest import ADMIN, T0, sale_body
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from flashsale.adapters.sql.store import SqlStore
-from flashsale.devtools.server_process import running_server
+from flashsale.lab.devtools.server_process import running_server
+from flashsale.record.sql_store import SqlStore
 from tests.e2e.live import (
     add_india,
     audit,

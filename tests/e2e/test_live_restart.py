@@ -10,7 +10,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from flashsale.devtools.server_process import ServerProcess
+from flashsale.lab.devtools.server_process import ServerProcess
 from tests.e2e.live import (
     add_india,
     audit,

@@ -18,13 +18,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from flashsale.adapters.redis_gate import RedisStockGate
-from flashsale.devtools.postgres_instance import (
+from flashsale.lab.devtools.postgres_instance import (
     PostgresInstance,
     PostgresUnavailable,
     scratch_database,
 )
-from flashsale.devtools.server_process import ServerProcess
+from flashsale.lab.devtools.server_process import ServerProcess
+from flashsale.sales.adapters.redis_gate import RedisStockGate
 from tests.e2e.live import audit, bounded
 from tests.e2e.test_scaleout_faults import (
     FANS,

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from flashsale.clock import ManualClock
+from flashsale.kernel.clock import ManualClock
 from tests.e2e.conftest import ADMIN, T0
 
 CreateSale = Callable[..., Awaitable[dict[str, Any]]]

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from flashsale.asgi import create_app
 from flashsale.bootstrap import Shop, build_shop
-from flashsale.entrypoints.http.app import create_app
 from tests.conftest import fast_settings
 from tests.e2e.test_web_pages import form_post
 

@@ -17,7 +17,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from flashsale.devtools.server_process import ServerProcess
+from flashsale.lab.devtools.server_process import ServerProcess
 from tests.contract.conftest import migrated_postgres_database
 from tests.e2e.live import (
     add_india,

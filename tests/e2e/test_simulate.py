@@ -23,12 +23,12 @@ BROKEN_GATE_RUN = """
 import dataclasses, sys
 from pathlib import Path
 from rich.console import Console
-import flashsale.adapters.sql.sqlite_orders as sqlite_orders
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.domain.placement import place
-from flashsale.entrypoints.cli_settings import build_settings
-from flashsale.entrypoints.cli_simulate import execute
-from flashsale.rehearsal.scenario import chosen
+import flashsale.orders.adapters.sqlite_orders as sqlite_orders
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.orders.domain.placement import place
+from flashsale.cli.settings import build_settings
+from flashsale.cli.simulate import execute
+from flashsale.lab.rehearsal.scenario import chosen
 
 class OneTooManyGate(LocalStockGate):
     async def load(self, sale, held_by_customer, registered):
@@ -49,7 +49,7 @@ code = execute(
 )
 sys.exit(code)
 """
-SIMULATE = "from flashsale.entrypoints.cli_simulate import simulate_app; simulate_app()"
+SIMULATE = "from flashsale.cli.simulate import simulate_app; simulate_app()"
 
 
 def _env(**extra: str) -> dict[str, str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 import sqlalchemy.exc
 
-from flashsale.adapters.memory_store import MemoryStore
+from flashsale.asgi import create_app
 from flashsale.bootstrap import build_shop
-from flashsale.domain.order import Order
-from flashsale.entrypoints.http.app import create_app
-from flashsale.security import SessionTokens
+from flashsale.customers.security import SessionTokens
+from flashsale.orders.domain.order import Order
+from flashsale.record.memory_store import MemoryStore
 from tests.conftest import fast_settings
 
 

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from flashsale.asgi import create_app
 from flashsale.bootstrap import Shop
-from flashsale.clock import ManualClock
-from flashsale.entrypoints.cli import app as cli
-from flashsale.entrypoints.http.app import create_app
+from flashsale.cli.app import app as cli
+from flashsale.kernel.clock import ManualClock
 from tests.e2e.conftest import ADMIN, T0, Headers
 
 OPENS = T0 + timedelta(hours=1, minutes=30)

@@ -16,11 +16,11 @@ import httpx
 import pytest
 
 from flashsale.bootstrap import Shop
-from flashsale.clock import ManualClock
-from flashsale.domain.market import Market
-from flashsale.domain.money import Money
-from flashsale.domain.proof_of_work import solve
-from flashsale.entrypoints.web.money import format_money
+from flashsale.catalog.market import Market
+from flashsale.kernel.clock import ManualClock
+from flashsale.kernel.money import Money
+from flashsale.waiting_room.domain.proof_of_work import solve
+from flashsale.web.money import format_money
 from tests.e2e.conftest import T0
 
 CreateSale = Callable[..., Awaitable[dict[str, Any]]]
@@ -354,7 +354,7 @@ async def test_the_operator_adds_a_product_and_creates_a_sale(
 async def test_dashboard_orders_and_audit_come_from_the_record(
     client: httpx.AsyncClient, clock: ManualClock, shop: Shop, create_sale: CreateSale
 ) -> None:
-    from flashsale.entrypoints.web.dashboard import sale_figures
+    from flashsale.web.dashboard import sale_figures
 
     sale = await create_sale(stock=2)
     fans = [fan(client) for _ in range(3)]

@@ -21,18 +21,18 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from typer.testing import CliRunner
 
-from flashsale.adapters.sql.migrate import upgrade_database
 from flashsale.bootstrap import running_shop
-from flashsale.clock import ManualClock
+from flashsale.catalog.market import Market
+from flashsale.catalog.service import VariantSpec
+from flashsale.cli.app import app
 from flashsale.config import Settings
-from flashsale.devtools.server_process import ServerProcess
-from flashsale.domain.customer import Customer
-from flashsale.domain.market import Market
-from flashsale.domain.order import OrderStatus
-from flashsale.entrypoints.cli import app
-from flashsale.service.catalog import VariantSpec
-from flashsale.service.ids import new_id
-from flashsale.service.sales import SaleSpec
+from flashsale.customers.model import Customer
+from flashsale.kernel.clock import ManualClock
+from flashsale.kernel.ids import new_id
+from flashsale.lab.devtools.server_process import ServerProcess
+from flashsale.orders.domain.order import OrderStatus
+from flashsale.platform.sql.migrate import upgrade_database
+from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
 from tests.contract.conftest import migrated_postgres_database
 from tests.e2e.live import (

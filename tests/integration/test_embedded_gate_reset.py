@@ -12,13 +12,13 @@ import asyncio
 import random
 from pathlib import Path
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.sql.migrate import upgrade_database
-from flashsale.adapters.sql.store import SqlStore
 from flashsale.bootstrap import build_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.errors import PurchaseRefused
-from flashsale.domain.sale import FlashSale
+from flashsale.kernel.clock import ManualClock
+from flashsale.kernel.errors import PurchaseRefused
+from flashsale.platform.sql.migrate import upgrade_database
+from flashsale.record.sql_store import SqlStore
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.domain.sale import FlashSale
 from tests.conftest import fast_settings
 from tests.contract.conftest import sqlite_url
 from tests.unit.conftest import (

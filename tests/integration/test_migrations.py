@@ -13,9 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
-from flashsale.adapters.sql.engine import create_engine
-from flashsale.adapters.sql.migrate import current_revision, head_revision, upgrade_database
-from flashsale.adapters.sql.schema import metadata
+from flashsale.platform.sql.engine import create_engine
+from flashsale.platform.sql.migrate import current_revision, head_revision, upgrade_database
+from flashsale.record.schema import metadata
 from tests.contract.conftest import create_database, drop_database, sqlite_url
 
 

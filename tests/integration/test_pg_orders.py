@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 from sqlalchemy.exc import DBAPIError
 
-from flashsale.adapters.sql.store import SqlStore
+from flashsale.record.sql_store import SqlStore
 from tests.contract.conftest import migrated_postgres_database
 from tests.contract.test_store_contract import INDIA, SPAIN, band, customer, order, sale
 

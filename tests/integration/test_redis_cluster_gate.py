@@ -22,15 +22,15 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.redis_client import parse_cluster_url
-from flashsale.adapters.redis_gate import RedisStockGate
-from flashsale.adapters.redis_keys import SaleKeys, home_bucket, split_stock
-from flashsale.domain.errors import InsufficientStock, LimitReached, SoldOut
-from flashsale.domain.money import Money
-from flashsale.domain.purchase import PurchaseRequest, Refusal
-from flashsale.domain.sale import FlashSale
-from flashsale.ports import GateNotLoaded
+from flashsale.kernel.errors import InsufficientStock, LimitReached, SoldOut
+from flashsale.kernel.money import Money
+from flashsale.platform.redis.client import parse_cluster_url
+from flashsale.platform.redis.sale_keys import SaleKeys, home_bucket, split_stock
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.adapters.redis_gate import RedisStockGate
+from flashsale.sales.domain.purchase import PurchaseRequest, Refusal
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.ports import GateNotLoaded
 from tests.gate_helpers import give_back_now
 
 pytestmark = pytest.mark.redis

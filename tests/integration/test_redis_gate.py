@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from flashsale.adapters.redis_gate import RedisStockGate, SaleKeys
-from flashsale.domain.errors import LimitReached, NotRegistered
-from flashsale.domain.money import Money
-from flashsale.domain.purchase import PurchaseRequest, Refusal
-from flashsale.domain.sale import FlashSale
+from flashsale.kernel.errors import LimitReached, NotRegistered
+from flashsale.kernel.money import Money
+from flashsale.sales.adapters.redis_gate import RedisStockGate, SaleKeys
+from flashsale.sales.domain.purchase import PurchaseRequest, Refusal
+from flashsale.sales.domain.sale import FlashSale
 from tests.gate_helpers import give_back_now
 
 pytestmark = pytest.mark.redis

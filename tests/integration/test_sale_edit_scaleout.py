@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from flashsale.domain.errors import LimitReached, SaleNotOpenYet, SoldOut
-from flashsale.service.sale_directory import REFRESH_SECONDS
-from flashsale.service.sales import SaleEdit
+from flashsale.kernel.errors import LimitReached, SaleNotOpenYet, SoldOut
+from flashsale.sales.service.sale_directory import REFRESH_SECONDS
+from flashsale.sales.service.sales import SaleEdit
 from tests.integration.test_scaleout_shop import (
     OPENS,
     Engines,

@@ -13,18 +13,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from redis.asyncio import Redis
 
-from flashsale.adapters.test_gateway import CARD_SUCCEEDS
 from flashsale.bootstrap import Shop, build_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.customer import Customer
-from flashsale.domain.errors import LimitReached, SoldOut
-from flashsale.domain.market import Market
-from flashsale.domain.order import Order, OrderStatus
-from flashsale.domain.purchase import PurchaseRequest
-from flashsale.domain.sale import FlashSale
-from flashsale.service.catalog import VariantSpec
-from flashsale.service.ids import new_id
-from flashsale.service.sales import SaleSpec
+from flashsale.catalog.market import Market
+from flashsale.catalog.service import VariantSpec
+from flashsale.customers.model import Customer
+from flashsale.kernel.clock import ManualClock
+from flashsale.kernel.errors import LimitReached, SoldOut
+from flashsale.kernel.ids import new_id
+from flashsale.orders.adapters.sandbox_payments import CARD_SUCCEEDS
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.sales.domain.purchase import PurchaseRequest
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
 from tests.contract.conftest import migrated_postgres_database
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from flashsale.adapters.sql.migrate import upgrade_database
-from flashsale.adapters.sql.store import SqlStore
-from flashsale.domain.errors import Conflict
-from flashsale.domain.order import OrderStatus
+from flashsale.kernel.errors import Conflict
+from flashsale.orders.domain.order import OrderStatus
+from flashsale.platform.sql.migrate import upgrade_database
+from flashsale.record.sql_store import SqlStore
 from tests.contract.conftest import fresh_postgres_database, sqlite_url
 from tests.contract.test_store_contract import (
     INDIA,

@@ -14,18 +14,18 @@ from typing import Any
 
 import pytest
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.memory_store import MemoryStore
-from flashsale.adapters.test_gateway import TestPaymentGateway
 from flashsale.bootstrap import Shop, build_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.customer import Customer
-from flashsale.domain.market import Market
-from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus
-from flashsale.domain.sale import FlashSale
-from flashsale.service.catalog import VariantSpec
-from flashsale.service.sales import SaleSpec
+from flashsale.catalog.market import Market
+from flashsale.catalog.service import VariantSpec
+from flashsale.customers.model import Customer
+from flashsale.kernel.clock import ManualClock
+from flashsale.kernel.money import Money
+from flashsale.orders.adapters.sandbox_payments import TestPaymentGateway
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.record.memory_store import MemoryStore
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
 
 T0 = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)

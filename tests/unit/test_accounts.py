@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flashsale.domain.errors import AuthenticationFailed, Conflict, InvalidInput
+from flashsale.kernel.errors import AuthenticationFailed, Conflict, InvalidInput
 from tests.unit.conftest import PASSWORD, World
 
 
@@ -64,7 +64,7 @@ def test_session_tokens_are_plain_itsdangerous_timestamp_tokens() -> None:
     # The key is derived once for speed; the tokens must stay the library's own format.
     from itsdangerous import TimestampSigner
 
-    from flashsale.security import SessionTokens
+    from flashsale.customers.security import SessionTokens
 
     tokens = SessionTokens("the-secret", 60)
     plain = TimestampSigner("the-secret", salt=SessionTokens.SALT)

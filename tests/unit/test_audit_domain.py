@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flashsale.domain.audit import SaleAudit, UnitsByStatus
+from flashsale.sales.domain.audit import SaleAudit, UnitsByStatus
 
 
 def _audit(

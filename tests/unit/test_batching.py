@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from flashsale.batching import Batcher
+from flashsale.kernel.batching import Batcher
 
 
 class Recorder:

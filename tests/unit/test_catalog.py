@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from flashsale.domain.errors import Conflict, InvalidInput, NotFound
-from flashsale.domain.money import Money
-from flashsale.service.catalog import VariantSpec
+from flashsale.catalog.service import VariantSpec
+from flashsale.kernel.errors import Conflict, InvalidInput, NotFound
+from flashsale.kernel.money import Money
 from tests.unit.conftest import BAND_SKU, PHONE_SKU, World
 
 

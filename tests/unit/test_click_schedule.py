@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from flashsale.crowd.schedule import ClickSchedule
+from flashsale.lab.crowd.schedule import ClickSchedule
 
 
 async def _serve(

@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from flashsale.crowd.behaviour import CrowdPlan, assign_plans
-from flashsale.crowd.client import Reply
-from flashsale.crowd.fan import refusal_outcome
-from flashsale.crowd.invariants import SeenOrder, Violation, check
-from flashsale.crowd.loopback import require_loopback
-from flashsale.crowd.outcomes import CrowdLog, Outcome, Reservation, percentile
-from flashsale.crowd.server_clock import ServerClock
+from flashsale.lab.crowd.behaviour import CrowdPlan, assign_plans
+from flashsale.lab.crowd.client import Reply
+from flashsale.lab.crowd.fan import refusal_outcome
+from flashsale.lab.crowd.invariants import SeenOrder, Violation, check
+from flashsale.lab.crowd.loopback import require_loopback
+from flashsale.lab.crowd.outcomes import CrowdLog, Outcome, Reservation, percentile
+from flashsale.lab.crowd.server_clock import ServerClock
 
 T0 = datetime(2015, 5, 19, 8, 30, tzinfo=UTC)
 

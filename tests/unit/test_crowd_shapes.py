@@ -12,19 +12,19 @@ from pathlib import Path
 
 import pytest
 
-from flashsale.crowd.arrival_order import arrival_order, pooled, ranks, spearman
-from flashsale.crowd.arrivals import (
+from flashsale.lab.crowd.arrival_order import arrival_order, pooled, ranks, spearman
+from flashsale.lab.crowd.arrivals import (
     ArrivalCurve,
     ArrivalError,
     ArrivalKind,
     read_recording,
     resample,
 )
-from flashsale.crowd.behaviour import CrowdPlan, assign_plans
-from flashsale.crowd.client import Reply
-from flashsale.crowd.load_probe import ClientLoad, LoadProbe, bottleneck
-from flashsale.crowd.outcomes import CrowdLog, Reservation, merge_logs, sold_out_time
-from flashsale.crowd.processes import LiveView, combined_loads, progress_of
+from flashsale.lab.crowd.behaviour import CrowdPlan, assign_plans
+from flashsale.lab.crowd.client import Reply
+from flashsale.lab.crowd.load_probe import ClientLoad, LoadProbe, bottleneck
+from flashsale.lab.crowd.outcomes import CrowdLog, Reservation, merge_logs, sold_out_time
+from flashsale.lab.crowd.processes import LiveView, combined_loads, progress_of
 
 T0 = datetime(2015, 5, 19, 4, 30, tzinfo=UTC)
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from flashsale.adapters.test_gateway import CARD_SUCCEEDS
-from flashsale.domain.errors import LimitReached, NotRegistered, SoldOut
-from flashsale.domain.order import Order, OrderStatus
-from flashsale.service.expiry import ExpirySweeper
+from flashsale.kernel.errors import LimitReached, NotRegistered, SoldOut
+from flashsale.orders.adapters.sandbox_payments import CARD_SUCCEEDS
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.service.expiry import ExpirySweeper
 from tests.unit.conftest import ONE_MICROSECOND, OPENS, PAYMENT_WINDOW, World, build_world
 
 EXPIRES = OPENS + PAYMENT_WINDOW

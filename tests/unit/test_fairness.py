@@ -6,8 +6,8 @@ import hashlib
 import itertools
 from collections import Counter
 
-from flashsale.domain import fairness
-from flashsale.domain.proof_of_work import leading_zero_bits, solve, solves
+from flashsale.waiting_room.domain import fairness
+from flashsale.waiting_room.domain.proof_of_work import leading_zero_bits, solve, solves
 
 CUSTOMERS = ["cus_a", "cus_b", "cus_c", "cus_d"]
 RUNS = 24 * 400

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from flashsale.domain.errors import LimitReached, SoldOut
-from flashsale.domain.purchase import PurchaseRequest
-from flashsale.ports import Leadership
-from flashsale.service.gate_reconciler import GateReconciler, Healed
+from flashsale.kernel.errors import LimitReached, SoldOut
+from flashsale.platform.leadership import Leadership
+from flashsale.sales.domain.purchase import PurchaseRequest
+from flashsale.sales.service.gate_reconciler import GateReconciler, Healed
 from tests.unit.conftest import OPENS, World, build_world
 
 SETTLE = 2.0

@@ -7,18 +7,18 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import pytest
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.adapters.memory_store import MemoryStore
-from flashsale.adapters.test_gateway import TestPaymentGateway
 from flashsale.bootstrap import build_shop
-from flashsale.clock import ManualClock
-from flashsale.domain.errors import SoldOut
-from flashsale.domain.order import Order
-from flashsale.domain.placement import Placement
-from flashsale.domain.purchase import PurchaseRequest
-from flashsale.domain.sale import FlashSale
-from flashsale.ports import GateNotLoaded
-from flashsale.service.sale_directory import SaleDirectory
+from flashsale.kernel.clock import ManualClock
+from flashsale.kernel.errors import SoldOut
+from flashsale.orders.adapters.sandbox_payments import TestPaymentGateway
+from flashsale.orders.domain.order import Order
+from flashsale.orders.domain.placement import Placement
+from flashsale.record.memory_store import MemoryStore
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.domain.purchase import PurchaseRequest
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.ports import GateNotLoaded
+from flashsale.sales.service.sale_directory import SaleDirectory
 from tests.conftest import fast_settings
 from tests.unit.conftest import (
     OPENS,

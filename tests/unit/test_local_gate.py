@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.domain.errors import (
+from flashsale.kernel.errors import (
     InsufficientStock,
     LimitReached,
     NotRegistered,
@@ -13,7 +12,8 @@ from flashsale.domain.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.domain.purchase import PurchaseRequest
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.domain.purchase import PurchaseRequest
 from tests.gate_helpers import give_back_now
 from tests.unit.conftest import CLOSES, ONE_MICROSECOND, OPENS, make_sale
 

@@ -8,15 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashsale.domain.catalog import Product, Variant
-from flashsale.domain.customer import (
-    MIN_PASSWORD_LENGTH,
-    check_password_strength,
-    normalize_email,
-)
-from flashsale.domain.errors import InvalidInput
-from flashsale.domain.market import Market
-from flashsale.domain.money import Money
+from flashsale.catalog.market import Market
+from flashsale.catalog.model import Product, Variant
+from flashsale.customers.model import MIN_PASSWORD_LENGTH, check_password_strength, normalize_email
+from flashsale.kernel.errors import InvalidInput
+from flashsale.kernel.money import Money
 
 
 def test_market_with_iso_codes_is_accepted() -> None:

@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from flashsale.adapters.memory_store import MemoryStore
-from flashsale.domain.errors import Conflict
-from flashsale.domain.money import Money
-from flashsale.domain.order import OrderStatus, Payment, PaymentStatus
+from flashsale.kernel.errors import Conflict
+from flashsale.kernel.money import Money
+from flashsale.orders.domain.order import OrderStatus, Payment, PaymentStatus
+from flashsale.record.memory_store import MemoryStore
 from tests.unit.conftest import (
     BAND_PRICE,
     ONE_MICROSECOND,

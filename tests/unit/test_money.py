@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashsale.domain.errors import InvalidInput
-from flashsale.domain.money import MAX_AMOUNT, Money, parse_amount
+from flashsale.kernel.errors import InvalidInput
+from flashsale.kernel.money import MAX_AMOUNT, Money, parse_amount
 
 
 @pytest.mark.parametrize(

@@ -7,14 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
-from flashsale.adapters.test_gateway import (
-    CARD_DECLINED,
-    CARD_INSUFFICIENT_FUNDS,
-    CARD_SUCCEEDS,
-    CARD_TIMES_OUT,
-    TestPaymentGateway,
-)
-from flashsale.domain.errors import (
+from flashsale.kernel.errors import (
     InsufficientFunds,
     InvalidInput,
     NotFound,
@@ -24,9 +17,16 @@ from flashsale.domain.errors import (
     PaymentDeclined,
     PaymentGatewayUnavailable,
 )
-from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus, Payment
-from flashsale.service.orders import Orders
+from flashsale.kernel.money import Money
+from flashsale.orders.adapters.sandbox_payments import (
+    CARD_DECLINED,
+    CARD_INSUFFICIENT_FUNDS,
+    CARD_SUCCEEDS,
+    CARD_TIMES_OUT,
+    TestPaymentGateway,
+)
+from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.orders.service.orders import Orders
 from tests.unit.conftest import ONE_MICROSECOND, OPENS, PAYMENT_WINDOW, World
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashsale.domain.errors import (
+from flashsale.kernel.errors import (
     InsufficientStock,
     InvalidInput,
     LimitReached,
@@ -19,7 +19,7 @@ from flashsale.domain.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.domain.purchase import MAX_QUANTITY, PurchaseRequest, Refusal, decide
+from flashsale.sales.domain.purchase import MAX_QUANTITY, PurchaseRequest, Refusal, decide
 from tests.unit.conftest import (
     CLOSES,
     ONE_MICROSECOND,

@@ -8,10 +8,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus
-from flashsale.entrypoints.http.purchase_endpoint import purchase_json
-from flashsale.entrypoints.http.schemas import PurchaseOut
+from flashsale.http.purchase_endpoint import purchase_json
+from flashsale.http.schemas import PurchaseOut
+from flashsale.kernel.money import Money
+from flashsale.orders.domain.order import Order, OrderStatus
 
 # hypothesis takes naive bounds and attaches the time zone itself.
 moments = st.datetimes(

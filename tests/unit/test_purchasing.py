@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from flashsale.domain.errors import (
+from flashsale.kernel.errors import (
     CommitFailed,
     InsufficientStock,
     InvalidInput,
@@ -20,12 +20,12 @@ from flashsale.domain.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.domain.money import Money
-from flashsale.domain.order import Order, OrderStatus
-from flashsale.domain.placement import Placement
-from flashsale.ports import CommitOutcomeUnknown
-from flashsale.service import purchasing
-from flashsale.service.purchasing import MAX_IDEMPOTENCY_KEY
+from flashsale.kernel.money import Money
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.domain.placement import Placement
+from flashsale.orders.ports import CommitOutcomeUnknown
+from flashsale.sales.service import purchasing
+from flashsale.sales.service.purchasing import MAX_IDEMPOTENCY_KEY
 from tests.unit.conftest import (
     CLOSES,
     ONE_MICROSECOND,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from unittest import mock
 
-from flashsale.adapters.memory_store import MemoryStore
+from flashsale.record.memory_store import MemoryStore
 from tests.unit.conftest import REGISTRATION_OPENS, World, quick_customer
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from flashsale.crowd.fan import SaleTerms
-from flashsale.crowd.invariants import SeenOrder, Violation
-from flashsale.crowd.outcomes import CrowdLog, Outcome, Reservation
-from flashsale.crowd.simulation import CrowdReport
-from flashsale.rehearsal.report import (
+from flashsale.lab.crowd.fan import SaleTerms
+from flashsale.lab.crowd.invariants import SeenOrder, Violation
+from flashsale.lab.crowd.outcomes import CrowdLog, Outcome, Reservation
+from flashsale.lab.crowd.simulation import CrowdReport
+from flashsale.lab.rehearsal.report import (
     SaleFindings,
     build_report,
     combined_audit,
@@ -20,7 +20,7 @@ from flashsale.rehearsal.report import (
     throughput,
     with_rehearsal_checks,
 )
-from flashsale.rehearsal.scenario import (
+from flashsale.lab.rehearsal.scenario import (
     MI_BAND_INDIA,
     QUICK,
     ScenarioError,
@@ -29,7 +29,7 @@ from flashsale.rehearsal.scenario import (
     scaled,
     split,
 )
-from flashsale.rehearsal.settle import MAX_WAIT_SECONDS, SWEEP_MARGIN_SECONDS, settle_deadline
+from flashsale.lab.rehearsal.settle import MAX_WAIT_SECONDS, SWEEP_MARGIN_SECONDS, settle_deadline
 
 T0 = datetime(2015, 5, 19, 8, 30, tzinfo=UTC)
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from flashsale.adapters.local_gate import LocalStockGate
-from flashsale.domain.errors import InvalidInput
-from flashsale.domain.sale import EARLIEST_MOMENT, LATEST_MOMENT, moment_in_range
-from flashsale.service.sale_directory import SaleDirectory
-from flashsale.service.sales import SaleEdit
+from flashsale.kernel.errors import InvalidInput
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.domain.sale import EARLIEST_MOMENT, LATEST_MOMENT, moment_in_range
+from flashsale.sales.service.sale_directory import SaleDirectory
+from flashsale.sales.service.sales import SaleEdit
 from tests.unit.conftest import World, sale_spec
 
 YEAR_ONE = datetime(1, 1, 1, tzinfo=UTC)
@@ -92,7 +92,7 @@ async def test_load_all_skips_a_sale_that_does_not_load_and_loads_the_rest(
 
     monkeypatch.setattr(world.store, "held_by_customer", failing)
     restarted = SaleDirectory(world.store, LocalStockGate(), world.clock)  # an empty gate
-    with caplog.at_level(logging.ERROR, logger="flashsale.service.sale_directory"):
+    with caplog.at_level(logging.ERROR, logger="flashsale.sales.service.sale_directory"):
         assert await restarted.load_all() == 1
     assert restarted.ready(world.sale.id) == world.sale
     assert restarted.ready(broken.id) is None

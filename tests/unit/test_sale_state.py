@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashsale.domain.errors import InvalidInput
-from flashsale.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK, SaleState
+from flashsale.kernel.errors import InvalidInput
+from flashsale.sales.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK, SaleState
 from tests.unit.conftest import (
     CLOSES,
     ONE_MICROSECOND,

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from flashsale.domain.errors import (
+from flashsale.kernel.errors import (
     InvalidInput,
     LimitReached,
     NotFound,
@@ -18,15 +18,15 @@ from flashsale.domain.errors import (
     SaleNotEditable,
     SaleNotOpenYet,
 )
-from flashsale.domain.money import Money
-from flashsale.domain.sale import SaleState
-from flashsale.service.sale_directory import (
+from flashsale.kernel.money import Money
+from flashsale.sales.domain.sale import SaleState
+from flashsale.sales.service.sale_directory import (
     EDIT_FREEZE,
     FINAL_BEFORE_OPENING,
     REFRESH_SECONDS,
     SaleDirectory,
 )
-from flashsale.service.sales import SaleEdit
+from flashsale.sales.service.sales import SaleEdit
 from tests.unit.conftest import (
     BAND_PRICE,
     CLOSES,

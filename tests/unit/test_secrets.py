@@ -5,19 +5,19 @@ from __future__ import annotations
 import pytest
 
 from flashsale.bootstrap import build_shop
-from flashsale.domain.errors import AuthenticationFailed
-from flashsale.domain.room_errors import AdmissionTokenInvalid, ProofOfWorkRequired
-from flashsale.security import (
+from flashsale.customers.security import SessionTokens
+from flashsale.kernel.errors import AuthenticationFailed
+from flashsale.kernel.keys import (
     ADMISSION,
     CONSOLE,
     PROOF_OF_WORK,
     SESSION,
     Keys,
-    SessionTokens,
     derive_key,
     same_secret,
 )
-from flashsale.service.admission import AdmissionTokens, Challenges
+from flashsale.waiting_room.domain.errors import AdmissionTokenInvalid, ProofOfWorkRequired
+from flashsale.waiting_room.service.admission import AdmissionTokens, Challenges
 from tests.conftest import fast_settings
 
 SECRET = "a-secret-key-long-enough-for-production"

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
-from flashsale.adapters.sql.columns import UtcDateTime
-from flashsale.adapters.sql.sqlite_orders import sqlite_utc_text
+from flashsale.orders.adapters.sqlite_orders import sqlite_utc_text
+from flashsale.platform.sql.columns import UtcDateTime
 
 DIALECT = sqlite.dialect()
 offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))

@@ -23,14 +23,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from flashsale.adapters.test_gateway import (
-    CARD_DECLINED,
-    CARD_INSUFFICIENT_FUNDS,
-    CARD_SUCCEEDS,
-    CARD_TIMES_OUT,
-)
-from flashsale.domain.audit import SaleAudit
-from flashsale.domain.errors import (
+from flashsale.kernel.errors import (
     CommitFailed,
     InsufficientFunds,
     InvalidInput,
@@ -42,9 +35,16 @@ from flashsale.domain.errors import (
     PurchaseRefused,
     RegistrationClosed,
 )
-from flashsale.domain.order import Order, OrderStatus
-from flashsale.domain.purchase import decide
-from flashsale.service.purchasing import PurchaseResult
+from flashsale.orders.adapters.sandbox_payments import (
+    CARD_DECLINED,
+    CARD_INSUFFICIENT_FUNDS,
+    CARD_SUCCEEDS,
+    CARD_TIMES_OUT,
+)
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.sales.domain.audit import SaleAudit
+from flashsale.sales.domain.purchase import decide
+from flashsale.sales.service.purchasing import PurchaseResult
 from tests.unit.conftest import (
     CLOSES,
     ONE_MICROSECOND,

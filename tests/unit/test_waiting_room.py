@@ -13,11 +13,10 @@ from datetime import timedelta
 
 import pytest
 
-from flashsale.adapters.memory_room import MemoryRateLimiter, MemoryRoomState
-from flashsale.domain import fairness
-from flashsale.domain.errors import NotRegistered, SoldOut
-from flashsale.domain.proof_of_work import solve
-from flashsale.domain.room_errors import (
+from flashsale.kernel.errors import NotRegistered, SoldOut
+from flashsale.waiting_room.adapters.memory_state import MemoryRateLimiter, MemoryRoomState
+from flashsale.waiting_room.domain import fairness
+from flashsale.waiting_room.domain.errors import (
     AddressCapReached,
     AdmissionRequired,
     AdmissionTokenExpired,
@@ -28,10 +27,11 @@ from flashsale.domain.room_errors import (
     ProofOfWorkRequired,
     TooManyRequests,
 )
-from flashsale.domain.waiting_room import QueueState, RoomSettings
-from flashsale.ports import RateLimiter, RoomState
-from flashsale.service.rate_limit import RateLimits
-from flashsale.service.waiting_room import QueueStatus, WaitingRoom
+from flashsale.waiting_room.domain.proof_of_work import solve
+from flashsale.waiting_room.domain.room import QueueState, RoomSettings
+from flashsale.waiting_room.ports import RateLimiter, RoomState
+from flashsale.waiting_room.service.rate_limits import RateLimits
+from flashsale.waiting_room.service.room import QueueStatus, WaitingRoom
 from tests.unit.conftest import OPENS, REGISTRATION_CLOSES, World, build_world
 
 ADDRESS = "198.51.100.7"
@@ -43,7 +43,11 @@ async def room_world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     state: RoomState
     limiter: RateLimiter
     if request.param == "redis":
-        from flashsale.adapters.redis_room import RedisRateLimiter, RedisRoomState, connect_redis
+        from flashsale.waiting_room.adapters.redis_state import (
+            RedisRateLimiter,
+            RedisRoomState,
+            connect_redis,
+        )
 
         redis = await connect_redis(request.getfixturevalue("redis_server_url"))
         state = RedisRoomState(redis, owns_connection=False)

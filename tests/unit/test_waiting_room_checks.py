@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-from flashsale.adapters.memory_room import MemoryRateLimiter, MemoryRoomState
-from flashsale.domain.errors import NotRegistered
-from flashsale.domain.room_errors import ProofOfWorkRequired, TooManyRequests
-from flashsale.domain.waiting_room import QueueState, RoomSettings
-from flashsale.ports import RateLimiter, RoomState
-from flashsale.service.rate_limit import RateLimits
-from flashsale.service.waiting_room import WaitingRoom
+from flashsale.kernel.errors import NotRegistered
+from flashsale.waiting_room.adapters.memory_state import MemoryRateLimiter, MemoryRoomState
+from flashsale.waiting_room.domain.errors import ProofOfWorkRequired, TooManyRequests
+from flashsale.waiting_room.domain.room import QueueState, RoomSettings
+from flashsale.waiting_room.ports import RateLimiter, RoomState
+from flashsale.waiting_room.service.rate_limits import RateLimits
+from flashsale.waiting_room.service.room import WaitingRoom
 from tests.unit.conftest import REGISTRATION_CLOSES, REGISTRATION_OPENS, World, build_world
 
 ADDRESS = "198.51.100.7"
@@ -30,7 +30,11 @@ async def room_world(request: pytest.FixtureRequest) -> AsyncIterator[World]:
     state: RoomState
     limiter: RateLimiter
     if request.param == "redis":
-        from flashsale.adapters.redis_room import RedisRateLimiter, RedisRoomState, connect_redis
+        from flashsale.waiting_room.adapters.redis_state import (
+            RedisRateLimiter,
+            RedisRoomState,
+            connect_redis,
+        )
 
         redis = await connect_redis(request.getfixturevalue("redis_server_url"))
         state = RedisRoomState(redis, owns_connection=False)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from flashsale.devtools.server_process import ServerProcess, running_server
+from flashsale.lab.devtools.server_process import ServerProcess, running_server
 from tests.e2e.live import server_env
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from flashsale.devtools.server_process import ServerProcess
+from flashsale.lab.devtools.server_process import ServerProcess
 from tests.e2e.browser.conftest import ConsoleErrors
 from tests.e2e.live import ADMIN, ADMIN_TOKEN, add_india, json_of, sign_up_fans, wait_until_open
 

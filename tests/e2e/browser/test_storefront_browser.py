@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 
-from flashsale.devtools.server_process import ServerProcess
+from flashsale.lab.devtools.server_process import ServerProcess
 from tests.e2e.browser.conftest import PHONE, ConsoleErrors
 from tests.e2e.live import add_india, audit, create_band_sale, set_waiting_room
 

@@ -1,1 +1,0 @@
-"""Adapters for the ports: memory and SQLite (embedded), Redis and PostgreSQL (scale-out)."""

@@ -1,1 +1,0 @@
-"""The record of truth in SQL: SQLite (the embedded default) and PostgreSQL, one code path."""

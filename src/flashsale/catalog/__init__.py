@@ -1,0 +1,1 @@
+"""Products, variants and markets with their own prices and time zones."""

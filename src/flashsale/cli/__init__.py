@@ -1,0 +1,1 @@
+"""The `flashsale` command line: one module per command group."""

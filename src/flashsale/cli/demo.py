@@ -1,0 +1,94 @@
+"""``flashsale demo``: the Mi Band sale in India, re-enacted on this machine."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from flashsale.cli.runtime import opened_shop, run
+from flashsale.cli.settings import refined, settings_of
+from flashsale.config import DEFAULT_DATABASE_URL, Settings
+from flashsale.lab.crowd.arrivals import ArrivalCurve
+from flashsale.lab.crowd.behaviour import CrowdPlan
+from flashsale.lab.demo.showcase import DemoOptions, run_demo
+
+# The demo keeps its own file in the working directory, away from a real ./flashsale.db.
+DEMO_DATABASE_URL = "sqlite+aiosqlite:///./flashsale-demo.db"
+DEMO_TAIL_SECONDS = 1.0
+
+
+def demo(
+    ctx: typer.Context,
+    stock: Annotated[int, typer.Option(min=1, help="Bands on sale.")] = 1000,
+    fans: Annotated[
+        int | None, typer.Option(min=0, help="Simulated fans; default: 3 x the stock.")
+    ] = None,
+    opens_in: Annotated[
+        float, typer.Option(min=0.5, help="Seconds from now until the sale opens.")
+    ] = 5.0,
+    payment_window: Annotated[
+        float,
+        typer.Option(min=1, help="Seconds to pay; short, to see unpaid units return to sale."),
+    ] = 10.0,
+    abandon_share: Annotated[
+        float, typer.Option(min=0, max=1, help="Share of buyers who never pay.")
+    ] = 0.1,
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port; 0 picks a free one.")] = 8000,
+    simulate: Annotated[
+        bool, typer.Option(help="Let the simulated crowd in (otherwise just seed and serve).")
+    ] = True,
+    preregister: Annotated[
+        bool,
+        typer.Option(
+            help="Register the fans in bulk beforehand; with --no-preregister each registers"
+            " anew over HTTP (one commit each: give it a longer --opens-in)."
+        ),
+    ] = True,
+    exit_after_sale: Annotated[
+        bool,
+        typer.Option(
+            "--exit-after-sale",
+            help="Exit after the sale's audit (0 when clean, 1 otherwise); for CI.",
+        ),
+    ] = False,
+    seed: Annotated[int | None, typer.Option(help="Random seed of the crowd's behaviour.")] = None,
+) -> None:
+    """Re-enact the Mi Band flash sale in India, with a crowd of fans, on 127.0.0.1.
+
+    Seeds the story (six markets; Mi 6, Mi Band 2, Mi Power Bank), opens a flash sale of the
+    band and serves the API; the crowd registers, buys at the opening second, mostly pays,
+    and the sale's audit is printed at the end.
+
+    The database is ./flashsale-demo.db unless --database-url or FLASHSALE_DATABASE_URL says
+    otherwise; running again adds a new sale beside the old ones.
+    """
+    settings = settings_of(ctx)
+    if settings.database_url == DEFAULT_DATABASE_URL:
+        settings = refined(settings, database_url=DEMO_DATABASE_URL)
+    options = DemoOptions(
+        stock=stock,
+        fans=3 * stock if fans is None else fans,
+        opens_in_seconds=opens_in,
+        payment_window_seconds=payment_window,
+        port=port,
+        simulate=simulate,
+        preregister=preregister,
+        exit_after_sale=exit_after_sale,
+        plan=CrowdPlan(
+            abandon_share=abandon_share,
+            seed=seed,
+            preregistered=preregister,
+            # A showcase, not a rehearsal: the stragglers' tail is short so the demo ends soon
+            # after the sell-out (`flashsale simulate` keeps the long tail of a real day).
+            arrival=ArrivalCurve(tail_seconds=DEMO_TAIL_SECONDS),
+        ),
+    )
+    code = run(_demo(settings, options))
+    raise typer.Exit(code)
+
+
+async def _demo(settings: Settings, options: DemoOptions) -> int:
+    async with opened_shop(settings) as shop:
+        return await run_demo(shop, options, Console())

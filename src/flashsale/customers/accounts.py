@@ -1,0 +1,52 @@
+"""Sign-up, log-in and who a session token belongs to."""
+
+from __future__ import annotations
+
+from flashsale.customers.model import Customer, check_password_strength, normalize_email
+from flashsale.customers.security import PasswordHasher, SessionTokens
+from flashsale.kernel.clock import Clock
+from flashsale.kernel.errors import AuthenticationFailed, Conflict, InvalidInput
+from flashsale.kernel.ids import new_id
+from flashsale.record.store import Store
+
+
+class Accounts:
+    def __init__(
+        self, store: Store, clock: Clock, hasher: PasswordHasher, tokens: SessionTokens
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._hasher = hasher
+        self._tokens = tokens
+
+    async def sign_up(self, email: str, password: str, market_code: str) -> Customer:
+        normalized = normalize_email(email)
+        check_password_strength(password)
+        market = await self._store.market(market_code.upper())
+        if market is None:
+            raise InvalidInput(f"no market {market_code!r}")
+        if await self._store.customer_by_email(normalized) is not None:
+            raise Conflict("a customer with this email exists already")
+        customer = Customer(
+            id=new_id("cus"),
+            email=normalized,
+            password_hash=await self._hasher.hash(password),
+            market_code=market.code,
+            created_at=self._clock.now(),
+        )
+        await self._store.add_customers([customer])
+        return customer
+
+    async def log_in(self, email: str, password: str) -> str:
+        try:
+            normalized = normalize_email(email)
+        except InvalidInput:
+            normalized = ""
+        customer = await self._store.customer_by_email(normalized) if normalized else None
+        stored_hash = customer.password_hash if customer else None
+        if not await self._hasher.verify(stored_hash, password) or customer is None:
+            raise AuthenticationFailed("wrong email or password")
+        return self._tokens.issue(customer.id)
+
+    def customer_id_of(self, token: str) -> str:
+        return self._tokens.customer_id(token)

@@ -1,1 +1,0 @@
-"""The pure core: entities, invariants, errors. No I/O, no clocks, no asyncio."""

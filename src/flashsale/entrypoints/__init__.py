@@ -1,1 +1,0 @@
-"""Entry points: the HTTP API and pages, the command line, workers, the load simulator."""

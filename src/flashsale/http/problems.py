@@ -1,0 +1,126 @@
+"""RFC 9457 problem details: every refusal is a JSON answer with a stable ``type``.
+
+The ``type`` is a relative URI under /problems/ that this app also serves, so a client (or a
+person) can look up what a refusal means.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from flashsale.kernel import errors
+from flashsale.waiting_room.domain import errors as room_errors
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+# status, title; the most specific class wins because lookups walk the exception's MRO.
+STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
+    errors.DomainError: (400, "Bad request"),
+    errors.InvalidInput: (422, "Invalid input"),
+    errors.NotFound: (404, "Not found"),
+    errors.Conflict: (409, "Conflict"),
+    errors.SaleNotEditable: (409, "The sale can no longer be edited"),
+    errors.AuthenticationFailed: (401, "Authentication failed"),
+    errors.Forbidden: (403, "Forbidden"),
+    errors.SaleNotOpenYet: (425, "The sale has not opened yet"),
+    errors.SaleClosed: (410, "The sale is closed"),
+    errors.SoldOut: (409, "Sold out"),
+    errors.InsufficientStock: (409, "Not enough units left"),
+    errors.LimitReached: (409, "Per-customer limit reached"),
+    errors.NotRegistered: (403, "Not registered for this sale"),
+    errors.RegistrationNotOpenYet: (425, "Registration has not opened yet"),
+    errors.RegistrationClosed: (410, "Registration is closed"),
+    errors.OrderNotPayable: (409, "The order cannot be paid"),
+    errors.OrderExpired: (410, "The order expired"),
+    errors.OrderNotCancellable: (409, "The order cannot be cancelled"),
+    errors.PaymentDeclined: (402, "Payment declined"),
+    errors.InsufficientFunds: (402, "Insufficient funds"),
+    errors.PaymentGatewayUnavailable: (503, "Payment gateway unavailable"),
+    errors.CommitFailed: (503, "Order not stored"),
+    # the waiting room
+    room_errors.AdmissionRefused: (403, "Admission refused"),
+    room_errors.AdmissionRequired: (403, "Admission token required"),
+    room_errors.AdmissionTokenInvalid: (403, "Admission token not valid"),
+    room_errors.AdmissionTokenExpired: (403, "Admission token expired"),
+    room_errors.AdmissionTokenNotYours: (403, "Admission token issued to someone else"),
+    room_errors.AdmissionTokenUsed: (403, "Admission token used already"),
+    room_errors.ProofOfWorkRequired: (403, "Proof of work required"),
+    room_errors.AddressCapReached: (403, "Too many customers from this address"),
+    room_errors.NotInQueue: (404, "Not in the queue"),
+    room_errors.NoWaitingRoom: (404, "No waiting room"),
+    room_errors.TooManyRequests: (429, "Too many requests"),
+}
+
+# Answers a client should simply retry a moment later.
+RETRY_AFTER_SECONDS = {503: "1"}
+
+
+def status_and_title(error: errors.DomainError) -> tuple[int, str]:
+    for cls in type(error).__mro__:
+        if cls in STATUS_OF:
+            return STATUS_OF[cls]
+    return 400, "Bad request"
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if extra:
+        body.update(extra)
+    all_headers = dict(headers or {})
+    if status in RETRY_AFTER_SECONDS:
+        all_headers.setdefault("Retry-After", RETRY_AFTER_SECONDS[status])
+    if status == 401:
+        all_headers.setdefault("WWW-Authenticate", "Bearer")
+    return Response(
+        orjson.dumps(body), status_code=status, headers=all_headers, media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def from_domain_error(error: errors.DomainError) -> Response:
+    status, title = status_and_title(error)
+    retry_after = getattr(error, "retry_after", None)
+    headers = None if retry_after is None else {"Retry-After": str(retry_after)}
+    return problem(status, error.code, title, error.detail, headers=headers)
+
+
+def catalogue() -> dict[str, dict[str, Any]]:
+    """Every problem type this API answers with, for /problems/{code} and the docs."""
+    found: dict[str, dict[str, Any]] = {}
+    for cls, (status, title) in STATUS_OF.items():
+        found[cls.code] = {"type": f"/problems/{cls.code}", "title": title, "status": status}
+    for code, status, title in EDGE_PROBLEMS:
+        found[code] = {"type": f"/problems/{code}", "title": title, "status": status}
+    return found
+
+
+# Problems raised by the HTTP edge itself rather than the domain.
+EDGE_PROBLEMS = (
+    ("malformed-json", 400, "Malformed JSON"),
+    ("validation-error", 422, "Invalid input"),
+    ("invalid-characters", 422, "Invalid characters"),
+    ("invalid-data", 422, "Value not accepted"),
+    ("payload-too-large", 413, "Payload too large"),
+    ("unsupported-media-type", 415, "Unsupported media type"),
+    ("route-not-found", 404, "Not found"),
+    ("method-not-allowed", 405, "Method not allowed"),
+    ("gate-unavailable", 503, "Stock gate unavailable"),
+    ("store-unavailable", 503, "Store unavailable"),
+    ("internal-error", 500, "Internal error"),
+)

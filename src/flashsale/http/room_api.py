@@ -1,0 +1,206 @@
+"""The waiting room over HTTP: join, status, live events, challenge, fairness, admin.
+
+The live stream is Server-Sent Events: the server pushes a ``status`` event whenever the
+customer's view changes (position, admission, sold out, closed), so a page needs no polling.
+Browsers' EventSource cannot send headers, so the stream also takes the session token as the
+``access_token`` query parameter (RFC 6750, 2.3). A stream ends by itself after
+``STREAM_SECONDS`` (EventSource reconnects by itself, told to by ``retry``): a server that is
+shutting down then never waits long for its open streams.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from flashsale.bootstrap import Shop
+from flashsale.http.admission import client_address
+from flashsale.http.callers import Callers
+from flashsale.http.endpoints import Endpoint
+from flashsale.http.requests import read_json
+from flashsale.http.room_schemas import (
+    ChallengeOut,
+    FairnessOut,
+    JoinIn,
+    QueueStatusOut,
+    WaitingRoomIn,
+    WaitingRoomOut,
+)
+from flashsale.kernel.errors import AuthenticationFailed
+from flashsale.waiting_room.domain.errors import NoWaitingRoom
+from flashsale.waiting_room.domain.room import QueueState
+
+STREAM_SECONDS = 55.0
+HEARTBEAT_SECONDS = 15.0
+EVENT_STREAM = "text/event-stream"
+
+
+def _json(
+    model: QueueStatusOut | ChallengeOut | FairnessOut | WaitingRoomOut, status: int = 200
+) -> Response:
+    return Response(model.model_dump_json(), status_code=status, media_type="application/json")
+
+
+class RoomApi:
+    def __init__(self, shop: Shop) -> None:
+        self._shop = shop
+        self._callers = Callers(shop)
+        self._room = shop.room
+
+    def _stream_customer(self, request: Request) -> str:
+        token = request.query_params.get("access_token")
+        if token is None:
+            return self._callers.customer(request)
+        if not token:
+            raise AuthenticationFailed("access_token is empty")
+        return self._shop.accounts.customer_id_of(token)
+
+    async def join(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        body = await read_json(request, JoinIn, optional=True)
+        proof = None
+        if body.challenge is not None and body.nonce is not None:
+            proof = (body.challenge, body.nonce)
+        status, new = await self._room.join(
+            request.path_params["sale_id"], customer_id, client_address(request), proof
+        )
+        return _json(QueueStatusOut.of(status), 201 if new else 200)
+
+    async def queue_status(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        status = await self._room.status(
+            request.path_params["sale_id"], customer_id, client_address(request)
+        )
+        return _json(QueueStatusOut.of(status))
+
+    async def queue_events(self, request: Request) -> Response:
+        customer_id = self._stream_customer(request)
+        sale_id = request.path_params["sale_id"]
+        # Refusals (no room, rate-limited) are answered as problems before the stream starts.
+        await self._room.status(sale_id, customer_id, client_address(request))
+
+        async def stream() -> AsyncIterator[str]:
+            yield "retry: 1000\n\n"
+            ends = time.monotonic() + STREAM_SECONDS
+            async with self._room.subscribe(sale_id, customer_id) as subscription:
+                while time.monotonic() < ends:
+                    status = await subscription.next(HEARTBEAT_SECONDS)
+                    if status is None:
+                        yield ": keep-alive\n\n"
+                        continue
+                    data = QueueStatusOut.of(status).model_dump_json()
+                    yield f"event: status\ndata: {data}\n\n"
+                    if status.view.state is QueueState.CLOSED:
+                        return
+
+        return StreamingResponse(
+            stream(),
+            media_type=EVENT_STREAM,
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    async def challenge(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        found = await self._room.challenge(request.path_params["sale_id"], customer_id)
+        return _json(ChallengeOut.of(found))
+
+    async def fairness(self, request: Request) -> Response:
+        report = await self._room.fairness(request.path_params["sale_id"])
+        return _json(FairnessOut.of(report))
+
+    async def put_room(self, request: Request) -> Response:
+        self._callers.require_admin(request)
+        body = await read_json(request, WaitingRoomIn, optional=True)
+        room = await self._room.configure(request.path_params["sale_id"], body.settings())
+        return _json(WaitingRoomOut.of(room))
+
+    async def get_room(self, request: Request) -> Response:
+        self._callers.require_admin(request)
+        room = await self._room.room_of(request.path_params["sale_id"])
+        if room is None:
+            await self._shop.directory.get(request.path_params["sale_id"])  # 404 if no sale
+            raise NoWaitingRoom("this sale has an open room")
+        return _json(WaitingRoomOut.of(room))
+
+    def endpoints(self) -> list[Endpoint]:
+        queue = "/api/v1/sales/{sale_id}/queue"
+        admin = "/api/v1/admin/sales/{sale_id}/waiting-room"
+        return [
+            Endpoint(
+                "POST",
+                queue,
+                self.join,
+                "Join the sale's queue (200 if in it already)",
+                "waiting room",
+                201,
+                body=JoinIn,
+                body_optional=True,
+                response=QueueStatusOut,
+                auth="customer",
+                problems=(401, 403, 404, 410, 422, 429),
+            ),
+            Endpoint(
+                "GET",
+                queue,
+                self.queue_status,
+                "My place in the queue, wait, chance, and my admission token once admitted",
+                "waiting room",
+                response=QueueStatusOut,
+                auth="customer",
+                problems=(401, 404, 429),
+            ),
+            Endpoint(
+                "GET",
+                f"{queue}/events",
+                self.queue_events,
+                "The same status, pushed as Server-Sent Events whenever it changes",
+                "waiting room",
+                auth="customer",
+                problems=(401, 404, 429),
+                media_type=EVENT_STREAM,
+            ),
+            Endpoint(
+                "GET",
+                f"{queue}/challenge",
+                self.challenge,
+                "A proof-of-work challenge to join with",
+                "waiting room",
+                response=ChallengeOut,
+                auth="customer",
+                problems=(401, 404),
+            ),
+            Endpoint(
+                "GET",
+                f"{queue}/fairness",
+                self.fairness,
+                "The seed commitment, the published pre-queue, and (after the sale) its proof",
+                "waiting room",
+                response=FairnessOut,
+                problems=(404,),
+            ),
+            Endpoint(
+                "PUT",
+                admin,
+                self.put_room,
+                "Enforce a waiting room for the sale, or change its settings",
+                "operator",
+                body=WaitingRoomIn,
+                body_optional=True,
+                response=WaitingRoomOut,
+                auth="admin",
+                problems=(401, 403, 404, 422),
+            ),
+            Endpoint(
+                "GET",
+                admin,
+                self.get_room,
+                "The sale's waiting-room settings and commitment",
+                "operator",
+                response=WaitingRoomOut,
+                auth="admin",
+                problems=(401, 403, 404),
+            ),
+        ]

@@ -1,0 +1,3 @@
+"""The shared kernel: money, ids, clock, keys, base errors, batching, metrics. Pure and small;
+imports no domain.
+"""

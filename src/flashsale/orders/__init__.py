@@ -1,0 +1,1 @@
+"""An order's life after the purchase: payment, expiry, cancellation, the delivery address."""

@@ -1,0 +1,1 @@
+"""The order book's SQL specialisations (SQLite and PostgreSQL) and the sandbox payment gateway."""

@@ -1,0 +1,89 @@
+"""The built-in test payment gateway, following the public test-card convention.
+
+4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 fails for
+insufficient funds and 4000000000000119 times out (the gateway is unavailable; try again).
+Any other well-formed card is declined, as in a real gateway's test mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+
+from flashsale.kernel.errors import (
+    InsufficientFunds,
+    InvalidInput,
+    PaymentDeclined,
+    PaymentGatewayUnavailable,
+)
+from flashsale.kernel.money import Money
+
+CARD_SUCCEEDS = "4242424242424242"
+CARD_DECLINED = "4000000000000002"
+CARD_INSUFFICIENT_FUNDS = "4000000000009995"
+CARD_TIMES_OUT = "4000000000000119"
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def normalize_card(card: str) -> str:
+    digits = card.replace(" ", "").replace("-", "")
+    if not digits.isdigit() or not 12 <= len(digits) <= 19 or not _luhn_ok(digits):
+        raise InvalidInput("card must be a card number (12 to 19 digits passing the Luhn check)")
+    return digits
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    reference: str
+    amount: Money
+    refunded: bool = False
+
+
+class TestPaymentGateway:
+    __test__ = False  # not a pytest class, despite the name
+
+    def __init__(self, latency_seconds: float = 0.0) -> None:
+        self._latency = latency_seconds
+        self._by_key: dict[str, Charge] = {}
+        self._by_reference: dict[str, Charge] = {}
+
+    async def charge(self, *, idempotency_key: str, amount: Money, card: str) -> str:
+        digits = normalize_card(card)
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        existing = self._by_key.get(idempotency_key)
+        if existing is not None:
+            return existing.reference
+        if digits == CARD_DECLINED:
+            raise PaymentDeclined("the card was declined")
+        if digits == CARD_INSUFFICIENT_FUNDS:
+            raise InsufficientFunds("the card has insufficient funds")
+        if digits == CARD_TIMES_OUT:
+            raise PaymentGatewayUnavailable("the payment gateway timed out; try again")
+        if digits != CARD_SUCCEEDS:
+            raise PaymentDeclined("this test gateway accepts only its test cards")
+        charge = Charge(reference=f"ch_{secrets.token_hex(12)}", amount=amount)
+        self._by_key[idempotency_key] = charge
+        self._by_reference[charge.reference] = charge
+        return charge.reference
+
+    async def refund(self, reference: str) -> None:
+        charge = self._by_reference[reference]
+        refunded = Charge(charge.reference, charge.amount, refunded=True)
+        self._by_reference[reference] = refunded
+        for key, value in self._by_key.items():
+            if value.reference == reference:
+                self._by_key[key] = refunded
+
+    def charges(self) -> list[Charge]:
+        return list(self._by_reference.values())

@@ -1,0 +1,82 @@
+"""Orders born from a flash-sale purchase and their lifecycle.
+
+reserved -> paid; reserved -> expired (payment window passed) or cancelled (by the customer).
+Expired and cancelled orders give their units back to the sale; the store guards each
+transition with the order's current status so that the give-back happens exactly once.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from flashsale.kernel.errors import OrderExpired, OrderNotCancellable, OrderNotPayable
+from flashsale.kernel.money import Money
+
+
+class OrderStatus(enum.StrEnum):
+    RESERVED = "reserved"
+    PAID = "paid"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+# Orders in these states hold units of the sale's stock and count against the customer's limit.
+LIVE_STATUSES = frozenset({OrderStatus.RESERVED, OrderStatus.PAID})
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    id: str
+    sale_id: str
+    customer_id: str
+    sku: str
+    quantity: int
+    amount: Money
+    status: OrderStatus
+    created_at: datetime
+    expires_at: datetime
+    paid_at: datetime | None = None
+    closed_at: datetime | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def holds_stock(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    def check_payable(self, now: datetime) -> None:
+        if self.status is OrderStatus.EXPIRED or (
+            self.status is OrderStatus.RESERVED and now >= self.expires_at
+        ):
+            raise OrderExpired(f"order {self.id} expired at {self.expires_at.isoformat()}")
+        if self.status is not OrderStatus.RESERVED:
+            raise OrderNotPayable(f"order {self.id} is {self.status}, not reserved")
+
+    def paid(self, now: datetime) -> Order:
+        self.check_payable(now)
+        return replace(self, status=OrderStatus.PAID, paid_at=now)
+
+    def is_expired_at(self, now: datetime) -> bool:
+        return self.status is OrderStatus.RESERVED and now >= self.expires_at
+
+    def check_cancellable(self) -> None:
+        if self.status is not OrderStatus.RESERVED:
+            raise OrderNotCancellable(
+                f"order {self.id} is {self.status}; only reserved orders cancel"
+            )
+
+
+class PaymentStatus(enum.StrEnum):
+    SUCCEEDED = "succeeded"
+    REFUNDED = "refunded"
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    id: str
+    order_id: str
+    amount: Money
+    status: PaymentStatus
+    gateway_reference: str
+    created_at: datetime

@@ -1,0 +1,126 @@
+"""What the orders domain needs from the outside world: its repository, the payment gateway,
+and somewhere to give the units of closed orders back to (the sales' stock gate, structurally).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from flashsale.kernel.money import Money
+from flashsale.kernel.units import HeldUnits
+from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.orders.domain.placement import Placement
+from flashsale.orders.domain.shipping import ShippingAddress
+
+
+class CommitOutcomeUnknown(Exception):
+    """The connection broke after a write was sent: it may or may not have been committed.
+
+    Only a read of the record says which; until then nothing the write took (units in the
+    gate) may be given back, or a unit could be sold twice.
+    """
+
+
+class OrderRepository(Protocol):
+    """Orders, their payments and addresses in the record.
+
+    Raises ``Conflict`` on a duplicate key, returns None when absent.
+    """
+
+    async def insert_orders(self, orders: Sequence[Order]) -> Placement:
+        """Store a batch in one transaction, as the record's last word on stock and limits.
+
+        With the rows of the batch's sales locked, live orders that would take a sale past its
+        stock or a customer past its limit are refused (``Placement.sold_out``/``over_limit``,
+        see ``domain.placement``) and the rest stored, the sale's counter of live units moving
+        with them. An order whose (customer_id, idempotency_key) already exists is skipped,
+        not an error, so that a replayed batch is harmless. Any other failure stores nothing
+        and raises, except CommitOutcomeUnknown: the batch was sent and the answer lost (all or
+        nothing). An order of a sale the record does not hold is a Conflict.
+        """
+        ...
+
+    async def order(self, order_id: str) -> Order | None: ...
+
+    async def orders_by_id(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        """The orders of these ids that exist, by id."""
+        ...
+
+    async def orders_by_idempotency_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        """The orders stored under these (customer_id, idempotency_key) pairs, in one read."""
+        ...
+
+    async def orders_of_customer(self, customer_id: str) -> list[Order]: ...
+
+    async def orders_of_sale(
+        self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
+    ) -> list[Order]: ...
+
+    async def mark_paid(self, payments: Sequence[Payment]) -> set[str]:
+        """reserved -> paid, with its payment, for a batch of payments in one transaction.
+
+        Returns the ids of the payments stored. A payment stores nothing when its order is not
+        reserved (an earlier payment of the batch may have paid it), or the order's
+        ``expires_at`` is not after ``payment.created_at``.
+        """
+        ...
+
+    async def payment_of(self, order_id: str) -> Payment | None: ...
+
+    async def close_orders(
+        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+    ) -> list[Order]:
+        """reserved -> expired/cancelled; returns the orders that made the move (exactly once).
+
+        Their sales' counters of live units drop by their units in the same transaction.
+        """
+        ...
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+        """Ids of reserved orders whose payment window has passed."""
+        ...
+
+    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+        """Give a reserved order its shipping address, replacing one given before.
+
+        Returns False (and stores nothing) when the order is missing or no longer reserved:
+        the address of a paid order is the one the parcel goes to.
+        """
+        ...
+
+    async def shipping_address(self, order_id: str) -> ShippingAddress | None: ...
+
+    async def units_reserved(self, sale_id: str) -> int:
+        """Units in reserved (unpaid, unexpired) orders of the sale: units that may come back."""
+        ...
+
+
+class UnitReturns(Protocol):
+    """Where the units of closed orders go back to be sold again (the stock gate of sales).
+
+    Every load of a sale's gate starts a new generation; units go back under the generation
+    read before their orders closed, and a give-back of another generation changes nothing.
+    """
+
+    async def generations(self, sale_ids: Sequence[str]) -> list[int | None]:
+        """Each sale's current generation; None where nothing is held for the sale."""
+        ...
+
+    async def give_back(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
+        """Return units, each with the generation they were read under."""
+        ...
+
+
+class PaymentGateway(Protocol):
+    async def charge(self, *, idempotency_key: str, amount: Money, card: str) -> str:
+        """Charge once per idempotency key and return the gateway's reference.
+
+        Raises PaymentDeclined, InsufficientFunds or PaymentGatewayUnavailable.
+        """
+        ...
+
+    async def refund(self, reference: str) -> None: ...

@@ -1,0 +1,99 @@
+"""A customer's orders: seeing them, paying them (once), cancelling them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flashsale.kernel.batching import Batcher
+from flashsale.kernel.clock import Clock
+from flashsale.kernel.errors import NotFound, OrderExpired, OrderNotPayable
+from flashsale.kernel.ids import new_id
+from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.orders.ports import PaymentGateway
+from flashsale.orders.service.stock_release import close_giving_back
+from flashsale.record.store import Store
+from flashsale.sales.ports import StockGate
+
+
+class Orders:
+    def __init__(
+        self, store: Store, gate: StockGate, clock: Clock, gateway: PaymentGateway
+    ) -> None:
+        self._store = store
+        self._gate = gate
+        self._clock = clock
+        self._gateway = gateway
+        # Payments are group-committed like purchases: one transaction (one fsync) records a
+        # whole batch, so the winners of a sale can pay within their window (one write per
+        # payment paid ~150/s under a sale's refusal flood, and reservations expired unpaid).
+        self._payments: Batcher[Payment, bool] = Batcher(self._record_payments)
+        # Reads coalesce too: the order a payer pays, the order a fan reloads, one query a batch.
+        self._reads: Batcher[str, Order | None] = Batcher(self._read_orders)
+
+    async def get(self, customer_id: str, order_id: str) -> Order:
+        """Another customer's order is reported missing, so ids cannot be probed."""
+        order = await self._reads.submit(order_id)
+        if order is None or order.customer_id != customer_id:
+            raise NotFound(f"no order {order_id}")
+        return order
+
+    async def of_customer(self, customer_id: str) -> list[Order]:
+        return await self._store.orders_of_customer(customer_id)
+
+    async def pay(self, customer_id: str, order_id: str, card: str) -> Order:
+        order = await self.get(customer_id, order_id)
+        if order.status is OrderStatus.PAID:
+            return order  # paying twice charges once
+        order.check_payable(self._clock.now())
+        # The order id is the idempotency key: a retried or concurrent payment is one charge.
+        reference = await self._gateway.charge(
+            idempotency_key=order.id, amount=order.amount, card=card
+        )
+        paid_at = self._clock.now()
+        payment = Payment(
+            id=new_id("pay"),
+            order_id=order.id,
+            amount=order.amount,
+            status=PaymentStatus.SUCCEEDED,
+            gateway_reference=reference,
+            created_at=paid_at,
+        )
+        if await self._payments.submit(payment):
+            return order.paid(paid_at)
+        current = await self.get(customer_id, order_id)
+        if current.status is OrderStatus.PAID:
+            return current  # a concurrent payment of the same order won; one charge in all
+        # The window closed while the card was being charged: give the money back.
+        await self._gateway.refund(reference)
+        if current.status is OrderStatus.RESERVED or current.status is OrderStatus.EXPIRED:
+            raise OrderExpired(f"order {order_id} expired while paying; the charge was refunded")
+        raise OrderNotPayable(f"order {order_id} is {current.status}; the charge was refunded")
+
+    async def _record_payments(self, payments: Sequence[Payment]) -> list[bool]:
+        stored = await self._store.mark_paid(payments)
+        return [payment.id in stored for payment in payments]
+
+    async def _read_orders(self, order_ids: Sequence[str]) -> list[Order | None]:
+        found = await self._store.orders_by_id(order_ids)
+        return [found.get(order_id) for order_id in order_ids]
+
+    async def drain(self) -> None:
+        """Wait for payments already handed to the store (before shutting it)."""
+        await self._payments.wait_idle()
+
+    async def cancel(self, customer_id: str, order_id: str) -> Order:
+        order = await self.get(customer_id, order_id)
+        order.check_cancellable()
+        closed = await close_giving_back(
+            self._store,
+            self._gate,
+            [order.id],
+            [order.sale_id],
+            OrderStatus.CANCELLED,
+            self._clock.now(),
+        )
+        if not closed:
+            current = await self.get(customer_id, order_id)
+            current.check_cancellable()  # it moved meanwhile: say to what
+            raise OrderNotPayable(f"order {order_id} changed meanwhile; try again")
+        return closed[0]

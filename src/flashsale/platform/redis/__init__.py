@@ -1,0 +1,3 @@
+"""The Redis client every Redis adapter shares, and the key layout that keeps a sale in one cluster
+slot.
+"""

@@ -1,0 +1,2 @@
+"""The record of truth: one database behind every domain's repository (memory, SQLite,
+PostgreSQL)."""

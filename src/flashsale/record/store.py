@@ -1,0 +1,28 @@
+"""The record as one object: every domain's repository over one database.
+
+The embedded default and the scale-out both keep the record in one database, so one adapter
+implements every repository; each service still takes only the repository of its own domain.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from flashsale.catalog.ports import CatalogRepository
+from flashsale.customers.ports import CustomerRepository
+from flashsale.orders.ports import OrderRepository
+from flashsale.sales.ports import SaleRepository
+from flashsale.waiting_room.ports import RoomRepository
+
+
+class Store(
+    CatalogRepository,
+    CustomerRepository,
+    SaleRepository,
+    OrderRepository,
+    RoomRepository,
+    Protocol,
+):
+    """The record of truth. Raises ``Conflict`` on a duplicate key, returns None when absent."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,170 @@
+"""Sales by id, cached, each with its gate loaded.
+
+The first time a process meets a sale it builds the sale's gate from the store (stock minus the
+units of live orders, and the registered customers) unless the gate already holds the sale. That
+is what makes a restart in the middle of a sale lose nothing and sell nothing twice: a gate shared
+by several processes holds units they took and have not stored yet, which a rebuild from the store
+would put back on sale. A gate that lost a sale (Redis flushed or restarted empty) is rebuilt by
+``recover``; only the operator replaces a live gate, with ``rebuild_gate``.
+
+A sale's terms change only by an edit made at least ``EDIT_FREEZE`` before the opening (the rule
+of ``Sales.edit``), which reloads the gate from the store: a Redis gate holds the terms, so that
+reaches every process's gate at once. What each process caches is the ``FlashSale`` object
+(price, payment window, timetable for the room), and that copy is re-read from the store once it
+is ``REFRESH_SECONDS`` old, until a copy read ``FINAL_BEFORE_OPENING`` before the opening or
+later: no edit can follow that one, so it is kept for good and the purchase path reads no store
+to know its sale. Because ``REFRESH_SECONDS`` is shorter than ``EDIT_FREEZE -
+FINAL_BEFORE_OPENING``, every process knows the last terms before anyone can buy. This assumes
+an edit commits within ``EDIT_FREEZE - FINAL_BEFORE_OPENING`` of its check and process clocks
+agree to within seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flashsale.kernel.clock import Clock, SystemClock
+from flashsale.kernel.errors import NotFound
+from flashsale.record.store import Store
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.ports import GateUnavailable, StockGate
+
+log = logging.getLogger(__name__)
+
+EDIT_FREEZE = timedelta(seconds=60)
+FINAL_BEFORE_OPENING = timedelta(seconds=30)
+REFRESH_SECONDS = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    sale: FlashSale
+    fresh_until: float  # time.monotonic(); infinite once no edit can follow
+
+
+class SaleDirectory:
+    def __init__(self, store: Store, gate: StockGate, clock: Clock | None = None) -> None:
+        self._store = store
+        self._gate = gate
+        self._clock = clock or SystemClock()
+        self._ready: dict[str, _Cached] = {}
+        self._loading: dict[str, asyncio.Lock] = {}
+
+    def _lock(self, sale_id: str) -> asyncio.Lock:
+        return self._loading.setdefault(sale_id, asyncio.Lock())
+
+    def ready(self, sale_id: str) -> FlashSale | None:
+        """The sale if this process holds a fresh copy (its gate is loaded), without awaiting."""
+        cached = self._ready.get(sale_id)
+        if cached is None or time.monotonic() >= cached.fresh_until:
+            return None
+        return cached.sale
+
+    async def get(self, sale_id: str) -> FlashSale:
+        """The sale, with its gate loaded; raises NotFound."""
+        sale = self.ready(sale_id)
+        if sale is not None:
+            return sale
+        async with self._lock(sale_id):
+            sale = self.ready(sale_id)
+            if sale is None:
+                first_meeting = sale_id not in self._ready
+                sale = await self._read(sale_id)
+                if first_meeting:
+                    await self._load_if_absent(sale)
+        return sale
+
+    async def reload(self, sale_id: str) -> FlashSale:
+        """After an edit: load the gate with the stored terms, and keep them here.
+
+        Only for a sale nobody can buy yet (``Sales.edit`` checks that): the gate then holds no
+        unit taken and not stored, so replacing it from the store loses nothing.
+        """
+        async with self._lock(sale_id):
+            sale = await self._read(sale_id)
+            held, registered = await self._facts(sale)
+            await self._gate.load(sale, held, registered)
+            # A registration stored after the read above and put in the old gate before the
+            # load would be lost to the gate; one more read puts every such one back.
+            again = await self._store.registered_customers(sale_id)
+            if again:
+                await self._gate.register(sale_id, again)
+            return sale
+
+    async def _read(self, sale_id: str) -> FlashSale:
+        read_at = self._clock.now()
+        sale = await self._store.sale(sale_id)
+        if sale is None:
+            raise NotFound(f"no sale {sale_id}")
+        # Added to the clock, not taken from the opening: a stored opening may lie near year 1.
+        final = read_at + FINAL_BEFORE_OPENING >= sale.opens_at
+        fresh_until = math.inf if final else time.monotonic() + REFRESH_SECONDS
+        self._ready[sale_id] = _Cached(sale, fresh_until)
+        return sale
+
+    async def recover(
+        self, sale: FlashSale, settle: Callable[[], Awaitable[None]] | None = None
+    ) -> bool:
+        """Rebuild the sale's gate from the store if the gate lost it; True when this call did.
+
+        ``settle`` runs first, once the gate is known to be empty: it waits for this process's
+        purchases that the lost gate let through to reach the store, so the rebuild counts them.
+        Concurrent callers queue on the sale's lock and find the gate already rebuilt.
+        """
+        async with self._lock(sale.id):
+            if await self._gate.is_loaded(sale.id):
+                return False
+            if settle is not None:
+                await settle()
+            return await self._load_if_absent(sale)
+
+    async def rebuild_gate(self, sale: FlashSale) -> None:
+        """Replace the sale's gate with what the store says, whatever the gate held."""
+        async with self._lock(sale.id):
+            held, registered = await self._facts(sale)
+            await self._gate.load(sale, held, registered)
+
+    async def _load_if_absent(self, sale: FlashSale) -> bool:
+        if await self._gate.is_loaded(sale.id):
+            return False  # skips reading the store; load_if_absent below decides atomically
+        held, registered = await self._facts(sale)
+        return await self._gate.load_if_absent(sale, held, registered)
+
+    async def _facts(self, sale: FlashSale) -> tuple[dict[str, int], list[str]]:
+        held = await self._store.held_by_customer(sale.id)
+        registered = await self._store.registered_customers(sale.id)
+        return held, registered
+
+    async def load_all(self) -> int:
+        """Load every stored sale's gate; returns how many loaded.
+
+        A sale that cannot be loaded (a row no longer valid, say) is logged and skipped: one bad
+        row must not keep the shop from starting and serving the others. Its next ``get`` tries
+        again. A gate that does not answer is not the sale's fault, and stops the start.
+        """
+        try:
+            sales = await self._store.sales()
+        except Exception as exc:
+            log.error("the stored sales could not be read; each loads on first use: %r", exc)
+            return 0
+        loaded = 0
+        for sale in sales:
+            try:
+                await self.get(sale.id)
+            except GateUnavailable:
+                raise
+            except Exception as exc:
+                self._ready.pop(sale.id, None)
+                log.error("sale %s could not be loaded and is skipped: %r", sale.id, exc)
+                continue
+            loaded += 1
+        return loaded
+
+    def forget(self) -> None:
+        self._ready.clear()

@@ -1,0 +1,1 @@
+"""The waiting room in front of a sale: the pre-queue, the fair draw, admissions and rate limits."""

@@ -1,0 +1,2 @@
+"""The pure rules of the waiting room: the line, the draw's fairness, proof of work, token
+buckets."""

@@ -1,0 +1,179 @@
+"""What the waiting room needs from the outside world: its repository, its live state and
+its rate limits."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, TypeAlias
+
+from flashsale.waiting_room.domain.room import RoomConfig, RoomSettings, RoomSummary, Standing, Use
+from flashsale.waiting_room.domain.token_bucket import Limit
+
+# A token bucket of one sale: its key within the sale ("c:<customer>", ...), and its limit.
+Bucket: TypeAlias = tuple[str, Limit]
+
+
+class RoomRepository(Protocol):
+    """Rooms and their sealed pre-queues in the record.
+
+    Raises ``Conflict`` on a duplicate key, returns None when absent.
+    """
+
+    async def put_room(self, room: RoomConfig) -> None:
+        """Store a sale's room; a room stored again keeps its seed and commitment."""
+        ...
+
+    async def room(self, sale_id: str) -> RoomConfig | None: ...
+
+    async def rooms(self) -> list[RoomConfig]: ...
+
+    async def publish_queue(self, sale_id: str, customer_ids: Sequence[str], at: datetime) -> bool:
+        """Publish the sealed pre-queue: ``customer_ids[i]`` holds position i + 1.
+
+        Write-once: False (and nothing written) when the sale's queue was published already.
+        """
+        ...
+
+    async def queue_positions(self, sale_id: str) -> list[tuple[str, int]]:
+        """The published pre-queue as (customer, position), by position."""
+        ...
+
+    async def registered_among(self, sale_id: str, customer_ids: Sequence[str]) -> set[str]:
+        """Which of these customers registered for the sale, in one read."""
+        ...
+
+
+class Verdict(enum.IntEnum):
+    """What a checked call of the room state came to (``RoomState.enter_checked``)."""
+
+    OK = 0
+    LIMITED = 1  # a rate-limit bucket was empty: nothing taken, nothing done
+    UNCONFIRMED = 2  # tokens taken, but the registration is not known here: ask the record
+    CAP_REACHED = 3  # new to the line, and the address's registration cap is used up
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One customer's join, with what it must pass first, in this order."""
+
+    customer_id: str
+    buckets: Sequence[Bucket] = ()  # rate limits: every bucket gives a token, or none does
+    cap: Bucket | None = None  # taken only when the customer is new to the line (or lapsed)
+    registered: bool = False  # True: the record says so; False: the room state checks
+
+
+@dataclass(frozen=True, slots=True)
+class Entered:
+    verdict: Verdict
+    wait_ms: int = 0  # LIMITED: until every bucket has a token again
+    new: bool = False  # OK: the customer was not in line (or their admission lapsed)
+    standing: Standing = field(default_factory=Standing)  # OK: the standing the join left
+
+
+class RoomState(Protocol):
+    """The live line of every sale's waiting room: in memory, or in Redis shared by
+    every API process. Each method is atomic for its sale; see waiting_room/domain/room.py."""
+
+    async def join(
+        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
+    ) -> list[bool]:
+        """Queue customers; True for each who was not in line (or whose admission lapsed).
+
+        Before the opening (and until the seal) they enter the pre-queue, after it the line.
+        """
+        ...
+
+    async def enter(
+        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
+    ) -> list[tuple[bool, Standing]]:
+        """``join``, each answer with the standing it left: a join's status needs no second read."""
+        ...
+
+    async def enter_checked(
+        self,
+        sale_id: str,
+        entries: Sequence[Entry],
+        *,
+        before_opening: bool,
+        now_ms: int,
+        limiter: RateLimiter,
+    ) -> list[Entered]:
+        """A join's whole work, each entry in turn: its rate limits, its registration, the
+        address cap, then ``enter``. Only an OK entry is queued.
+
+        The buckets are ``limiter``'s (the purchase path counts in the same ones), taken inside
+        the same atomic step: the Redis state's script takes them from RedisRateLimiter's keys
+        (it refuses another limiter), the in-process state from MemoryRateLimiter's dict. A
+        registration the state cannot confirm (it reads the stock gate's, where it can) is
+        UNCONFIRMED: the caller asks the record, then enters again with ``registered=True`` and
+        no buckets.
+        """
+        ...
+
+    async def standings_checked(
+        self,
+        sale_id: str,
+        reads: Sequence[tuple[str, Sequence[Bucket]]],
+        now_ms: int,
+        limiter: RateLimiter,
+    ) -> list[tuple[int, Standing]]:
+        """A status read's whole work: per (customer, buckets), the milliseconds to wait (0:
+        tokens taken) and, when taken, the customer's standing (else ``Standing()``)."""
+        ...
+
+    async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:
+        """The unsealed pre-queue: (customer, arrival number)."""
+        ...
+
+    async def seal(self, sale_id: str, order: Sequence[str]) -> int:
+        """Give the pre-queue positions 1..P in ``order``: 1 sealed now, 0 sealed already,
+        -1 the pre-queue is not exactly ``order``'s customers (read it again and retry)."""
+        ...
+
+    async def sealed_order(self, sale_id: str) -> list[str]:
+        """The sealed pre-queue, by position (empty until the seal)."""
+        ...
+
+    async def admit(
+        self, sale_id: str, settings: RoomSettings, stock_left: int, now_ms: int
+    ) -> RoomSummary:
+        """Admit whoever is due now (``admissions_due``); one decision however many callers."""
+        ...
+
+    async def summary(self, sale_id: str, now_ms: int) -> RoomSummary: ...
+
+    async def standings(
+        self, sale_id: str, customer_ids: Sequence[str], now_ms: int
+    ) -> list[Standing]: ...
+
+    async def consume(
+        self, sale_id: str, uses: Sequence[tuple[str, int, str]], now_ms: int
+    ) -> list[Use]:
+        """Spend admissions: (customer, the token's admitted_until_ms, idempotency key or "").
+
+        A second use is refused unless it carries the same non-empty idempotency key.
+        """
+        ...
+
+    async def drop(self, sale_id: str) -> None:
+        """Forget a sale's room entirely (tests, and an operator clearing a rehearsal)."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class RateLimiter(Protocol):
+    """Token buckets of each sale, by key: in memory, or in Redis shared by every API
+    process (a sale's buckets in the sale's cluster slot, beside its room)."""
+
+    async def acquire(self, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
+        """Take one token from each of the sale's buckets, or none if any is empty.
+
+        Returns 0 when taken, else the milliseconds until every bucket has a token again.
+        """
+        ...
+
+    async def close(self) -> None: ...

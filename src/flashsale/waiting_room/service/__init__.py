@@ -1,0 +1,3 @@
+"""The waiting room's use cases: joining, standing, admitting, and the purchase path's admission
+check.
+"""

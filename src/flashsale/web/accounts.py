@@ -1,0 +1,102 @@
+"""Sign-up, log-in and log-out pages over the Accounts use cases."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from flashsale.bootstrap import Shop
+from flashsale.kernel import errors
+from flashsale.web.forms import read_form
+from flashsale.web.rendering import Pages
+from flashsale.web.security import PageSecurity
+from flashsale.web.storefront import Storefront
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path on this site: never an open redirect to another one."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+class AccountPages:
+    def __init__(
+        self, shop: Shop, pages: Pages, security: PageSecurity, storefront: Storefront
+    ) -> None:
+        self._shop = shop
+        self._pages = pages
+        self._security = security
+        self._storefront = storefront
+
+    async def sign_up_form(
+        self,
+        request: Request,
+        message: str | None = None,
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        chrome = await self._storefront.chrome(request)
+        return self._pages.render(
+            request,
+            "store/signup.html",
+            {
+                **chrome,
+                "message": message,
+                "form": form or {},
+                "next": safe_next(request.query_params.get("next"), ""),
+            },
+            status,
+        )
+
+    async def sign_up(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        email, password = form.get("email", ""), form.get("password", "")
+        try:
+            customer = await self._shop.accounts.sign_up(email, password, form.get("market", ""))
+            token = await self._shop.accounts.log_in(email, password)
+        except (errors.InvalidInput, errors.Conflict) as exc:
+            text = exc.detail
+            if isinstance(exc, errors.Conflict):
+                text = "An account with this email exists already: log in instead."
+            return await self.sign_up_form(request, text, 422, {"email": email})
+        default = f"/shop/{customer.market_code}"
+        response = RedirectResponse(safe_next(form.get("next"), default), 303)
+        self._security.log_in(request, response, token)
+        return response
+
+    async def log_in_form(
+        self, request: Request, message: str | None = None, status: int = 200, email: str = ""
+    ) -> Response:
+        chrome = await self._storefront.chrome(request)
+        return self._pages.render(
+            request,
+            "store/login.html",
+            {
+                **chrome,
+                "message": message,
+                "email": email,
+                "next": safe_next(request.query_params.get("next"), ""),
+            },
+            status,
+        )
+
+    async def log_in(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        email = form.get("email", "")
+        try:
+            token = await self._shop.accounts.log_in(email, form.get("password", ""))
+        except errors.AuthenticationFailed:
+            return await self.log_in_form(request, "Wrong email or password.", 401, email)
+        response = RedirectResponse(safe_next(form.get("next"), "/"), 303)
+        self._security.log_in(request, response, token)
+        return response
+
+    async def log_out(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        response = RedirectResponse("/", 303)
+        self._security.log_out(request, response)
+        return response

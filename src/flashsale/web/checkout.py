@@ -1,0 +1,158 @@
+"""Checkout of a reservation (address, card, time left to pay), my orders, an order's page."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from flashsale.bootstrap import Shop
+from flashsale.kernel import errors
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.domain.shipping import ShippingAddress
+from flashsale.orders.service.shipping import Shipping
+from flashsale.web.forms import read_form
+from flashsale.web.history import history_of
+from flashsale.web.rendering import Pages
+from flashsale.web.security import PageSecurity
+from flashsale.web.storefront import Storefront
+
+PAYMENT_REFUSALS: dict[type[errors.DomainError], str] = {
+    errors.InsufficientFunds: "The card has insufficient funds. Try another card.",
+    errors.PaymentDeclined: "The card was declined. Try another card.",
+    errors.OrderExpired: "The time to pay has run out: the reservation expired and its units"
+    " went back on sale.",
+    errors.PaymentGatewayUnavailable: "The payment service did not answer. Nothing was"
+    " charged; try again in a moment.",
+    errors.OrderNotPayable: "This order cannot be paid any more.",
+}
+ADDRESS_FIELDS = ("recipient", "line1", "line2", "city", "postal_code", "phone")
+
+
+class CheckoutPages:
+    def __init__(
+        self,
+        shop: Shop,
+        pages: Pages,
+        security: PageSecurity,
+        storefront: Storefront,
+        shipping: Shipping,
+    ) -> None:
+        self._shop = shop
+        self._pages = pages
+        self._security = security
+        self._storefront = storefront
+        self._shipping = shipping
+
+    def _customer_or_login(self, request: Request) -> str | Response:
+        customer_id = self._security.customer_id(request)
+        if customer_id is None:
+            return RedirectResponse(f"/login?next={request.url.path}", 303)
+        return customer_id
+
+    async def _order_context(self, request: Request, order: Order) -> dict[str, object]:
+        card = await self._storefront.sale_card(order.sale_id)
+        return {
+            **await self._storefront.chrome(request, card.market),
+            "order": order,
+            "card": card,
+            "address": await self._shipping.address_of(order.id),
+        }
+
+    async def checkout(
+        self,
+        request: Request,
+        message: str | None = None,
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        customer_id = self._customer_or_login(request)
+        if isinstance(customer_id, Response):
+            return customer_id
+        order = await self._shop.orders.get(customer_id, request.path_params["order_id"])
+        if order.status is not OrderStatus.RESERVED:
+            return RedirectResponse(f"/orders/{order.id}", 303)
+        context = await self._order_context(request, order)
+        address = context["address"]
+        if form is None and isinstance(address, ShippingAddress):
+            form = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+        return self._pages.render(
+            request,
+            "store/checkout.html",
+            {**context, "message": message, "form": form or {}},
+            status,
+        )
+
+    async def pay(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        customer_id = self._customer_or_login(request)
+        if isinstance(customer_id, Response):
+            return customer_id
+        order_id = request.path_params["order_id"]
+        kept = {name: form.get(name, "") for name in ADDRESS_FIELDS}
+        try:
+            address = ShippingAddress.of(form)
+            await self._shipping.set_address(customer_id, order_id, address)
+            await self._shop.orders.pay(
+                customer_id, order_id, form.get("card", "").replace(" ", "")
+            )
+        except errors.InvalidInput as exc:
+            return await self.checkout(request, exc.detail, 422, kept)
+        except (
+            errors.PaymentDeclined,
+            errors.OrderNotPayable,
+            errors.PaymentGatewayUnavailable,
+        ) as exc:
+            text = next(
+                (v for cls, v in PAYMENT_REFUSALS.items() if isinstance(exc, cls)), exc.detail
+            )
+            if isinstance(exc, errors.OrderNotPayable):
+                return await self.order(request, text, 409)
+            return await self.checkout(request, text, 402, kept)
+        return RedirectResponse(f"/orders/{order_id}", 303)
+
+    async def cancel(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        customer_id = self._customer_or_login(request)
+        if isinstance(customer_id, Response):
+            return customer_id
+        order_id = request.path_params["order_id"]
+        try:
+            await self._shop.orders.cancel(customer_id, order_id)
+        except (errors.OrderNotCancellable, errors.OrderNotPayable) as exc:
+            return await self.order(request, exc.detail, 409)
+        return RedirectResponse(f"/orders/{order_id}", 303)
+
+    async def order(
+        self, request: Request, message: str | None = None, status: int = 200
+    ) -> Response:
+        customer_id = self._customer_or_login(request)
+        if isinstance(customer_id, Response):
+            return customer_id
+        order = await self._shop.orders.get(customer_id, request.path_params["order_id"])
+        context = await self._order_context(request, order)
+        payment = await self._shop.store.payment_of(order.id)
+        return self._pages.render(
+            request,
+            "store/order.html",
+            {
+                **context,
+                "payment": payment,
+                "history": history_of(order, payment),
+                "message": message,
+            },
+            status,
+        )
+
+    async def my_orders(self, request: Request) -> Response:
+        customer_id = self._customer_or_login(request)
+        if isinstance(customer_id, Response):
+            return customer_id
+        orders = await self._shop.orders.of_customer(customer_id)
+        cards = {o.sale_id: await self._storefront.sale_card(o.sale_id) for o in orders}
+        return self._pages.render(
+            request,
+            "store/orders.html",
+            {**await self._storefront.chrome(request), "orders": orders, "cards": cards},
+        )

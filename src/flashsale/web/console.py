@@ -1,0 +1,357 @@
+"""The operator's console: products and prices, flash sales, a sale's live dashboard, orders.
+
+Log-in is the admin token typed into a form; the console then runs on a signed cookie
+(``PageSecurity``). Every write goes through the same use cases as the admin API.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from flashsale.bootstrap import Shop
+from flashsale.catalog.service import VariantSpec
+from flashsale.kernel import errors
+from flashsale.kernel.keys import same_secret
+from flashsale.orders.domain.order import OrderStatus
+from flashsale.orders.service.shipping import Shipping
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.service.sale_directory import EDIT_FREEZE
+from flashsale.sales.service.sales import SaleEdit, SaleSpec
+from flashsale.web.dashboard import sale_figures
+from flashsale.web.forms import read_form
+from flashsale.web.history import history_of
+from flashsale.web.live import event_stream
+from flashsale.web.rendering import Pages
+from flashsale.web.security import PageSecurity
+from flashsale.web.storefront import Storefront
+
+SALE_TIMES = ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at")
+ORDERS_LISTED = 500
+
+
+def parse_utc(value: str, label: str) -> datetime:
+    """A datetime-local field, read as UTC (the console says so beside every such field)."""
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise errors.InvalidInput(f"{label}: {value!r} is not a date and time") from exc
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # an offset that carries it past the year 1 or 9999
+        raise errors.InvalidInput(f"{label}: {value!r} is out of range") from exc
+
+
+def parse_int(value: str, label: str) -> int:
+    try:
+        return int(value.strip())
+    except ValueError as exc:
+        raise errors.InvalidInput(f"{label} must be a whole number") from exc
+
+
+def sale_form_values(sale: FlashSale) -> dict[str, str]:
+    """A sale's terms as the edit form shows them (datetime-local fields, in UTC)."""
+    values = {name: getattr(sale, name).strftime("%Y-%m-%dT%H:%M:%S") for name in SALE_TIMES}
+    return values | {
+        "price": str(sale.price.amount),
+        "stock": str(sale.stock_total),
+        "per_customer_limit": str(sale.per_customer_limit),
+        "payment_window_seconds": str(int(sale.payment_window.total_seconds())),
+    }
+
+
+def parse_attributes(text: str) -> dict[str, str]:
+    """``colour=black, storage=64 GB`` -> {"colour": "black", "storage": "64 GB"}."""
+    found: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise errors.InvalidInput(f"attribute {part.strip()!r} is not name=value")
+        found[name.strip()] = value.strip()
+    return found
+
+
+class ConsolePages:
+    def __init__(
+        self,
+        shop: Shop,
+        pages: Pages,
+        security: PageSecurity,
+        storefront: Storefront,
+        shipping: Shipping,
+    ) -> None:
+        self._shop = shop
+        self._pages = pages
+        self._security = security
+        self._storefront = storefront
+        self._shipping = shipping
+
+    def _guard(self, request: Request) -> Response | None:
+        if self._security.is_admin(request):
+            return None
+        return RedirectResponse(f"/console/login?next={request.url.path}", 303)
+
+    def _render(
+        self, request: Request, template: str, context: dict[str, object], status: int = 200
+    ) -> Response:
+        return self._pages.render(request, template, {"section": "", **context}, status)
+
+    # -- log-in -------------------------------------------------------------------------
+
+    async def log_in_form(
+        self, request: Request, message: str | None = None, status: int = 200
+    ) -> Response:
+        return self._render(request, "console/login.html", {"message": message}, status)
+
+    async def log_in(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        given, expected = form.get("token", ""), self._shop.admin_token
+        # compare_digest("", "") is True: an admin token that slipped through empty must not let
+        # an empty answer in, so only two non-empty values are compared.
+        if not (given and expected and same_secret(given, expected)):
+            return await self.log_in_form(request, "That is not the admin token.", 401)
+        response = RedirectResponse("/console/sales", 303)
+        self._security.admin_log_in(request, response)
+        return response
+
+    async def log_out(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        response = RedirectResponse("/console/login", 303)
+        self._security.admin_log_out(request, response)
+        return response
+
+    # -- products -----------------------------------------------------------------------
+
+    async def products(
+        self,
+        request: Request,
+        message: str | None = None,
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        return self._render(
+            request,
+            "console/products.html",
+            {
+                "section": "products",
+                "products": await self._shop.catalog.products(),
+                "markets": await self._shop.catalog.markets(),
+                "message": message,
+                "form": form or {},
+            },
+            status,
+        )
+
+    async def add_product(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        markets = await self._shop.catalog.markets()
+        prices = {
+            m.code: form[f"price_{m.code}"].strip()
+            for m in markets
+            if form.get(f"price_{m.code}", "").strip()
+        }
+        try:
+            spec = VariantSpec(
+                sku=form.get("sku", "").strip(),
+                attributes=parse_attributes(form.get("attributes", "")),
+                prices=prices,
+            )
+            await self._shop.catalog.add_product(form.get("name", ""), [spec])
+        except (errors.InvalidInput, errors.Conflict) as exc:
+            return await self.products(request, exc.detail, 422, form)
+        return RedirectResponse("/console/products", 303)
+
+    # -- sales --------------------------------------------------------------------------
+
+    async def sales(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        cards = [await self._storefront.sale_card(s.id) for s in await self._shop.sales.all()]
+        cards.sort(key=lambda c: c.sale.opens_at, reverse=True)
+        return self._render(request, "console/sales.html", {"section": "sales", "cards": cards})
+
+    async def new_sale_form(
+        self,
+        request: Request,
+        message: str | None = None,
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        variants = [(p, v) for p in await self._shop.catalog.products() for v in p.variants]
+        return self._render(
+            request,
+            "console/sale_form.html",
+            {
+                "section": "sales",
+                "variants": variants,
+                "markets": await self._shop.catalog.markets(),
+                "message": message,
+                "form": form or {},
+            },
+            status,
+        )
+
+    async def create_sale(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        try:
+            times = {name: parse_utc(form.get(name, ""), name) for name in SALE_TIMES}
+            window = form.get("payment_window_seconds", "900").strip() or "900"
+            spec = SaleSpec(
+                sku=form.get("sku", ""),
+                market=form.get("market", ""),
+                stock=parse_int(form.get("stock", ""), "stock"),
+                per_customer_limit=parse_int(form.get("per_customer_limit", "1"), "limit"),
+                payment_window_seconds=float(parse_int(window, "payment window")),
+                price=form.get("price", "").strip() or None,
+                **times,
+            )
+            sale = await self._shop.sales.create(spec)
+        except errors.InvalidInput as exc:
+            return await self.new_sale_form(request, exc.detail, 422, form)
+        return RedirectResponse(f"/console/sales/{sale.id}", 303)
+
+    def _editable(self, sale: FlashSale) -> bool:
+        # Added to now: a stored opening near the year 1 cannot overflow it.
+        return self._shop.clock.now() + EDIT_FREEZE < sale.opens_at
+
+    async def edit_sale_form(
+        self,
+        request: Request,
+        message: str | None = None,
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        card = await self._storefront.sale_card(request.path_params["sale_id"])
+        return self._render(
+            request,
+            "console/sale_edit.html",
+            {
+                "section": "sales",
+                "card": card,
+                "editable": self._editable(card.sale),
+                "freeze_seconds": int(EDIT_FREEZE.total_seconds()),
+                "message": message,
+                "form": form or sale_form_values(card.sale),
+            },
+            status,
+        )
+
+    async def edit_sale(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        sale_id = request.path_params["sale_id"]
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        try:
+            window = form.get("payment_window_seconds", "").strip()
+            edit = SaleEdit(
+                stock=parse_int(form.get("stock", ""), "stock"),
+                per_customer_limit=parse_int(form.get("per_customer_limit", ""), "limit"),
+                price=form.get("price", "").strip() or None,
+                payment_window_seconds=float(parse_int(window, "payment window")),
+                **{name: parse_utc(form.get(name, ""), name) for name in SALE_TIMES},
+            )
+            await self._shop.sales.edit(sale_id, edit)
+        except errors.SaleNotEditable as exc:
+            return await self.edit_sale_form(request, exc.detail, 409, form)
+        except errors.InvalidInput as exc:
+            return await self.edit_sale_form(request, exc.detail, 422, form)
+        return RedirectResponse(f"/console/sales/{sale_id}", 303)
+
+    async def dashboard(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        sale_id = request.path_params["sale_id"]
+        card = await self._storefront.sale_card(sale_id)
+        return self._render(
+            request,
+            "console/dashboard.html",
+            {
+                "section": "sales",
+                "card": card,
+                "figures": await sale_figures(self._shop, sale_id),
+                "editable": self._editable(card.sale),
+            },
+        )
+
+    async def dashboard_feed(self, request: Request) -> Response:
+        if not self._security.is_admin(request):
+            raise errors.Forbidden("the console needs the admin log-in")
+        sale_id = request.path_params["sale_id"]
+        await self._shop.sales.view(sale_id)  # a 404 now, not inside the stream
+
+        async def figures() -> dict[str, object]:
+            return await sale_figures(self._shop, sale_id)
+
+        return event_stream(figures)
+
+    # -- orders -------------------------------------------------------------------------
+
+    async def orders(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        sales = sorted(await self._shop.sales.all(), key=lambda s: s.opens_at, reverse=True)
+        sale_id = request.query_params.get("sale") or (sales[0].id if sales else "")
+        state = request.query_params.get("state") or ""
+        status = OrderStatus(state) if state in {s.value for s in OrderStatus} else None
+        orders = []
+        card = None
+        if sale_id:
+            card = await self._storefront.sale_card(sale_id)
+            orders = await self._shop.store.orders_of_sale(sale_id, status, ORDERS_LISTED)
+        return self._render(
+            request,
+            "console/orders.html",
+            {
+                "section": "orders",
+                "sales": sales,
+                "sale_id": sale_id,
+                "state": status.value if status else "",
+                "states": [s.value for s in OrderStatus],
+                "orders": orders,
+                "card": card,
+                "listed": ORDERS_LISTED,
+            },
+        )
+
+    async def order(self, request: Request) -> Response:
+        if (denied := self._guard(request)) is not None:
+            return denied
+        order_id = request.path_params["order_id"]
+        order = await self._shop.store.order(order_id)
+        if order is None:
+            raise errors.NotFound(f"no order {order_id}")
+        payment = await self._shop.store.payment_of(order.id)
+        return self._render(
+            request,
+            "console/order.html",
+            {
+                "section": "orders",
+                "order": order,
+                "card": await self._storefront.sale_card(order.sale_id),
+                "customer": await self._shop.store.customer(order.customer_id),
+                "payment": payment,
+                "address": await self._shipping.address_of(order.id),
+                "history": history_of(order, payment),
+            },
+        )

@@ -1,0 +1,108 @@
+"""What the flash-sale page shows of a sale's waiting room, and the words for its refusals.
+
+The page handlers (``storefront.py``, ``queue.py``) call the ``WaitingRoom`` service here as the
+JSON API does (``room_api.py``), with the page's session instead of a bearer token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from flashsale.bootstrap import Shop
+from flashsale.http.admission import client_address
+from flashsale.kernel import errors
+from flashsale.waiting_room.domain import errors as room_errors
+from flashsale.waiting_room.domain.room import QueueState
+from flashsale.waiting_room.service.room import Challenge, QueueStatus
+
+# States the server must draw the page for (a Buy form with the token, the end of the line);
+# the page reloads when it reaches one it was not drawn in. The others only move numbers.
+REDRAW_ON = frozenset(
+    {QueueState.ADMITTED, QueueState.USED, QueueState.LAPSED, QueueState.SOLD_OUT}
+    | {QueueState.CLOSED}
+)
+
+ROOM_REFUSALS: dict[type[errors.DomainError], str] = {
+    room_errors.AdmissionRequired: "Not your turn yet: this sale lets fans buy through its"
+    " waiting room. Join the queue; the Buy button appears when you are admitted.",
+    room_errors.AdmissionTokenExpired: "Your turn has passed: the admission expired before you"
+    " bought. Join the queue again.",
+    room_errors.AdmissionTokenUsed: "Your admission was used for a purchase already.",
+    room_errors.AdmissionRefused: "This admission is not valid for you. Join the queue.",
+    room_errors.TooManyRequests: "Too many clicks at once: wait a second and try again.",
+    room_errors.ProofOfWorkRequired: "Your browser has to solve a small puzzle to join; let the"
+    " page finish it (it needs JavaScript), then press Join again.",
+    room_errors.AddressCapReached: "Too many fans have joined from this network address.",
+    errors.NotRegistered: "Only fans who registered for the sale can join its queue.",
+    errors.SaleClosed: "The sale is closed.",
+}
+
+
+def room_message(error: errors.DomainError) -> str:
+    for cls in type(error).__mro__:
+        if cls in ROOM_REFUSALS:
+            return ROOM_REFUSALS[cls]
+    return error.detail
+
+
+@dataclass(frozen=True, slots=True)
+class RoomPanel:
+    """What the sale page shows of an enforced room to one fan."""
+
+    status: QueueStatus | None
+    challenge: Challenge | None
+    message: str | None = None
+
+    @property
+    def state(self) -> str:
+        return "" if self.status is None else self.status.view.state.value
+
+    @property
+    def can_join(self) -> bool:
+        return self.status is not None and self.status.view.state in (
+            QueueState.NOT_IN_QUEUE,
+            QueueState.LAPSED,
+        )
+
+    @property
+    def admission_token(self) -> str | None:
+        return None if self.status is None else self.status.admission_token
+
+
+def status_json(status: QueueStatus) -> dict[str, Any]:
+    view = status.view
+    return {
+        "state": view.state.value,
+        "position": view.position,
+        "ahead": view.ahead,
+        "waiting": view.waiting,
+        "estimated_wait_seconds": view.estimated_wait_seconds,
+        "chance": view.chance,
+        "stock_left": view.stock_left,
+        "redraw": view.state in REDRAW_ON,
+    }
+
+
+async def room_panel(
+    shop: Shop, request: Request, sale_id: str, customer_id: str | None
+) -> RoomPanel | None:
+    """None when the sale has an open room (no queue); else the fan's place, if logged in."""
+    room = await shop.room.room_of(sale_id)
+    if room is None:
+        return None
+    if customer_id is None:
+        return RoomPanel(None, None)
+    try:
+        status = await shop.room.status(sale_id, customer_id, client_address(request))
+    except room_errors.TooManyRequests as exc:
+        return RoomPanel(None, None, room_message(exc))
+    challenge = None
+    if room.settings.pow_difficulty and status.view.state in (
+        QueueState.NOT_IN_QUEUE,
+        QueueState.LAPSED,
+    ):
+        challenge = await shop.room.challenge(sale_id, customer_id)
+    return RoomPanel(status, challenge)

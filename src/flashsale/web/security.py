@@ -1,0 +1,133 @@
+"""Who is looking at a page, and whether a form really came from one of our pages.
+
+- A fan's web session is a HttpOnly, SameSite=Lax cookie holding the very token the API issues
+  at log-in, so pages and API share one notion of a session (``Accounts``).
+- The console's cookie holds a signed fingerprint of the admin token, never the token itself;
+  changing the admin token logs every console out. It and the CSRF HMAC have keys of their own
+  (``Keys.console``, ``Keys.csrf``), not the shop's secret key.
+- CSRF: a random seed in its own HttpOnly cookie, and an HMAC of it in every form (hidden
+  field) and htmx request (header). A page on another site can make the browser send the
+  cookie, but cannot read a page of ours to learn the HMAC (OWASP's signed double submit).
+
+All of it is checked inside the page handlers: the API's hot path pays for none of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from itsdangerous import BadSignature, TimestampSigner
+from starlette.requests import Request
+from starlette.responses import Response
+
+from flashsale.bootstrap import Shop
+from flashsale.kernel.errors import AuthenticationFailed
+
+SESSION_COOKIE = "fs_session"
+CONSOLE_COOKIE = "fs_console"
+CSRF_COOKIE = "fs_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+CONSOLE_TTL_SECONDS = 12 * 3600
+
+
+class CsrfRejected(Exception):
+    """A state-changing request without a valid CSRF token: refused, nothing done."""
+
+
+class PageSecurity:
+    def __init__(self, shop: Shop) -> None:
+        console_key = shop.keys.console.encode()
+        self._accounts = shop.accounts
+        self._session_ttl = int(shop.settings.session_ttl_seconds)
+        self._csrf_key = shop.keys.csrf.encode()
+        self._console = TimestampSigner(console_key, salt="flashsale.console")
+        self._admin_fingerprint = hmac.new(
+            console_key, shop.admin_token.encode(), hashlib.sha256
+        ).hexdigest()
+
+    # -- customers ------------------------------------------------------------------------
+
+    def customer_id(self, request: Request) -> str | None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if not token:
+            return None
+        try:
+            return self._accounts.customer_id_of(token)
+        except AuthenticationFailed:
+            return None
+
+    def log_in(self, request: Request, response: Response, token: str) -> None:
+        _set_cookie(request, response, SESSION_COOKIE, token, self._session_ttl)
+        # A fresh CSRF seed with every new identity: a seed planted before log-in is worthless.
+        self.new_csrf_seed(request, response)
+
+    def log_out(self, request: Request, response: Response) -> None:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        self.new_csrf_seed(request, response)
+
+    # -- the console ----------------------------------------------------------------------
+
+    def is_admin(self, request: Request) -> bool:
+        value = request.cookies.get(CONSOLE_COOKIE)
+        if not value:
+            return False
+        try:
+            fingerprint = self._console.unsign(value, max_age=CONSOLE_TTL_SECONDS).decode()
+        except BadSignature:
+            return False
+        return hmac.compare_digest(fingerprint, self._admin_fingerprint)
+
+    def admin_log_in(self, request: Request, response: Response) -> None:
+        value = self._console.sign(self._admin_fingerprint.encode()).decode()
+        _set_cookie(request, response, CONSOLE_COOKIE, value, CONSOLE_TTL_SECONDS)
+        self.new_csrf_seed(request, response)
+
+    def admin_log_out(self, request: Request, response: Response) -> None:
+        response.delete_cookie(CONSOLE_COOKIE, path="/")
+
+    # -- CSRF -----------------------------------------------------------------------------
+
+    def csrf_token(self, request: Request) -> str:
+        """The token for forms on this page; the seed is planted by ``plant_csrf_seed``."""
+        seed = getattr(request.state, "csrf_seed", None) or request.cookies.get(CSRF_COOKIE)
+        if not seed:
+            seed = secrets.token_urlsafe(24)
+            request.state.new_csrf_seed = seed
+        request.state.csrf_seed = seed
+        return self._sign(seed)
+
+    def plant_csrf_seed(self, request: Request, response: Response) -> None:
+        """Set the seed cookie if this page made a new one."""
+        seed = getattr(request.state, "new_csrf_seed", None)
+        if seed:
+            _set_cookie(request, response, CSRF_COOKIE, seed, self._session_ttl)
+
+    def new_csrf_seed(self, request: Request, response: Response) -> None:
+        seed = secrets.token_urlsafe(24)
+        request.state.csrf_seed = seed
+        request.state.new_csrf_seed = None
+        _set_cookie(request, response, CSRF_COOKIE, seed, self._session_ttl)
+
+    def check_csrf(self, request: Request, form: dict[str, str]) -> None:
+        seed = request.cookies.get(CSRF_COOKIE)
+        given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER) or ""
+        if not seed or not hmac.compare_digest(given.encode(), self._sign(seed).encode()):
+            raise CsrfRejected("the form's security token is missing or stale")
+
+    def _sign(self, seed: str) -> str:
+        return hmac.new(self._csrf_key, seed.encode(), hashlib.sha256).hexdigest()
+
+
+def _set_cookie(request: Request, response: Response, name: str, value: str, ttl: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=ttl,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )

@@ -1,0 +1,264 @@
+"""The storefront: a market's catalogue, a product and its variants, and the flash-sale page.
+
+Handlers read the request, call one use case of the Shop, and render; every rule (who may
+register, when a purchase is taken or refused) stays in the service layer.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from flashsale.bootstrap import Shop
+from flashsale.catalog.market import Market
+from flashsale.catalog.model import Product, Variant
+from flashsale.customers.model import Customer
+from flashsale.http.admission import client_address
+from flashsale.kernel import errors
+from flashsale.sales.domain.purchase import MAX_QUANTITY
+from flashsale.sales.domain.sale import FlashSale, SaleState
+from flashsale.sales.ports import GateNotLoaded
+from flashsale.sales.service.sales import SaleView
+from flashsale.waiting_room.domain import errors as room_errors
+from flashsale.web.forms import read_form
+from flashsale.web.rendering import Pages
+from flashsale.web.room_panel import room_message, room_panel
+from flashsale.web.security import PageSecurity
+
+# One clear sentence per refusal; the fan reads it at the opening second.
+REFUSALS: dict[type[errors.DomainError], str] = {
+    errors.SaleNotOpenYet: "Too early: the sale has not opened yet. Buy at the opening second.",
+    errors.SoldOut: "Sold out: every unit has been taken. Unpaid reservations come back on sale"
+    " when their payment window passes.",
+    errors.InsufficientStock: "Not enough units left for that quantity; try fewer.",
+    errors.LimitReached: "Limit reached: you already hold as many as one fan may buy.",
+    errors.NotRegistered: "Not registered: only fans who registered before the sale may buy.",
+    errors.SaleClosed: "The sale is closed.",
+    errors.CommitFailed: "So many fans at once that your order could not be stored. Nothing"
+    " was taken: press Buy again.",
+}
+SALE_STATE_LABELS = {
+    SaleState.SCHEDULED: "Registration opens soon",
+    SaleState.REGISTRATION: "Registration open",
+    SaleState.WAITING: "Opening soon",
+    SaleState.OPEN: "On sale now",
+    SaleState.SOLD_OUT: "Sold out",
+    SaleState.CLOSED: "Ended",
+}
+
+
+def refusal_message(error: errors.DomainError) -> str:
+    for cls in type(error).__mro__:
+        if cls in REFUSALS:
+            return REFUSALS[cls]
+    return error.detail
+
+
+@dataclass(frozen=True, slots=True)
+class SaleCard:
+    view: SaleView
+    product: Product | None
+    variant: Variant | None
+    market: Market
+
+    @property
+    def sale(self) -> FlashSale:
+        return self.view.sale
+
+    @property
+    def title(self) -> str:
+        name = self.product.name if self.product else self.sale.sku
+        attributes = ", ".join(self.variant.attributes.values()) if self.variant else ""
+        return f"{name} ({attributes})" if attributes else name
+
+    @property
+    def state_label(self) -> str:
+        return SALE_STATE_LABELS[self.view.state]
+
+
+class Storefront:
+    def __init__(self, shop: Shop, pages: Pages, security: PageSecurity) -> None:
+        self._shop = shop
+        self._pages = pages
+        self._security = security
+
+    # -- shared -------------------------------------------------------------------------
+
+    async def who(self, request: Request) -> Customer | None:
+        customer_id = self._security.customer_id(request)
+        if customer_id is None:
+            return None
+        return await self._shop.store.customer(customer_id)
+
+    async def chrome(self, request: Request, market: Market | None = None) -> dict[str, object]:
+        """What the header of every storefront page shows."""
+        customer = await self.who(request)
+        markets = await self._shop.catalog.markets()
+        if market is None:
+            market = await self.home_market(customer, markets)
+        return {"customer": customer, "markets": markets, "market": market}
+
+    async def home_market(self, customer: Customer | None, markets: list[Market]) -> Market | None:
+        if customer is not None:
+            return await self._shop.store.market(customer.market_code)
+        by_code = {m.code: m for m in markets}
+        return by_code.get("IN") or (markets[0] if markets else None)
+
+    async def sale_card(self, sale_id: str) -> SaleCard:
+        view = await self._shop.sales.view(sale_id)
+        market = await self._shop.catalog.market(view.sale.market_code)
+        variant = await self._shop.store.variant(view.sale.sku)
+        product = None
+        if variant is not None:
+            found = [p for p in await self._shop.catalog.products() if p.id == variant.product_id]
+            product = found[0] if found else None
+        return SaleCard(view, product, variant, market)
+
+    async def _market_sales(self, market: Market, sku: str | None = None) -> list[SaleCard]:
+        cards = []
+        for sale in await self._shop.sales.all():
+            if sale.market_code == market.code and (sku is None or sale.sku == sku):
+                card = await self.sale_card(sale.id)
+                if card.view.state is not SaleState.CLOSED:
+                    cards.append(card)
+        return cards
+
+    # -- pages --------------------------------------------------------------------------
+
+    async def home(self, request: Request) -> Response:
+        customer = await self.who(request)
+        market = await self.home_market(customer, await self._shop.catalog.markets())
+        if market is None:
+            return self._pages.render(request, "store/empty.html", await self.chrome(request))
+        return RedirectResponse(f"/shop/{market.code}", 303)
+
+    async def catalogue(self, request: Request) -> Response:
+        market = await self._shop.catalog.market(request.path_params["market"])
+        products = await self._shop.catalog.products(market.code)
+        return self._pages.render(
+            request,
+            "store/catalogue.html",
+            {
+                **await self.chrome(request, market),
+                "products": products,
+                "sales": await self._market_sales(market),
+            },
+        )
+
+    async def product(self, request: Request) -> Response:
+        market = await self._shop.catalog.market(request.path_params["market"])
+        product_id = request.path_params["product_id"]
+        found = [p for p in await self._shop.catalog.products(market.code) if p.id == product_id]
+        if not found:
+            raise errors.NotFound(f"no product {product_id} in {market.name}")
+        product = found[0]
+        wanted = request.query_params.get("sku")
+        chosen = next((v for v in product.variants if v.sku == wanted), product.variants[0])
+        return self._pages.render(
+            request,
+            "store/product.html",
+            {
+                **await self.chrome(request, market),
+                "product": product,
+                "chosen": chosen,
+                "sales": await self._market_sales(market, chosen.sku),
+            },
+        )
+
+    async def sale(
+        self, request: Request, message: str | None = None, status: int = 200
+    ) -> Response:
+        card = await self.sale_card(request.path_params["sale_id"])
+        chrome = await self.chrome(request, card.market)
+        customer = chrome["customer"]
+        registered = False
+        held = []
+        if isinstance(customer, Customer):
+            registered = await self._shop.store.is_registered(card.sale.id, customer.id)
+            held = [
+                o
+                for o in await self._shop.orders.of_customer(customer.id)
+                if o.sale_id == card.sale.id and o.holds_stock
+            ]
+        customer_id = customer.id if isinstance(customer, Customer) else None
+        room = await room_panel(self._shop, request, card.sale.id, customer_id)
+        return self._pages.render(
+            request,
+            "store/sale.html",
+            {
+                **chrome,
+                "card": card,
+                "room": room,
+                "registered": registered,
+                "held": held,
+                "attempt": secrets.token_urlsafe(12),
+                "quantities": range(1, min(card.sale.per_customer_limit, MAX_QUANTITY) + 1),
+                "message": message,
+            },
+            status,
+        )
+
+    # -- actions ------------------------------------------------------------------------
+
+    async def register(self, request: Request) -> Response:
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        sale_id = request.path_params["sale_id"]
+        customer_id = self._security.customer_id(request)
+        if customer_id is None:
+            return RedirectResponse(f"/login?next=/sales/{sale_id}", 303)
+        try:
+            await self._shop.sales.register(sale_id, customer_id)
+        except (errors.RegistrationNotOpenYet, errors.RegistrationClosed) as exc:
+            text = (
+                "Registration has not opened yet."
+                if isinstance(exc, errors.RegistrationNotOpenYet)
+                else "Registration is closed: it ended before the sale opened."
+            )
+            return await self.sale(request, text, 409)
+        return RedirectResponse(f"/sales/{sale_id}", 303)
+
+    async def buy(self, request: Request) -> Response:
+        """htmx posts here at the opening second: a redirect to checkout, or why not."""
+        form = await read_form(request)
+        self._security.check_csrf(request, form)
+        sale_id = request.path_params["sale_id"]
+        customer_id = self._security.customer_id(request)
+        if customer_id is None:
+            return await self._buy_answer(request, "Log in first, then press Buy.")
+        try:
+            quantity = int(form.get("quantity") or 1)
+        except ValueError:
+            quantity = 0
+        key = form.get("attempt") or None
+        try:
+            # A sale that enforces its room lets only admitted fans through, as the API does.
+            await self._shop.room.admit_purchase(
+                sale_id,
+                customer_id,
+                form.get("admission_token") or None,
+                client_address(request),
+                key,
+            )
+        except (room_errors.AdmissionRefused, room_errors.TooManyRequests) as exc:
+            return await self._buy_answer(request, room_message(exc))
+        try:
+            result = await self._shop.purchasing.purchase(customer_id, sale_id, quantity, key)
+        except GateNotLoaded:
+            return await self._buy_answer(request, REFUSALS[errors.CommitFailed])
+        except (errors.PurchaseRefused, errors.CommitFailed, errors.InvalidInput) as exc:
+            return await self._buy_answer(request, refusal_message(exc))
+        order = result.order
+        where = f"/checkout/{order.id}" if order.status == "reserved" else f"/orders/{order.id}"
+        if request.headers.get("hx-request"):
+            return Response(status_code=200, headers={"HX-Redirect": where})
+        return RedirectResponse(where, 303)
+
+    async def _buy_answer(self, request: Request, text: str) -> Response:
+        if request.headers.get("hx-request"):
+            # 200 on purpose: htmx swaps it in, and the browser logs no failed request.
+            return self._pages.render(request, "store/_buy_refusal.html", {"text": text})
+        return await self.sale(request, text, 409)

@@ -187,6 +187,8 @@ async def build_shop(
     directory = SaleDirectory(store, gate, clock)
     room_state, limiter = await open_room_state(settings)
     leadership = open_leadership(store)
+    catalog = Catalog(store)
+    accounts = Accounts(store, catalog, clock, hasher, tokens)
     return Shop(
         settings=settings,
         keys=keys,
@@ -196,9 +198,9 @@ async def build_shop(
         metrics=metrics,
         hasher=hasher,
         directory=directory,
-        catalog=Catalog(store),
-        accounts=Accounts(store, clock, hasher, tokens),
-        sales=Sales(store, gate, clock, directory),
+        catalog=catalog,
+        accounts=accounts,
+        sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
         orders=Orders(store, gate, clock, gateway),
         expiry=ExpirySweeper(store, gate, clock, metrics),

@@ -557,7 +557,7 @@ async def _give_backs_racing_rebuilds(harness: Harness, rng: random.Random) -> l
             violations.append(f"after {after}: gate {left}, record {free}")
 
     async def expire(customer: str) -> None:
-        # The steps of orders/service/stock_release.py: the generation, the close, then the give-back.
+        # orders/service/stock_release.py's steps: the generation, the close, the give-back.
         (generation,) = await harness.gate.generations([sale.id])
         await pause()
         record[customer] -= 1

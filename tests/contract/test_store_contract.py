@@ -628,8 +628,12 @@ async def test_due_for_expiry_is_oldest_first_and_limited(store: Store) -> None:
         ]
     )
     now = T0 + 2 * minute + WINDOW  # exactly ord_late's expiry: due
-    assert await store.due_for_expiry(now, 10) == ["ord_early", "ord_mid", "ord_late"]
-    assert await store.due_for_expiry(now, 2) == ["ord_early", "ord_mid"]
+    assert await store.due_for_expiry(now, 10) == [
+        (o, "sale_band") for o in ("ord_early", "ord_mid", "ord_late")
+    ]
+    assert await store.due_for_expiry(now, 2) == [
+        (o, "sale_band") for o in ("ord_early", "ord_mid")
+    ]
     assert await store.due_for_expiry(T0 + WINDOW - timedelta(microseconds=1), 10) == []
 
 

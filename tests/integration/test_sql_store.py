@@ -171,7 +171,7 @@ async def test_a_500_order_batch_on_postgres(postgres_url: str) -> None:
         batch = [order(f"ord_{n}", n, key="buy") for n in range(500)]
         assert (await store.insert_orders(batch)).stored == {o.id for o in batch}
         assert len(await store.orders_of_sale("sale_band", limit=1000)) == 500
-        due = await store.due_for_expiry(T0 + timedelta(hours=1), 1000)
+        due = [o for o, _ in await store.due_for_expiry(T0 + timedelta(hours=1), 1000)]
         assert len(await store.close_orders(due, OrderStatus.EXPIRED, T0)) == 500
     finally:
         await store.close()

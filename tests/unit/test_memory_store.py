@@ -119,8 +119,8 @@ async def test_due_for_expiry_lists_reserved_orders_at_their_expiry_instant() ->
         ]
     )
     assert await store.due_for_expiry(EXPIRES - ONE_MICROSECOND, 10) == []
-    assert await store.due_for_expiry(EXPIRES, 10) == ["ord_due"]
-    assert await store.due_for_expiry(EXPIRES + ONE_MICROSECOND, 1) == ["ord_due"]
+    assert await store.due_for_expiry(EXPIRES, 10) == [("ord_due", "sale_band")]
+    assert await store.due_for_expiry(EXPIRES + ONE_MICROSECOND, 1) == [("ord_due", "sale_band")]
 
 
 async def test_audit_facts_find_payment_mismatches_and_customers_over_limit() -> None:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product, Variant
+from flashsale.catalog.ports import CatalogRepository
 from flashsale.kernel.errors import InvalidInput, NotFound
 from flashsale.kernel.ids import new_id
 from flashsale.kernel.money import Money, parse_amount
-from flashsale.record.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class VariantSpec:
 
 
 class Catalog:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: CatalogRepository) -> None:
         self._store = store
 
     async def add_markets(self, markets: Sequence[Market]) -> None:
@@ -29,6 +29,12 @@ class Catalog:
 
     async def markets(self) -> list[Market]:
         return await self._store.markets()
+
+    async def find_market(self, code: str) -> Market | None:
+        return await self._store.market(code.upper())
+
+    async def variant(self, sku: str) -> Variant | None:
+        return await self._store.variant(sku)
 
     async def market(self, code: str) -> Market:
         market = await self._store.market(code.upper())

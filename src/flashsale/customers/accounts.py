@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from flashsale.catalog.service import Catalog
 from flashsale.customers.model import Customer, check_password_strength, normalize_email
+from flashsale.customers.ports import CustomerRepository
 from flashsale.customers.security import PasswordHasher, SessionTokens
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import AuthenticationFailed, Conflict, InvalidInput
 from flashsale.kernel.ids import new_id
-from flashsale.record.store import Store
 
 
 class Accounts:
     def __init__(
-        self, store: Store, clock: Clock, hasher: PasswordHasher, tokens: SessionTokens
+        self,
+        store: CustomerRepository,
+        catalog: Catalog,
+        clock: Clock,
+        hasher: PasswordHasher,
+        tokens: SessionTokens,
     ) -> None:
         self._store = store
+        self._catalog = catalog
         self._clock = clock
         self._hasher = hasher
         self._tokens = tokens
@@ -22,7 +29,7 @@ class Accounts:
     async def sign_up(self, email: str, password: str, market_code: str) -> Customer:
         normalized = normalize_email(email)
         check_password_strength(password)
-        market = await self._store.market(market_code.upper())
+        market = await self._catalog.find_market(market_code)
         if market is None:
             raise InvalidInput(f"no market {market_code!r}")
         if await self._store.customer_by_email(normalized) is not None:
@@ -36,6 +43,9 @@ class Accounts:
         )
         await self._store.add_customers([customer])
         return customer
+
+    async def customer(self, customer_id: str) -> Customer | None:
+        return await self._store.customer(customer_id)
 
     async def log_in(self, email: str, password: str) -> str:
         try:

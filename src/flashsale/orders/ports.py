@@ -80,8 +80,9 @@ class OrderRepository(Protocol):
         """
         ...
 
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
-        """Ids of reserved orders whose payment window has passed."""
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        """(order id, sale id) of reserved orders whose payment window has passed, the
+        earliest due first."""
         ...
 
     async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
@@ -93,10 +94,6 @@ class OrderRepository(Protocol):
         ...
 
     async def shipping_address(self, order_id: str) -> ShippingAddress | None: ...
-
-    async def units_reserved(self, sale_id: str) -> int:
-        """Units in reserved (unpaid, unexpired) orders of the sale: units that may come back."""
-        ...
 
 
 class UnitReturns(Protocol):

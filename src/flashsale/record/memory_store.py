@@ -226,13 +226,13 @@ class MemoryStore:
             closed.append(self._orders[order_id])
         return closed
 
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         due = [
             o
             for o in self._orders.values()
             if o.status is OrderStatus.RESERVED and o.expires_at <= now
         ]
-        return [o.id for o in sorted(due, key=lambda o: o.expires_at)[:limit]]
+        return [(o.id, o.sale_id) for o in sorted(due, key=lambda o: (o.expires_at, o.id))[:limit]]
 
     async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
         order = self._orders.get(order_id)

@@ -454,15 +454,15 @@ class SqlStore:
         closed = await self._write(close)
         return [closed[i] for i in wanted if i in closed]
 
-    async def due_for_expiry(self, now: datetime, limit: int) -> list[str]:
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
         query = (
-            select(orders.c.id)
+            select(orders.c.id, orders.c.sale_id)
             .where(orders.c.status == OrderStatus.RESERVED.value, orders.c.expires_at <= now)
             .order_by(orders.c.expires_at, orders.c.id)
             .limit(limit)
         )
         async with self._engine.connect() as conn:
-            return list((await conn.execute(query)).scalars())
+            return [(row.id, row.sale_id) for row in await conn.execute(query)]
 
     async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
         values = {

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from flashsale.kernel.units import HeldUnits
 from flashsale.sales.domain.audit import UnitsByStatus
 from flashsale.sales.domain.purchase import PurchaseRequest, Refusal
 from flashsale.sales.domain.sale import FlashSale
@@ -115,14 +116,14 @@ class StockGate(Protocol):
         """
         ...
 
-    async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+    async def give_back(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         """Return units (order expired, cancelled, or never stored), each with its generation.
 
         A return whose generation is not the sale's current one changes nothing.
         """
         ...
 
-    async def release_holds(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+    async def release_holds(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         """The record refused these purchases for want of stock: the customers hold nothing,
         and the units the gate gave were never there, so they do not come back.
 
@@ -215,3 +216,7 @@ class SaleRepository(Protocol):
         ...
 
     async def audit_facts(self, sale: FlashSale) -> AuditFacts: ...
+
+    async def units_reserved(self, sale_id: str) -> int:
+        """Units in reserved (unpaid, unexpired) orders of the sale: units that may come back."""
+        ...

@@ -14,16 +14,20 @@ import logging
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.metrics import Metrics
 from flashsale.orders.domain.order import OrderStatus
+from flashsale.orders.ports import OrderRepository, UnitReturns
 from flashsale.orders.service.stock_release import close_giving_back
-from flashsale.record.store import Store
-from flashsale.sales.ports import StockGate
 
 log = logging.getLogger(__name__)
 
 
 class ExpirySweeper:
     def __init__(
-        self, store: Store, gate: StockGate, clock: Clock, metrics: Metrics, batch: int = 1000
+        self,
+        store: OrderRepository,
+        gate: UnitReturns,
+        clock: Clock,
+        metrics: Metrics,
+        batch: int = 1000,
     ) -> None:
         self._store = store
         self._gate = gate
@@ -39,11 +43,11 @@ class ExpirySweeper:
             due = await self._store.due_for_expiry(now, self._batch)
             if not due:
                 return total
-            # Which sales the due orders belong to is known only once they are closed, and the
-            # generations must be read before: read those of every sale (one round trip).
-            sale_ids = [sale.id for sale in await self._store.sales()]
+            # The generations of the due orders' sales are read before the orders close.
+            order_ids = [order_id for order_id, _ in due]
+            sale_ids = [sale_id for _, sale_id in due]
             expired = await close_giving_back(
-                self._store, self._gate, due, sale_ids, OrderStatus.EXPIRED, now
+                self._store, self._gate, order_ids, sale_ids, OrderStatus.EXPIRED, now
             )
             self._metrics.orders_expired.inc(len(expired))
             total += len(expired)

@@ -9,15 +9,13 @@ from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import NotFound, OrderExpired, OrderNotPayable
 from flashsale.kernel.ids import new_id
 from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
-from flashsale.orders.ports import PaymentGateway
+from flashsale.orders.ports import OrderRepository, PaymentGateway, UnitReturns
 from flashsale.orders.service.stock_release import close_giving_back
-from flashsale.record.store import Store
-from flashsale.sales.ports import StockGate
 
 
 class Orders:
     def __init__(
-        self, store: Store, gate: StockGate, clock: Clock, gateway: PaymentGateway
+        self, store: OrderRepository, gate: UnitReturns, clock: Clock, gateway: PaymentGateway
     ) -> None:
         self._store = store
         self._gate = gate

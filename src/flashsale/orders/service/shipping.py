@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flashsale.kernel.errors import NotFound, OrderNotPayable
 from flashsale.orders.domain.shipping import ShippingAddress
-from flashsale.record.store import Store
+from flashsale.orders.ports import OrderRepository
 
 
 class Shipping:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: OrderRepository) -> None:
         self._store = store
 
     async def set_address(self, customer_id: str, order_id: str, address: ShippingAddress) -> None:

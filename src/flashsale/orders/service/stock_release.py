@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+from flashsale.kernel.units import HeldUnits
 from flashsale.orders.domain.order import Order, OrderStatus
-from flashsale.record.store import Store
-from flashsale.sales.domain.purchase import PurchaseRequest
-from flashsale.sales.ports import StockGate
+from flashsale.orders.ports import OrderRepository, UnitReturns
 
 
-async def generations_of(gate: StockGate, sale_ids: Sequence[str]) -> dict[str, int]:
+async def generations_of(gate: UnitReturns, sale_ids: Sequence[str]) -> dict[str, int]:
     """The gate's current generation of each sale it holds; read before closing orders."""
     unique = list(dict.fromkeys(sale_ids))
     found = await gate.generations(unique)
@@ -26,25 +25,23 @@ async def generations_of(gate: StockGate, sale_ids: Sequence[str]) -> dict[str, 
 
 
 async def give_back_closed(
-    gate: StockGate, closed: Sequence[Order], generations: Mapping[str, int]
+    gate: UnitReturns, closed: Sequence[Order], generations: Mapping[str, int]
 ) -> None:
     """Give back the units of orders closed after ``generations`` were read.
 
     An order of a sale the gate did not hold then has nothing to go back to: the load that
     brings the sale counts from the store.
     """
-    returns = [
-        (PurchaseRequest(o.sale_id, o.customer_id, o.quantity), generations[o.sale_id])
-        for o in closed
-        if o.sale_id in generations
+    returns: list[tuple[HeldUnits, int]] = [
+        (o, generations[o.sale_id]) for o in closed if o.sale_id in generations
     ]
     if returns:
         await gate.give_back(returns)
 
 
 async def close_giving_back(
-    store: Store,
-    gate: StockGate,
+    store: OrderRepository,
+    gate: UnitReturns,
     order_ids: Sequence[str],
     sale_ids: Sequence[str],
     to: OrderStatus,

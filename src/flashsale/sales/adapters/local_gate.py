@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flashsale.kernel.units import HeldUnits
 from flashsale.sales.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.ports import GateLevel, GateNotLoaded
@@ -114,13 +115,13 @@ class LocalStockGate:
             gate.held[request.customer_id] = held + request.quantity
         return refusal
 
-    async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+    async def give_back(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         self._return(returns, with_units=True)
 
-    async def release_holds(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+    async def release_holds(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         self._return(returns, with_units=False)
 
-    def _return(self, returns: Sequence[tuple[PurchaseRequest, int]], *, with_units: bool) -> None:
+    def _return(self, returns: Sequence[tuple[HeldUnits, int]], *, with_units: bool) -> None:
         for request, generation in returns:
             gate = self._sales.get(request.sale_id)
             if gate is None or gate.generation != generation:

@@ -48,6 +48,7 @@ from flashsale.kernel.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
+from flashsale.kernel.units import HeldUnits
 from flashsale.platform.redis.client import (
     UNREACHABLE,
     AnyRedis,
@@ -574,13 +575,13 @@ class RedisStockGate:
             groups.setdefault((walk.request.sale_id, walk.home), []).extend(returned)
         await self._give_back_groups(groups, session)
 
-    async def give_back(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+    async def give_back(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         await self._return(returns, units=-1)  # -1: as many units as the held count fell
 
-    async def release_holds(self, returns: Sequence[tuple[PurchaseRequest, int]]) -> None:
+    async def release_holds(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         await self._return(returns, units=0)
 
-    async def _return(self, returns: Sequence[tuple[PurchaseRequest, int]], units: int) -> None:
+    async def _return(self, returns: Sequence[tuple[HeldUnits, int]], units: int) -> None:
         session = NOT_LIVE if self.board is None else self.board.session
         groups: dict[tuple[str, int], list[str | int]] = {}
         for request, generation in returns:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flashsale.record.store import Store
 from flashsale.sales.domain.audit import SaleAudit
-from flashsale.sales.ports import StockGate
+from flashsale.sales.ports import SaleRepository, StockGate
 from flashsale.sales.service.sale_directory import SaleDirectory
 
 
 class Auditing:
-    def __init__(self, store: Store, gate: StockGate, directory: SaleDirectory) -> None:
+    def __init__(self, store: SaleRepository, gate: StockGate, directory: SaleDirectory) -> None:
         self._store = store
         self._gate = gate
         self._directory = directory

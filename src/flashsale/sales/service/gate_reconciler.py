@@ -35,9 +35,8 @@ from datetime import datetime, timedelta
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.metrics import Metrics
 from flashsale.platform.leadership import Leadership
-from flashsale.record.store import Store
 from flashsale.sales.domain.sale import FlashSale
-from flashsale.sales.ports import GateLevel, StockGate
+from flashsale.sales.ports import GateLevel, SaleRepository, StockGate
 
 ROLE = "gate-reconciler"
 # Sales closed longer ago than this are left as they are: nothing sells there any more.
@@ -71,7 +70,7 @@ class Healed:
 class GateReconciler:
     def __init__(
         self,
-        store: Store,
+        store: SaleRepository,
         gate: StockGate,
         clock: Clock,
         metrics: Metrics,

@@ -25,8 +25,7 @@ from flashsale.kernel.ids import new_id
 from flashsale.kernel.metrics import Metrics
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.orders.domain.placement import Placement
-from flashsale.orders.ports import CommitOutcomeUnknown
-from flashsale.record.store import Store
+from flashsale.orders.ports import CommitOutcomeUnknown, OrderRepository
 from flashsale.sales.domain.purchase import SOLD_OUT, PurchaseRequest, Refusal
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.ports import GateNotLoaded, GateUnavailable, StockGate
@@ -76,7 +75,7 @@ _Passed = Refusal | GateNotLoaded | asyncio.Future[_Committed]
 class Purchasing:
     def __init__(
         self,
-        store: Store,
+        store: OrderRepository,
         gate: StockGate,
         clock: Clock,
         directory: SaleDirectory,

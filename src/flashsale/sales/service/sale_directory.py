@@ -31,9 +31,8 @@ from datetime import timedelta
 
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.errors import NotFound
-from flashsale.record.store import Store
 from flashsale.sales.domain.sale import FlashSale
-from flashsale.sales.ports import GateUnavailable, StockGate
+from flashsale.sales.ports import GateUnavailable, SaleRepository, StockGate
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ class _Cached:
 
 
 class SaleDirectory:
-    def __init__(self, store: Store, gate: StockGate, clock: Clock | None = None) -> None:
+    def __init__(self, store: SaleRepository, gate: StockGate, clock: Clock | None = None) -> None:
         self._store = store
         self._gate = gate
         self._clock = clock or SystemClock()

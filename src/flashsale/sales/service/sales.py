@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
+from flashsale.catalog.service import Catalog
+from flashsale.customers.accounts import Accounts
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import (
@@ -21,9 +23,8 @@ from flashsale.kernel.errors import (
 )
 from flashsale.kernel.ids import new_id
 from flashsale.kernel.money import Money, parse_amount
-from flashsale.record.store import Store
 from flashsale.sales.domain.sale import FlashSale, SaleState
-from flashsale.sales.ports import StockGate
+from flashsale.sales.ports import SaleRepository, StockGate
 from flashsale.sales.service.sale_directory import EDIT_FREEZE, SaleDirectory
 
 MAX_PAYMENT_WINDOW_SECONDS = 7 * 24 * 3600
@@ -72,9 +73,17 @@ class SaleView:
 
 class Sales:
     def __init__(
-        self, store: Store, gate: StockGate, clock: Clock, directory: SaleDirectory
+        self,
+        store: SaleRepository,
+        gate: StockGate,
+        clock: Clock,
+        directory: SaleDirectory,
+        catalog: Catalog,
+        accounts: Accounts,
     ) -> None:
         self._store = store
+        self._catalog = catalog
+        self._accounts = accounts
         self._gate = gate
         self._clock = clock
         self._directory = directory
@@ -83,10 +92,10 @@ class Sales:
         )
 
     async def create(self, spec: SaleSpec) -> FlashSale:
-        market = await self._store.market(spec.market.upper())
+        market = await self._catalog.find_market(spec.market)
         if market is None:
             raise InvalidInput(f"no market {spec.market!r}")
-        variant = await self._store.variant(spec.sku)
+        variant = await self._catalog.variant(spec.sku)
         if variant is None:
             raise InvalidInput(f"no SKU {spec.sku!r}")
         if spec.price is not None:
@@ -184,7 +193,7 @@ class Sales:
     async def register(self, sale_id: str, customer_id: str) -> bool:
         """True when the customer registered now, False when they already were."""
         sale = await self._directory.get(sale_id)
-        if await self._store.customer(customer_id) is None:
+        if await self._accounts.customer(customer_id) is None:
             raise NotFound("no such customer")
         if await self._store.is_registered(sale.id, customer_id):
             return False

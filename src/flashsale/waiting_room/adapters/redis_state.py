@@ -117,10 +117,11 @@ local function queue(c, lapsed, before, sealed)
 end
 """
 
-# Token buckets, mirroring waiting_room/domain/token_bucket.py and MemoryRateLimiter. A call's distinct limits
-# come once, as a table after its head: L, then rate and burst L times (read_limits(h) reads it
-# from ARGV[h]). A request then names its buckets' limits by one character each in a spec string
-# ("1" is the table's first, "2" the second...): a join costs the client two arguments, not ten.
+# Token buckets, mirroring waiting_room/domain/token_bucket.py and MemoryRateLimiter. A call's
+# distinct limits come once, as a table after its head: L, then rate and burst L times
+# (read_limits(h) reads it from ARGV[h]). A request then names its buckets' limits by one
+# character each in a spec string ("1" is the table's first, "2" the second...): a join costs
+# the client two arguments, not ten.
 # take(k, spec, i, now): the buckets at KEYS[k..] whose limits are spec's characters from i on;
 # all give a token or none does. Returns 0 when taken, else the milliseconds until every one has
 # a token again. A bucket is one string, "tokens stamp", expiring once it would be full again:

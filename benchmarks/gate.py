@@ -21,7 +21,7 @@ import statistics
 import subprocess
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -31,10 +31,15 @@ from redis.asyncio import Redis
 from rich.console import Console
 from rich.table import Table
 
+from flashsale.kernel.batching import Batcher
 from flashsale.kernel.money import Money
 from flashsale.lab.devtools.redis_cluster import LocalRedisCluster
+from flashsale.platform.redis.client import AnyRedis, open_redis
+from flashsale.platform.redis.sale_keys import SaleKeys
 from flashsale.sales.adapters.local_gate import LocalStockGate
-from flashsale.sales.adapters.redis_gate import RedisStockGate, SaleKeys, to_epoch_us
+from flashsale.sales.adapters.redis_base import Item, Outcome
+from flashsale.sales.adapters.redis_gate import RedisStockGate
+from flashsale.sales.adapters.redis_scripts import TAKE, take_args, to_epoch_us
 from flashsale.sales.domain.purchase import PurchaseRequest
 from flashsale.sales.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK, FlashSale
 from flashsale.sales.ports import StockGate
@@ -45,6 +50,34 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 CUSTOMERS_PER_BUYER = 16
 
 console = Console()
+
+
+class CountedRedisGate(RedisStockGate):
+    """The Redis gate, telling ``on_batch`` how many purchases each script call decides."""
+
+    def __init__(self, redis: AnyRedis, on_batch: Callable[[int], None], *, buckets: int) -> None:
+        super().__init__(redis, buckets=buckets)
+        self._on_batch = on_batch
+
+    async def _decide(self, items: Sequence[Item]) -> list[Outcome]:
+        self._on_batch(len(items))
+        return await super()._decide(items)
+
+
+class OneByOne(Batcher[Item, Outcome]):
+    """Hands each item to the handler on its own, at once: no caller waits for another."""
+
+    async def submit(self, item: Item) -> Outcome:
+        (answer,) = await self._handler([item])
+        return answer
+
+
+class NaiveRedisGate(RedisStockGate):
+    """The baseline: the Redis gate with every purchase its own EVALSHA, none coalesced."""
+
+    def __init__(self, redis: AnyRedis, *, buckets: int) -> None:
+        super().__init__(redis, buckets=buckets)
+        self._batcher = OneByOne(self._decide)
 
 
 def bench_sale() -> FlashSale:
@@ -99,8 +132,8 @@ async def buyers(gate: StockGate, sale: FlashSale, tasks: int, seconds: float) -
         bought = 0
         requests = itertools.cycle([PurchaseRequest(sale.id, c, 1) for c in mine])
         while time.perf_counter() < deadline:
-            (refusal,) = await gate.take([next(requests)], DURING)
-            if refusal is None:
+            (outcome,) = await gate.take_stamped([next(requests)], DURING)
+            if isinstance(outcome, int):
                 bought += 1
             else:
                 refused += 1
@@ -176,9 +209,10 @@ async def main(
         coalesce: bool, *, at: str = url, buckets: int = 1
     ) -> Callable[[Callable[[int], None]], Awaitable[StockGate]]:
         async def make(on_batch: Callable[[int], None]) -> StockGate:
-            return await RedisStockGate.connect(
-                at, coalesce=coalesce, on_batch=on_batch, buckets=buckets
-            )
+            redis = await open_redis(at)
+            if coalesce:
+                return CountedRedisGate(redis, on_batch, buckets=buckets)
+            return NaiveRedisGate(redis, buckets=buckets)
 
         return make
 
@@ -210,7 +244,7 @@ async def main(
             throughput |= await bucketed_figures(
                 url, buckets, lambda label, make: median_of(label, make), redis_gate, seconds
             )
-        ceiling = await ceiling_of(url, runs, ceiling_requests, cleanup)
+        ceiling = await ceiling_of(url, admin, runs, ceiling_requests, cleanup)
 
         def concurrent(size: int) -> Callable[[], Awaitable[Run]]:
             return lambda: measure(redis_gate(True), size, seconds * 2 / 3, cleanup)
@@ -267,30 +301,25 @@ async def bucketed_figures(
 
 
 async def ceiling_of(
-    url: str, runs: int, requests: int, cleanup: Callable[[str], Awaitable[None]]
+    url: str, admin: Redis, runs: int, requests: int, cleanup: Callable[[str], Awaitable[None]]
 ) -> float | None:
     if shutil.which("redis-benchmark") is None:
         console.log("redis-benchmark is not installed: no ceiling")
         return None
+    sha = await admin.script_load(TAKE)
     figures = []
     for _ in range(runs):
         gate = await RedisStockGate.connect(url)
         sale = bench_sale()
         try:
             await gate.load(sale, {}, ["fan0-0"])
-            await gate.take([PurchaseRequest(sale.id, "fan0-0", 1)], DURING)  # loads the script
             figures.append(
                 await asyncio.to_thread(
-                    redis_benchmark_ceiling,
-                    url,
-                    gate.take_script_sha,
-                    sale.id,
-                    gate.take_args(sale.id),
-                    requests,
+                    redis_benchmark_ceiling, url, sha, sale.id, take_args(1, sale.id, 0), requests
                 )
             )
             left = await gate.stock_left(sale.id)
-            if left != MAX_STOCK - 1 - requests:
+            if left != MAX_STOCK - requests:
                 raise RuntimeError(f"redis-benchmark did not take every unit ({left} left)")
         finally:
             await gate.close()

@@ -40,8 +40,8 @@ from flashsale.customers.model import Customer
 from flashsale.kernel.ids import new_id
 from flashsale.kernel.money import Money
 from flashsale.lab.devtools.postgres_instance import scratch_database
+from flashsale.orders.adapters import sql_rows as rows
 from flashsale.orders.domain.order import Order, OrderStatus
-from flashsale.record import rows
 from flashsale.record.schema import orders
 from flashsale.record.sql_store import SqlStore
 from flashsale.sales.domain.sale import FlashSale

@@ -13,9 +13,9 @@ at a time (no HTTP: the HTTP layer costs the same for every endpoint):
 - status reads/s: ``WaitingRoom.status`` of the fans in line.
 
 Prints the medians of ``runs`` rounds and the ratios to the purchase path of the same mode: the
-issue asks that the room is never the bottleneck (ratios >= 1). A round of 2,000 calls lasted
-well under 0.1 s, too short to compare two modes on a shared machine: rounds are 5,000 calls
-now. A default run takes ~10 s on an idle machine; it prints the load average it ran under.
+room must never be the bottleneck (ratios >= 1). Rounds are 5,000 calls: a round of 2,000 lasted
+well under 0.1 s, too short to compare two modes on a shared machine. A default run takes ~10 s
+on an idle machine; it prints the load average it ran under.
 """
 
 from __future__ import annotations

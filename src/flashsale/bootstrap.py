@@ -14,10 +14,11 @@ from flashsale.customers.security import PasswordHasher, SessionTokens
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
-from flashsale.orders.adapters.sandbox_payments import TestPaymentGateway
+from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
 from flashsale.orders.ports import PaymentGateway
 from flashsale.orders.service.expiry import ExpirySweeper
 from flashsale.orders.service.orders import Orders
+from flashsale.orders.service.shipping import Shipping
 from flashsale.platform.leadership import Leadership
 from flashsale.platform.local_leadership import LocalLeadership
 from flashsale.record.memory_store import MemoryStore
@@ -29,9 +30,8 @@ from flashsale.sales.service.gate_reconciler import GateReconciler
 from flashsale.sales.service.purchasing import Purchasing
 from flashsale.sales.service.sale_directory import SaleDirectory
 from flashsale.sales.service.sales import Sales
-from flashsale.waiting_room.adapters.memory_state import MemoryRateLimiter, MemoryRoomState
-from flashsale.waiting_room.ports import RateLimiter, RoomState
-from flashsale.waiting_room.service.rate_limits import RateLimits
+from flashsale.waiting_room.adapters.memory_state import MemoryRoomState
+from flashsale.waiting_room.ports import RoomState
 from flashsale.waiting_room.service.room import WaitingRoom
 
 MEMORY_DATABASE_URL = "memory://"
@@ -54,6 +54,7 @@ class Shop:
     sales: Sales
     purchasing: Purchasing
     orders: Orders
+    shipping: Shipping
     expiry: ExpirySweeper
     reconciler: GateReconciler
     leadership: Leadership
@@ -148,21 +149,13 @@ def open_leadership(store: Store) -> Leadership:
     return LocalLeadership()
 
 
-async def open_room_state(settings: Settings) -> tuple[RoomState, RateLimiter]:
+async def open_room_state(settings: Settings) -> RoomState:
     """The waiting room's live state and rate limits: in-process, or shared in Redis."""
     if settings.redis_url is None:
-        return MemoryRoomState(), MemoryRateLimiter()
-    from flashsale.waiting_room.adapters.redis_state import (
-        RedisRateLimiter,
-        RedisRoomState,
-        connect_redis,
-    )
+        return MemoryRoomState()
+    from flashsale.waiting_room.adapters.redis_state import RedisRoomState
 
-    redis = await connect_redis(settings.redis_url)
-    return (
-        RedisRoomState(redis, owns_connection=False),
-        RedisRateLimiter(redis, owns_connection=True),
-    )
+    return await RedisRoomState.connect(settings.redis_url)
 
 
 async def build_shop(
@@ -179,13 +172,13 @@ async def build_shop(
     clock = clock or SystemClock()
     store = store or await open_store(settings)
     gate = gate or await open_gate(settings)
-    gateway = gateway or TestPaymentGateway()
+    gateway = gateway or SandboxPaymentGateway()
     metrics = Metrics()
     hasher = PasswordHasher(settings.password_time_cost, settings.password_memory_cost_kib)
     keys = Keys.derive(settings.secret_key.get_secret_value())
     tokens = SessionTokens(keys.session, settings.session_ttl_seconds)
     directory = SaleDirectory(store, gate, clock)
-    room_state, limiter = await open_room_state(settings)
+    room_state = await open_room_state(settings)
     leadership = open_leadership(store)
     catalog = Catalog(store)
     accounts = Accounts(store, catalog, clock, hasher, tokens)
@@ -203,6 +196,7 @@ async def build_shop(
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
         orders=Orders(store, gate, clock, gateway),
+        shipping=Shipping(store),
         expiry=ExpirySweeper(store, gate, clock, metrics),
         reconciler=GateReconciler(
             store,
@@ -216,20 +210,82 @@ async def build_shop(
         auditing=Auditing(store, gate, directory),
         room=WaitingRoom(
             store,
+            store,
             gate,
             clock,
             directory,
             room_state,
-            RateLimits(limiter),
             keys.admission,
             proof_of_work_key=keys.proof_of_work,
         ),
     )
 
 
+class DatabaseNotReady(RuntimeError):
+    """The record's schema is not the one this code was written for."""
+
+
+async def prepare_database(settings: Settings) -> None:
+    """The embedded SQLite database creates and upgrades itself; a server's is upgraded by hand,
+    and a process refuses to start on one that was not (rather than fail on its first query)."""
+    if settings.database_url.startswith("memory:"):
+        return
+    from flashsale.platform.sql.migrate import (
+        UnknownRevision,
+        current_revisions,
+        head_revisions,
+        pending_revisions,
+        upgrade_database,
+    )
+
+    if settings.is_sqlite:
+        await upgrade_database(settings.database_url)
+        return
+    where = settings.database_url.split("@")[-1]
+    try:
+        pending = await pending_revisions(settings.database_url)
+    except UnknownRevision as exc:
+        raise DatabaseNotReady(f"the database {where}: {exc}, migrated by newer code") from exc
+    if pending:
+        at = await current_revisions(settings.database_url)
+        state = (
+            "was never migrated"
+            if not at
+            else f"is at revision {_listed(at)}, this code needs {_listed(head_revisions())}"
+        )
+        raise DatabaseNotReady(
+            f"the database {where} {state}:"
+            " run `flashsale db upgrade` (once, from one machine) and start again"
+        )
+
+
+async def upgrade_database(settings: Settings) -> None:
+    """``flashsale db upgrade``: every branch of the record's schema to its newest revision."""
+    from flashsale.platform.sql import migrate
+
+    await migrate.upgrade_database(settings.database_url)
+
+
+def _listed(revisions: frozenset[str]) -> str:
+    return ", ".join(sorted(revisions))
+
+
 @contextlib.asynccontextmanager
-async def running_shop(settings: Settings, **overrides: object) -> AsyncIterator[Shop]:
-    shop = await build_shop(settings, **overrides)  # type: ignore[arg-type]
+async def running_shop(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    store: Store | None = None,
+    gate: StockGate | None = None,
+    gateway: PaymentGateway | None = None,
+) -> AsyncIterator[Shop]:
+    """The shop on a prepared database, closed on the way out.
+
+    A store handed in is the caller's to prepare: only the database the settings name is.
+    """
+    if store is None:
+        await prepare_database(settings)
+    shop = await build_shop(settings, clock=clock, store=store, gate=gate, gateway=gateway)
     try:
         yield shop
     finally:

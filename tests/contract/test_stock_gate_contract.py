@@ -28,13 +28,14 @@ from flashsale.kernel.errors import (
     SoldOut,
 )
 from flashsale.kernel.money import Money
+from flashsale.platform.redis.sale_keys import SaleKeys
 from flashsale.sales.adapters.local_gate import LocalStockGate
-from flashsale.sales.adapters.redis_gate import RedisStockGate, SaleKeys
+from flashsale.sales.adapters.redis_gate import RedisStockGate
 from flashsale.sales.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.ports import GateLevel, GateNotLoaded, StockGate
 from tests.contract.conftest import GATE_ADAPTERS, open_contract_gate
-from tests.gate_helpers import give_back_now
+from tests.gate_helpers import give_back_now, take
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 REGISTRATION_CLOSES = T0 + timedelta(hours=1)
@@ -169,7 +170,7 @@ async def test_the_timetable_decides_first(
 ) -> None:
     sale = await harness.loaded(stock=10)
 
-    (outcome,) = await harness.gate.take([buy(sale, "alice")], moment)
+    (outcome,) = await take(harness.gate, [buy(sale, "alice")], moment)
 
     assert outcome == rule(sale, moment, stock_left=10)
     assert errors([outcome]) == [expected_error]
@@ -180,8 +181,8 @@ async def test_state_is_checked_before_registration(harness: Harness) -> None:
     sale = await harness.loaded()
 
     before, after = (
-        await harness.gate.take([buy(sale, "mallory")], OPENS - MICROSECOND),
-        await harness.gate.take([buy(sale, "mallory")], CLOSES),
+        await take(harness.gate, [buy(sale, "mallory")], OPENS - MICROSECOND),
+        await take(harness.gate, [buy(sale, "mallory")], CLOSES),
     )
 
     assert before == [rule(sale, OPENS - MICROSECOND, registered=False, stock_left=10)]
@@ -195,7 +196,7 @@ async def test_state_is_checked_before_registration(harness: Harness) -> None:
 async def test_an_unregistered_customer_is_refused(harness: Harness) -> None:
     sale = await harness.loaded(stock=10)
 
-    outcomes = await harness.gate.take([buy(sale, "mallory")], DURING)
+    outcomes = await take(harness.gate, [buy(sale, "mallory")], DURING)
 
     assert outcomes == [rule(sale, DURING, registered=False, stock_left=10)]
     assert errors(outcomes) == [NotRegistered]
@@ -205,9 +206,9 @@ async def test_an_unregistered_customer_is_refused(harness: Harness) -> None:
 async def test_the_limit_holds_across_batches(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=2)
 
-    first = await harness.gate.take([buy(sale, "alice")], DURING)
-    second = await harness.gate.take([buy(sale, "alice")], DURING)
-    third = await harness.gate.take([buy(sale, "alice")], DURING)
+    first = await take(harness.gate, [buy(sale, "alice")], DURING)
+    second = await take(harness.gate, [buy(sale, "alice")], DURING)
+    third = await take(harness.gate, [buy(sale, "alice")], DURING)
 
     assert first == second == [None]
     assert third == [rule(sale, DURING, held=2, stock_left=8)]
@@ -218,8 +219,8 @@ async def test_the_limit_holds_across_batches(harness: Harness) -> None:
 async def test_the_limit_holds_within_one_batch(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=3)
 
-    outcomes = await harness.gate.take(
-        [buy(sale, "alice", 2), buy(sale, "alice", 2), buy(sale, "alice", 1)], DURING
+    outcomes = await take(
+        harness.gate, [buy(sale, "alice", 2), buy(sale, "alice", 2), buy(sale, "alice", 1)], DURING
     )
 
     assert outcomes == [None, rule(sale, DURING, held=2, quantity=2, stock_left=8), None]
@@ -229,7 +230,7 @@ async def test_the_limit_holds_within_one_batch(harness: Harness) -> None:
 async def test_the_limit_counts_what_the_load_said_was_held(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=2, held={"alice": 2, "bob": 0})
 
-    outcomes = await harness.gate.take([buy(sale, "alice"), buy(sale, "bob", 2)], DURING)
+    outcomes = await take(harness.gate, [buy(sale, "alice"), buy(sale, "bob", 2)], DURING)
 
     assert outcomes == [rule(sale, DURING, held=2, stock_left=8), None]
     assert await harness.gate.stock_left(sale.id) == 6
@@ -237,9 +238,9 @@ async def test_the_limit_counts_what_the_load_said_was_held(harness: Harness) ->
 
 async def test_the_limit_is_checked_before_the_stock(harness: Harness) -> None:
     sale = await harness.loaded(stock=2, limit=2)
-    await harness.gate.take([buy(sale, "alice", 2)], DURING)
+    await take(harness.gate, [buy(sale, "alice", 2)], DURING)
 
-    outcomes = await harness.gate.take([buy(sale, "alice")], DURING)
+    outcomes = await take(harness.gate, [buy(sale, "alice")], DURING)
 
     assert outcomes == [rule(sale, DURING, held=2, stock_left=0)]
     assert errors(outcomes) == [LimitReached]
@@ -251,7 +252,8 @@ async def test_the_limit_is_checked_before_the_stock(harness: Harness) -> None:
 async def test_sold_out_and_insufficient_stock_are_told_apart(harness: Harness) -> None:
     sale = await harness.loaded(stock=3, limit=2)
 
-    outcomes = await harness.gate.take(
+    outcomes = await take(
+        harness.gate,
         [buy(sale, "alice", 2), buy(sale, "bob", 2), buy(sale, "bob", 1), buy(sale, "carol", 1)],
         DURING,
     )
@@ -271,7 +273,7 @@ async def test_a_batch_is_decided_in_order(harness: Harness, first: str) -> None
     second = "bob" if first == "alice" else "alice"
     sale = await harness.loaded(stock=3, limit=2)
 
-    outcomes = await harness.gate.take([buy(sale, first, 2), buy(sale, second, 2)], DURING)
+    outcomes = await take(harness.gate, [buy(sale, first, 2), buy(sale, second, 2)], DURING)
 
     assert outcomes == [None, rule(sale, DURING, quantity=2, stock_left=1)]
 
@@ -280,8 +282,10 @@ async def test_each_sale_of_a_mixed_batch_keeps_its_own_order(harness: Harness) 
     one = await harness.loaded(stock=1)
     two = await harness.loaded(stock=1)
 
-    outcomes = await harness.gate.take(
-        [buy(one, "alice"), buy(two, "bob"), buy(one, "bob"), buy(two, "alice")], DURING
+    outcomes = await take(
+        harness.gate,
+        [buy(one, "alice"), buy(two, "bob"), buy(one, "bob"), buy(two, "alice")],
+        DURING,
     )
 
     assert outcomes == [
@@ -297,37 +301,37 @@ async def test_each_sale_of_a_mixed_batch_keeps_its_own_order(harness: Harness) 
 
 async def test_give_back_returns_exactly_what_was_held(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=3)
-    await harness.gate.take([buy(sale, "alice", 2)], DURING)
+    await take(harness.gate, [buy(sale, "alice", 2)], DURING)
 
     await give_back_now(harness.gate, [buy(sale, "alice", 3)])  # more than alice holds
 
     assert await harness.gate.stock_left(sale.id) == 10
-    assert await harness.gate.take([buy(sale, "alice", 3)], DURING) == [None]
+    assert await take(harness.gate, [buy(sale, "alice", 3)], DURING) == [None]
     assert await harness.gate.stock_left(sale.id) == 7
 
 
 async def test_give_back_lowers_held_partially(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=3)
-    await harness.gate.take([buy(sale, "alice", 3)], DURING)
+    await take(harness.gate, [buy(sale, "alice", 3)], DURING)
 
     await give_back_now(harness.gate, [buy(sale, "alice", 1)])
 
     assert await harness.gate.stock_left(sale.id) == 8
-    assert await harness.gate.take([buy(sale, "alice", 2)], DURING) == [
+    assert await take(harness.gate, [buy(sale, "alice", 2)], DURING) == [
         rule(sale, DURING, held=2, quantity=2, stock_left=8)
     ]
-    assert await harness.gate.take([buy(sale, "alice", 1)], DURING) == [None]
+    assert await take(harness.gate, [buy(sale, "alice", 1)], DURING) == [None]
 
 
 async def test_give_back_for_someone_holding_nothing_changes_nothing(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=2)
-    await harness.gate.take([buy(sale, "alice", 2)], DURING)
+    await take(harness.gate, [buy(sale, "alice", 2)], DURING)
 
     await give_back_now(harness.gate, [buy(sale, "bob", 2), buy(sale, "nobody", 1)])
 
     assert await harness.gate.stock_left(sale.id) == 8
-    assert await harness.gate.take([buy(sale, "bob", 2)], DURING) == [None]
-    assert await harness.gate.take([buy(sale, "bob")], DURING) == [
+    assert await take(harness.gate, [buy(sale, "bob", 2)], DURING) == [None]
+    assert await take(harness.gate, [buy(sale, "bob")], DURING) == [
         rule(sale, DURING, held=2, stock_left=6)
     ]
 
@@ -343,13 +347,13 @@ async def test_give_back_to_a_sale_not_loaded_is_harmless(harness: Harness) -> N
 
 async def test_load_replaces_everything_the_gate_held(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=2, registered=["alice", "bob"])
-    await harness.gate.take([buy(sale, "alice", 2), buy(sale, "bob", 1)], DURING)
+    await take(harness.gate, [buy(sale, "alice", 2), buy(sale, "bob", 1)], DURING)
 
     await harness.gate.load(sale, {"carol": 1}, ["carol", "dave"])
 
     assert await harness.gate.stock_left(sale.id) == 9
-    outcomes = await harness.gate.take(
-        [buy(sale, "alice"), buy(sale, "carol", 2), buy(sale, "dave", 2)], DURING
+    outcomes = await take(
+        harness.gate, [buy(sale, "alice"), buy(sale, "carol", 2), buy(sale, "dave", 2)], DURING
     )
     assert outcomes == [
         rule(sale, DURING, registered=False, stock_left=9),
@@ -364,7 +368,7 @@ async def test_load_with_nobody_registered_clears_registrations(harness: Harness
 
     await harness.gate.load(sale, {}, [])
 
-    assert await harness.gate.take([buy(sale, "alice")], DURING) == [
+    assert await take(harness.gate, [buy(sale, "alice")], DURING) == [
         rule(sale, DURING, registered=False, stock_left=10)
     ]
 
@@ -382,14 +386,14 @@ async def test_stock_left_and_is_loaded(harness: Harness) -> None:
 
 async def test_register_lets_a_customer_buy_and_twice_is_harmless(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=1, registered=[])
-    assert await harness.gate.take([buy(sale, "erin")], DURING) == [
+    assert await take(harness.gate, [buy(sale, "erin")], DURING) == [
         rule(sale, DURING, registered=False, stock_left=10)
     ]
 
     await harness.gate.register(sale.id, ["erin", "erin"])
     await harness.gate.register(sale.id, ["erin"])
 
-    assert await harness.gate.take([buy(sale, "erin"), buy(sale, "erin")], DURING) == [
+    assert await take(harness.gate, [buy(sale, "erin"), buy(sale, "erin")], DURING) == [
         None,
         rule(sale, DURING, held=1, stock_left=9),
     ]
@@ -409,13 +413,13 @@ async def test_release_holds_frees_the_limit_and_not_the_units(harness: Harness)
 
     assert await harness.gate.stock_left(sale.id) == 9
     assert await harness.gate.holds(sale.id) == {}
-    assert await harness.gate.take([buy(sale, "alice")], DURING) == [None]
+    assert await take(harness.gate, [buy(sale, "alice")], DURING) == [None]
 
 
 async def test_levels_and_holds_read_what_the_gate_holds(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=3, held={"carol": 1})
     missing = harness.sale()
-    await harness.gate.take([buy(sale, "alice", 2), buy(sale, "bob")], DURING)
+    await take(harness.gate, [buy(sale, "alice", 2), buy(sale, "bob")], DURING)
 
     (generation,) = await harness.gate.generations([sale.id])
     assert generation is not None
@@ -426,7 +430,7 @@ async def test_levels_and_holds_read_what_the_gate_holds(harness: Harness) -> No
 
 async def test_adjust_returns_and_withdraws_units_and_moves_holds(harness: Harness) -> None:
     sale = await harness.loaded(stock=10, limit=2)
-    await harness.gate.take([buy(sale, "alice", 2), buy(sale, "bob")], DURING)
+    await take(harness.gate, [buy(sale, "alice", 2), buy(sale, "bob")], DURING)
     (generation,) = await harness.gate.generations([sale.id])
     assert generation is not None
 
@@ -434,7 +438,7 @@ async def test_adjust_returns_and_withdraws_units_and_moves_holds(harness: Harne
     assert await harness.gate.adjust(sale.id, generation, 2, {"alice": -2, "carol": 1}) == 2
     assert await harness.gate.stock_left(sale.id) == 9
     assert await harness.gate.holds(sale.id) == {"bob": 1, "carol": 1}
-    assert await harness.gate.take([buy(sale, "carol", 2)], DURING) == [
+    assert await take(harness.gate, [buy(sale, "carol", 2)], DURING) == [
         rule(sale, DURING, held=1, quantity=2, stock_left=9)
     ]
 
@@ -501,7 +505,7 @@ async def test_a_give_back_from_before_a_rebuild_adds_nothing(harness: Harness) 
     await harness.gate.give_back([(buy(sale, "alice"), first)])
 
     assert await harness.gate.stock_left(sale.id) == 9
-    assert await harness.gate.take([buy(sale, "alice", 2)], DURING) == [
+    assert await take(harness.gate, [buy(sale, "alice", 2)], DURING) == [
         rule(sale, DURING, held=1, quantity=2, stock_left=9)
     ]
 
@@ -517,7 +521,7 @@ async def test_a_failed_commit_given_back_after_a_rebuild_adds_nothing(harness: 
     await harness.gate.give_back([(buy(sale, "bob"), taken)])
 
     assert await harness.gate.stock_left(sale.id) == 9
-    assert await harness.gate.take([buy(sale, "bob", 2)], DURING) == [
+    assert await take(harness.gate, [buy(sale, "bob", 2)], DURING) == [
         rule(sale, DURING, held=1, quantity=2, stock_left=9)
     ]
 
@@ -576,7 +580,7 @@ async def _give_backs_racing_rebuilds(harness: Harness, rng: random.Random) -> l
     async def purchase(customer: str) -> None:
         await pause()
         async with turns:
-            if await harness.gate.take([buy(sale, customer)], DURING) == [None]:
+            if await take(harness.gate, [buy(sale, customer)], DURING) == [None]:
                 record[customer] += 1
         await check("purchase")
 
@@ -603,7 +607,7 @@ async def _give_backs_racing_rebuilds(harness: Harness, rng: random.Random) -> l
 async def _race(gates: Sequence[StockGate], sale: FlashSale, customers: int, tasks: int) -> Any:
     requests = [buy(sale, f"racer{i % customers}") for i in range(tasks)]
     outcomes = await asyncio.gather(
-        *(gates[i % len(gates)].take([request], DURING) for i, request in enumerate(requests))
+        *(take(gates[i % len(gates)], [request], DURING) for i, request in enumerate(requests))
     )
     taken = Counter(r.customer_id for r, (o,) in zip(requests, outcomes, strict=True) if o is None)
     refusals = Counter(o.error for (o,) in outcomes if o is not None)
@@ -646,12 +650,12 @@ async def test_load_if_absent_leaves_a_live_sale_alone(redis_harness: Harness) -
     other = await redis_harness.another_gate()
 
     first = await redis_harness.gate.load_if_absent(sale, {}, ["alice"])
-    await redis_harness.gate.take([buy(sale, "alice", 2)], DURING)
+    await take(redis_harness.gate, [buy(sale, "alice", 2)], DURING)
     second = await other.load_if_absent(sale, {}, ["bob"])
 
     assert (first, second) == (True, False)
     assert await other.stock_left(sale.id) == 8
-    assert await other.take([buy(sale, "bob")], DURING) == [
+    assert await take(other, [buy(sale, "bob")], DURING) == [
         rule(sale, DURING, registered=False, stock_left=8)
     ]
 
@@ -668,29 +672,28 @@ async def test_take_on_a_flushed_gate_raises_gate_not_loaded(redis_harness: Harn
         await redis.aclose()
 
     with pytest.raises(GateNotLoaded) as single:
-        await redis_harness.gate.take([buy(sale, "alice")], DURING)
+        await take(redis_harness.gate, [buy(sale, "alice")], DURING)
     with pytest.raises(GateNotLoaded) as batch:
-        await redis_harness.gate.take([buy(sale, "alice"), buy(sale, "bob")], DURING)
+        await take(redis_harness.gate, [buy(sale, "alice"), buy(sale, "bob")], DURING)
 
     assert single.value.sale_id == batch.value.sale_id == sale.id
     assert not await redis_harness.gate.is_loaded(sale.id)
     assert await redis_harness.gate.stock_left(sale.id) is None
 
 
-async def test_gate_not_loaded_tells_what_the_other_sales_decided(
+async def test_the_sales_still_held_are_decided_beside_a_lost_one(
     redis_harness: Harness,
 ) -> None:
     loaded = await redis_harness.loaded(stock=1)
     missing = redis_harness.sale()
 
-    with pytest.raises(GateNotLoaded) as caught:
-        await redis_harness.gate.take(
-            [buy(missing, "alice"), buy(loaded, "alice"), buy(loaded, "bob")], DURING
-        )
+    lost, taken, refused = await redis_harness.gate.take_stamped(
+        [buy(missing, "alice"), buy(loaded, "alice"), buy(loaded, "bob")], DURING
+    )
 
-    assert caught.value.sale_id == missing.id
-    assert caught.value.not_loaded == frozenset({0})
-    assert caught.value.outcomes[1:] == [None, rule(loaded, DURING, stock_left=0)]
+    assert isinstance(lost, GateNotLoaded) and lost.sale_id == missing.id
+    assert isinstance(taken, int)
+    assert refused == rule(loaded, DURING, stock_left=0)
     assert await redis_harness.gate.stock_left(loaded.id) == 0
 
 
@@ -737,7 +740,7 @@ def test_the_redis_gate_answers_like_the_local_gate(
                 for harness in (local, remote):
                     if kind == "take":
                         batch = [buy(sale, customer, quantity) for customer, quantity in items]
-                        answers.append(await harness.gate.take(batch, moment))
+                        answers.append(await take(harness.gate, batch, moment))
                     elif kind == "give_back":
                         batch = [buy(sale, customer, quantity) for customer, quantity in items]
                         await give_back_now(harness.gate, batch)

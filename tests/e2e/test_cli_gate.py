@@ -22,8 +22,8 @@ from flashsale.catalog.service import VariantSpec
 from flashsale.cli.app import app
 from flashsale.customers.model import Customer
 from flashsale.kernel.clock import ManualClock
+from flashsale.platform.redis.sale_keys import SaleKeys
 from flashsale.platform.sql.migrate import upgrade_database
-from flashsale.sales.adapters.redis_gate import SaleKeys
 from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
 from tests.contract.conftest import create_database, drop_database

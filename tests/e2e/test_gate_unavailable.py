@@ -19,10 +19,10 @@ from tests.e2e.conftest import ADMIN, T0, sale_body
 
 
 class AlwaysLostGate(LocalStockGate):
-    async def take(
+    async def take_stamped(
         self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
-    ) -> list[Refusal | None]:
-        raise GateNotLoaded(requests[0].sale_id)
+    ) -> list[Refusal | int | GateNotLoaded]:
+        return [GateNotLoaded(request.sale_id) for request in requests]
 
 
 async def test_a_gate_that_stays_lost_answers_503_and_takes_nothing() -> None:

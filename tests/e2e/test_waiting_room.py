@@ -107,6 +107,11 @@ async def test_nobody_skips_the_queue_and_a_token_buys_once(
     assert skipped.status_code == 403
     assert skipped.headers["content-type"] == "application/problem+json"
     assert skipped.json()["type"] == "/problems/admission-required"
+    assert skipped.json()["detail"] == (
+        "this sale admits buyers through its waiting room: join the queue"
+        f" (POST /api/v1/sales/{sale_id}/queue) and buy with the admission token"
+        " in the Admission-Token header"
+    )
     forged = await client.post(purchases, headers={**bob, "Admission-Token": "forged.token"})
     assert forged.json()["type"] == "/problems/admission-token-invalid"
     status = (await client.get(f"/api/v1/sales/{sale_id}/queue", headers=alice)).json()
@@ -139,6 +144,25 @@ async def test_nobody_skips_the_queue_and_a_token_buys_once(
         purchases, headers={**bob, "Admission-Token": bobs["admission_token"]}
     )
     assert expired.json()["type"] == "/problems/admission-token-expired"
+
+
+async def test_a_join_without_a_proof_is_told_where_to_get_a_challenge(
+    client: httpx.AsyncClient,
+    sign_up: Callable[[str], Awaitable[Headers]],
+    create_sale: Callable[..., Awaitable[dict[str, Any]]],
+) -> None:
+    sale_id = (await create_sale())["id"]
+    await enforce(client, sale_id, pow_difficulty=8)
+    (fan,) = await crowd(client, sign_up, sale_id, 1, "pow")
+    queue = f"/api/v1/sales/{sale_id}/queue"
+    bare = await client.post(queue, headers=fan)
+    assert bare.status_code == 403 and bare.json()["type"] == "/problems/proof-of-work-required"
+    assert (
+        bare.json()["detail"] == f"solve a challenge of difficulty 8 first (GET {queue}/challenge)"
+    )
+    forged = await client.post(queue, headers=fan, json={"challenge": "forged", "nonce": "1"})
+    assert forged.status_code == 403
+    assert forged.json()["detail"] == "the challenge is not valid or expired; ask for a new one"
 
 
 async def test_a_flood_from_one_address_is_throttled_while_others_buy(

@@ -14,7 +14,13 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
 from flashsale.platform.sql.engine import create_engine
-from flashsale.platform.sql.migrate import current_revision, head_revision, upgrade_database
+from flashsale.platform.sql.migrate import (
+    UnknownRevision,
+    current_revisions,
+    head_revisions,
+    pending_revisions,
+    upgrade_database,
+)
 from flashsale.record.schema import metadata
 from tests.contract.conftest import create_database, drop_database, sqlite_url
 
@@ -61,22 +67,24 @@ def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, metadata))
 
 
-def test_the_revisions_form_one_line_ending_at_the_newest() -> None:
-    # One head: two branches would make `db upgrade` refuse to choose.
-    assert head_revision() == "0004"
+def test_the_core_branch_is_one_line_ending_at_the_newest() -> None:
+    # Each branch has one head; today the core branch is the only one.
+    assert head_revisions() == {"0004"}
 
 
 async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
     empty_database_url: str,
 ) -> None:
-    assert await current_revision(empty_database_url) is None
+    assert await current_revisions(empty_database_url) == frozenset()
+    assert await pending_revisions(empty_database_url) == {"0001", "0002", "0003", "0004"}
     await upgrade_database(empty_database_url)
-    assert await current_revision(empty_database_url) == head_revision()
+    assert await current_revisions(empty_database_url) == head_revisions()
+    assert await pending_revisions(empty_database_url) == frozenset()
     schema = await _run(empty_database_url, _schema)
     assert set(schema) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
 
     await upgrade_database(empty_database_url)
-    assert await current_revision(empty_database_url) == head_revision()
+    assert await current_revisions(empty_database_url) == head_revisions()
     assert await _run(empty_database_url, _schema) == schema
 
 
@@ -87,4 +95,49 @@ async def test_migrated_schema_is_the_one_the_store_describes(empty_database_url
 
 async def test_concurrent_upgrades_of_one_database_both_succeed(empty_database_url: str) -> None:
     await asyncio.gather(upgrade_database(empty_database_url), upgrade_database(empty_database_url))
-    assert await current_revision(empty_database_url) == head_revision()
+    assert await current_revisions(empty_database_url) == head_revisions()
+
+
+# A domain's first revision, as docs/contributing.md tells a new domain to write it.
+DOMAIN_BRANCH = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "probe_0001"
+down_revision = None
+branch_labels = ("probe",)
+depends_on = "0004"
+
+
+def upgrade() -> None:
+    op.create_table(
+        "probe_parcels",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("order_id", sa.String(64), sa.ForeignKey("orders.id"), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("probe_parcels")
+"""
+
+
+async def test_a_domain_branch_is_upgraded_beside_the_core_one(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    branch = tmp_path / "probe_versions"
+    branch.mkdir()
+    (branch / "probe_0001_parcels.py").write_text(DOMAIN_BRANCH)
+    assert head_revisions([branch]) == {"0004", "probe_0001"}
+    await upgrade_database(empty_database_url)  # the core only: the branch is still to come
+    assert await pending_revisions(empty_database_url, [branch]) == {"probe_0001"}
+
+    await upgrade_database(empty_database_url, [branch])
+    assert await pending_revisions(empty_database_url, [branch]) == frozenset()
+    # The database records the branch's head, which depends on the core's.
+    assert await current_revisions(empty_database_url) == {"probe_0001"}
+    schema = await _run(empty_database_url, _schema)
+    assert "probe_parcels" in schema and "orders" in schema
+    # Code without that domain cannot tell what the database's revisions build on.
+    with pytest.raises(UnknownRevision, match="probe_0001"):
+        await pending_revisions(empty_database_url)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 
 from flashsale.record.sql_store import SqlStore
 from tests.contract.conftest import migrated_postgres_database
-from tests.contract.test_store_contract import INDIA, SPAIN, band, customer, order, sale
+from tests.contract.record_world import INDIA, SPAIN, band, customer, order, sale
 
 pytestmark = pytest.mark.postgres
 

@@ -27,6 +27,7 @@ from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
 from tests.contract.conftest import migrated_postgres_database
+from tests.gate_helpers import take
 
 pytestmark = pytest.mark.redis
 
@@ -200,7 +201,7 @@ async def test_a_shop_starting_mid_sale_keeps_the_shared_gate(engines: Engines) 
     # Bob's purchase in the first process is between the gate and the store: the gate took
     # his units, the record does not know them yet.
     taken = PurchaseRequest(sale.id, bob, 2)
-    assert await first.gate.take([taken], engines.clock.now()) == [None]
+    assert await take(first.gate, [taken], engines.clock.now()) == [None]
 
     second = await engines.shop()
     await second.start()

@@ -16,7 +16,7 @@ from flashsale.orders.domain.order import OrderStatus
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from tests.contract.conftest import fresh_postgres_database, sqlite_url
-from tests.contract.test_store_contract import (
+from tests.contract.record_world import (
     INDIA,
     SPAIN,
     T0,

@@ -20,7 +20,7 @@ from flashsale.catalog.service import VariantSpec
 from flashsale.customers.model import Customer
 from flashsale.kernel.clock import ManualClock
 from flashsale.kernel.money import Money
-from flashsale.orders.adapters.sandbox_payments import TestPaymentGateway
+from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.record.memory_store import MemoryStore
 from flashsale.sales.adapters.local_gate import LocalStockGate
@@ -123,7 +123,7 @@ class World:
     shop: Shop
     clock: ManualClock
     store: MemoryStore
-    gateway: TestPaymentGateway
+    gateway: SandboxPaymentGateway
     sale: FlashSale
     _customers: int = field(default=0)
 
@@ -165,7 +165,7 @@ class World:
 async def build_world(stock: int = 10, limit: int = 2) -> World:
     clock = ManualClock(T0)
     store = MemoryStore()
-    gateway = TestPaymentGateway()
+    gateway = SandboxPaymentGateway()
     shop = await build_shop(fast_settings(), clock=clock, store=store, gateway=gateway)
     await stock_catalogue(shop)
     sale = await shop.sales.create(sale_spec(stock=stock, per_customer_limit=limit))

@@ -27,6 +27,12 @@ class Catalog:
     async def add_markets(self, markets: Sequence[Market]) -> None:
         await self._store.add_markets(markets)
 
+    async def put_market(self, market: Market) -> bool:
+        """Add the market, or replace the one with its code; True when it existed."""
+        existed = await self._store.market(market.code) is not None
+        await self._store.add_markets([market])
+        return existed
+
     async def markets(self) -> list[Market]:
         return await self._store.markets()
 

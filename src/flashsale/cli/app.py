@@ -1,4 +1,9 @@
-"""The ``flashsale`` command: serve the shop, manage its database and sales, run the demo."""
+"""The ``flashsale`` command: serve the shop, manage its database and sales, run the demo.
+
+Each module's Typer brings its commands (a nameless one) or its group (a named one), and each
+command opens a shop and reads only the services its module's Protocol names: a new group is
+one more line in ``COMMANDS``.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,24 @@ from typing import Annotated, Literal
 
 import typer
 
-from flashsale.cli.demo import demo
+from flashsale.cli.db import db_app
+from flashsale.cli.demo import demo_app
 from flashsale.cli.gate import gate_app
-from flashsale.cli.queue import verify_queue
 from flashsale.cli.sale import sale_app
-from flashsale.cli.serve import db_app, serve
+from flashsale.cli.serve import serve_app
 from flashsale.cli.settings import build_settings
-from flashsale.cli.simulate import simulate
-from flashsale.cli.worker import worker
+from flashsale.cli.simulate import simulate_commands
+from flashsale.cli.worker import worker_app
+
+COMMANDS: list[typer.Typer] = [
+    serve_app,
+    demo_app,
+    simulate_commands,
+    worker_app,
+    db_app,
+    sale_app,
+    gate_app,
+]
 
 app = typer.Typer(
     name="flashsale",
@@ -30,14 +45,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("serve")(serve)
-app.command("demo")(demo)
-app.command("simulate")(simulate)
-app.command("worker")(worker)
-app.add_typer(db_app, name="db")
-sale_app.command("verify-queue")(verify_queue)
-app.add_typer(sale_app, name="sale")
-app.add_typer(gate_app, name="gate")
+for commands in COMMANDS:
+    app.add_typer(commands)
 
 
 @app.callback()

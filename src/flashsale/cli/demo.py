@@ -1,24 +1,40 @@
-"""``flashsale demo``: the Mi Band sale in India, re-enacted on this machine."""
+"""``flashsale demo``: the Mi Band sale in India, re-enacted on this machine; ``flashsale db
+seed``: the story's markets and catalogue alone.
+
+The command line's door to the lab (with simulate.py): no other command imports it.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.console import Console
 
-from flashsale.cli.runtime import opened_shop, run
+from flashsale.bootstrap import running_shop
+from flashsale.catalog.service import Catalog
+from flashsale.cli.db import db_app
+from flashsale.cli.runtime import fail, run, run_in_shop
 from flashsale.cli.settings import refined, settings_of
 from flashsale.config import DEFAULT_DATABASE_URL, Settings
 from flashsale.lab.crowd.arrivals import ArrivalCurve
 from flashsale.lab.crowd.behaviour import CrowdPlan
+from flashsale.lab.crowd.simulation import CrowdError
+from flashsale.lab.demo.seeding import seed_catalogue, seed_markets
 from flashsale.lab.demo.showcase import DemoOptions, run_demo
 
 # The demo keeps its own file in the working directory, away from a real ./flashsale.db.
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///./flashsale-demo.db"
 DEMO_TAIL_SECONDS = 1.0
 
+demo_app = typer.Typer()
 
+
+class SeedServices(Protocol):
+    catalog: Catalog
+
+
+@demo_app.command("demo")
 def demo(
     ctx: typer.Context,
     stock: Annotated[int, typer.Option(min=1, help="Bands on sale.")] = 1000,
@@ -90,5 +106,22 @@ def demo(
 
 
 async def _demo(settings: Settings, options: DemoOptions) -> int:
-    async with opened_shop(settings) as shop:
-        return await run_demo(shop, options, Console())
+    try:
+        async with running_shop(settings) as shop:
+            return await run_demo(shop, options, Console())
+    except CrowdError as exc:
+        fail(str(exc))
+
+
+@db_app.command("seed")
+def db_seed(ctx: typer.Context) -> None:
+    """Add the demo's markets and catalogue (CN, IN, GR, ID, RU, US; Mi 6, Mi Band 2, power bank).
+
+    Only what is missing is added, so running it again changes nothing.
+    """
+
+    async def seed(services: SeedServices) -> tuple[int, int]:
+        return await seed_markets(services.catalog), await seed_catalogue(services.catalog)
+
+    markets, products = run_in_shop(settings_of(ctx), seed)
+    Console().print(f"added {markets} markets and {products} products")

@@ -7,20 +7,20 @@ flush, a hand edit, a bug); the in-process gate is rebuilt by every process that
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from flashsale.bootstrap import Shop
-from flashsale.cli.runtime import fail, opened_shop, run
+from flashsale.cli.runtime import fail, run_in_shop
 from flashsale.cli.settings import settings_of
 from flashsale.config import Settings
-from flashsale.kernel.errors import NotFound
-from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.service.auditing import Auditing, GateComparison
+from flashsale.sales.service.sale_directory import GateRebuilt, SaleDirectory
 
 gate_app = typer.Typer(
+    name="gate",
     help="The shared stock gate (Redis): check it against the record, rebuild it.",
     no_args_is_help=True,
 )
@@ -30,6 +30,11 @@ SaleId = Annotated[str, typer.Argument(help="The sale's id, as `flashsale sale l
 CUSTOMERS_SHOWN = 20  # a flushed gate differs for every buyer; the first few tell the story
 
 
+class GateServices(Protocol):
+    auditing: Auditing
+    directory: SaleDirectory
+
+
 @dataclass(frozen=True, slots=True)
 class Difference:
     what: str
@@ -37,34 +42,19 @@ class Difference:
     store: str
 
 
-def _redis_url(settings: Settings) -> str:
+def _require_redis(settings: Settings) -> None:
     if settings.redis_url is None:
         fail(
             "the in-process stock gate lives inside each serving process and is rebuilt when it"
             " starts; give --redis-url (or FLASHSALE_REDIS_URL) to reach the shared gate",
             code=2,
         )
-    return settings.redis_url
 
 
-async def _sale(shop: Shop, sale_id: str) -> FlashSale:
-    # Not through the directory: meeting the sale would load a gate that lost it, hiding that.
-    sale = await shop.store.sale(sale_id)
-    if sale is None:
-        raise NotFound(f"no sale {sale_id}")
-    return sale
-
-
-async def _differences(shop: Shop, redis_url: str, sale: FlashSale) -> list[Difference]:
-    # Imported here: every `flashsale` command would otherwise pay for importing redis.
-    from flashsale.sales.adapters.redis_gate import RedisStockGate
-
-    held = {c: units for c, units in (await shop.store.held_by_customer(sale.id)).items() if units}
-    registered = len(await shop.store.registered_customers(sale.id))
-    stock_left = sale.stock_total - sum(held.values())
-    assert isinstance(shop.gate, RedisStockGate), f"{redis_url} opens the Redis gate"
+def _differences(compared: GateComparison) -> list[Difference]:
+    held, stock_left, registered = compared.held, compared.stock_left, compared.registered
     # Summed over the sale's buckets, on one server or a cluster.
-    snapshot = await shop.gate.snapshot(sale.id)
+    snapshot = compared.gate
     if snapshot is None:
         return [Difference("units left", "sale not loaded", f"{stock_left:,}")]
     gate_stock_left, gate_held, gate_registered = (
@@ -117,13 +107,12 @@ def check(ctx: typer.Context, sale_id: SaleId) -> None:
     show as passing differences: check again before acting on one.
     """
     settings = settings_of(ctx)
-    redis_url = _redis_url(settings)
+    _require_redis(settings)
 
-    async def compared() -> list[Difference]:
-        async with opened_shop(settings) as shop:
-            return await _differences(shop, redis_url, await _sale(shop, sale_id))
+    async def compared(services: GateServices) -> GateComparison:
+        return await services.auditing.compare_gate(sale_id)
 
-    differences = run(compared())
+    differences = _differences(run_in_shop(settings, compared))
     console = Console()
     if not differences:
         console.print(f"[green]the gate agrees with the record[/green] for {sale_id}")
@@ -142,23 +131,18 @@ def rebuild(ctx: typer.Context, sale_id: SaleId) -> None:
     are not added again: the rebuild counted them from the record.
     """
     settings = settings_of(ctx)
-    _redis_url(settings)
+    _require_redis(settings)
 
-    async def rebuilt() -> tuple[int | None, int | None, int | None]:
-        async with opened_shop(settings) as shop:
-            sale = await _sale(shop, sale_id)
-            before = await shop.gate.stock_left(sale.id)
-            await shop.directory.rebuild_gate(sale)
-            (generation,) = await shop.gate.generations([sale.id])
-            return before, await shop.gate.stock_left(sale.id), generation
+    async def rebuilt(services: GateServices) -> GateRebuilt:
+        return await services.directory.rebuild_gate_of(sale_id)
 
-    before, after, generation = run(rebuilt())
-    shown = "not loaded" if before is None else f"{before:,}"
-    after_shown = "not loaded" if after is None else f"{after:,}"
+    done = run_in_shop(settings, rebuilt)
+    shown = "not loaded" if done.before is None else f"{done.before:,}"
+    after_shown = "not loaded" if done.after is None else f"{done.after:,}"
     # A new generation: units taken or closed before it are not given back to it again.
     Console().print(
         f"rebuilt the gate of {sale_id}: units left {shown} -> {after_shown}"
-        f" (generation {generation})",
+        f" (generation {done.generation})",
         soft_wrap=True,
         highlight=False,
     )

@@ -10,15 +10,20 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from flashsale.cli.runtime import fail, opened_shop, run
+from flashsale.cli.runtime import fail, run_in_shop
 from flashsale.cli.settings import settings_of
 from flashsale.waiting_room.domain import fairness
+from flashsale.waiting_room.service.room import WaitingRoom
+
+
+class QueueServices(Protocol):
+    room: WaitingRoom
 
 
 def _from_url(url: str, sale_id: str) -> tuple[bytes, str, list[tuple[str, int]]]:
@@ -49,12 +54,11 @@ def verify_queue(
         seed, commitment, positions = _from_url(url, sale_id)
     else:
 
-        async def read() -> tuple[bytes, str, list[tuple[str, int]]]:
-            async with opened_shop(settings_of(ctx)) as shop:
-                report = await shop.room.fairness(sale_id, reveal=True)
-                return report.room.seed, report.room.commitment, report.positions
+        async def read(services: QueueServices) -> tuple[bytes, str, list[tuple[str, int]]]:
+            report = await services.room.fairness(sale_id, reveal=True)
+            return report.room.seed, report.room.commitment, report.positions
 
-        seed, commitment, positions = run(read())
+        seed, commitment, positions = run_in_shop(settings_of(ctx), read)
     check = fairness.verify(seed, commitment, positions)
     table = Table(title=f"pre-queue of {sale_id}", show_header=False)
     table.add_row("commitment", commitment)

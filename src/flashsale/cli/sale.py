@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.console import Console
 
-from flashsale.cli.runtime import fail, opened_shop, run
+from flashsale.cli.queue import verify_queue
+from flashsale.cli.runtime import fail, run_in_shop
 from flashsale.cli.settings import settings_of
 from flashsale.sales.domain.audit import SaleAudit
-from flashsale.sales.domain.sale import FlashSale
-from flashsale.sales.service.sales import SaleSpec, SaleView
+from flashsale.sales.service.auditing import Auditing
+from flashsale.sales.service.sales import Sales, SaleSpec, SaleView
 from flashsale.terminal import audit_table, sales_table
 
-sale_app = typer.Typer(help="Flash sales: create, list, audit.", no_args_is_help=True)
+sale_app = typer.Typer(name="sale", help="Flash sales: create, list, audit.", no_args_is_help=True)
 
 DEFAULT_DURATION = timedelta(hours=1)
 
 At = Annotated[str | None, typer.Option(metavar="ISO-8601", show_default=False)]
 In = Annotated[float | None, typer.Option(metavar="SECONDS", show_default=False)]
+
+
+class SaleServices(Protocol):
+    sales: Sales
+    auditing: Auditing
 
 
 def moment(name: str, at: str | None, in_seconds: float | None, now: datetime) -> datetime | None:
@@ -102,12 +108,11 @@ def create(
         price=price,
     )
 
-    async def create_sale() -> SaleView:
-        async with opened_shop(settings_of(ctx)) as shop:
-            sale = await shop.sales.create(spec)
-            return await shop.sales.view(sale.id)
+    async def create_sale(services: SaleServices) -> SaleView:
+        sale = await services.sales.create(spec)
+        return await services.sales.view(sale.id)
 
-    view = run(create_sale())
+    view = run_in_shop(settings_of(ctx), create_sale)
     console = Console()
     console.print(sales_table([view]))
     console.print(f"created {view.sale.id}", soft_wrap=True, highlight=False)
@@ -117,12 +122,10 @@ def create(
 def list_sales(ctx: typer.Context) -> None:
     """Every flash sale, with its state and the units left."""
 
-    async def views() -> list[SaleView]:
-        async with opened_shop(settings_of(ctx)) as shop:
-            sales: list[FlashSale] = await shop.sales.all()
-            return [await shop.sales.view(sale.id) for sale in sales]
+    async def views(services: SaleServices) -> list[SaleView]:
+        return [await services.sales.view(sale.id) for sale in await services.sales.all()]
 
-    shown = run(views())
+    shown = run_in_shop(settings_of(ctx), views)
     console = Console()
     if not shown:
         console.print("no flash sales yet: try `flashsale sale create --help`")
@@ -137,11 +140,13 @@ def audit(
 ) -> None:
     """Check a sale's invariants from the record: exits 1 unless the audit is clean."""
 
-    async def audited() -> SaleAudit:
-        async with opened_shop(settings_of(ctx)) as shop:
-            return await shop.auditing.audit(sale_id)
+    async def audited(services: SaleServices) -> SaleAudit:
+        return await services.auditing.audit(sale_id)
 
-    result = run(audited())
+    result = run_in_shop(settings_of(ctx), audited)
     Console().print(audit_table(result))
     if not result.clean:
         raise typer.Exit(1)
+
+
+sale_app.command("verify-queue")(verify_queue)

@@ -1,4 +1,4 @@
-"""``flashsale serve`` and ``flashsale db``: the API server and its database."""
+"""``flashsale serve``: the API server, in one process or several."""
 
 from __future__ import annotations
 
@@ -7,14 +7,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from flashsale.cli.runtime import fail, opened_shop, prepare_database, run
+from flashsale.bootstrap import prepare_database, running_shop
+from flashsale.cli.runtime import fail, run
 from flashsale.cli.settings import refined, settings_of
 from flashsale.config import Settings
-from flashsale.http.server import ServingError, bind, serving, url_of, uvicorn_options
+from flashsale.serving import ServingError, bind, serving, url_of, uvicorn_options
 
-db_app = typer.Typer(help="The database: create or upgrade its tables.", no_args_is_help=True)
+serve_app = typer.Typer()
 
 
+@serve_app.command("serve")
 def serve(
     ctx: typer.Context,
     host: Annotated[
@@ -119,7 +121,7 @@ def _serve_in_processes(settings: Settings, workers: int, *, sweeper: bool) -> N
 async def _serve(settings: Settings, *, sweeper: bool = True) -> None:
     console = Console()
     generated = settings.admin_token is None
-    async with opened_shop(settings) as shop:
+    async with running_shop(settings) as shop:
         shop.sweeper_in_process = sweeper  # before serving: the app's start-up reads it
         async with serving(shop, settings.host, settings.port) as srv:
             _announce(console, srv.url, shop.admin_token if generated else None, sweeper, 1)
@@ -135,38 +137,3 @@ def _announce(
         console.print("unpaid reservations are expired by `flashsale worker`", soft_wrap=True)
     if generated_token is not None:
         console.print(f"admin token for this run: {generated_token}", soft_wrap=True)
-
-
-@db_app.command("upgrade")
-def db_upgrade(ctx: typer.Context) -> None:
-    """Create the tables, or bring them to the newest revision (safe to repeat)."""
-    settings = settings_of(ctx)
-    if settings.database_url.startswith("memory:"):
-        fail("the memory store has no tables to upgrade", code=2)
-    from flashsale.platform.sql.migrate import upgrade_database
-
-    run(upgrade_database(settings.database_url))
-    Console().print(f"database at the newest revision: {_shown(settings.database_url)}")
-
-
-@db_app.command("seed")
-def db_seed(ctx: typer.Context) -> None:
-    """Add the demo's markets and catalogue (CN, IN, GR, ID, RU, US; Mi 6, Mi Band 2, power bank).
-
-    Only what is missing is added, so running it again changes nothing.
-    """
-    from flashsale.lab.demo.seeding import seed_catalogue, seed_markets
-
-    async def seed() -> tuple[int, int]:
-        async with opened_shop(settings_of(ctx)) as shop:
-            return await seed_markets(shop), await seed_catalogue(shop)
-
-    markets, products = run(seed())
-    Console().print(f"added {markets} markets and {products} products")
-
-
-def _shown(url: str) -> str:
-    """The URL without its password, if it has one."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -1,7 +1,7 @@
 """``flashsale simulate``: rehearse a record day and write down what happened.
 
-Register it on the main app with ``app.command("simulate")(simulate)``; ``simulate_app`` runs
-it alone (tests, ``python -c``), reading settings from the environment.
+``simulate_commands`` joins the main app; ``simulate_app`` runs it alone (tests, ``python -c``),
+reading settings from the environment.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flashsale.cli.runtime import fail, run
 from flashsale.cli.settings import build_settings
 from flashsale.config import Settings
 from flashsale.lab.crowd.loopback import require_loopback
+from flashsale.lab.crowd.simulation import CrowdError
 from flashsale.lab.rehearsal.admin import AdminError
 from flashsale.lab.rehearsal.html import write_html
 from flashsale.lab.rehearsal.report import write_report
@@ -226,8 +227,24 @@ async def _rehearse(
     gate: StockGate | None,
     clients: int,
 ) -> Rehearsal:
-    if url is None:
-        return await rehearse_in_process(settings, scenario, console, clients=clients, gate=gate)
+    try:
+        if url is None:
+            return await rehearse_in_process(
+                settings, scenario, console, clients=clients, gate=gate
+            )
+        return await _rehearse_remote(settings, scenario, console, url, token, clients)
+    except CrowdError as exc:
+        fail(str(exc))
+
+
+async def _rehearse_remote(
+    settings: Settings,
+    scenario: Scenario,
+    console: Console,
+    url: str,
+    token: str | None,
+    clients: int,
+) -> Rehearsal:
     token = token or (settings.admin_token.get_secret_value() if settings.admin_token else None)
     if token is None:
         fail("--url needs the server's --admin-token (or FLASHSALE_ADMIN_TOKEN)", code=2)
@@ -238,6 +255,9 @@ async def _rehearse(
     except aiohttp.ClientError as exc:
         fail(f"cannot reach {url}: {exc}")
 
+
+simulate_commands = typer.Typer()
+simulate_commands.command("simulate")(simulate)
 
 simulate_app = typer.Typer(
     name="simulate", add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich"

@@ -11,19 +11,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.console import Console
 
-from flashsale.bootstrap import Shop
-from flashsale.cli.runtime import fail, opened_shop, run
+from flashsale.bootstrap import running_shop
+from flashsale.cli.runtime import fail, run, run_in_shop
 from flashsale.cli.settings import refined, settings_of
 from flashsale.config import Settings
+from flashsale.kernel.clock import Clock
+from flashsale.orders.service.expiry import ExpirySweeper
 
 STOPPING_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
+worker_app = typer.Typer()
 
+
+class WorkerServices(Protocol):
+    expiry: ExpirySweeper
+    clock: Clock
+
+    def start_reconciling(self) -> None: ...
+
+
+@worker_app.command("worker")
 def worker(
     ctx: typer.Context,
     interval: Annotated[
@@ -46,9 +58,11 @@ def worker(
     """
     settings = refined(settings_of(ctx), expiry_sweep_seconds=interval)
     _refuse_unshareable(settings, once)
-    expired = run(_sweep_once(settings) if once else _sweep_until_stopped(settings))
-    if once:
-        Console().print(f"expired {expired:,} unpaid orders", highlight=False)
+    if not once:
+        run(_sweep_until_stopped(settings))
+        return
+    expired = run_in_shop(settings, _sweep_once)
+    Console().print(f"expired {expired:,} unpaid orders", highlight=False)
 
 
 def _refuse_unshareable(settings: Settings, once: bool) -> None:
@@ -71,9 +85,8 @@ def _refuse_unshareable(settings: Settings, once: bool) -> None:
     )
 
 
-async def _sweep_once(settings: Settings) -> int:
-    async with opened_shop(settings) as shop:
-        return await shop.expiry.sweep()
+async def _sweep_once(services: WorkerServices) -> int:
+    return await services.expiry.sweep()
 
 
 async def _sweep_until_stopped(settings: Settings) -> int:
@@ -84,27 +97,27 @@ async def _sweep_until_stopped(settings: Settings) -> int:
     for stopping_signal in STOPPING_SIGNALS:
         loop.add_signal_handler(stopping_signal, stopping.set)
     try:
-        async with opened_shop(settings) as shop:
-            shop.start_reconciling()
+        async with running_shop(settings) as shop:
             return await _sweep_loop(shop, settings.expiry_sweep_seconds, stopping)
     finally:
         for stopping_signal in STOPPING_SIGNALS:
             loop.remove_signal_handler(stopping_signal)
 
 
-async def _sweep_loop(shop: Shop, interval: float, stopping: asyncio.Event) -> int:
+async def _sweep_loop(services: WorkerServices, interval: float, stopping: asyncio.Event) -> int:
+    services.start_reconciling()
     console, errors = Console(highlight=False), Console(stderr=True, highlight=False)
     console.print(f"flashsale worker sweeps every {interval:g} s (Ctrl-C stops)", soft_wrap=True)
     total = 0
     while not stopping.is_set():
         try:
-            expired = await shop.expiry.sweep()
+            expired = await services.expiry.sweep()
         except Exception as exc:  # the orders wait intact; the next sweep tries again
             errors.print(f"expiry sweep failed, retrying in {interval:g} s: {exc!r}")
         else:
             total += expired
             if expired:
-                console.print(f"{shop.clock.now():%H:%M:%S} expired {expired:,} unpaid orders")
+                console.print(f"{services.clock.now():%H:%M:%S} expired {expired:,} unpaid orders")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), interval)
     console.print(f"worker stopped after expiring {total:,} unpaid orders")

@@ -31,8 +31,8 @@ from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from flashsale.config import Settings
-from flashsale.http.server import ServingError
 from flashsale.platform.gc_tuning import tune_for_serving
+from flashsale.serving import ServingError
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -64,12 +64,12 @@ class ShopPerWorker:
     async def _lifespan(self, scope: Message, receive: Receive, send: Send) -> None:
         # Imported in the worker: the supervising parent never loads the shop's code.
         from flashsale.asgi import create_app
-        from flashsale.cli.runtime import opened_shop
+        from flashsale.bootstrap import running_shop
 
         startup = await receive()
         async with contextlib.AsyncExitStack() as resources:
             try:
-                shop = await resources.enter_async_context(opened_shop(self._settings))
+                shop = await resources.enter_async_context(running_shop(self._settings))
                 shop.sweeper_in_process = self._sweeper
                 self._app = create_app(shop)
             except Exception as exc:

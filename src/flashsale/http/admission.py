@@ -12,9 +12,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.types import Scope
 
+from flashsale.waiting_room.domain.errors import AdmissionRequired
 from flashsale.waiting_room.service.room import WaitingRoom
 
 ADMISSION_TOKEN_HEADER = b"admission-token"
+# The queue's route (room_api.py), which a purchase without a token is sent to.
+QUEUE_PATH = "/api/v1/sales/{sale_id}/queue"
 
 
 def client_address(request: Request) -> str:
@@ -38,4 +41,12 @@ async def admit_purchase(room: WaitingRoom, scope: Scope, customer_id: str) -> N
             token = value.decode("latin-1")
         elif name == b"idempotency-key":
             key = value.decode("latin-1")
-    await room.admit_purchase(sale_id, customer_id, token, address_of(scope), key)
+    try:
+        await room.admit_purchase(sale_id, customer_id, token, address_of(scope), key)
+    except AdmissionRequired:
+        # Over HTTP the refusal says where the token is had and how it is sent.
+        raise AdmissionRequired(
+            "this sale admits buyers through its waiting room: join the queue"
+            f" (POST {QUEUE_PATH.format(sale_id=sale_id)}) and buy with the admission token"
+            " in the Admission-Token header"
+        ) from None

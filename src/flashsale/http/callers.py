@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from starlette.requests import Request
 
-from flashsale.bootstrap import Shop
+from flashsale.customers.accounts import Accounts
 from flashsale.http.requests import bearer_token
 from flashsale.kernel.errors import Forbidden
 from flashsale.kernel.keys import same_secret
 
 
+class CallerServices(Protocol):
+    accounts: Accounts
+
+    @property
+    def admin_token(self) -> str: ...
+
+
 class Callers:
-    def __init__(self, shop: Shop) -> None:
-        self._customer_id_of = shop.accounts.customer_id_of
-        self._admin_token = shop.admin_token
+    def __init__(self, services: CallerServices) -> None:
+        self._accounts = services.accounts
+        self._admin_token = services.admin_token
 
     def customer(self, request: Request) -> str:
         """The customer whose bearer session token this is; 401 otherwise."""
-        return self._customer_id_of(bearer_token(request))
+        return self._accounts.customer_id_of(bearer_token(request))
 
     def require_admin(self, request: Request) -> None:
         if not same_secret(bearer_token(request), self._admin_token):

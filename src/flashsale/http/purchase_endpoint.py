@@ -9,14 +9,18 @@ every other endpoint. Measured: benchmarks/README.md ("Where a purchase's time g
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import orjson
 from starlette.types import Message, Receive, Scope, Send
 
-from flashsale.bootstrap import Shop
+from flashsale.customers.accounts import Accounts
 from flashsale.http.admission import admit_purchase
 from flashsale.http.requests import bearer_token_of, parse_json, receive_body
-from flashsale.http.schemas import PurchaseIn
+from flashsale.http.schemas.sales import PurchaseIn
 from flashsale.orders.domain.order import Order
+from flashsale.sales.service.purchasing import Purchasing
+from flashsale.waiting_room.service.room import WaitingRoom
 
 _JSON = (b"content-type", b"application/json")
 
@@ -41,11 +45,17 @@ def purchase_json(order: Order) -> bytes:
     )
 
 
+class PurchaseServices(Protocol):
+    accounts: Accounts
+    purchasing: Purchasing
+    room: WaitingRoom
+
+
 class PurchaseEndpoint:
-    def __init__(self, shop: Shop) -> None:
-        self._customer_id_of = shop.accounts.customer_id_of
-        self._purchase = shop.purchasing.purchase
-        self._room = shop.room
+    def __init__(self, services: PurchaseServices) -> None:
+        self._accounts = services.accounts
+        self._purchasing = services.purchasing
+        self._room = services.room
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         authorization = content_type = content_length = key = None
@@ -58,13 +68,14 @@ class PurchaseEndpoint:
                 content_length = value.decode("latin-1")
             elif name == b"idempotency-key":
                 key = value.decode("latin-1")
-        customer_id = self._customer_id_of(bearer_token_of(authorization))
+        customer_id = self._accounts.customer_id_of(bearer_token_of(authorization))
         # The body is read and checked before the single-use admission is spent: a malformed
         # request must not cost the buyer their turn.
         body = await receive_body(receive, content_length)
         quantity = parse_json(body, content_type, PurchaseIn, optional=True).quantity
         await admit_purchase(self._room, scope, customer_id)  # one set lookup without a room
-        result = await self._purchase(customer_id, scope["path_params"]["sale_id"], quantity, key)
+        sale_id = scope["path_params"]["sale_id"]
+        result = await self._purchasing.purchase(customer_id, sale_id, quantity, key)
         order = result.order
         payload = purchase_json(order)
         headers = [

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from flashsale.bootstrap import Shop
-from flashsale.http.admission import client_address
-from flashsale.http.callers import Callers
+from flashsale.http.admission import QUEUE_PATH, client_address
+from flashsale.http.callers import Callers, CallerServices
 from flashsale.http.endpoints import Endpoint
 from flashsale.http.requests import read_json
 from flashsale.http.room_schemas import (
@@ -30,8 +30,10 @@ from flashsale.http.room_schemas import (
     WaitingRoomOut,
 )
 from flashsale.kernel.errors import AuthenticationFailed
-from flashsale.waiting_room.domain.errors import NoWaitingRoom
+from flashsale.sales.service.sale_directory import SaleDirectory
+from flashsale.waiting_room.domain.errors import NoWaitingRoom, ProofOfWorkRequired
 from flashsale.waiting_room.domain.room import QueueState
+from flashsale.waiting_room.service.room import WaitingRoom
 
 STREAM_SECONDS = 55.0
 HEARTBEAT_SECONDS = 15.0
@@ -44,11 +46,17 @@ def _json(
     return Response(model.model_dump_json(), status_code=status, media_type="application/json")
 
 
+class RoomServices(CallerServices, Protocol):
+    room: WaitingRoom
+    directory: SaleDirectory
+
+
 class RoomApi:
-    def __init__(self, shop: Shop) -> None:
-        self._shop = shop
-        self._callers = Callers(shop)
-        self._room = shop.room
+    def __init__(self, services: RoomServices) -> None:
+        self._room = services.room
+        self._accounts = services.accounts
+        self._directory = services.directory
+        self._callers = Callers(services)
 
     def _stream_customer(self, request: Request) -> str:
         token = request.query_params.get("access_token")
@@ -56,17 +64,25 @@ class RoomApi:
             return self._callers.customer(request)
         if not token:
             raise AuthenticationFailed("access_token is empty")
-        return self._shop.accounts.customer_id_of(token)
+        return self._accounts.customer_id_of(token)
 
     async def join(self, request: Request) -> Response:
         customer_id = self._callers.customer(request)
+        sale_id = request.path_params["sale_id"]
         body = await read_json(request, JoinIn, optional=True)
         proof = None
         if body.challenge is not None and body.nonce is not None:
             proof = (body.challenge, body.nonce)
-        status, new = await self._room.join(
-            request.path_params["sale_id"], customer_id, client_address(request), proof
-        )
+        try:
+            status, new = await self._room.join(
+                sale_id, customer_id, client_address(request), proof
+            )
+        except ProofOfWorkRequired as refused:
+            if proof is not None:
+                raise
+            # Sent without a proof: the refusal says where a challenge is had.
+            challenge = f"{QUEUE_PATH.format(sale_id=sale_id)}/challenge"
+            raise ProofOfWorkRequired(f"{refused.detail} (GET {challenge})") from None
         return _json(QueueStatusOut.of(status), 201 if new else 200)
 
     async def queue_status(self, request: Request) -> Response:
@@ -121,86 +137,88 @@ class RoomApi:
         self._callers.require_admin(request)
         room = await self._room.room_of(request.path_params["sale_id"])
         if room is None:
-            await self._shop.directory.get(request.path_params["sale_id"])  # 404 if no sale
+            await self._directory.get(request.path_params["sale_id"])  # 404 if no sale
             raise NoWaitingRoom("this sale has an open room")
         return _json(WaitingRoomOut.of(room))
 
-    def endpoints(self) -> list[Endpoint]:
-        queue = "/api/v1/sales/{sale_id}/queue"
-        admin = "/api/v1/admin/sales/{sale_id}/waiting-room"
-        return [
-            Endpoint(
-                "POST",
-                queue,
-                self.join,
-                "Join the sale's queue (200 if in it already)",
-                "waiting room",
-                201,
-                body=JoinIn,
-                body_optional=True,
-                response=QueueStatusOut,
-                auth="customer",
-                problems=(401, 403, 404, 410, 422, 429),
-            ),
-            Endpoint(
-                "GET",
-                queue,
-                self.queue_status,
-                "My place in the queue, wait, chance, and my admission token once admitted",
-                "waiting room",
-                response=QueueStatusOut,
-                auth="customer",
-                problems=(401, 404, 429),
-            ),
-            Endpoint(
-                "GET",
-                f"{queue}/events",
-                self.queue_events,
-                "The same status, pushed as Server-Sent Events whenever it changes",
-                "waiting room",
-                auth="customer",
-                problems=(401, 404, 429),
-                media_type=EVENT_STREAM,
-            ),
-            Endpoint(
-                "GET",
-                f"{queue}/challenge",
-                self.challenge,
-                "A proof-of-work challenge to join with",
-                "waiting room",
-                response=ChallengeOut,
-                auth="customer",
-                problems=(401, 404),
-            ),
-            Endpoint(
-                "GET",
-                f"{queue}/fairness",
-                self.fairness,
-                "The seed commitment, the published pre-queue, and (after the sale) its proof",
-                "waiting room",
-                response=FairnessOut,
-                problems=(404,),
-            ),
-            Endpoint(
-                "PUT",
-                admin,
-                self.put_room,
-                "Enforce a waiting room for the sale, or change its settings",
-                "operator",
-                body=WaitingRoomIn,
-                body_optional=True,
-                response=WaitingRoomOut,
-                auth="admin",
-                problems=(401, 403, 404, 422),
-            ),
-            Endpoint(
-                "GET",
-                admin,
-                self.get_room,
-                "The sale's waiting-room settings and commitment",
-                "operator",
-                response=WaitingRoomOut,
-                auth="admin",
-                problems=(401, 403, 404),
-            ),
-        ]
+
+def endpoints(services: RoomServices) -> list[Endpoint]:
+    api = RoomApi(services)
+    queue = QUEUE_PATH
+    admin = "/api/v1/admin/sales/{sale_id}/waiting-room"
+    return [
+        Endpoint(
+            "POST",
+            queue,
+            api.join,
+            "Join the sale's queue (200 if in it already)",
+            "waiting room",
+            201,
+            body=JoinIn,
+            body_optional=True,
+            response=QueueStatusOut,
+            auth="customer",
+            problems=(401, 403, 404, 410, 422, 429),
+        ),
+        Endpoint(
+            "GET",
+            queue,
+            api.queue_status,
+            "My place in the queue, wait, chance, and my admission token once admitted",
+            "waiting room",
+            response=QueueStatusOut,
+            auth="customer",
+            problems=(401, 404, 429),
+        ),
+        Endpoint(
+            "GET",
+            f"{queue}/events",
+            api.queue_events,
+            "The same status, pushed as Server-Sent Events whenever it changes",
+            "waiting room",
+            auth="customer",
+            problems=(401, 404, 429),
+            media_type=EVENT_STREAM,
+        ),
+        Endpoint(
+            "GET",
+            f"{queue}/challenge",
+            api.challenge,
+            "A proof-of-work challenge to join with",
+            "waiting room",
+            response=ChallengeOut,
+            auth="customer",
+            problems=(401, 404),
+        ),
+        Endpoint(
+            "GET",
+            f"{queue}/fairness",
+            api.fairness,
+            "The seed commitment, the published pre-queue, and (after the sale) its proof",
+            "waiting room",
+            response=FairnessOut,
+            problems=(404,),
+        ),
+        Endpoint(
+            "PUT",
+            admin,
+            api.put_room,
+            "Enforce a waiting room for the sale, or change its settings",
+            "operator",
+            body=WaitingRoomIn,
+            body_optional=True,
+            response=WaitingRoomOut,
+            auth="admin",
+            problems=(401, 403, 404, 422),
+        ),
+        Endpoint(
+            "GET",
+            admin,
+            api.get_room,
+            "The sale's waiting-room settings and commitment",
+            "operator",
+            response=WaitingRoomOut,
+            auth="admin",
+            problems=(401, 403, 404),
+        ),
+    ]

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from flashsale.http.edge import Line
 from flashsale.waiting_room.domain.proof_of_work import MAX_DIFFICULTY
 from flashsale.waiting_room.domain.room import MAX_ADMISSION_RATE, RoomConfig, RoomSettings
-from flashsale.waiting_room.service.room import Challenge, FairnessReport, QueueStatus
+from flashsale.waiting_room.service.admission import Challenge
+from flashsale.waiting_room.service.draw import FairnessReport
+from flashsale.waiting_room.service.status import QueueStatus
 
 _DEFAULTS = RoomSettings()
 # Rates below one request in 100 s turn a bucket's refill time into a number no clock or

@@ -1,7 +1,8 @@
 """The record as one object: every domain's repository over one database.
 
-The embedded default and the scale-out both keep the record in one database, so one adapter
-implements every repository; each service still takes only the repository of its own domain.
+The embedded default and the scale-out both keep the record in one database, so one store
+composes every domain's repository over it (``sql_store.py``, ``memory_store.py``); each service
+still takes only the repository of its own domain.
 """
 
 from __future__ import annotations

@@ -20,22 +20,12 @@ from flashsale.sales.domain.sale import FlashSale
 class GateNotLoaded(Exception):
     """The gate holds no state for the sale (a shared gate flushed or restarted empty).
 
-    Requests of that sale were not decided, so rebuilding the gate and asking again is safe. In a
-    call spanning several sales, the requests of the sales that were loaded have been decided;
-    ``outcomes`` then holds their answers (None = taken), aligned with the requests, and
-    ``not_loaded`` the indexes that were not decided.
+    Requests of that sale were not decided, so rebuilding the gate and asking again is safe.
     """
 
-    def __init__(
-        self,
-        sale_id: str,
-        outcomes: Sequence[Refusal | None] = (),
-        not_loaded: frozenset[int] = frozenset(),
-    ) -> None:
+    def __init__(self, sale_id: str) -> None:
         super().__init__(f"the stock gate holds no state for sale {sale_id}")
         self.sale_id = sale_id
-        self.outcomes = list(outcomes)
-        self.not_loaded = not_loaded
 
 
 class GateUnavailable(Exception):
@@ -94,25 +84,17 @@ class StockGate(Protocol):
         """Let these customers buy; registering twice is harmless."""
         ...
 
-    async def take(
+    async def take_stamped(
         self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
-    ) -> list[Refusal | None]:
-        """Decide a batch atomically, in order; None means the units were taken.
+    ) -> list[Refusal | int | GateNotLoaded]:
+        """Decide a batch atomically, in order: each request's refusal, or the generation its
+        units were taken under.
 
         ``in_order=False`` says the requests come from different buyers, who are owed no order
         among them: a gate whose stock is spread over buckets may then decide them all at once.
 
-        Raises GateNotLoaded when the gate lost (or never had) one of the batch's sales.
-        """
-        ...
-
-    async def take_stamped(
-        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
-    ) -> list[Refusal | int | GateNotLoaded]:
-        """``take``, answering each request taken with the generation it was taken under.
-
-        Raises nothing for a sale the gate does not hold: those requests, decided not, are
-        answered with GateNotLoaded (the others are decided as ``take`` decides them).
+        A request of a sale the gate does not hold is answered with GateNotLoaded, and decided
+        not; the requests of the sales it holds are decided all the same.
         """
         ...
 

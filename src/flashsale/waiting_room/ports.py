@@ -74,54 +74,36 @@ class Entered:
 
 
 class RoomState(Protocol):
-    """The live line of every sale's waiting room: in memory, or in Redis shared by
-    every API process. Each method is atomic for its sale; see waiting_room/domain/room.py."""
+    """The live line of every sale's waiting room, in this process or shared by every API
+    process, and the rate limits of its requests. Each method is atomic for its sale; see
+    waiting_room/domain/room.py."""
 
-    async def join(
-        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
-    ) -> list[bool]:
-        """Queue customers; True for each who was not in line (or whose admission lapsed).
-
-        Before the opening (and until the seal) they enter the pre-queue, after it the line.
-        """
-        ...
-
-    async def enter(
-        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
-    ) -> list[tuple[bool, Standing]]:
-        """``join``, each answer with the standing it left: a join's status needs no second read."""
+    @property
+    def limiter(self) -> RateLimiter:
+        """The token buckets the checked calls take from, built with the state: a request
+        checked elsewhere (the purchase path) counts in the same ones."""
         ...
 
     async def enter_checked(
-        self,
-        sale_id: str,
-        entries: Sequence[Entry],
-        *,
-        before_opening: bool,
-        now_ms: int,
-        limiter: RateLimiter,
+        self, sale_id: str, entries: Sequence[Entry], *, before_opening: bool, now_ms: int
     ) -> list[Entered]:
         """A join's whole work, each entry in turn: its rate limits, its registration, the
-        address cap, then ``enter``. Only an OK entry is queued.
+        address cap, then the join. Only an OK entry is queued: before the opening (and until
+        the seal) in the pre-queue, after it in the line; its answer carries the standing the
+        join left, so a join's status needs no second read.
 
-        The buckets are ``limiter``'s (the purchase path counts in the same ones), taken inside
-        the same atomic step: the Redis state's script takes them from RedisRateLimiter's keys
-        (it refuses another limiter), the in-process state from MemoryRateLimiter's dict. A
-        registration the state cannot confirm (it reads the stock gate's, where it can) is
-        UNCONFIRMED: the caller asks the record, then enters again with ``registered=True`` and
-        no buckets.
+        The buckets are ``limiter``'s, taken inside the same atomic step. A registration the
+        state cannot confirm (it reads the stock gate's, where it can) is UNCONFIRMED: the
+        caller asks the record, then enters again with ``registered=True`` and no buckets.
         """
         ...
 
     async def standings_checked(
-        self,
-        sale_id: str,
-        reads: Sequence[tuple[str, Sequence[Bucket]]],
-        now_ms: int,
-        limiter: RateLimiter,
+        self, sale_id: str, reads: Sequence[tuple[str, Sequence[Bucket]]], now_ms: int
     ) -> list[tuple[int, Standing]]:
         """A status read's whole work: per (customer, buckets), the milliseconds to wait (0:
-        tokens taken) and, when taken, the customer's standing (else ``Standing()``)."""
+        tokens taken from ``limiter``'s buckets) and, when taken, the customer's standing (else
+        ``Standing()``)."""
         ...
 
     async def pre_queue(self, sale_id: str) -> list[tuple[str, int]]:
@@ -162,12 +144,14 @@ class RoomState(Protocol):
         """Forget a sale's room entirely (tests, and an operator clearing a rehearsal)."""
         ...
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Close the state and its ``limiter``."""
+        ...
 
 
 class RateLimiter(Protocol):
-    """Token buckets of each sale, by key: in memory, or in Redis shared by every API
-    process (a sale's buckets in the sale's cluster slot, beside its room)."""
+    """Token buckets of each sale, by key; where the room state is shared by every API
+    process, so are they (a sale's buckets beside its room)."""
 
     async def acquire(self, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
         """Take one token from each of the sale's buckets, or none if any is empty.

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute
 
-from flashsale.bootstrap import Shop
+from flashsale.customers.accounts import Accounts
 from flashsale.kernel import errors
 from flashsale.web.forms import read_form
-from flashsale.web.rendering import Pages
-from flashsale.web.security import PageSecurity
-from flashsale.web.storefront import Storefront
+from flashsale.web.kit import PageKit
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -20,14 +21,16 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return default
 
 
+class AccountServices(Protocol):
+    accounts: Accounts
+
+
 class AccountPages:
-    def __init__(
-        self, shop: Shop, pages: Pages, security: PageSecurity, storefront: Storefront
-    ) -> None:
-        self._shop = shop
-        self._pages = pages
-        self._security = security
-        self._storefront = storefront
+    def __init__(self, services: AccountServices, kit: PageKit) -> None:
+        self._accounts = services.accounts
+        self._pages = kit.pages
+        self._security = kit.security
+        self._storefront = kit.storefront
 
     async def sign_up_form(
         self,
@@ -54,8 +57,8 @@ class AccountPages:
         self._security.check_csrf(request, form)
         email, password = form.get("email", ""), form.get("password", "")
         try:
-            customer = await self._shop.accounts.sign_up(email, password, form.get("market", ""))
-            token = await self._shop.accounts.log_in(email, password)
+            customer = await self._accounts.sign_up(email, password, form.get("market", ""))
+            token = await self._accounts.log_in(email, password)
         except (errors.InvalidInput, errors.Conflict) as exc:
             text = exc.detail
             if isinstance(exc, errors.Conflict):
@@ -87,7 +90,7 @@ class AccountPages:
         self._security.check_csrf(request, form)
         email = form.get("email", "")
         try:
-            token = await self._shop.accounts.log_in(email, form.get("password", ""))
+            token = await self._accounts.log_in(email, form.get("password", ""))
         except errors.AuthenticationFailed:
             return await self.log_in_form(request, "Wrong email or password.", 401, email)
         response = RedirectResponse(safe_next(form.get("next"), "/"), 303)
@@ -100,3 +103,14 @@ class AccountPages:
         response = RedirectResponse("/", 303)
         self._security.log_out(request, response)
         return response
+
+
+def routes(services: AccountServices, kit: PageKit) -> list[BaseRoute]:
+    accounts = AccountPages(services, kit)
+    return [
+        kit.get("/signup", accounts.sign_up_form),
+        kit.post("/signup", accounts.sign_up),
+        kit.get("/login", accounts.log_in_form),
+        kit.post("/login", accounts.log_in),
+        kit.post("/logout", accounts.log_out),
+    ]

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute
 
-from flashsale.bootstrap import Shop
 from flashsale.kernel import errors
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.orders.domain.shipping import ShippingAddress
+from flashsale.orders.service.orders import Orders
 from flashsale.orders.service.shipping import Shipping
 from flashsale.web.forms import read_form
 from flashsale.web.history import history_of
-from flashsale.web.rendering import Pages
-from flashsale.web.security import PageSecurity
-from flashsale.web.storefront import Storefront
+from flashsale.web.kit import PageKit
 
 PAYMENT_REFUSALS: dict[type[errors.DomainError], str] = {
     errors.InsufficientFunds: "The card has insufficient funds. Try another card.",
@@ -28,20 +29,18 @@ PAYMENT_REFUSALS: dict[type[errors.DomainError], str] = {
 ADDRESS_FIELDS = ("recipient", "line1", "line2", "city", "postal_code", "phone")
 
 
+class CheckoutServices(Protocol):
+    orders: Orders
+    shipping: Shipping
+
+
 class CheckoutPages:
-    def __init__(
-        self,
-        shop: Shop,
-        pages: Pages,
-        security: PageSecurity,
-        storefront: Storefront,
-        shipping: Shipping,
-    ) -> None:
-        self._shop = shop
-        self._pages = pages
-        self._security = security
-        self._storefront = storefront
-        self._shipping = shipping
+    def __init__(self, services: CheckoutServices, kit: PageKit) -> None:
+        self._orders = services.orders
+        self._shipping = services.shipping
+        self._pages = kit.pages
+        self._security = kit.security
+        self._storefront = kit.storefront
 
     def _customer_or_login(self, request: Request) -> str | Response:
         customer_id = self._security.customer_id(request)
@@ -68,7 +67,7 @@ class CheckoutPages:
         customer_id = self._customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
-        order = await self._shop.orders.get(customer_id, request.path_params["order_id"])
+        order = await self._orders.get(customer_id, request.path_params["order_id"])
         if order.status is not OrderStatus.RESERVED:
             return RedirectResponse(f"/orders/{order.id}", 303)
         context = await self._order_context(request, order)
@@ -93,9 +92,7 @@ class CheckoutPages:
         try:
             address = ShippingAddress.of(form)
             await self._shipping.set_address(customer_id, order_id, address)
-            await self._shop.orders.pay(
-                customer_id, order_id, form.get("card", "").replace(" ", "")
-            )
+            await self._orders.pay(customer_id, order_id, form.get("card", "").replace(" ", ""))
         except errors.InvalidInput as exc:
             return await self.checkout(request, exc.detail, 422, kept)
         except (
@@ -119,7 +116,7 @@ class CheckoutPages:
             return customer_id
         order_id = request.path_params["order_id"]
         try:
-            await self._shop.orders.cancel(customer_id, order_id)
+            await self._orders.cancel(customer_id, order_id)
         except (errors.OrderNotCancellable, errors.OrderNotPayable) as exc:
             return await self.order(request, exc.detail, 409)
         return RedirectResponse(f"/orders/{order_id}", 303)
@@ -130,9 +127,9 @@ class CheckoutPages:
         customer_id = self._customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
-        order = await self._shop.orders.get(customer_id, request.path_params["order_id"])
+        order = await self._orders.get(customer_id, request.path_params["order_id"])
         context = await self._order_context(request, order)
-        payment = await self._shop.store.payment_of(order.id)
+        payment = await self._orders.payment_of(order.id)
         return self._pages.render(
             request,
             "store/order.html",
@@ -149,10 +146,21 @@ class CheckoutPages:
         customer_id = self._customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
-        orders = await self._shop.orders.of_customer(customer_id)
+        orders = await self._orders.of_customer(customer_id)
         cards = {o.sale_id: await self._storefront.sale_card(o.sale_id) for o in orders}
         return self._pages.render(
             request,
             "store/orders.html",
             {**await self._storefront.chrome(request), "orders": orders, "cards": cards},
         )
+
+
+def routes(services: CheckoutServices, kit: PageKit) -> list[BaseRoute]:
+    checkout = CheckoutPages(services, kit)
+    return [
+        kit.get("/checkout/{order_id}", checkout.checkout),
+        kit.post("/checkout/{order_id}", checkout.pay),
+        kit.get("/orders", checkout.my_orders),
+        kit.get("/orders/{order_id}", checkout.order),
+        kit.post("/orders/{order_id}/cancel", checkout.cancel),
+    ]

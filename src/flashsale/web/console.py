@@ -7,12 +7,14 @@ Log-in is the admin token typed into a form; the console then runs on a signed c
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
+from starlette.routing import BaseRoute
 
-from flashsale.bootstrap import Shop
 from flashsale.catalog.service import VariantSpec
+from flashsale.customers.accounts import Accounts
 from flashsale.kernel import errors
 from flashsale.kernel.keys import same_secret
 from flashsale.orders.domain.order import OrderStatus
@@ -20,13 +22,11 @@ from flashsale.orders.service.shipping import Shipping
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sale_directory import EDIT_FREEZE
 from flashsale.sales.service.sales import SaleEdit, SaleSpec
-from flashsale.web.dashboard import sale_figures
+from flashsale.web.dashboard import DashboardServices, sale_figures
 from flashsale.web.forms import read_form
 from flashsale.web.history import history_of
+from flashsale.web.kit import PageKit
 from flashsale.web.live import event_stream
-from flashsale.web.rendering import Pages
-from flashsale.web.security import PageSecurity
-from flashsale.web.storefront import Storefront
 
 SALE_TIMES = ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at")
 ORDERS_LISTED = 500
@@ -77,20 +77,26 @@ def parse_attributes(text: str) -> dict[str, str]:
     return found
 
 
+class ConsoleServices(DashboardServices, Protocol):
+    accounts: Accounts
+    shipping: Shipping
+
+    @property
+    def admin_token(self) -> str: ...
+
+
 class ConsolePages:
-    def __init__(
-        self,
-        shop: Shop,
-        pages: Pages,
-        security: PageSecurity,
-        storefront: Storefront,
-        shipping: Shipping,
-    ) -> None:
-        self._shop = shop
-        self._pages = pages
-        self._security = security
-        self._storefront = storefront
-        self._shipping = shipping
+    def __init__(self, services: ConsoleServices, kit: PageKit) -> None:
+        self._services = services  # the dashboard's figures read several of them
+        self._catalog = services.catalog
+        self._sales = services.sales
+        self._orders = services.orders
+        self._accounts = services.accounts
+        self._shipping = services.shipping
+        self._admin_token = services.admin_token
+        self._pages = kit.pages
+        self._security = kit.security
+        self._storefront = kit.storefront
 
     def _guard(self, request: Request) -> Response | None:
         if self._security.is_admin(request):
@@ -112,7 +118,7 @@ class ConsolePages:
     async def log_in(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        given, expected = form.get("token", ""), self._shop.admin_token
+        given, expected = form.get("token", ""), self._admin_token
         # compare_digest("", "") is True: an admin token that slipped through empty must not let
         # an empty answer in, so only two non-empty values are compared.
         if not (given and expected and same_secret(given, expected)):
@@ -144,8 +150,8 @@ class ConsolePages:
             "console/products.html",
             {
                 "section": "products",
-                "products": await self._shop.catalog.products(),
-                "markets": await self._shop.catalog.markets(),
+                "products": await self._catalog.products(),
+                "markets": await self._catalog.markets(),
                 "message": message,
                 "form": form or {},
             },
@@ -157,7 +163,7 @@ class ConsolePages:
             return denied
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        markets = await self._shop.catalog.markets()
+        markets = await self._catalog.markets()
         prices = {
             m.code: form[f"price_{m.code}"].strip()
             for m in markets
@@ -169,7 +175,7 @@ class ConsolePages:
                 attributes=parse_attributes(form.get("attributes", "")),
                 prices=prices,
             )
-            await self._shop.catalog.add_product(form.get("name", ""), [spec])
+            await self._catalog.add_product(form.get("name", ""), [spec])
         except (errors.InvalidInput, errors.Conflict) as exc:
             return await self.products(request, exc.detail, 422, form)
         return RedirectResponse("/console/products", 303)
@@ -179,7 +185,7 @@ class ConsolePages:
     async def sales(self, request: Request) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
-        cards = [await self._storefront.sale_card(s.id) for s in await self._shop.sales.all()]
+        cards = [await self._storefront.sale_card(s.id) for s in await self._sales.all()]
         cards.sort(key=lambda c: c.sale.opens_at, reverse=True)
         return self._render(request, "console/sales.html", {"section": "sales", "cards": cards})
 
@@ -192,14 +198,14 @@ class ConsolePages:
     ) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
-        variants = [(p, v) for p in await self._shop.catalog.products() for v in p.variants]
+        variants = [(p, v) for p in await self._catalog.products() for v in p.variants]
         return self._render(
             request,
             "console/sale_form.html",
             {
                 "section": "sales",
                 "variants": variants,
-                "markets": await self._shop.catalog.markets(),
+                "markets": await self._catalog.markets(),
                 "message": message,
                 "form": form or {},
             },
@@ -223,14 +229,10 @@ class ConsolePages:
                 price=form.get("price", "").strip() or None,
                 **times,
             )
-            sale = await self._shop.sales.create(spec)
+            sale = await self._sales.create(spec)
         except errors.InvalidInput as exc:
             return await self.new_sale_form(request, exc.detail, 422, form)
         return RedirectResponse(f"/console/sales/{sale.id}", 303)
-
-    def _editable(self, sale: FlashSale) -> bool:
-        # Added to now: a stored opening near the year 1 cannot overflow it.
-        return self._shop.clock.now() + EDIT_FREEZE < sale.opens_at
 
     async def edit_sale_form(
         self,
@@ -248,7 +250,7 @@ class ConsolePages:
             {
                 "section": "sales",
                 "card": card,
-                "editable": self._editable(card.sale),
+                "editable": self._sales.is_editable(card.sale),
                 "freeze_seconds": int(EDIT_FREEZE.total_seconds()),
                 "message": message,
                 "form": form or sale_form_values(card.sale),
@@ -271,7 +273,7 @@ class ConsolePages:
                 payment_window_seconds=float(parse_int(window, "payment window")),
                 **{name: parse_utc(form.get(name, ""), name) for name in SALE_TIMES},
             )
-            await self._shop.sales.edit(sale_id, edit)
+            await self._sales.edit(sale_id, edit)
         except errors.SaleNotEditable as exc:
             return await self.edit_sale_form(request, exc.detail, 409, form)
         except errors.InvalidInput as exc:
@@ -289,8 +291,8 @@ class ConsolePages:
             {
                 "section": "sales",
                 "card": card,
-                "figures": await sale_figures(self._shop, sale_id),
-                "editable": self._editable(card.sale),
+                "figures": await sale_figures(self._services, sale_id),
+                "editable": self._sales.is_editable(card.sale),
             },
         )
 
@@ -298,10 +300,10 @@ class ConsolePages:
         if not self._security.is_admin(request):
             raise errors.Forbidden("the console needs the admin log-in")
         sale_id = request.path_params["sale_id"]
-        await self._shop.sales.view(sale_id)  # a 404 now, not inside the stream
+        await self._sales.view(sale_id)  # a 404 now, not inside the stream
 
         async def figures() -> dict[str, object]:
-            return await sale_figures(self._shop, sale_id)
+            return await sale_figures(self._services, sale_id)
 
         return event_stream(figures)
 
@@ -310,7 +312,7 @@ class ConsolePages:
     async def orders(self, request: Request) -> Response:
         if (denied := self._guard(request)) is not None:
             return denied
-        sales = sorted(await self._shop.sales.all(), key=lambda s: s.opens_at, reverse=True)
+        sales = sorted(await self._sales.all(), key=lambda s: s.opens_at, reverse=True)
         sale_id = request.query_params.get("sale") or (sales[0].id if sales else "")
         state = request.query_params.get("state") or ""
         status = OrderStatus(state) if state in {s.value for s in OrderStatus} else None
@@ -318,7 +320,7 @@ class ConsolePages:
         card = None
         if sale_id:
             card = await self._storefront.sale_card(sale_id)
-            orders = await self._shop.store.orders_of_sale(sale_id, status, ORDERS_LISTED)
+            orders = await self._orders.of_sale(sale_id, status, ORDERS_LISTED)
         return self._render(
             request,
             "console/orders.html",
@@ -338,10 +340,10 @@ class ConsolePages:
         if (denied := self._guard(request)) is not None:
             return denied
         order_id = request.path_params["order_id"]
-        order = await self._shop.store.order(order_id)
+        order = await self._orders.find(order_id)
         if order is None:
             raise errors.NotFound(f"no order {order_id}")
-        payment = await self._shop.store.payment_of(order.id)
+        payment = await self._orders.payment_of(order.id)
         return self._render(
             request,
             "console/order.html",
@@ -349,9 +351,31 @@ class ConsolePages:
                 "section": "orders",
                 "order": order,
                 "card": await self._storefront.sale_card(order.sale_id),
-                "customer": await self._shop.store.customer(order.customer_id),
+                "customer": await self._accounts.customer(order.customer_id),
                 "payment": payment,
                 "address": await self._shipping.address_of(order.id),
                 "history": history_of(order, payment),
             },
         )
+
+
+def routes(services: ConsoleServices, kit: PageKit) -> list[BaseRoute]:
+    console = ConsolePages(services, kit)
+    return [
+        kit.get("/console", console.sales),
+        kit.get("/console/login", console.log_in_form),
+        kit.post("/console/login", console.log_in),
+        kit.post("/console/logout", console.log_out),
+        kit.get("/console/products", console.products),
+        kit.post("/console/products", console.add_product),
+        kit.get("/console/sales", console.sales),
+        # Before /console/sales/{sale_id}, which would take "new" for a sale's id.
+        kit.get("/console/sales/new", console.new_sale_form),
+        kit.post("/console/sales", console.create_sale),
+        kit.get("/console/sales/{sale_id}", console.dashboard),
+        kit.get("/console/sales/{sale_id}/edit", console.edit_sale_form),
+        kit.post("/console/sales/{sale_id}/edit", console.edit_sale),
+        kit.get("/console/sales/{sale_id}/live", console.dashboard_feed),
+        kit.get("/console/orders", console.orders),
+        kit.get("/console/orders/{order_id}", console.order),
+    ]

@@ -11,21 +11,35 @@ import math
 from collections import Counter
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from prometheus_client import Counter as PromCounter
 from prometheus_client import Histogram
 
-from flashsale.bootstrap import Shop
+from flashsale.catalog.service import Catalog
+from flashsale.kernel.metrics import Metrics
 from flashsale.kernel.money import Money
 from flashsale.orders.domain.order import OrderStatus
+from flashsale.orders.service.orders import Orders
 from flashsale.sales.domain.sale import SaleState
+from flashsale.sales.service.auditing import Auditing
+from flashsale.sales.service.sales import Sales
+from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.money import format_money
 from flashsale.web.storefront import SALE_STATE_LABELS
 
 CHART_SECONDS = 120
 ORDERS_CHARTED = 200_000  # beyond this the chart thins out; the counts above it stay exact
 FINAL_STATES = (SaleState.SOLD_OUT, SaleState.CLOSED)
+
+
+class DashboardServices(Protocol):
+    sales: Sales
+    catalog: Catalog
+    orders: Orders
+    auditing: Auditing
+    room: WaitingRoom
+    metrics: Metrics
 
 
 def p99_seconds(histogram: Histogram) -> float | None:
@@ -63,11 +77,11 @@ def _ms(seconds: float | None) -> str:
     return f"≤ {seconds * 1000:g} ms"
 
 
-async def sale_figures(shop: Shop, sale_id: str) -> dict[str, Any]:
-    view = await shop.sales.view(sale_id)
+async def sale_figures(services: DashboardServices, sale_id: str) -> dict[str, Any]:
+    view = await services.sales.view(sale_id)
     sale = view.sale
-    market = await shop.catalog.market(sale.market_code)
-    orders = await shop.store.orders_of_sale(sale.id, limit=ORDERS_CHARTED)
+    market = await services.catalog.market(sale.market_code)
+    orders = await services.orders.of_sale(sale.id, limit=ORDERS_CHARTED)
     units: Counter[OrderStatus] = Counter()
     revenue = Decimal(0)
     for order in orders:
@@ -88,22 +102,22 @@ async def sale_figures(shop: Shop, sale_id: str) -> dict[str, Any]:
         "expired": units[OrderStatus.EXPIRED],
         "cancelled": units[OrderStatus.CANCELLED],
         "revenue": format_money(Money(revenue, sale.price.currency), market.locale),
-        "refusals": refusals(shop.metrics.purchases),
-        "gate_p99": _ms(p99_seconds(shop.metrics.gate_seconds)),
-        "commit_p99": _ms(p99_seconds(shop.metrics.commit_seconds)),
+        "refusals": refusals(services.metrics.purchases),
+        "gate_p99": _ms(p99_seconds(services.metrics.gate_seconds)),
+        "commit_p99": _ms(p99_seconds(services.metrics.commit_seconds)),
         "chart": {"times": times, "counts": counts},
         "audit": None,
         "queue": None,
     }
-    if await shop.room.room_of(sale.id) is not None:
-        summary = await shop.room.state.summary(sale.id, int(now.timestamp() * 1000))
+    if await services.room.room_of(sale.id) is not None:
+        summary = await services.room.summary(sale.id, now)
         figures["queue"] = {
             "waiting": summary.waiting,
             "admitted": summary.cursor,
             "joined": summary.joined,
         }
     if view.state in FINAL_STATES:
-        audit = await shop.auditing.audit(sale.id)
+        audit = await services.auditing.audit(sale.id)
         figures["audit"] = {
             "clean": audit.clean,
             "rows": [

@@ -10,31 +10,36 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Protocol
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute
 
-from flashsale.bootstrap import Shop
 from flashsale.http.admission import client_address
 from flashsale.http.problems import status_and_title
 from flashsale.kernel import errors
 from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.waiting_room.domain.room import QueueState
+from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.forms import read_form
+from flashsale.web.kit import PageKit
 from flashsale.web.room_panel import room_message, status_json
-from flashsale.web.security import PageSecurity
-from flashsale.web.storefront import Storefront
 
 STREAM_SECONDS = 55.0  # then EventSource reconnects by itself: a stopping server waits for none
 HEARTBEAT_SECONDS = 15.0
 
 
+class QueueServices(Protocol):
+    room: WaitingRoom
+
+
 class QueuePages:
-    def __init__(self, shop: Shop, security: PageSecurity, storefront: Storefront) -> None:
-        self._shop = shop
-        self._security = security
-        self._storefront = storefront
+    def __init__(self, services: QueueServices, kit: PageKit) -> None:
+        self._room = services.room
+        self._security = kit.security
+        self._storefront = kit.storefront
 
     async def join(self, request: Request) -> Response:
         form = await read_form(request)
@@ -46,7 +51,7 @@ class QueuePages:
         challenge, nonce = form.get("challenge", ""), form.get("nonce", "")
         proof = (challenge, nonce) if challenge and nonce else None
         try:
-            await self._shop.room.join(sale_id, customer_id, client_address(request), proof)
+            await self._room.join(sale_id, customer_id, client_address(request), proof)
         except (
             room_errors.ProofOfWorkRequired,
             room_errors.AddressCapReached,
@@ -65,8 +70,8 @@ class QueuePages:
             raise errors.AuthenticationFailed("log in to follow your place in the queue")
         sale_id = request.path_params["sale_id"]
         # Refusals (no room, rate-limited) are answered before the stream starts.
-        await self._shop.room.status(sale_id, customer_id, client_address(request))
-        room = self._shop.room
+        await self._room.status(sale_id, customer_id, client_address(request))
+        room = self._room
 
         async def stream() -> AsyncIterator[bytes]:
             yield b"retry: 1000\n\n"
@@ -86,3 +91,11 @@ class QueuePages:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
+
+
+def routes(services: QueueServices, kit: PageKit) -> list[BaseRoute]:
+    queue = QueuePages(services, kit)
+    return [
+        kit.post("/sales/{sale_id}/queue", queue.join),
+        kit.get("/sales/{sale_id}/queue/live", queue.feed),
+    ]

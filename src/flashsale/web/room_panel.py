@@ -11,12 +11,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from flashsale.bootstrap import Shop
 from flashsale.http.admission import client_address
 from flashsale.kernel import errors
 from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.waiting_room.domain.room import QueueState
-from flashsale.waiting_room.service.room import Challenge, QueueStatus
+from flashsale.waiting_room.service.room import Challenge, QueueStatus, WaitingRoom
 
 # States the server must draw the page for (a Buy form with the token, the end of the line);
 # the page reloads when it reaches one it was not drawn in. The others only move numbers.
@@ -87,16 +86,16 @@ def status_json(status: QueueStatus) -> dict[str, Any]:
 
 
 async def room_panel(
-    shop: Shop, request: Request, sale_id: str, customer_id: str | None
+    waiting_room: WaitingRoom, request: Request, sale_id: str, customer_id: str | None
 ) -> RoomPanel | None:
     """None when the sale has an open room (no queue); else the fan's place, if logged in."""
-    room = await shop.room.room_of(sale_id)
+    room = await waiting_room.room_of(sale_id)
     if room is None:
         return None
     if customer_id is None:
         return RoomPanel(None, None)
     try:
-        status = await shop.room.status(sale_id, customer_id, client_address(request))
+        status = await waiting_room.status(sale_id, customer_id, client_address(request))
     except room_errors.TooManyRequests as exc:
         return RoomPanel(None, None, room_message(exc))
     challenge = None
@@ -104,5 +103,5 @@ async def room_panel(
         QueueState.NOT_IN_QUEUE,
         QueueState.LAPSED,
     ):
-        challenge = await shop.room.challenge(sale_id, customer_id)
+        challenge = await waiting_room.challenge(sale_id, customer_id)
     return RoomPanel(status, challenge)

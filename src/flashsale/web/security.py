@@ -17,13 +17,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from typing import Protocol
 
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.requests import Request
 from starlette.responses import Response
 
-from flashsale.bootstrap import Shop
+from flashsale.config import Settings
+from flashsale.customers.accounts import Accounts
 from flashsale.kernel.errors import AuthenticationFailed
+from flashsale.kernel.keys import Keys
 
 SESSION_COOKIE = "fs_session"
 CONSOLE_COOKIE = "fs_console"
@@ -37,15 +40,24 @@ class CsrfRejected(Exception):
     """A state-changing request without a valid CSRF token: refused, nothing done."""
 
 
+class SecurityServices(Protocol):
+    accounts: Accounts
+    keys: Keys
+    settings: Settings
+
+    @property
+    def admin_token(self) -> str: ...
+
+
 class PageSecurity:
-    def __init__(self, shop: Shop) -> None:
-        console_key = shop.keys.console.encode()
-        self._accounts = shop.accounts
-        self._session_ttl = int(shop.settings.session_ttl_seconds)
-        self._csrf_key = shop.keys.csrf.encode()
+    def __init__(self, services: SecurityServices) -> None:
+        console_key = services.keys.console.encode()
+        self._accounts = services.accounts
+        self._session_ttl = int(services.settings.session_ttl_seconds)
+        self._csrf_key = services.keys.csrf.encode()
         self._console = TimestampSigner(console_key, salt="flashsale.console")
         self._admin_fingerprint = hmac.new(
-            console_key, shop.admin_token.encode(), hashlib.sha256
+            console_key, services.admin_token.encode(), hashlib.sha256
         ).hexdigest()
 
     # -- customers ------------------------------------------------------------------------

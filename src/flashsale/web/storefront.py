@@ -1,6 +1,6 @@
 """The storefront: a market's catalogue, a product and its variants, and the flash-sale page.
 
-Handlers read the request, call one use case of the Shop, and render; every rule (who may
+Handlers read the request, call one use case of a service, and render; every rule (who may
 register, when a purchase is taken or refused) stays in the service layer.
 """
 
@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from flashsale.bootstrap import Shop
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product, Variant
+from flashsale.catalog.service import Catalog
+from flashsale.customers.accounts import Accounts
 from flashsale.customers.model import Customer
 from flashsale.http.admission import client_address
 from flashsale.kernel import errors
+from flashsale.orders.service.orders import Orders
 from flashsale.sales.domain.purchase import MAX_QUANTITY
 from flashsale.sales.domain.sale import FlashSale, SaleState
 from flashsale.sales.ports import GateNotLoaded
-from flashsale.sales.service.sales import SaleView
+from flashsale.sales.service.purchasing import Purchasing
+from flashsale.sales.service.sales import Sales, SaleView
 from flashsale.waiting_room.domain import errors as room_errors
+from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.forms import read_form
 from flashsale.web.rendering import Pages
 from flashsale.web.room_panel import room_message, room_panel
@@ -79,9 +84,23 @@ class SaleCard:
         return SALE_STATE_LABELS[self.view.state]
 
 
+class StorefrontServices(Protocol):
+    catalog: Catalog
+    accounts: Accounts
+    sales: Sales
+    purchasing: Purchasing
+    orders: Orders
+    room: WaitingRoom
+
+
 class Storefront:
-    def __init__(self, shop: Shop, pages: Pages, security: PageSecurity) -> None:
-        self._shop = shop
+    def __init__(self, services: StorefrontServices, pages: Pages, security: PageSecurity) -> None:
+        self._catalog = services.catalog
+        self._accounts = services.accounts
+        self._sales = services.sales
+        self._purchasing = services.purchasing
+        self._orders = services.orders
+        self._room = services.room
         self._pages = pages
         self._security = security
 
@@ -91,35 +110,35 @@ class Storefront:
         customer_id = self._security.customer_id(request)
         if customer_id is None:
             return None
-        return await self._shop.store.customer(customer_id)
+        return await self._accounts.customer(customer_id)
 
     async def chrome(self, request: Request, market: Market | None = None) -> dict[str, object]:
         """What the header of every storefront page shows."""
         customer = await self.who(request)
-        markets = await self._shop.catalog.markets()
+        markets = await self._catalog.markets()
         if market is None:
             market = await self.home_market(customer, markets)
         return {"customer": customer, "markets": markets, "market": market}
 
     async def home_market(self, customer: Customer | None, markets: list[Market]) -> Market | None:
         if customer is not None:
-            return await self._shop.store.market(customer.market_code)
+            return await self._catalog.find_market(customer.market_code)
         by_code = {m.code: m for m in markets}
         return by_code.get("IN") or (markets[0] if markets else None)
 
     async def sale_card(self, sale_id: str) -> SaleCard:
-        view = await self._shop.sales.view(sale_id)
-        market = await self._shop.catalog.market(view.sale.market_code)
-        variant = await self._shop.store.variant(view.sale.sku)
+        view = await self._sales.view(sale_id)
+        market = await self._catalog.market(view.sale.market_code)
+        variant = await self._catalog.variant(view.sale.sku)
         product = None
         if variant is not None:
-            found = [p for p in await self._shop.catalog.products() if p.id == variant.product_id]
+            found = [p for p in await self._catalog.products() if p.id == variant.product_id]
             product = found[0] if found else None
         return SaleCard(view, product, variant, market)
 
     async def _market_sales(self, market: Market, sku: str | None = None) -> list[SaleCard]:
         cards = []
-        for sale in await self._shop.sales.all():
+        for sale in await self._sales.all():
             if sale.market_code == market.code and (sku is None or sale.sku == sku):
                 card = await self.sale_card(sale.id)
                 if card.view.state is not SaleState.CLOSED:
@@ -130,14 +149,14 @@ class Storefront:
 
     async def home(self, request: Request) -> Response:
         customer = await self.who(request)
-        market = await self.home_market(customer, await self._shop.catalog.markets())
+        market = await self.home_market(customer, await self._catalog.markets())
         if market is None:
             return self._pages.render(request, "store/empty.html", await self.chrome(request))
         return RedirectResponse(f"/shop/{market.code}", 303)
 
     async def catalogue(self, request: Request) -> Response:
-        market = await self._shop.catalog.market(request.path_params["market"])
-        products = await self._shop.catalog.products(market.code)
+        market = await self._catalog.market(request.path_params["market"])
+        products = await self._catalog.products(market.code)
         return self._pages.render(
             request,
             "store/catalogue.html",
@@ -149,9 +168,9 @@ class Storefront:
         )
 
     async def product(self, request: Request) -> Response:
-        market = await self._shop.catalog.market(request.path_params["market"])
+        market = await self._catalog.market(request.path_params["market"])
         product_id = request.path_params["product_id"]
-        found = [p for p in await self._shop.catalog.products(market.code) if p.id == product_id]
+        found = [p for p in await self._catalog.products(market.code) if p.id == product_id]
         if not found:
             raise errors.NotFound(f"no product {product_id} in {market.name}")
         product = found[0]
@@ -177,14 +196,14 @@ class Storefront:
         registered = False
         held = []
         if isinstance(customer, Customer):
-            registered = await self._shop.store.is_registered(card.sale.id, customer.id)
+            registered = await self._sales.is_registered(card.sale.id, customer.id)
             held = [
                 o
-                for o in await self._shop.orders.of_customer(customer.id)
+                for o in await self._orders.of_customer(customer.id)
                 if o.sale_id == card.sale.id and o.holds_stock
             ]
         customer_id = customer.id if isinstance(customer, Customer) else None
-        room = await room_panel(self._shop, request, card.sale.id, customer_id)
+        room = await room_panel(self._room, request, card.sale.id, customer_id)
         return self._pages.render(
             request,
             "store/sale.html",
@@ -211,7 +230,7 @@ class Storefront:
         if customer_id is None:
             return RedirectResponse(f"/login?next=/sales/{sale_id}", 303)
         try:
-            await self._shop.sales.register(sale_id, customer_id)
+            await self._sales.register(sale_id, customer_id)
         except (errors.RegistrationNotOpenYet, errors.RegistrationClosed) as exc:
             text = (
                 "Registration has not opened yet."
@@ -236,7 +255,7 @@ class Storefront:
         key = form.get("attempt") or None
         try:
             # A sale that enforces its room lets only admitted fans through, as the API does.
-            await self._shop.room.admit_purchase(
+            await self._room.admit_purchase(
                 sale_id,
                 customer_id,
                 form.get("admission_token") or None,
@@ -246,7 +265,7 @@ class Storefront:
         except (room_errors.AdmissionRefused, room_errors.TooManyRequests) as exc:
             return await self._buy_answer(request, room_message(exc))
         try:
-            result = await self._shop.purchasing.purchase(customer_id, sale_id, quantity, key)
+            result = await self._purchasing.purchase(customer_id, sale_id, quantity, key)
         except GateNotLoaded:
             return await self._buy_answer(request, REFUSALS[errors.CommitFailed])
         except (errors.PurchaseRefused, errors.CommitFailed, errors.InvalidInput) as exc:

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flashsale.bootstrap import Shop
 from flashsale.catalog.market import Market
+from flashsale.catalog.service import Catalog
 from flashsale.customers.model import Customer
 from flashsale.customers.security import SessionTokens
 from flashsale.kernel.ids import new_id
@@ -29,21 +30,21 @@ DEMO_FAN_PASSWORD = "mi-fan-festival-2015"
 CUSTOMERS_PER_INSERT = 1000
 
 
-async def seed_markets(shop: Shop, markets: Sequence[Market] = DEMO_MARKETS) -> int:
+async def seed_markets(catalog: Catalog, markets: Sequence[Market] = DEMO_MARKETS) -> int:
     """Add the markets not there yet; returns how many were added."""
-    present = {market.code for market in await shop.catalog.markets()}
+    present = {market.code for market in await catalog.markets()}
     missing = [market for market in markets if market.code not in present]
-    await shop.catalog.add_markets(missing)
+    await catalog.add_markets(missing)
     return len(missing)
 
 
-async def seed_catalogue(shop: Shop, products: Sequence[DemoProduct] = DEMO_PRODUCTS) -> int:
+async def seed_catalogue(catalog: Catalog, products: Sequence[DemoProduct] = DEMO_PRODUCTS) -> int:
     """Add the products none of whose SKUs exist yet; returns how many were added."""
     added = 0
     for product in products:
-        if any([await shop.store.variant(v.sku) is not None for v in product.variants]):
+        if any([await catalog.variant(v.sku) is not None for v in product.variants]):
             continue
-        await shop.catalog.add_product(product.name, product.variants)
+        await catalog.add_product(product.name, product.variants)
         added += 1
     return added
 

@@ -10,7 +10,6 @@ from rich.console import Console, Group
 from rich.panel import Panel
 
 from flashsale.bootstrap import Shop
-from flashsale.http.server import Serving, serving
 from flashsale.lab.crowd.behaviour import CrowdPlan
 from flashsale.lab.crowd.simulation import Crowd, CrowdReport
 from flashsale.lab.crowd.tables import findings_table, latency_table, outcomes_table, replies_table
@@ -27,6 +26,7 @@ from flashsale.lab.demo.story import RECORDS
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.sales.domain.audit import SaleAudit
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.serving import Serving, serving
 from flashsale.terminal import audit_table
 
 DEMO_HOST = "127.0.0.1"  # the crowd's load never leaves this machine
@@ -50,8 +50,8 @@ class DemoOptions:
 async def run_demo(shop: Shop, options: DemoOptions, console: Console) -> int:
     """Returns the exit code: 0 when the audit (and the crowd's own checks) came out clean."""
     console.print(Panel("\n".join(RECORDS), title="Mi.com record days", expand=False))
-    markets = await seed_markets(shop)
-    products = await seed_catalogue(shop)
+    markets = await seed_markets(shop.catalog)
+    products = await seed_catalogue(shop.catalog)
     console.print(f"Seeded {markets} new markets and {products} new products.")
     sale = await create_band_sale(
         shop,
@@ -103,7 +103,7 @@ async def simulate(
     shop: Shop, server: Serving, sale: FlashSale, crowd: Crowd, console: Console
 ) -> tuple[CrowdReport, SaleAudit]:
     async def units_left() -> int | None:
-        return await shop.gate.stock_left(sale.id)
+        return (await shop.sales.view(sale.id)).stock_left
 
     done = asyncio.Event()
     title = f"{sale.sku} in {sale.market_code} at {sale.price}"
@@ -145,7 +145,7 @@ async def settle(shop: Shop, sale: FlashSale, report: CrowdReport) -> None:
         sale.payment_window.total_seconds() + SETTLE_SWEEPS * tick,
     )
     while time.monotonic() < deadline:
-        if not await shop.store.orders_of_sale(sale.id, OrderStatus.RESERVED, limit=1):
+        if not await shop.orders.of_sale(sale.id, OrderStatus.RESERVED, limit=1):
             break
         await asyncio.sleep(tick / 2)
     # The sweeper closes orders in the store, then returns their units to the gate: let it.

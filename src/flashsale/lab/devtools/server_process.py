@@ -46,8 +46,8 @@ class ServerProcess:
     def start(self, timeout: float = 30.0) -> None:
         command = [
             sys.executable,
-            "-c",
-            "from flashsale.cli.app import main; main()",
+            "-m",
+            "flashsale",
             "serve",
             "--host",
             LOOPBACK,

@@ -11,10 +11,8 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from flashsale.bootstrap import build_shop
-from flashsale.cli.runtime import prepare_database
+from flashsale.bootstrap import running_shop
 from flashsale.config import DEFAULT_DATABASE_URL, Settings
-from flashsale.http.server import serving
 from flashsale.lab.crowd.processes import Round
 from flashsale.lab.demo.seeding import (
     BandSale,
@@ -27,6 +25,7 @@ from flashsale.lab.demo.seeding import (
 from flashsale.lab.rehearsal.scenario import Scenario, split
 from flashsale.lab.rehearsal.stage import Stage
 from flashsale.sales.ports import StockGate
+from flashsale.serving import serving
 
 LOOPBACK = "127.0.0.1"
 
@@ -47,11 +46,9 @@ async def in_process_stage(
     settings: Settings, scenario: Scenario, *, gate: StockGate | None = None
 ) -> AsyncIterator[Stage]:
     """``gate`` replaces the stock gate, so that a test can prove a broken one gets caught."""
-    await prepare_database(settings)
-    shop = await build_shop(settings, gate=gate)
-    try:
-        await seed_markets(shop)
-        await seed_catalogue(shop)
+    async with running_shop(settings, gate=gate) as shop:
+        await seed_markets(shop.catalog)
+        await seed_catalogue(shop.catalog)
         # Fans first: their bulk insert must not eat into the countdown of the sale.
         fans = await seed_fans(shop, scenario.fans)
         rounds = []
@@ -79,8 +76,6 @@ async def in_process_stage(
                 preregistered=True,
                 server_here=True,
             )
-    finally:
-        await shop.aclose()
 
 
 def _database_kind(settings: Settings) -> str:

@@ -40,9 +40,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from flashsale.orders.adapters.sql_tables import orders
 from flashsale.orders.domain.placement import Placement
 from flashsale.orders.ports import CommitOutcomeUnknown
-from flashsale.record.schema import orders
 
 _Processor = Callable[[Any], Any] | None
 

@@ -28,10 +28,10 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.engine import Dialect
 
+from flashsale.orders.adapters.sql_tables import orders
 from flashsale.orders.domain.order import LIVE_STATUSES, Order
 from flashsale.orders.domain.placement import Placement, SaleUnits, place
 from flashsale.platform.sql.columns import UtcDateTime
-from flashsale.record.schema import orders
 
 _Processor = Callable[[Any], Any] | None
 # 13 columns x 500 rows stays far below SQLite's limit of 32,766 bound parameters.

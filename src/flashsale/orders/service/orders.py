@@ -38,6 +38,18 @@ class Orders:
     async def of_customer(self, customer_id: str) -> list[Order]:
         return await self._store.orders_of_customer(customer_id)
 
+    # Without get's check of whose order it is: for the operator, or once get has checked.
+    async def find(self, order_id: str) -> Order | None:
+        return await self._store.order(order_id)
+
+    async def of_sale(
+        self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
+    ) -> list[Order]:
+        return await self._store.orders_of_sale(sale_id, status, limit)
+
+    async def payment_of(self, order_id: str) -> Payment | None:
+        return await self._store.payment_of(order_id)
+
     async def pay(self, customer_id: str, order_id: str, card: str) -> Order:
         order = await self.get(customer_id, order_id)
         if order.status is OrderStatus.PAID:

@@ -1,10 +1,10 @@
 """Where a sale lives in Redis: its buckets, their keys, and which bucket a customer calls home.
 
 A sale's stock may be split into N buckets, each under its own hash tag so that a Redis Cluster
-spreads them over its slots (and nodes). Bucket 0 uses the tag ``{<sale_id>}``: with one bucket
-the layout is the single-slot one every earlier process used. Every bucket holds its own copy of
-the sale's terms and the registrations and held counts of the customers whose home it is, so one
-script decides state, registration, limit and stock in one slot:
+spreads them over its slots (and nodes). Bucket 0 uses the tag ``{<sale_id>}``, so with one
+bucket every key of the sale is in one slot. Every bucket holds its own copy of the sale's terms
+and the registrations and held counts of the customers whose home it is, so one script decides
+state, registration, limit and stock in one slot:
 
     fs:{<tag>}:meta   hash: opens_at, closes_at (epoch µs), per_customer_limit, stock_total,
                       buckets, epoch (bumped when the bucket runs dry or is refilled),

@@ -1,3 +1,4 @@
-"""The SQL engine (SQLite embedded, PostgreSQL scale-out), column types, the writer thread and the
+"""The SQL engine (SQLite embedded, PostgreSQL scale-out), the one metadata every domain's tables
+are described on, the base every SQL repository shares, column types, the writer thread and the
 one Alembic tree.
 """

@@ -1,8 +1,8 @@
 """The in-process stock gate of the embedded default.
 
-One event loop owns it and ``take`` never awaits, so every batch is decided atomically without a
-lock. Each decision is ``flashsale.sales.domain.purchase.decide``, the rule every gate shares.
-Generations come from one counter per gate, so no two loads of any sale share one.
+One event loop owns it and ``take_stamped`` never awaits, so every batch is decided atomically
+without a lock. Each decision is ``flashsale.sales.domain.purchase.decide``, the rule every gate
+shares. Generations come from one counter per gate, so no two loads of any sale share one.
 """
 
 from __future__ import annotations
@@ -64,56 +64,18 @@ class LocalStockGate:
     async def register(self, sale_id: str, customer_ids: Sequence[str]) -> None:
         self._sales[sale_id].registered.update(customer_ids)
 
-    async def take(
-        self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
-    ) -> list[Refusal | None]:
-        # As the Redis gate does: the loaded sales are decided, the others are reported.
-        missing = frozenset(i for i, r in enumerate(requests) if r.sale_id not in self._sales)
-        outcomes = [
-            None if index in missing else self._take_one(request, now)
-            for index, request in enumerate(requests)
-        ]
-        if missing:
-            raise GateNotLoaded(requests[min(missing)].sale_id, outcomes, missing)
-        return outcomes
-
     async def take_stamped(
         self, requests: Sequence[PurchaseRequest], now: datetime, *, in_order: bool = True
     ) -> list[Refusal | int | GateNotLoaded]:
-        # Through take, so that a gate changing take (a test's lost gate) changes this too. Take
-        # never suspends: the generations read right after it are those it took under.
-        try:
-            outcomes = await self.take(requests, now, in_order=in_order)
-            missing: frozenset[int] = frozenset()
-        except GateNotLoaded as lost:
-            decided_nothing = not lost.not_loaded
-            missing = frozenset(range(len(requests))) if decided_nothing else lost.not_loaded
-            outcomes = [None] * len(requests) if decided_nothing else lost.outcomes
         stamped: list[Refusal | int | GateNotLoaded] = []
-        for index, (request, outcome) in enumerate(zip(requests, outcomes, strict=True)):
-            if index in missing:
+        for request in requests:
+            gate = self._sales.get(request.sale_id)
+            if gate is None:
                 stamped.append(GateNotLoaded(request.sale_id))
-            else:
-                stamped.append(
-                    self._sales[request.sale_id].generation if outcome is None else outcome
-                )
+                continue
+            refusal = _take_one(gate, request, now)
+            stamped.append(gate.generation if refusal is None else refusal)
         return stamped
-
-    def _take_one(self, request: PurchaseRequest, now: datetime) -> Refusal | None:
-        gate = self._sales[request.sale_id]
-        held = gate.held.get(request.customer_id, 0)
-        refusal = decide(
-            gate.sale,
-            now,
-            registered=request.customer_id in gate.registered,
-            held=held,
-            quantity=request.quantity,
-            stock_left=gate.stock_left,
-        )
-        if refusal is None:
-            gate.stock_left -= request.quantity
-            gate.held[request.customer_id] = held + request.quantity
-        return refusal
 
     async def give_back(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         self._return(returns, with_units=True)
@@ -164,6 +126,22 @@ class LocalStockGate:
 
     async def close(self) -> None:
         self._sales.clear()
+
+
+def _take_one(gate: _SaleGate, request: PurchaseRequest, now: datetime) -> Refusal | None:
+    held = gate.held.get(request.customer_id, 0)
+    refusal = decide(
+        gate.sale,
+        now,
+        registered=request.customer_id in gate.registered,
+        held=held,
+        quantity=request.quantity,
+        stock_left=gate.stock_left,
+    )
+    if refusal is None:
+        gate.stock_left -= request.quantity
+        gate.held[request.customer_id] = held + request.quantity
+    return refusal
 
 
 def _lower(held: dict[str, int], customer: str, units: int) -> int:

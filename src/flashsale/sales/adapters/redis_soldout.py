@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
+from flashsale.platform.redis.client import AnyRedis, subscriber_for
 from flashsale.platform.redis.sale_keys import STOCK_EVENTS_CHANNEL
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,13 @@ class SoldOutBoard:
         self._sessions = 0
         self._task: asyncio.Task[None] | None = None
         self.live = asyncio.Event()
+
+    @classmethod
+    def subscribed(cls, url: str, client: AnyRedis, *, ttl: float = 1.0) -> SoldOutBoard:
+        """A started board hearing the Redis at ``url`` (``client``: its nodes, for a cluster)."""
+        board = cls(lambda attempt: subscriber_for(url, client, attempt), ttl=ttl)
+        board.start()
+        return board
 
     def start(self) -> None:
         if self._task is None:

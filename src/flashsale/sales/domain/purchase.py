@@ -46,8 +46,26 @@ class Refusal:
         raise self.error(self.detail)
 
 
-# Sold out, as every gate and the record word it.
+# Every refusal is worded here once: decide() and every gate (and the record, for sold out)
+# answer with these.
 SOLD_OUT = Refusal(SoldOut, "every unit is sold or reserved")
+NOT_REGISTERED = Refusal(NotRegistered, "only customers who registered for this sale may buy")
+
+
+def not_open_yet(opens_at: datetime) -> Refusal:
+    return Refusal(SaleNotOpenYet, f"the sale opens at {opens_at.isoformat()}")
+
+
+def closed(closes_at: datetime) -> Refusal:
+    return Refusal(SaleClosed, f"the sale closed at {closes_at.isoformat()}")
+
+
+def over_limit(limit: int, held: int) -> Refusal:
+    return Refusal(LimitReached, f"the limit is {limit} per customer and you hold {held}")
+
+
+def insufficient(left: int) -> Refusal:
+    return Refusal(InsufficientStock, f"only {left} left")
 
 
 def decide(
@@ -62,18 +80,15 @@ def decide(
     """None means: take ``quantity`` units. ``held`` is what the customer already holds."""
     state = sale.state_at(now, stock_left)
     if state in (SaleState.SCHEDULED, SaleState.REGISTRATION, SaleState.WAITING):
-        return Refusal(SaleNotOpenYet, f"the sale opens at {sale.opens_at.isoformat()}")
+        return not_open_yet(sale.opens_at)
     if state is SaleState.CLOSED:
-        return Refusal(SaleClosed, f"the sale closed at {sale.closes_at.isoformat()}")
+        return closed(sale.closes_at)
     if not registered:
-        return Refusal(NotRegistered, "only customers who registered for this sale may buy")
+        return NOT_REGISTERED
     if held + quantity > sale.per_customer_limit:
-        return Refusal(
-            LimitReached,
-            f"the limit is {sale.per_customer_limit} per customer and you hold {held}",
-        )
+        return over_limit(sale.per_customer_limit, held)
     if stock_left <= 0:
         return SOLD_OUT
     if stock_left < quantity:
-        return Refusal(InsufficientStock, f"only {stock_left} left")
+        return insufficient(stock_left)
     return None

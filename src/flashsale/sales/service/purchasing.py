@@ -103,7 +103,7 @@ class Purchasing:
         # Batches whose commit lost its answer, waiting for the record to say (_settle_unknown).
         self._unknown: set[asyncio.Task[None]] = set()
         # Per sale, the commits of orders whose units the gate gave (see _settle).
-        self._between: dict[str, set[asyncio.Future[_Committed]]] = {}
+        self._uncommitted: dict[str, set[asyncio.Future[_Committed]]] = {}
 
     async def purchase(
         self,
@@ -237,9 +237,9 @@ class Purchasing:
             idempotency_key=None if ticket.key is None else ticket.key[1],
         )
         committed = self._commits.enqueue(_Taken(ticket, order, generation))
-        between = self._between.setdefault(sale.id, set())
-        between.add(committed)
-        committed.add_done_callback(between.discard)
+        uncommitted = self._uncommitted.setdefault(sale.id, set())
+        uncommitted.add(committed)
+        committed.add_done_callback(uncommitted.discard)
         return committed
 
     # -- stage 2: one commit for a batch of orders -------------------------------------------
@@ -338,7 +338,7 @@ class Purchasing:
         again. Purchases decided later find no gate and take nothing until the rebuild (this
         process's gate stage is busy with it), so waiting for this snapshot is enough.
         """
-        waiting = set(self._between.get(sale_id, ()))
+        waiting = set(self._uncommitted.get(sale_id, ()))
         if waiting:
             await asyncio.wait(waiting)
 

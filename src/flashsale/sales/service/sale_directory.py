@@ -47,6 +47,16 @@ class _Cached:
     fresh_until: float  # time.monotonic(); infinite once no edit can follow
 
 
+@dataclass(frozen=True, slots=True)
+class GateRebuilt:
+    """Units left in the gate before and after a rebuild (None: not loaded), and the
+    generation the rebuild started."""
+
+    before: int | None
+    after: int | None
+    generation: int | None
+
+
 class SaleDirectory:
     def __init__(self, store: SaleRepository, gate: StockGate, clock: Clock | None = None) -> None:
         self._store = store
@@ -128,6 +138,17 @@ class SaleDirectory:
         async with self._lock(sale.id):
             held, registered = await self._facts(sale)
             await self._gate.load(sale, held, registered)
+
+    async def rebuild_gate_of(self, sale_id: str) -> GateRebuilt:
+        """``rebuild_gate`` by the operator, with the units left before and after."""
+        # Read, not met: meeting the sale would load a gate that lost it before the rebuild.
+        sale = await self._store.sale(sale_id)
+        if sale is None:
+            raise NotFound(f"no sale {sale_id}")
+        before = await self._gate.stock_left(sale.id)
+        await self.rebuild_gate(sale)
+        (generation,) = await self._gate.generations([sale.id])
+        return GateRebuilt(before, await self._gate.stock_left(sale.id), generation)
 
     async def _load_if_absent(self, sale: FlashSale) -> bool:
         if await self._gate.is_loaded(sale.id):

@@ -177,6 +177,11 @@ class Sales:
             raise NotFound(f"no sale {sale_id}")
         return await self._directory.reload(sale_id)
 
+    def is_editable(self, sale: FlashSale) -> bool:
+        """Whether ``edit`` would take new terms now, as far as the clock goes."""
+        # Added to now: a stored opening near the year 1 cannot overflow it.
+        return self._clock.now() + EDIT_FREEZE < sale.opens_at
+
     async def view(self, sale_id: str) -> SaleView:
         sale = await self._directory.get(sale_id)
         stock_left = await self._gate.stock_left(sale.id)
@@ -189,6 +194,9 @@ class Sales:
 
     async def all(self) -> list[FlashSale]:
         return await self._store.sales()
+
+    async def is_registered(self, sale_id: str, customer_id: str) -> bool:
+        return await self._store.is_registered(sale_id, customer_id)
 
     async def register(self, sale_id: str, customer_id: str) -> bool:
         """True when the customer registered now, False when they already were."""

@@ -2,9 +2,9 @@
 
 Every method runs without awaiting anything, so on one event loop each call is atomic, which
 is what the Redis scripts give the scale-out mode. The contract suite runs both alike. The checked
-calls (``enter_checked``, ``standings_checked``) take their tokens from the MemoryRateLimiter
-they are given, inline; the registrations are the gate's and the record's, which this state does
-not see: it leaves every one it is not told of to the service (UNCONFIRMED).
+calls (``enter_checked``, ``standings_checked``) take their tokens from the state's own
+MemoryRateLimiter, inline; the registrations are the gate's and the record's, which this state
+does not see: it leaves every one it is not told of to the service (UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from flashsale.waiting_room.domain.room import (
     admissions_due,
 )
 from flashsale.waiting_room.domain.token_bucket import refill, retry_after_ms
-from flashsale.waiting_room.ports import Bucket, Entered, Entry, RateLimiter, Verdict
+from flashsale.waiting_room.ports import Bucket, Entered, Entry, Verdict
 
 _ABSENT = Standing()
 
@@ -52,14 +52,6 @@ class _Room:
             cursor=self.cursor,
             outstanding=self.outstanding(now_ms),
         )
-
-
-async def _take(limiter: RateLimiter, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
-    """Tokens from the limiter's buckets. This process's own limiter is taken from without
-    suspending, so a room call stays atomic; another one is awaited (atomic per bucket group)."""
-    if isinstance(limiter, MemoryRateLimiter):
-        return limiter.take(sale_id, buckets, now_ms)
-    return await limiter.acquire(sale_id, buckets, now_ms)
 
 
 def _is_new(room: _Room, customer: str, now_ms: int) -> bool:
@@ -97,8 +89,16 @@ def _standing(room: _Room, customer: str) -> Standing:
 
 
 class MemoryRoomState:
+    """The rooms of every sale, and the rate limiter whose buckets their checked calls take
+    from."""
+
     def __init__(self) -> None:
         self._rooms: dict[str, _Room] = {}
+        self._limiter = MemoryRateLimiter()
+
+    @property
+    def limiter(self) -> MemoryRateLimiter:
+        return self._limiter
 
     def _room(self, sale_id: str) -> _Room:
         room = self._rooms.get(sale_id)
@@ -106,38 +106,14 @@ class MemoryRoomState:
             room = self._rooms[sale_id] = _Room()
         return room
 
-    async def enter(
-        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
-    ) -> list[tuple[bool, Standing]]:
-        news = await self.join(sale_id, customer_ids, before_opening=before_opening, now_ms=now_ms)
-        return list(zip(news, await self.standings(sale_id, customer_ids, now_ms), strict=True))
-
-    async def join(
-        self, sale_id: str, customer_ids: Sequence[str], *, before_opening: bool, now_ms: int
-    ) -> list[bool]:
-        room = self._room(sale_id)
-        answers = []
-        for customer in customer_ids:
-            new = _is_new(room, customer, now_ms)
-            if new:
-                _queue(room, customer, before_opening)
-            answers.append(new)
-        return answers
-
     async def enter_checked(
-        self,
-        sale_id: str,
-        entries: Sequence[Entry],
-        *,
-        before_opening: bool,
-        now_ms: int,
-        limiter: RateLimiter,
+        self, sale_id: str, entries: Sequence[Entry], *, before_opening: bool, now_ms: int
     ) -> list[Entered]:
         room = self._room(sale_id)
         answers = []
         for entry in entries:
             customer = entry.customer_id
-            wait = await _take(limiter, sale_id, entry.buckets, now_ms)
+            wait = self._limiter.take(sale_id, entry.buckets, now_ms)
             if wait:
                 answers.append(Entered(Verdict.LIMITED, wait))
                 continue
@@ -145,7 +121,7 @@ class MemoryRoomState:
                 answers.append(Entered(Verdict.UNCONFIRMED))
                 continue
             new = _is_new(room, customer, now_ms)
-            if new and entry.cap is not None and await _take(limiter, sale_id, [entry.cap], now_ms):
+            if new and entry.cap is not None and self._limiter.take(sale_id, [entry.cap], now_ms):
                 answers.append(Entered(Verdict.CAP_REACHED))
                 continue
             if new:
@@ -154,16 +130,12 @@ class MemoryRoomState:
         return answers
 
     async def standings_checked(
-        self,
-        sale_id: str,
-        reads: Sequence[tuple[str, Sequence[Bucket]]],
-        now_ms: int,
-        limiter: RateLimiter,
+        self, sale_id: str, reads: Sequence[tuple[str, Sequence[Bucket]]], now_ms: int
     ) -> list[tuple[int, Standing]]:
         room = self._room(sale_id)
         answers = []
         for customer, buckets in reads:
-            wait = await _take(limiter, sale_id, buckets, now_ms)
+            wait = self._limiter.take(sale_id, buckets, now_ms)
             answers.append((wait, _ABSENT if wait else _standing(room, customer)))
         return answers
 
@@ -240,7 +212,7 @@ class MemoryRoomState:
         self._rooms.pop(sale_id, None)
 
     async def close(self) -> None:
-        return None
+        await self._limiter.close()
 
 
 class MemoryRateLimiter:

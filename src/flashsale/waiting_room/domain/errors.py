@@ -48,7 +48,7 @@ class NoWaitingRoom(NotFound):
 
 
 class TooManyRequests(DomainError):
-    """A rate limit; ``retry_after`` seconds is sent as the Retry-After header."""
+    """A rate limit; ``retry_after``: the whole seconds until the caller may try again."""
 
     code = "too-many-requests"
 

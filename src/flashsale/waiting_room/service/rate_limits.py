@@ -1,10 +1,11 @@
 """Rate limits of the waiting room: token buckets per customer and per client address.
 
 Each sale's room sets the rates (``RoomSettings``); a bucket holds two seconds' worth, so a fan
-who clicks a few times at once is not refused. Buckets live in memory on the embedded default
-and in Redis in the scale-out mode (``RateLimiter``), so every API process counts together. A
-join and a status read take their tokens in the room state's own call (``RoomState.
-enter_checked``), in the same buckets: this module names the buckets and words the refusals.
+who clicks a few times at once is not refused. The buckets are the room state's
+(``RoomState.limiter``), shared by every API process where the state is: a join and a status
+read take their tokens inside the room state's own call (``RoomState.enter_checked``), a
+purchase through ``check``, all in the same buckets. This module names the buckets and words
+the refusals.
 
 The cap on registrations per address is a bucket too: ``registrations_per_address`` tokens
 refilling over a day, taken only when a customer new to the room joins.
@@ -37,10 +38,6 @@ def _per_day(cap: int) -> Limit:
 class RateLimits:
     def __init__(self, limiter: RateLimiter) -> None:
         self._limiter = limiter
-
-    @property
-    def limiter(self) -> RateLimiter:
-        return self._limiter
 
     @staticmethod
     def buckets(customer_id: str, address: str, settings: RoomSettings) -> list[Bucket]:
@@ -78,9 +75,6 @@ class RateLimits:
         wait_ms = await self._limiter.acquire(sale_id, buckets, now_ms)
         if wait_ms:
             raise self.too_many(wait_ms)
-
-    async def close(self) -> None:
-        await self._limiter.close()
 
     async def take_registration(
         self, sale_id: str, address: str, settings: RoomSettings, now_ms: int

@@ -14,7 +14,7 @@ from alembic import op
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
+branch_labels: str | Sequence[str] | None = ("core",)
 depends_on: str | Sequence[str] | None = None
 
 # Frozen copies of flashsale.platform.sql.columns as DDL: exact NUMERIC on PostgreSQL, decimal

@@ -1,0 +1,1 @@
+"""The catalogue's repository: in SQL (SQLite, PostgreSQL) and in memory."""

@@ -1,0 +1,47 @@
+"""The catalogue's tables: markets, products, their variants and their prices per market.
+
+Keep them in step with ``migrations/versions``: tests/integration/test_migrations.py compares
+the migrated database with the metadata.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
+
+from flashsale.platform.sql.columns import Amount
+from flashsale.platform.sql.metadata import CURRENCY, ID, MARKET_CODE, SKU, metadata
+
+markets = Table(
+    "markets",
+    metadata,
+    Column("code", MARKET_CODE, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+    Column("locale", String(35), nullable=False),
+)
+
+products = Table(
+    "products",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", Text, nullable=False),
+)
+
+variants = Table(
+    "variants",
+    metadata,
+    Column("sku", SKU, primary_key=True),
+    Column("product_id", ID, ForeignKey("products.id"), nullable=False, index=True),
+    Column("attributes", JSON, nullable=False),
+    # The order the variants were given in, so that a product reads back as it was added.
+    Column("position", Integer, nullable=False),
+)
+
+prices = Table(
+    "prices",
+    metadata,
+    Column("sku", SKU, ForeignKey("variants.sku"), primary_key=True),
+    Column("market_code", MARKET_CODE, ForeignKey("markets.code"), primary_key=True),
+    Column("amount", Amount, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+)

@@ -1,0 +1,1 @@
+"""The customers' repository: in SQL (SQLite, PostgreSQL) and in memory."""

@@ -1,0 +1,93 @@
+"""A customer's orders over JSON: seeing them, paying (once), cancelling."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from flashsale.http.callers import Callers, CallerServices
+from flashsale.http.endpoints import V1, Endpoint
+from flashsale.http.requests import read_json
+from flashsale.http.responses import json_response
+from flashsale.http.schemas.orders import OrderListOut, OrderOut, PaymentIn
+from flashsale.orders.service.orders import Orders
+
+
+class OrderServices(CallerServices, Protocol):
+    orders: Orders
+
+
+class OrdersApi:
+    def __init__(self, services: OrderServices) -> None:
+        self._orders = services.orders
+        self._callers = Callers(services)
+
+    async def my_orders(self, request: Request) -> Response:
+        orders = await self._orders.of_customer(self._callers.customer(request))
+        return json_response(OrderListOut(orders=[OrderOut.of(o) for o in orders]))
+
+    async def order(self, request: Request) -> Response:
+        order = await self._orders.get(
+            self._callers.customer(request), request.path_params["order_id"]
+        )
+        return json_response(OrderOut.of(order))
+
+    async def pay(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        body = await read_json(request, PaymentIn)
+        order = await self._orders.pay(customer_id, request.path_params["order_id"], body.card)
+        return json_response(OrderOut.of(order))
+
+    async def cancel(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        order = await self._orders.cancel(customer_id, request.path_params["order_id"])
+        return json_response(OrderOut.of(order))
+
+
+def endpoints(services: OrderServices) -> list[Endpoint]:
+    api = OrdersApi(services)
+    return [
+        Endpoint(
+            "GET",
+            f"{V1}/orders",
+            api.my_orders,
+            "My orders",
+            "orders",
+            response=OrderListOut,
+            auth="customer",
+            problems=(401,),
+        ),
+        Endpoint(
+            "GET",
+            f"{V1}/orders/{{order_id}}",
+            api.order,
+            "One of my orders",
+            "orders",
+            response=OrderOut,
+            auth="customer",
+            problems=(401, 404),
+        ),
+        Endpoint(
+            "POST",
+            f"{V1}/orders/{{order_id}}/payments",
+            api.pay,
+            "Pay a reserved order (paying twice charges once)",
+            "orders",
+            body=PaymentIn,
+            response=OrderOut,
+            auth="customer",
+            problems=(401, 402, 404, 409, 410, 422, 503),
+        ),
+        Endpoint(
+            "POST",
+            f"{V1}/orders/{{order_id}}/cancel",
+            api.cancel,
+            "Cancel a reserved order; its units go back on sale",
+            "orders",
+            response=OrderOut,
+            auth="customer",
+            problems=(401, 404, 409),
+        ),
+    ]

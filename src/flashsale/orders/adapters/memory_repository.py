@@ -1,0 +1,156 @@
+"""``OrderRepository`` in a Python process (``record/memory_store.py`` composes it)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from flashsale.kernel.errors import Conflict
+from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.orders.domain.placement import Placement, SaleUnits, place
+from flashsale.orders.domain.shipping import ShippingAddress
+
+
+class MemoryOrderRepository:
+    """Orders, payments, addresses and each sale's counter of live units.
+
+    A sale's stock and limit are the sales' side of the record: the composed store's sale
+    repository answers ``_sale_terms`` (orders know nothing of sales). On its own this
+    repository holds no sale, so every order is a Conflict, as in a record without the sale.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._orders: dict[str, Order] = {}
+        # Live units per sale, and per (sale, customer): what a batch is checked against.
+        self._units_held: dict[str, int] = defaultdict(int)
+        self._customer_held: dict[tuple[str, str], int] = defaultdict(int)
+        self._order_by_key: dict[tuple[str, str], str] = {}
+        self._payments: dict[str, Payment] = {}
+        self._addresses: dict[str, ShippingAddress] = {}
+        self.fail_next_inserts = 0  # tests set this to make the next commits fail
+
+    def _sale_terms(self, sale_id: str) -> tuple[int, int] | None:
+        """The stock and per-customer limit of a sale the record holds; None for any other."""
+        return None
+
+    async def insert_orders(self, orders: Sequence[Order]) -> Placement:
+        if self.fail_next_inserts:
+            self.fail_next_inserts -= 1
+            raise ConnectionError("injected commit failure")
+        # Checked before anything is written: the batch is one transaction, all or nothing.
+        seen: set[str] = set()
+        terms: dict[str, tuple[int, int]] = {}
+        for order in orders:
+            if order.id in self._orders or order.id in seen:
+                raise Conflict(f"order {order.id} exists already")
+            sale_terms = self._sale_terms(order.sale_id)
+            if sale_terms is None:
+                raise Conflict(f"sale {order.sale_id} does not exist")
+            terms[order.sale_id] = sale_terms
+            seen.add(order.id)
+        decided = place(
+            orders,
+            {
+                sale_id: SaleUnits(stock, limit, self._units_held[sale_id])
+                for sale_id, (stock, limit) in terms.items()
+            },
+            self._customer_held,
+            {key for key in self._keys_of(orders) if key in self._order_by_key},
+        )
+        for order in decided.to_store:
+            if order.idempotency_key is not None:
+                self._order_by_key[(order.customer_id, order.idempotency_key)] = order.id
+            self._orders[order.id] = order
+            self._count(order, +1)
+        return decided.placement
+
+    @staticmethod
+    def _keys_of(orders: Sequence[Order]) -> list[tuple[str, str]]:
+        return [(o.customer_id, o.idempotency_key) for o in orders if o.idempotency_key]
+
+    def _count(self, order: Order, sign: int) -> None:
+        if order.holds_stock:
+            self._units_held[order.sale_id] += sign * order.quantity
+            self._customer_held[(order.sale_id, order.customer_id)] += sign * order.quantity
+
+    async def order(self, order_id: str) -> Order | None:
+        return self._orders.get(order_id)
+
+    async def orders_by_id(self, order_ids: Sequence[str]) -> dict[str, Order]:
+        return {i: self._orders[i] for i in order_ids if i in self._orders}
+
+    async def orders_by_idempotency_keys(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], Order]:
+        return {
+            key: self._orders[self._order_by_key[key]] for key in keys if key in self._order_by_key
+        }
+
+    async def orders_of_customer(self, customer_id: str) -> list[Order]:
+        mine = [o for o in self._orders.values() if o.customer_id == customer_id]
+        return sorted(mine, key=lambda o: (o.created_at, o.id), reverse=True)
+
+    async def orders_of_sale(
+        self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
+    ) -> list[Order]:
+        found = [
+            o
+            for o in self._orders.values()
+            if o.sale_id == sale_id and (status is None or o.status is status)
+        ]
+        return sorted(found, key=lambda o: (o.created_at, o.id))[:limit]
+
+    async def mark_paid(self, payments: Sequence[Payment]) -> set[str]:
+        stored = set()
+        for payment in payments:
+            order = self._orders.get(payment.order_id)
+            if (
+                order is None
+                or order.status is not OrderStatus.RESERVED
+                or order.expires_at <= payment.created_at
+                or order.id in self._payments
+            ):
+                continue
+            self._orders[order.id] = replace(
+                order, status=OrderStatus.PAID, paid_at=payment.created_at
+            )
+            self._payments[order.id] = payment
+            stored.add(payment.id)
+        return stored
+
+    async def payment_of(self, order_id: str) -> Payment | None:
+        return self._payments.get(order_id)
+
+    async def close_orders(
+        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+    ) -> list[Order]:
+        closed = []
+        for order_id in dict.fromkeys(order_ids):
+            order = self._orders.get(order_id)
+            if order is None or order.status is not OrderStatus.RESERVED:
+                continue
+            self._orders[order_id] = replace(order, status=to, closed_at=at)
+            self._count(order, -1)
+            closed.append(self._orders[order_id])
+        return closed
+
+    async def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
+        due = [
+            o
+            for o in self._orders.values()
+            if o.status is OrderStatus.RESERVED and o.expires_at <= now
+        ]
+        return [(o.id, o.sale_id) for o in sorted(due, key=lambda o: (o.expires_at, o.id))[:limit]]
+
+    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+        order = self._orders.get(order_id)
+        if order is None or order.status is not OrderStatus.RESERVED:
+            return False
+        self._addresses[order_id] = address
+        return True
+
+    async def shipping_address(self, order_id: str) -> ShippingAddress | None:
+        return self._addresses.get(order_id)

@@ -1,0 +1,96 @@
+"""The order book's tables: orders, their payments and addresses, and each sale's counter of
+live units, which every order commit moves.
+
+The counter is the orders' because it moves in the orders' transactions (here, and in
+``place_orders`` on PostgreSQL), and orders know nothing of sales: the sales' repository, which
+may know the orders, makes a sale's row with the sale, reads it for the audit and counts the
+gate's healed drift in it.
+
+Keep them in step with ``migrations/versions``: tests/integration/test_migrations.py compares
+the migrated database with the metadata.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from flashsale.orders.domain.order import OrderStatus
+from flashsale.platform.sql.columns import Amount, UtcDateTime
+from flashsale.platform.sql.metadata import CURRENCY, ID, SKU, metadata
+
+# A sale's counts, beside its terms: every group commit updates its row, and on PostgreSQL the
+# versions of a row updated hundreds of times a second would slow every foreign-key check the
+# sale's new orders make on its ``sales`` row.
+sale_stock = Table(
+    "sale_stock",
+    metadata,
+    Column("sale_id", ID, ForeignKey("sales.id"), primary_key=True),
+    # Units in the sale's live (reserved, paid) orders, moved in the transactions that move
+    # them: every group commit checks its batch against it with the row locked, so no gate
+    # state, however wrong, can sell past the stock (see orders/domain/placement.py).
+    Column("units_held", Integer, nullable=False, server_default="0"),
+    # Units the gate's reconciler put back into or took out of the gate, for the audit.
+    Column("gate_drift_healed", Integer, nullable=False, server_default="0"),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("sale_id", ID, ForeignKey("sales.id"), nullable=False),
+    Column("customer_id", ID, ForeignKey("customers.id"), nullable=False),
+    Column("sku", SKU, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("paid_at", UtcDateTime, nullable=True),
+    Column("closed_at", UtcDateTime, nullable=True),
+    Column("idempotency_key", String(255), nullable=True),
+    CheckConstraint("quantity > 0", name="quantity_positive"),
+    CheckConstraint(
+        "status IN ({})".format(", ".join(f"'{s.value}'" for s in OrderStatus)),
+        name="status_known",
+    ),
+    # NULL keys never collide, so only orders that carry a key are deduplicated.
+    # Also the index of "my orders": its leading column is the customer.
+    UniqueConstraint("customer_id", "idempotency_key", name="uq_orders_customer_idempotency_key"),
+    Index("ix_orders_sale_id_status", "sale_id", "status"),
+    Index("ix_orders_status_expires_at", "status", "expires_at"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False, unique=True),
+    Column("amount", Amount, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("gateway_reference", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+shipping_addresses = Table(
+    "shipping_addresses",
+    metadata,
+    Column("order_id", ID, ForeignKey("orders.id"), primary_key=True),
+    Column("recipient", Text, nullable=False),
+    Column("line1", Text, nullable=False),
+    Column("line2", Text, nullable=False),
+    Column("city", Text, nullable=False),
+    Column("postal_code", String(20), nullable=False),
+    Column("phone", String(30), nullable=False),
+)

@@ -19,7 +19,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from redis.asyncio import Redis
 
-from flashsale.kernel.errors import (
+from flashsale.kernel.money import Money
+from flashsale.platform.redis.sale_keys import SaleKeys
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.adapters.redis_gate import RedisStockGate
+from flashsale.sales.domain.purchase import PurchaseRequest, Refusal, decide
+from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import (
     InsufficientStock,
     LimitReached,
     NotRegistered,
@@ -27,12 +33,6 @@ from flashsale.kernel.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.kernel.money import Money
-from flashsale.platform.redis.sale_keys import SaleKeys
-from flashsale.sales.adapters.local_gate import LocalStockGate
-from flashsale.sales.adapters.redis_gate import RedisStockGate
-from flashsale.sales.domain.purchase import PurchaseRequest, Refusal, decide
-from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.ports import GateLevel, GateNotLoaded, StockGate
 from tests.contract.conftest import GATE_ADAPTERS, open_contract_gate
 from tests.gate_helpers import give_back_now, take

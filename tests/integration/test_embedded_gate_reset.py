@@ -14,11 +14,11 @@ from pathlib import Path
 
 from flashsale.bootstrap import build_shop
 from flashsale.kernel.clock import ManualClock
-from flashsale.kernel.errors import PurchaseRefused
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from flashsale.sales.adapters.local_gate import LocalStockGate
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import PurchaseRefused
 from tests.conftest import fast_settings
 from tests.contract.conftest import sqlite_url
 from tests.unit.conftest import (

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 
-from flashsale.kernel.errors import InsufficientStock, LimitReached, SoldOut
 from flashsale.kernel.money import Money
 from flashsale.platform.redis.client import open_redis, parse_cluster_url
 from flashsale.platform.redis.sale_keys import SaleKeys, home_bucket, split_stock
@@ -31,6 +30,7 @@ from flashsale.sales.adapters.redis_gate import RedisStockGate
 from flashsale.sales.adapters.redis_soldout import SoldOutBoard
 from flashsale.sales.domain.purchase import SOLD_OUT, PurchaseRequest, decide
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import InsufficientStock, LimitReached, SoldOut
 from flashsale.sales.ports import GateNotLoaded
 from tests.gate_helpers import give_back_now, take
 

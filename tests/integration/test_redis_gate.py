@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from redis.asyncio import BlockingConnectionPool, Redis
 
-from flashsale.kernel.errors import LimitReached, NotRegistered
 from flashsale.kernel.money import Money
 from flashsale.platform.redis.sale_keys import SaleKeys
 from flashsale.sales.adapters.redis_gate import RedisStockGate
 from flashsale.sales.domain.purchase import PurchaseRequest, Refusal
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import LimitReached, NotRegistered
 from tests.gate_helpers import give_back_now, take
 
 pytestmark = pytest.mark.redis

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flashsale.kernel.errors import LimitReached, SaleNotOpenYet, SoldOut
+from flashsale.sales.errors import LimitReached, SaleNotOpenYet, SoldOut
 from flashsale.sales.service.sale_directory import REFRESH_SECONDS
 from flashsale.sales.service.sales import SaleEdit
 from tests.integration.test_scaleout_shop import (

@@ -18,12 +18,12 @@ from flashsale.catalog.market import Market
 from flashsale.catalog.service import VariantSpec
 from flashsale.customers.model import Customer
 from flashsale.kernel.clock import ManualClock
-from flashsale.kernel.errors import LimitReached, SoldOut
 from flashsale.kernel.ids import new_id
 from flashsale.orders.adapters.sandbox_payments import CARD_SUCCEEDS
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.sales.domain.purchase import PurchaseRequest
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import LimitReached, SoldOut
 from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
 from tests.contract.conftest import migrated_postgres_database

@@ -13,6 +13,8 @@ import orjson
 from starlette.responses import Response
 
 from flashsale.kernel import errors
+from flashsale.orders import errors as order_errors
+from flashsale.sales import errors as sale_errors
 from flashsale.waiting_room.domain import errors as room_errors
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -23,24 +25,24 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     errors.InvalidInput: (422, "Invalid input"),
     errors.NotFound: (404, "Not found"),
     errors.Conflict: (409, "Conflict"),
-    errors.SaleNotEditable: (409, "The sale can no longer be edited"),
+    sale_errors.SaleNotEditable: (409, "The sale can no longer be edited"),
     errors.AuthenticationFailed: (401, "Authentication failed"),
     errors.Forbidden: (403, "Forbidden"),
-    errors.SaleNotOpenYet: (425, "The sale has not opened yet"),
-    errors.SaleClosed: (410, "The sale is closed"),
-    errors.SoldOut: (409, "Sold out"),
-    errors.InsufficientStock: (409, "Not enough units left"),
-    errors.LimitReached: (409, "Per-customer limit reached"),
-    errors.NotRegistered: (403, "Not registered for this sale"),
-    errors.RegistrationNotOpenYet: (425, "Registration has not opened yet"),
-    errors.RegistrationClosed: (410, "Registration is closed"),
-    errors.OrderNotPayable: (409, "The order cannot be paid"),
-    errors.OrderExpired: (410, "The order expired"),
-    errors.OrderNotCancellable: (409, "The order cannot be cancelled"),
-    errors.PaymentDeclined: (402, "Payment declined"),
-    errors.InsufficientFunds: (402, "Insufficient funds"),
-    errors.PaymentGatewayUnavailable: (503, "Payment gateway unavailable"),
-    errors.CommitFailed: (503, "Order not stored"),
+    sale_errors.SaleNotOpenYet: (425, "The sale has not opened yet"),
+    sale_errors.SaleClosed: (410, "The sale is closed"),
+    sale_errors.SoldOut: (409, "Sold out"),
+    sale_errors.InsufficientStock: (409, "Not enough units left"),
+    sale_errors.LimitReached: (409, "Per-customer limit reached"),
+    sale_errors.NotRegistered: (403, "Not registered for this sale"),
+    sale_errors.RegistrationNotOpenYet: (425, "Registration has not opened yet"),
+    sale_errors.RegistrationClosed: (410, "Registration is closed"),
+    order_errors.OrderNotPayable: (409, "The order cannot be paid"),
+    order_errors.OrderExpired: (410, "The order expired"),
+    order_errors.OrderNotCancellable: (409, "The order cannot be cancelled"),
+    order_errors.PaymentDeclined: (402, "Payment declined"),
+    order_errors.InsufficientFunds: (402, "Insufficient funds"),
+    order_errors.PaymentGatewayUnavailable: (503, "Payment gateway unavailable"),
+    sale_errors.CommitFailed: (503, "Order not stored"),
     # the waiting room
     room_errors.AdmissionRefused: (403, "Admission refused"),
     room_errors.AdmissionRequired: (403, "Admission token required"),

@@ -9,6 +9,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from flashsale.kernel import errors
+from flashsale.orders import errors as order_errors
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.service.orders import Orders
@@ -18,13 +19,13 @@ from flashsale.web.history import history_of
 from flashsale.web.kit import PageKit
 
 PAYMENT_REFUSALS: dict[type[errors.DomainError], str] = {
-    errors.InsufficientFunds: "The card has insufficient funds. Try another card.",
-    errors.PaymentDeclined: "The card was declined. Try another card.",
-    errors.OrderExpired: "The time to pay has run out: the reservation expired and its units"
+    order_errors.InsufficientFunds: "The card has insufficient funds. Try another card.",
+    order_errors.PaymentDeclined: "The card was declined. Try another card.",
+    order_errors.OrderExpired: "The time to pay has run out: the reservation expired and its units"
     " went back on sale.",
-    errors.PaymentGatewayUnavailable: "The payment service did not answer. Nothing was"
+    order_errors.PaymentGatewayUnavailable: "The payment service did not answer. Nothing was"
     " charged; try again in a moment.",
-    errors.OrderNotPayable: "This order cannot be paid any more.",
+    order_errors.OrderNotPayable: "This order cannot be paid any more.",
 }
 ADDRESS_FIELDS = ("recipient", "line1", "line2", "city", "postal_code", "phone")
 
@@ -96,14 +97,14 @@ class CheckoutPages:
         except errors.InvalidInput as exc:
             return await self.checkout(request, exc.detail, 422, kept)
         except (
-            errors.PaymentDeclined,
-            errors.OrderNotPayable,
-            errors.PaymentGatewayUnavailable,
+            order_errors.PaymentDeclined,
+            order_errors.OrderNotPayable,
+            order_errors.PaymentGatewayUnavailable,
         ) as exc:
             text = next(
                 (v for cls, v in PAYMENT_REFUSALS.items() if isinstance(exc, cls)), exc.detail
             )
-            if isinstance(exc, errors.OrderNotPayable):
+            if isinstance(exc, order_errors.OrderNotPayable):
                 return await self.order(request, text, 409)
             return await self.checkout(request, text, 402, kept)
         return RedirectResponse(f"/orders/{order_id}", 303)
@@ -117,7 +118,7 @@ class CheckoutPages:
         order_id = request.path_params["order_id"]
         try:
             await self._orders.cancel(customer_id, order_id)
-        except (errors.OrderNotCancellable, errors.OrderNotPayable) as exc:
+        except (order_errors.OrderNotCancellable, order_errors.OrderNotPayable) as exc:
             return await self.order(request, exc.detail, 409)
         return RedirectResponse(f"/orders/{order_id}", 303)
 

@@ -19,6 +19,7 @@ from flashsale.kernel import errors
 from flashsale.kernel.keys import same_secret
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.orders.service.shipping import Shipping
+from flashsale.sales import errors as sale_errors
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sale_directory import EDIT_FREEZE
 from flashsale.sales.service.sales import SaleEdit, SaleSpec
@@ -274,7 +275,7 @@ class ConsolePages:
                 **{name: parse_utc(form.get(name, ""), name) for name in SALE_TIMES},
             )
             await self._sales.edit(sale_id, edit)
-        except errors.SaleNotEditable as exc:
+        except sale_errors.SaleNotEditable as exc:
             return await self.edit_sale_form(request, exc.detail, 409, form)
         except errors.InvalidInput as exc:
             return await self.edit_sale_form(request, exc.detail, 422, form)

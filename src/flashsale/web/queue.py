@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from flashsale.http.admission import client_address
 from flashsale.http.problems import status_and_title
 from flashsale.kernel import errors
+from flashsale.sales import errors as sale_errors
 from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.waiting_room.domain.room import QueueState
 from flashsale.waiting_room.service.room import WaitingRoom
@@ -57,8 +58,8 @@ class QueuePages:
             room_errors.AddressCapReached,
             room_errors.TooManyRequests,
             room_errors.AdmissionRefused,
-            errors.NotRegistered,
-            errors.SaleClosed,
+            sale_errors.NotRegistered,
+            sale_errors.SaleClosed,
         ) as exc:
             status, _ = status_and_title(exc)
             return await self._storefront.sale(request, room_message(exc), status)

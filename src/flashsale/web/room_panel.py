@@ -13,6 +13,7 @@ from starlette.requests import Request
 
 from flashsale.http.admission import client_address
 from flashsale.kernel import errors
+from flashsale.sales import errors as sale_errors
 from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.waiting_room.domain.room import QueueState
 from flashsale.waiting_room.service.room import Challenge, QueueStatus, WaitingRoom
@@ -35,8 +36,8 @@ ROOM_REFUSALS: dict[type[errors.DomainError], str] = {
     room_errors.ProofOfWorkRequired: "Your browser has to solve a small puzzle to join; let the"
     " page finish it (it needs JavaScript), then press Join again.",
     room_errors.AddressCapReached: "Too many fans have joined from this network address.",
-    errors.NotRegistered: "Only fans who registered for the sale can join its queue.",
-    errors.SaleClosed: "The sale is closed.",
+    sale_errors.NotRegistered: "Only fans who registered for the sale can join its queue.",
+    sale_errors.SaleClosed: "The sale is closed.",
 }
 
 

@@ -21,6 +21,7 @@ from flashsale.customers.model import Customer
 from flashsale.http.admission import client_address
 from flashsale.kernel import errors
 from flashsale.orders.service.orders import Orders
+from flashsale.sales import errors as sale_errors
 from flashsale.sales.domain.purchase import MAX_QUANTITY
 from flashsale.sales.domain.sale import FlashSale, SaleState
 from flashsale.sales.ports import GateNotLoaded
@@ -35,14 +36,15 @@ from flashsale.web.security import PageSecurity
 
 # One clear sentence per refusal; the fan reads it at the opening second.
 REFUSALS: dict[type[errors.DomainError], str] = {
-    errors.SaleNotOpenYet: "Too early: the sale has not opened yet. Buy at the opening second.",
-    errors.SoldOut: "Sold out: every unit has been taken. Unpaid reservations come back on sale"
-    " when their payment window passes.",
-    errors.InsufficientStock: "Not enough units left for that quantity; try fewer.",
-    errors.LimitReached: "Limit reached: you already hold as many as one fan may buy.",
-    errors.NotRegistered: "Not registered: only fans who registered before the sale may buy.",
-    errors.SaleClosed: "The sale is closed.",
-    errors.CommitFailed: "So many fans at once that your order could not be stored. Nothing"
+    sale_errors.SaleNotOpenYet: "Too early: the sale has not opened yet."
+    " Buy at the opening second.",
+    sale_errors.SoldOut: "Sold out: every unit has been taken."
+    " Unpaid reservations come back on sale when their payment window passes.",
+    sale_errors.InsufficientStock: "Not enough units left for that quantity; try fewer.",
+    sale_errors.LimitReached: "Limit reached: you already hold as many as one fan may buy.",
+    sale_errors.NotRegistered: "Not registered: only fans who registered before the sale may buy.",
+    sale_errors.SaleClosed: "The sale is closed.",
+    sale_errors.CommitFailed: "So many fans at once that your order could not be stored. Nothing"
     " was taken: press Buy again.",
 }
 SALE_STATE_LABELS = {
@@ -231,10 +233,10 @@ class Storefront:
             return RedirectResponse(f"/login?next=/sales/{sale_id}", 303)
         try:
             await self._sales.register(sale_id, customer_id)
-        except (errors.RegistrationNotOpenYet, errors.RegistrationClosed) as exc:
+        except (sale_errors.RegistrationNotOpenYet, sale_errors.RegistrationClosed) as exc:
             text = (
                 "Registration has not opened yet."
-                if isinstance(exc, errors.RegistrationNotOpenYet)
+                if isinstance(exc, sale_errors.RegistrationNotOpenYet)
                 else "Registration is closed: it ended before the sale opened."
             )
             return await self.sale(request, text, 409)
@@ -267,8 +269,8 @@ class Storefront:
         try:
             result = await self._purchasing.purchase(customer_id, sale_id, quantity, key)
         except GateNotLoaded:
-            return await self._buy_answer(request, REFUSALS[errors.CommitFailed])
-        except (errors.PurchaseRefused, errors.CommitFailed, errors.InvalidInput) as exc:
+            return await self._buy_answer(request, REFUSALS[sale_errors.CommitFailed])
+        except (sale_errors.PurchaseRefused, sale_errors.CommitFailed, errors.InvalidInput) as exc:
             return await self._buy_answer(request, refusal_message(exc))
         order = result.order
         where = f"/checkout/{order.id}" if order.status == "reserved" else f"/orders/{order.id}"

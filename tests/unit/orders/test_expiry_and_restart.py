@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from flashsale.kernel.errors import LimitReached, NotRegistered, SoldOut
 from flashsale.orders.adapters.sandbox_payments import CARD_SUCCEEDS
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.orders.service.expiry import ExpirySweeper
+from flashsale.sales.errors import LimitReached, NotRegistered, SoldOut
 from tests.unit.conftest import ONE_MICROSECOND, OPENS, PAYMENT_WINDOW, World, build_world
 
 EXPIRES = OPENS + PAYMENT_WINDOW

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flashsale.kernel.errors import OrderExpired, OrderNotCancellable, OrderNotPayable
 from flashsale.orders.domain.order import OrderStatus
+from flashsale.orders.errors import OrderExpired, OrderNotCancellable, OrderNotPayable
 from tests.unit.conftest import ONE_MICROSECOND, OPENS, PAYMENT_WINDOW, make_order
 
 EXPIRES = OPENS + PAYMENT_WINDOW

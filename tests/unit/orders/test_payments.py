@@ -7,16 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
-from flashsale.kernel.errors import (
-    InsufficientFunds,
-    InvalidInput,
-    NotFound,
-    OrderExpired,
-    OrderNotCancellable,
-    OrderNotPayable,
-    PaymentDeclined,
-    PaymentGatewayUnavailable,
-)
+from flashsale.kernel.errors import InvalidInput, NotFound
 from flashsale.kernel.money import Money
 from flashsale.orders.adapters.sandbox_payments import (
     CARD_DECLINED,
@@ -26,6 +17,14 @@ from flashsale.orders.adapters.sandbox_payments import (
     SandboxPaymentGateway,
 )
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.orders.errors import (
+    InsufficientFunds,
+    OrderExpired,
+    OrderNotCancellable,
+    OrderNotPayable,
+    PaymentDeclined,
+    PaymentGatewayUnavailable,
+)
 from flashsale.orders.service.orders import Orders
 from tests.unit.conftest import ONE_MICROSECOND, OPENS, PAYMENT_WINDOW, World
 

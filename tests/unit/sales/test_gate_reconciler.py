@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flashsale.kernel.errors import LimitReached, SoldOut
 from flashsale.platform.leadership import Leadership
 from flashsale.sales.domain.purchase import PurchaseRequest
+from flashsale.sales.errors import LimitReached, SoldOut
 from flashsale.sales.service.gate_reconciler import GateReconciler, Healed
 from tests.gate_helpers import take
 from tests.unit.conftest import OPENS, World, build_world

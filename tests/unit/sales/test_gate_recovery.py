@@ -9,7 +9,6 @@ import pytest
 
 from flashsale.bootstrap import build_shop
 from flashsale.kernel.clock import ManualClock
-from flashsale.kernel.errors import SoldOut
 from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
 from flashsale.orders.domain.order import Order
 from flashsale.orders.domain.placement import Placement
@@ -17,6 +16,7 @@ from flashsale.record.memory_store import MemoryStore
 from flashsale.sales.adapters.local_gate import LocalStockGate
 from flashsale.sales.domain.purchase import PurchaseRequest, Refusal
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import SoldOut
 from flashsale.sales.ports import GateNotLoaded
 from flashsale.sales.service.sale_directory import SaleDirectory
 from tests.conftest import fast_settings

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flashsale.kernel.errors import (
+from flashsale.sales.adapters.local_gate import LocalStockGate
+from flashsale.sales.domain.purchase import PurchaseRequest
+from flashsale.sales.errors import (
     InsufficientStock,
     LimitReached,
     NotRegistered,
@@ -12,8 +14,6 @@ from flashsale.kernel.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.sales.adapters.local_gate import LocalStockGate
-from flashsale.sales.domain.purchase import PurchaseRequest
 from tests.gate_helpers import give_back_now, take
 from tests.unit.conftest import CLOSES, ONE_MICROSECOND, OPENS, make_sale
 

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flashsale.kernel.errors import (
+from flashsale.kernel.errors import InvalidInput
+from flashsale.sales.domain.purchase import MAX_QUANTITY, PurchaseRequest, Refusal, decide
+from flashsale.sales.errors import (
     InsufficientStock,
-    InvalidInput,
     LimitReached,
     NotRegistered,
     PurchaseRefused,
@@ -19,7 +20,6 @@ from flashsale.kernel.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.sales.domain.purchase import MAX_QUANTITY, PurchaseRequest, Refusal, decide
 from tests.unit.conftest import (
     CLOSES,
     ONE_MICROSECOND,

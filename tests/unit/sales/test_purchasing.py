@@ -8,22 +8,21 @@ from decimal import Decimal
 
 import pytest
 
-from flashsale.kernel.errors import (
+from flashsale.kernel.errors import InvalidInput, NotFound
+from flashsale.kernel.money import Money
+from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.domain.placement import Placement
+from flashsale.orders.ports import CommitOutcomeUnknown
+from flashsale.sales.errors import (
     CommitFailed,
     InsufficientStock,
-    InvalidInput,
     LimitReached,
-    NotFound,
     NotRegistered,
     PurchaseRefused,
     SaleClosed,
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.kernel.money import Money
-from flashsale.orders.domain.order import Order, OrderStatus
-from flashsale.orders.domain.placement import Placement
-from flashsale.orders.ports import CommitOutcomeUnknown
 from flashsale.sales.service import purchasing
 from flashsale.sales.service.purchasing import MAX_IDEMPOTENCY_KEY
 from tests.unit.conftest import (

@@ -9,17 +9,16 @@ from decimal import Decimal
 
 import pytest
 
-from flashsale.kernel.errors import (
-    InvalidInput,
+from flashsale.kernel.errors import InvalidInput, NotFound
+from flashsale.kernel.money import Money
+from flashsale.sales.domain.sale import SaleState
+from flashsale.sales.errors import (
     LimitReached,
-    NotFound,
     RegistrationClosed,
     RegistrationNotOpenYet,
     SaleNotEditable,
     SaleNotOpenYet,
 )
-from flashsale.kernel.money import Money
-from flashsale.sales.domain.sale import SaleState
 from flashsale.sales.service.sale_directory import (
     EDIT_FREEZE,
     FINAL_BEFORE_OPENING,

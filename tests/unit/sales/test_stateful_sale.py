@@ -23,18 +23,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from flashsale.kernel.errors import (
-    CommitFailed,
-    InsufficientFunds,
-    InvalidInput,
-    OrderExpired,
-    OrderNotCancellable,
-    OrderNotPayable,
-    PaymentDeclined,
-    PaymentGatewayUnavailable,
-    PurchaseRefused,
-    RegistrationClosed,
-)
+from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.adapters.sandbox_payments import (
     CARD_DECLINED,
     CARD_INSUFFICIENT_FUNDS,
@@ -42,8 +31,17 @@ from flashsale.orders.adapters.sandbox_payments import (
     CARD_TIMES_OUT,
 )
 from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.errors import (
+    InsufficientFunds,
+    OrderExpired,
+    OrderNotCancellable,
+    OrderNotPayable,
+    PaymentDeclined,
+    PaymentGatewayUnavailable,
+)
 from flashsale.sales.domain.audit import SaleAudit
 from flashsale.sales.domain.purchase import decide
+from flashsale.sales.errors import CommitFailed, PurchaseRefused, RegistrationClosed
 from flashsale.sales.service.purchasing import PurchaseResult
 from tests.unit.conftest import (
     CLOSES,

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 import pytest
 
-from flashsale.kernel.errors import NotRegistered, SoldOut
+from flashsale.sales.errors import NotRegistered, SoldOut
 from flashsale.waiting_room.adapters.memory_state import MemoryRoomState
 from flashsale.waiting_room.domain import fairness
 from flashsale.waiting_room.domain.errors import (

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from flashsale.kernel.errors import NotRegistered
+from flashsale.sales.errors import NotRegistered
 from flashsale.waiting_room.adapters.memory_state import MemoryRoomState
 from flashsale.waiting_room.domain.errors import ProofOfWorkRequired, TooManyRequests
 from flashsale.waiting_room.domain.room import QueueState, RoomSettings

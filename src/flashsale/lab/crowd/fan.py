@@ -13,12 +13,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from flashsale.kernel import errors
 from flashsale.lab.crowd.behaviour import CrowdPlan, FanPlan
 from flashsale.lab.crowd.client import TRANSPORT_FAILED, Reply, ShopClient
 from flashsale.lab.crowd.outcomes import CrowdLog, Outcome, Reservation
 from flashsale.lab.crowd.server_clock import ServerClock
 from flashsale.orders.adapters.sandbox_payments import CARD_DECLINED, CARD_SUCCEEDS
+from flashsale.sales import errors as sale_errors
 
 # Answers worth the same request again a moment later (429 and 503 carry Retry-After).
 RETRYABLE = frozenset({TRANSPORT_FAILED, 429, 503})
@@ -50,13 +50,13 @@ def problem_code(reply: Reply) -> str:
 
 def refusal_outcome(reply: Reply) -> Outcome:
     code = problem_code(reply)
-    if code in (errors.SoldOut.code, errors.InsufficientStock.code):
+    if code in (sale_errors.SoldOut.code, sale_errors.InsufficientStock.code):
         return Outcome.SOLD_OUT
-    if code == errors.LimitReached.code:
+    if code == sale_errors.LimitReached.code:
         return Outcome.LIMIT_REACHED
-    if code == errors.SaleClosed.code:
+    if code == sale_errors.SaleClosed.code:
         return Outcome.CLOSED
-    if code == errors.NotRegistered.code:
+    if code == sale_errors.NotRegistered.code:
         return Outcome.NOT_REGISTERED
     return Outcome.FAILED
 

@@ -11,13 +11,9 @@ import asyncio
 import secrets
 from dataclasses import dataclass
 
-from flashsale.kernel.errors import (
-    InsufficientFunds,
-    InvalidInput,
-    PaymentDeclined,
-    PaymentGatewayUnavailable,
-)
+from flashsale.kernel.errors import InvalidInput
 from flashsale.kernel.money import Money
+from flashsale.orders.errors import InsufficientFunds, PaymentDeclined, PaymentGatewayUnavailable
 
 CARD_SUCCEEDS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"

@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from flashsale.kernel.errors import OrderExpired, OrderNotCancellable, OrderNotPayable
 from flashsale.kernel.money import Money
+from flashsale.orders.errors import OrderExpired, OrderNotCancellable, OrderNotPayable
 
 
 class OrderStatus(enum.StrEnum):

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
-from flashsale.kernel.errors import NotFound, OrderExpired, OrderNotPayable
+from flashsale.kernel.errors import NotFound
 from flashsale.kernel.ids import new_id
 from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.orders.errors import OrderExpired, OrderNotPayable
 from flashsale.orders.ports import OrderRepository, PaymentGateway, UnitReturns
 from flashsale.orders.service.stock_release import close_giving_back
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flashsale.kernel.errors import NotFound, OrderNotPayable
+from flashsale.kernel.errors import NotFound
 from flashsale.orders.domain.shipping import ShippingAddress
+from flashsale.orders.errors import OrderNotPayable
 from flashsale.orders.ports import OrderRepository
 
 

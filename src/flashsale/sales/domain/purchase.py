@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flashsale.kernel.errors import (
+from flashsale.kernel.errors import InvalidInput
+from flashsale.sales.domain.sale import FlashSale, SaleState
+from flashsale.sales.errors import (
     InsufficientStock,
-    InvalidInput,
     LimitReached,
     NotRegistered,
     PurchaseRefused,
@@ -19,7 +20,6 @@ from flashsale.kernel.errors import (
     SaleNotOpenYet,
     SoldOut,
 )
-from flashsale.sales.domain.sale import FlashSale, SaleState
 
 MAX_QUANTITY = 1_000
 

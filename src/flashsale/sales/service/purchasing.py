@@ -20,7 +20,7 @@ from functools import partial
 
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
-from flashsale.kernel.errors import CommitFailed, InvalidInput, LimitReached, PurchaseRefused
+from flashsale.kernel.errors import InvalidInput
 from flashsale.kernel.ids import new_id
 from flashsale.kernel.metrics import Metrics
 from flashsale.orders.domain.order import Order, OrderStatus
@@ -28,6 +28,7 @@ from flashsale.orders.domain.placement import Placement
 from flashsale.orders.ports import CommitOutcomeUnknown, OrderRepository
 from flashsale.sales.domain.purchase import SOLD_OUT, PurchaseRequest, Refusal
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import CommitFailed, LimitReached, PurchaseRefused
 from flashsale.sales.ports import GateNotLoaded, GateUnavailable, StockGate
 from flashsale.sales.service.sale_directory import SaleDirectory
 

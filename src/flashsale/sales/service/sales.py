@@ -12,18 +12,16 @@ from flashsale.catalog.service import Catalog
 from flashsale.customers.accounts import Accounts
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
-from flashsale.kernel.errors import (
+from flashsale.kernel.errors import DomainError, InvalidInput, NotFound
+from flashsale.kernel.ids import new_id
+from flashsale.kernel.money import Money, parse_amount
+from flashsale.sales.domain.sale import FlashSale, SaleState
+from flashsale.sales.errors import (
     CommitFailed,
-    DomainError,
-    InvalidInput,
-    NotFound,
     RegistrationClosed,
     RegistrationNotOpenYet,
     SaleNotEditable,
 )
-from flashsale.kernel.ids import new_id
-from flashsale.kernel.money import Money, parse_amount
-from flashsale.sales.domain.sale import FlashSale, SaleState
 from flashsale.sales.ports import SaleRepository, StockGate
 from flashsale.sales.service.sale_directory import EDIT_FREEZE, SaleDirectory
 

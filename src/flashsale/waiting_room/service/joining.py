@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from flashsale.kernel.clock import Clock
-from flashsale.kernel.errors import NotRegistered, SaleClosed
 from flashsale.sales.domain.sale import FlashSale
+from flashsale.sales.errors import NotRegistered, SaleClosed
 from flashsale.waiting_room.domain.room import RoomSettings
 from flashsale.waiting_room.ports import Entry, RoomState, Verdict
 from flashsale.waiting_room.service.admission import Admissions, AdmissionTokens

@@ -21,6 +21,21 @@ DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
+# The suite logs in and signs up far more often, from one address, than anyone should: limits
+# out of its way. The tests of the limits set their own.
+GENEROUS_AUTH_LIMITS: dict[str, Any] = {
+    "password_hash_queue": 100_000,
+    "auth_address_attempts": 1_000_000,
+    "auth_address_attempts_per_minute": 1_000_000,
+    "auth_address_failures": 1_000_000,
+    "auth_address_failures_per_minute": 1_000_000,
+    "auth_account_attempts": 1_000_000,
+    "auth_account_attempts_per_minute": 1_000_000,
+    "auth_account_failures": 1_000_000,
+    "auth_account_failures_per_minute": 1_000_000,
+}
+
+
 def fast_settings(**overrides: Any) -> Settings:
     """Settings for tests: cheap password hashing, fixed secrets, the memory store."""
     values: dict[str, Any] = {
@@ -30,6 +45,7 @@ def fast_settings(**overrides: Any) -> Settings:
         "password_time_cost": 1,
         "password_memory_cost_kib": 8,
         "expiry_sweep_seconds": 0.05,
+        **GENEROUS_AUTH_LIMITS,
     }
     values.update(overrides)
     return Settings(**values)

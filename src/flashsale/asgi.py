@@ -27,6 +27,7 @@ from flashsale.bootstrap import Shop
 from flashsale.http import catalog, customers, operations, orders, problems, room_api, sales
 from flashsale.http.edge import RefuseControlCharacters
 from flashsale.http.endpoints import Endpoint
+from flashsale.http.headers import SecurityHeaders
 from flashsale.http.openapi import openapi_document
 from flashsale.http.requests import EdgeError, validation_details
 from flashsale.kernel.errors import DomainError
@@ -205,8 +206,12 @@ def create_app(shop: Shop) -> Starlette:
     return Starlette(
         routes=routes,
         lifespan=lifespan,
-        # Pure ASGI: a scan of the path and query string, the purchase included.
-        middleware=[Middleware(RefuseControlCharacters)],
+        # Pure ASGI: a scan of the path and query string, the purchase included; the pages'
+        # security headers cost the API one prefix test.
+        middleware=[
+            Middleware(RefuseControlCharacters),
+            Middleware(SecurityHeaders, hsts=shop.settings.environment == "production"),
+        ],
         exception_handlers={
             DomainError: _domain_error,
             EdgeError: _edge_error,

@@ -11,6 +11,7 @@ from flashsale.catalog.service import Catalog
 from flashsale.config import Settings
 from flashsale.customers.accounts import Accounts
 from flashsale.customers.security import PasswordHasher, SessionTokens
+from flashsale.customers.throttle import AuthLimits, AuthThrottle, per_minute
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
@@ -60,6 +61,7 @@ class Shop:
     leadership: Leadership
     auditing: Auditing
     room: WaitingRoom  # the waiting room in front of the sales that have one
+    throttle: AuthThrottle  # log-in and sign-up attempts, in the room state's token buckets
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -174,14 +176,21 @@ async def build_shop(
     gate = gate or await open_gate(settings)
     gateway = gateway or SandboxPaymentGateway()
     metrics = Metrics()
-    hasher = PasswordHasher(settings.password_time_cost, settings.password_memory_cost_kib)
+    hasher = PasswordHasher(
+        settings.password_time_cost,
+        settings.password_memory_cost_kib,
+        concurrency=settings.password_hash_concurrency,
+        queue=settings.password_hash_queue,
+    )
     keys = Keys.derive(settings.secret_key.get_secret_value())
     tokens = SessionTokens(keys.session, settings.session_ttl_seconds)
     directory = SaleDirectory(store, gate, clock)
     room_state = await open_room_state(settings)
     leadership = open_leadership(store)
     catalog = Catalog(store)
-    accounts = Accounts(store, catalog, clock, hasher, tokens)
+    # The room state's limiter: in process, or in Redis where every API process shares it.
+    throttle = AuthThrottle(room_state.limiter, clock, auth_limits(settings))
+    accounts = Accounts(store, catalog, clock, hasher, tokens, throttle)
     return Shop(
         settings=settings,
         keys=keys,
@@ -218,6 +227,17 @@ async def build_shop(
             keys.admission,
             proof_of_work_key=keys.proof_of_work,
         ),
+        throttle=throttle,
+    )
+
+
+def auth_limits(settings: Settings) -> AuthLimits:
+    s = settings
+    return AuthLimits(
+        address_attempts=per_minute(s.auth_address_attempts, s.auth_address_attempts_per_minute),
+        account_attempts=per_minute(s.auth_account_attempts, s.auth_account_attempts_per_minute),
+        address_failures=per_minute(s.auth_address_failures, s.auth_address_failures_per_minute),
+        account_failures=per_minute(s.auth_account_failures, s.auth_account_failures_per_minute),
     )
 
 

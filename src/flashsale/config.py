@@ -84,11 +84,122 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # What the app server itself refuses from slow and huge clients (http/server_limits.py);
+    # the load balancer in front enforces its own (docs/deploy.md).
+    http_max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description=(
+            "The request line and headers, all told: past this the request is answered 431 and"
+            " the connection closed, before the server buffers any more of it."
+        ),
+    )
+    http_header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description=(
+            "The whole header block must arrive within this long of its first byte (of the"
+            " connection's opening, for its first request); else 408 and the connection closed."
+        ),
+    )
+    http_body_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description=(
+            "The whole request body must arrive within this long of the end of its headers;"
+            " else 408 and the connection closed."
+        ),
+    )
+    http_max_connections: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "Connections (or requests in flight) one server process holds at most; past that"
+            " a request is answered 503 and its connection closed. Counts the kept-alive"
+            " buyers waiting for an opening and the waiting room's event streams."
+        ),
+    )
 
     session_ttl_seconds: float = Field(default=7 * 24 * 3600, gt=0)
     # argon2id cost: the defaults are argon2-cffi's (RFC 9106 low-memory); tests lower them.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_cost_kib: int = Field(default=65536, ge=8)
+    password_hash_concurrency: int = Field(
+        default=8,
+        ge=1,
+        le=1024,
+        description=(
+            "Password hashes (argon2, in threads) running at once; each holds"
+            " FLASHSALE_PASSWORD_MEMORY_COST_KIB of memory while it runs."
+        ),
+    )
+    password_hash_queue: int = Field(
+        default=64,
+        ge=0,
+        le=100_000,
+        description=(
+            "Hashes that may wait for a running one to finish; past that a log-in or sign-up"
+            " is answered 503 (busy, Retry-After: 1) at once instead of queueing."
+        ),
+    )
+    # Log-in and sign-up attempts (API, storefront and console), as token buckets: a burst,
+    # refilled at so many a minute. Every attempt draws from its client address's and its
+    # account's (email's) attempt buckets; a failed one also from the stricter failure buckets.
+    auth_address_attempts: int = Field(
+        default=20,
+        ge=1,
+        le=1_000_000,
+        description="Log-in and sign-up attempts one client address may make at once.",
+    )
+    auth_address_attempts_per_minute: float = Field(
+        default=60.0,
+        gt=0,
+        le=1_000_000,
+        description="How fast an address's attempts come back, a minute.",
+    )
+    auth_account_attempts: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description="Attempts at one account (its email) at once, from any address.",
+    )
+    auth_account_attempts_per_minute: float = Field(
+        default=6.0,
+        gt=0,
+        le=1_000_000,
+        description="How fast an account's attempts come back, a minute.",
+    )
+    auth_address_failures: int = Field(
+        default=10,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "Failed attempts (a wrong password or admin token, an email taken at sign-up)"
+            " one client address may make at once; then it waits for the refill."
+        ),
+    )
+    auth_address_failures_per_minute: float = Field(
+        default=2.0,
+        gt=0,
+        le=1_000_000,
+        description="How fast an address's failed attempts come back, a minute.",
+    )
+    auth_account_failures: int = Field(
+        default=5,
+        ge=1,
+        le=1_000_000,
+        description="Failed attempts at one account at once, from any address.",
+    )
+    auth_account_failures_per_minute: float = Field(
+        default=0.2,
+        gt=0,
+        le=1_000_000,
+        description="How fast an account's failed attempts come back, a minute (0.2: one in 5).",
+    )
 
     commit_max_batch: int = Field(default=512, ge=1, le=10_000)
     expiry_sweep_seconds: float = Field(default=1.0, gt=0)

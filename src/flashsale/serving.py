@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import resource
 import socket
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
@@ -16,32 +18,72 @@ from typing import Any, TypeVar
 import uvicorn
 
 from flashsale.bootstrap import Shop
+from flashsale.config import Settings
+from flashsale.http.server_limits import ServerLimits
 from flashsale.platform.gc_tuning import tune_for_serving
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 # A flash-sale crowd connects all at once and then waits, kept alive, for the opening.
 LISTEN_BACKLOG = 4096
 KEEP_ALIVE_SECONDS = 75
+# Descriptors a process needs besides its clients' connections: database, Redis, logs.
+SPARE_DESCRIPTORS = 256
 
 
-def uvicorn_options(log_level: str = "info", forwarded_allow_ips: str = "") -> dict[str, Any]:
+def uvicorn_options(settings: Settings, log_level: str = "info") -> dict[str, Any]:
     """What every flashsale server runs with, one process or many.
 
     Forwarded headers are read (by uvicorn, into the scope's client) only from the proxies
     named: uvicorn's own default would believe any process on 127.0.0.1, and its environment
     variable would be a second place settings come from.
+
+    The protocol is uvicorn's httptools one with limits on slow and huge clients
+    (http/server_limits.py); past FLASHSALE_HTTP_MAX_CONNECTIONS uvicorn answers 503.
     """
+    limits = ServerLimits(
+        max_header_bytes=settings.http_max_header_bytes,
+        header_timeout=settings.http_header_timeout_seconds,
+        body_timeout=settings.http_body_timeout_seconds,
+    )
+    make_room_for_connections(settings.http_max_connections)
+    forwarded_allow_ips = settings.forwarded_allow_ips
     return {
-        "http": "httptools",
+        "http": limits.protocol(),
         "lifespan": "on",
         "access_log": False,
         "log_level": log_level,
         "backlog": LISTEN_BACKLOG,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        "limit_concurrency": settings.http_max_connections,
         "proxy_headers": bool(forwarded_allow_ips),
         "forwarded_allow_ips": forwarded_allow_ips or None,
     }
+
+
+def make_room_for_connections(connections: int) -> None:
+    """Raise this process's open-file limit (inherited by the workers it spawns) to fit the
+    connection cap, as far as the hard limit allows: below the cap, accept() would fail
+    for want of descriptors before uvicorn's 503 ever answered."""
+    wanted = connections + SPARE_DESCRIPTORS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return
+    raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if raised > soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+            soft = raised
+    if soft < wanted:
+        log.warning(
+            "the open-file limit (%d) is below FLASHSALE_HTTP_MAX_CONNECTIONS (%d) plus %d"
+            " spare: raise it (ulimit -n, LimitNOFILE=) or lower the cap",
+            soft,
+            connections,
+            SPARE_DESCRIPTORS,
+        )
 
 
 class ServingError(RuntimeError):
@@ -112,7 +154,7 @@ async def serving(
     from flashsale.asgi import create_app
 
     sock = bind(host, port)
-    options = uvicorn_options(log_level, shop.settings.forwarded_allow_ips)
+    options = uvicorn_options(shop.settings, log_level)
     config = uvicorn.Config(create_app(shop), **options)
     server = _Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from flashsale.kernel.token_bucket import Limit, retry_after_ms
 from flashsale.waiting_room.adapters.memory_state import MemoryRoomState
 from flashsale.waiting_room.domain.room import Place, RoomSettings, Standing, Use
-from flashsale.waiting_room.domain.token_bucket import Limit, retry_after_ms
 from flashsale.waiting_room.ports import Entered, Entry, RoomState, Verdict
 
 T = 1_800_000_000_000

@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import aiohttp
 
+from tests.conftest import GENEROUS_AUTH_LIMITS
+
 ADMIN_TOKEN = "live-admin-token-of-real-servers"
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 T = TypeVar("T")
@@ -24,6 +26,8 @@ def server_env(database_path: Path, **extra: str) -> dict[str, str]:
         "FLASHSALE_PASSWORD_TIME_COST": "1",
         "FLASHSALE_PASSWORD_MEMORY_COST_KIB": "8",
         "FLASHSALE_EXPIRY_SWEEP_SECONDS": "0.2",
+        # A crowd of fans signs up and logs in from one address.
+        **{f"FLASHSALE_{name.upper()}": str(value) for name, value in GENEROUS_AUTH_LIMITS.items()},
         **extra,
     }
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
@@ -16,6 +17,7 @@ from typer.testing import CliRunner
 from flashsale.asgi import create_app
 from flashsale.bootstrap import Shop
 from flashsale.cli.app import app as cli
+from flashsale.http import room_api
 from flashsale.kernel.clock import ManualClock
 from tests.e2e.conftest import ADMIN, T0, Headers
 
@@ -215,12 +217,28 @@ async def test_the_published_order_is_verified_and_a_tampered_one_is_caught(
     for headers in fans:
         await client.post(f"/api/v1/sales/{sale_id}/queue", headers=headers)
     await admit(shop, clock)
-    during = (await client.get(f"/api/v1/sales/{sale_id}/queue/fairness")).json()
-    assert not during["revealed"] and during["seed"] is None and len(during["positions"]) == 6
+    statuses = [
+        (await client.get(f"/api/v1/sales/{sale_id}/queue", headers=h)).json() for h in fans
+    ]
+    customer_ids = [status["customer_id"] for status in statuses]
+    fairness_url = f"/api/v1/sales/{sale_id}/queue/fairness"
+    during = await client.get(fairness_url)
+    assert not during.json()["revealed"] and during.json()["seed"] is None
+    assert len(during.json()["positions"]) == 6
+    # The public report names no customer (their ids tell when each signed up) ...
+    assert not any(c in during.text for c in customer_ids) and "cus_" not in during.text
+    published = {p["pseudonym"]: p["position"] for p in during.json()["positions"]}
+    # ... and each fan finds their own line in it, at the place the room gave them.
+    for headers, status in zip(fans, statuses, strict=True):
+        mine = await client.get(f"{fairness_url}/me", headers=headers)
+        assert mine.status_code == 200, mine.text
+        assert published[mine.json()["pseudonym"]] == mine.json()["position"] == status["position"]
+    assert (await client.get(f"{fairness_url}/me")).status_code == 401
     clock.set(T0 + timedelta(hours=3))  # closed
-    after = (await client.get(f"/api/v1/sales/{sale_id}/queue/fairness")).json()
-    assert after["revealed"] and after["commitment"] == room["commitment"]
-    assert after["verification"]["ok"] and after["verification"]["checked"] == 6
+    after = await client.get(fairness_url)
+    assert after.json()["revealed"] and after.json()["commitment"] == room["commitment"]
+    assert after.json()["verification"]["ok"] and after.json()["verification"]["checked"] == 6
+    assert not any(c in after.text for c in customer_ids)
     database_url = shop.settings.database_url
     if not database_url.startswith("sqlite"):
         return
@@ -230,6 +248,12 @@ async def test_the_published_order_is_verified_and_a_tampered_one_is_caught(
     # The command runs its own event loop: in a thread, as from a shell.
     verified = await asyncio.to_thread(runner.invoke, cli, command)
     assert verified.exit_code == 0, verified.output
+    # A fan checks their own line: the pseudonym the seed gives their id, at their place.
+    own = await asyncio.to_thread(runner.invoke, cli, [*command, "--customer", customer_ids[0]])
+    assert own.exit_code == 0, own.output
+    assert str(statuses[0]["position"]) in own.output
+    stranger = await asyncio.to_thread(runner.invoke, cli, [*command, "--customer", "cus_nobody"])
+    assert stranger.exit_code == 1 and "not in the published pre-queue" in stranger.output
     engine = create_engine(database_url.replace("+aiosqlite", ""))
     with engine.begin() as conn:  # swap the first two places behind the shop's back
         for was, becomes in ((1, 0), (2, 1), (0, 2)):
@@ -243,3 +267,71 @@ async def test_the_published_order_is_verified_and_a_tampered_one_is_caught(
     tampered = await asyncio.to_thread(runner.invoke, cli, command)
     assert tampered.exit_code == 1, tampered.output
     assert "does not match" in tampered.output
+
+
+def read_events(answer: httpx.Response) -> list[dict[str, Any]]:
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("text/event-stream")
+    lines = answer.text.splitlines()
+    return [orjson.loads(line[6:]) for line in lines if line.startswith("data: ")]
+
+
+async def test_the_stream_opens_with_a_ticket_never_with_a_session_token_in_the_url(
+    client: httpx.AsyncClient,
+    sign_up: Callable[[str], Awaitable[Headers]],
+    create_sale: Callable[..., Awaitable[dict[str, Any]]],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Streams that end by themselves at once: ASGITransport answers once the app has finished.
+    monkeypatch.setattr(room_api, "STREAM_SECONDS", 0.2)
+    monkeypatch.setattr(room_api, "HEARTBEAT_SECONDS", 0.05)
+    sale_id, other_id, open_id = [(await create_sale())["id"] for _ in range(3)]
+    for enforced in (sale_id, other_id):
+        await enforce(client, enforced, customer_requests_per_second=100)
+    (fan,) = await crowd(client, sign_up, sale_id, 1, "stream")
+    clock.set(OPENS - timedelta(minutes=1))
+    assert (await client.post(f"/api/v1/sales/{sale_id}/queue", headers=fan)).status_code == 201
+    events = f"/api/v1/sales/{sale_id}/queue/events"
+    token = fan["Authorization"].removeprefix("Bearer ")
+
+    # The session token in the URL is refused, valid or not, even beside a valid header.
+    for headers in ({}, fan):
+        in_url = await client.get(events, params={"access_token": token}, headers=headers)
+        assert in_url.status_code == 401, in_url.text
+        assert "stream-tickets" in in_url.json()["detail"]
+    assert (await client.get(events, params={"ticket": token})).status_code == 401
+
+    tickets = f"/api/v1/sales/{sale_id}/queue/stream-tickets"
+    assert (await client.post(tickets)).status_code == 401
+    issued = await client.post(tickets, headers=fan)
+    assert issued.status_code == 201, issued.text
+    body = issued.json()
+    assert token not in body["events_url"] and body["events_url"].startswith(f"{events}?ticket=")
+    expires = datetime.fromisoformat(body["expires_at"])
+    assert expires == clock.now() + timedelta(seconds=60)
+
+    # The ticket alone, as EventSource sends it: no Authorization header.
+    (first, *_) = read_events(await client.get(body["events_url"]))
+    mine = (await client.get(f"/api/v1/sales/{sale_id}/queue", headers=fan)).json()
+    assert first["customer_id"] == mine["customer_id"] and first["state"] == "pre_queue"
+    # A client that sends headers may still open it with its bearer token.
+    assert read_events(await client.get(events, headers=fan))
+
+    ticket = {"ticket": body["ticket"]}
+    elsewhere = await client.get(f"/api/v1/sales/{other_id}/queue/events", params=ticket)
+    assert elsewhere.status_code == 401 and "another sale" in elsewhere.json()["detail"]
+    forged = await client.get(events, params={"ticket": body["ticket"][:-2] + "xx"})
+    assert forged.status_code == 401
+    clock.advance(59)
+    assert (await client.get(events, params=ticket)).status_code == 200
+    clock.advance(2)
+    expired = await client.get(events, params=ticket)
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+
+    no_room = await client.post(f"/api/v1/sales/{open_id}/queue/stream-tickets", headers=fan)
+    assert no_room.status_code == 404 and no_room.json()["type"] == "/problems/no-waiting-room"
+    document = (await client.get("/openapi.json")).json()
+    ticket_operation = document["paths"]["/api/v1/sales/{sale_id}/queue/stream-tickets"]["post"]
+    assert ticket_operation["security"] == [{"customerToken": []}]
+    assert "201" in ticket_operation["responses"]

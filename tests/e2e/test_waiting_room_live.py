@@ -42,9 +42,15 @@ def env(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
 async def listen(
     http: aiohttp.ClientSession, url: str, sale_id: str, headers: dict[str, str]
 ) -> tuple[list[str], float | None]:
-    """Read the stream until sold out (or bought); returns the states seen and when it ended."""
+    """Read the stream until sold out (or bought); returns the states seen and when it ended.
+
+    Opened as a browser's EventSource must: with a stream ticket, no Authorization header."""
     states: list[str] = []
-    async with http.get(f"{url}/api/v1/sales/{sale_id}/queue/events", headers=headers) as answer:
+    tickets = f"{url}/api/v1/sales/{sale_id}/queue/stream-tickets"
+    async with http.post(tickets, headers=headers) as issued:
+        assert issued.status == 201, await issued.text()
+        events_url = (await issued.json())["events_url"]
+    async with http.get(f"{url}{events_url}") as answer:
         assert answer.status == 200, await answer.text()
         assert answer.headers["content-type"].startswith("text/event-stream")
         async for raw in answer.content:

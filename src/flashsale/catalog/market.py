@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from flashsale.kernel.errors import InvalidInput
 
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+MAX_MARKET_NAME_LENGTH = 100
+# A CLDR locale identifier's shape: en, en_IN, zh_Hans_CN (Babel falls back on one it lacks).
+LOCALE_PATTERN = r"^[A-Za-z]{2,3}(_[A-Za-z0-9]{2,8}){0,3}$"
+_LOCALE = re.compile(LOCALE_PATTERN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +26,17 @@ class Market:
             raise InvalidInput(f"{self.code!r} is not an ISO 3166 country code")
         if not re.match(r"^[A-Z]{3}$", self.currency):
             raise InvalidInput(f"{self.currency!r} is not an ISO 4217 currency code")
+
+    def check_new(self) -> None:
+        """Refuse (InvalidInput) a market that may not be added or replaced: an empty, padded or
+        overlong name, or a locale that is no locale identifier.
+
+        Asked of every market put, not in ``__post_init__``: one stored before the rule existed
+        must still load.
+        """
+        if not self.name.strip() or self.name != self.name.strip():
+            raise InvalidInput("name: must not be empty nor start or end with spaces")
+        if len(self.name) > MAX_MARKET_NAME_LENGTH:
+            raise InvalidInput(f"name: at most {MAX_MARKET_NAME_LENGTH} characters")
+        if not _LOCALE.fullmatch(self.locale):
+            raise InvalidInput(f"locale: {self.locale[:40]!r} is not a locale such as en_IN")

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product, Variant
 from flashsale.catalog.ports import CatalogRepository
 from flashsale.kernel.errors import InvalidInput, NotFound
 from flashsale.kernel.ids import new_id
-from flashsale.kernel.money import Money, parse_amount
+from flashsale.kernel.money import Money, parse_price
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +25,14 @@ class Catalog:
         self._store = store
 
     async def add_markets(self, markets: Sequence[Market]) -> None:
+        for market in markets:
+            market.check_new()
         await self._store.add_markets(markets)
 
     async def put_market(self, market: Market) -> bool:
         """Add the market, or replace the one with its code; True when it existed."""
+        market = replace(market, name=market.name.strip())
+        market.check_new()
         existed = await self._store.market(market.code) is not None
         await self._store.add_markets([market])
         return existed
@@ -49,25 +53,21 @@ class Catalog:
         return market
 
     async def add_product(self, name: str, variants: Sequence[VariantSpec]) -> Product:
+        """Add a product; names and attributes are trimmed, market codes upper-cased, and each
+        price parsed in its market's currency (no finer than its minor unit)."""
         markets = {m.code: m for m in await self._store.markets()}
         product_id = new_id("prod")
-        built = []
-        for spec in variants:
-            prices: dict[str, Money] = {}
-            for code, amount in spec.prices.items():
-                market = markets.get(code.upper())
-                if market is None:
-                    raise InvalidInput(f"variant {spec.sku}: no market {code!r}")
-                prices[market.code] = Money(parse_amount(amount), market.currency)
-            built.append(
-                Variant(
-                    sku=spec.sku,
-                    product_id=product_id,
-                    attributes=dict(spec.attributes),
-                    prices=prices,
-                )
+        built = [
+            Variant(
+                sku=spec.sku,
+                product_id=product_id,
+                attributes=_trimmed_attributes(spec),
+                prices=_prices(spec, markets),
             )
+            for spec in variants
+        ]
         product = Product(id=product_id, name=name.strip(), variants=tuple(built))
+        product.check_new()
         await self._store.add_product(product)
         return product
 
@@ -83,3 +83,34 @@ class Catalog:
             if variants:
                 shown.append(Product(product.id, product.name, variants))
         return shown
+
+
+def _trimmed_attributes(spec: VariantSpec) -> dict[str, str]:
+    attributes: dict[str, str] = {}
+    for name, value in spec.attributes.items():
+        key = name.strip()
+        if key in attributes:
+            raise InvalidInput(f"variant {spec.sku}: attribute {key!r} is given twice")
+        attributes[key] = value.strip()
+    return attributes
+
+
+def _prices(spec: VariantSpec, markets: Mapping[str, Market]) -> dict[str, Money]:
+    prices: dict[str, Money] = {}
+    given: dict[str, str] = {}
+    for code, amount in spec.prices.items():
+        market = markets.get(code.upper())
+        if market is None:
+            raise InvalidInput(f"variant {spec.sku}: prices: no market {code!r}")
+        # "in" and "IN" are one market: two prices for it is a mistake, not a choice.
+        if market.code in given:
+            raise InvalidInput(
+                f"variant {spec.sku}: prices: {given[market.code]!r} and {code!r} are the same"
+                f" market, {market.code}"
+            )
+        given[market.code] = code
+        try:
+            prices[market.code] = parse_price(amount, market.currency)
+        except InvalidInput as exc:
+            raise InvalidInput(f"variant {spec.sku}: prices: {market.code}: {exc.detail}") from exc
+    return prices

@@ -1,8 +1,10 @@
 """``flashsale sale verify-queue SALE``: check a sale's published pre-queue against its seed.
 
 From the shop's database (the operator), or from any running shop's public fairness endpoint
-with ``--url`` (anyone, once the seed is revealed after the sale): either way the order is
-recomputed here, by ``domain.fairness.verify``, not taken from the server's word.
+with ``--url`` (anyone, once the seed is revealed after the sale): either way the order of the
+published pseudonyms is recomputed here, by ``domain.fairness.verify``, not taken from the
+server's word. With ``--customer`` a fan also checks their own line: the pseudonym the seed
+gives their id must be in the list (so nobody was left out or renamed to move them).
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ def _from_url(url: str, sale_id: str) -> tuple[bytes, str, list[tuple[str, int]]
         fail(f"cannot reach {address}: {exc}", code=2)
     if not body.get("revealed") or body.get("seed") is None:
         fail("the seed is not revealed yet: it is published once the sale is over", code=2)
-    positions = [(p["customer_id"], int(p["position"])) for p in body["positions"]]
+    positions = [(str(p["pseudonym"]), int(p["position"])) for p in body["positions"]]
     return bytes.fromhex(body["seed"]), str(body["commitment"]), positions
 
 
@@ -47,6 +49,10 @@ def verify_queue(
     url: Annotated[
         str | None,
         typer.Option(help="Check a running shop's public record instead of the database."),
+    ] = None,
+    customer: Annotated[
+        str | None,
+        typer.Option(help="A customer id: also check that customer's place in the list."),
     ] = None,
 ) -> None:
     """Recompute the pre-queue order from the revealed seed: exits 1 when it does not match."""
@@ -67,9 +73,22 @@ def verify_queue(
     table.add_row("order matches seed", "yes" if check.order_ok else "[red]NO[/red]")
     for position, published, expected in check.mismatches:
         table.add_row(f"position {position}", f"published {published}, seed gives {expected}")
+    listed = True
+    if customer is not None:
+        mine = fairness.pseudonym(seed, customer)
+        place = next((p for name, p in positions if name == mine), None)
+        listed = place is not None
+        table.add_row(f"pseudonym of {customer}", mine)
+        table.add_row("their place", str(place) if listed else "[red]NOT LISTED[/red]")
     console = Console()
     console.print(table)
     if not check.ok:
         console.print("[red]the published order does not match the committed seed[/red]")
+        raise typer.Exit(1)
+    if not listed:
+        console.print(
+            f"[red]{customer} is not in the published pre-queue[/red]"
+            " (as it should be only for a fan who joined after the opening)"
+        )
         raise typer.Exit(1)
     console.print("the published order is the one the committed seed gives")

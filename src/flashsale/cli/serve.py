@@ -112,7 +112,7 @@ def _serve_in_processes(settings: Settings, workers: int, *, sweeper: bool) -> N
         with bind(settings.host, settings.port) as sock:
             token = settings.admin_token.get_secret_value() if settings.admin_token else None
             _announce(Console(), url_of(sock), token if generated else None, sweeper, workers)
-            options = uvicorn_options(forwarded_allow_ips=settings.forwarded_allow_ips)
+            options = uvicorn_options(settings)
             supervise(settings, workers, sock, sweeper=sweeper, **options)
     except ServingError as exc:
         fail(str(exc))

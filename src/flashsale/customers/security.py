@@ -4,30 +4,47 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
 
 from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
-from flashsale.kernel.errors import AuthenticationFailed
+from flashsale.kernel.errors import AuthenticationFailed, Busy
+
+T = TypeVar("T")
 
 
 class PasswordHasher:
-    """Hashing runs in a thread: argon2 is deliberately slow and must not stall the event loop."""
+    """Hashing runs in a thread: argon2 is deliberately slow and must not stall the event loop.
 
-    def __init__(self, time_cost: int, memory_cost_kib: int) -> None:
+    At most ``concurrency`` hashes run at once and ``queue`` more wait for one of them; past that
+    a hash is refused at once with ``Busy`` (503): unbounded, a flood of log-ins would queue
+    ahead of a real customer's for seconds, each running hash holding its memory cost.
+    """
+
+    def __init__(
+        self, time_cost: int, memory_cost_kib: int, *, concurrency: int = 8, queue: int = 64
+    ) -> None:
+        if concurrency < 1 or queue < 0:
+            raise ValueError("password hashing needs concurrency >= 1 and queue >= 0")
         self._argon2 = _Argon2(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=1)
         # Verifying against this when the email is unknown keeps both answers equally slow.
         self._decoy = self._argon2.hash("flashsale-decoy-password")
+        self._running = asyncio.Semaphore(concurrency)
+        self._capacity = concurrency + queue
+        self._admitted = 0  # running or waiting
 
     def hash_now(self, password: str) -> str:
         return self._argon2.hash(password)
 
     async def hash(self, password: str) -> str:
-        return await asyncio.to_thread(self._argon2.hash, password)
+        return await self._in_thread(functools.partial(self._argon2.hash, password))
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
@@ -36,8 +53,28 @@ class PasswordHasher:
             except (VerificationError, InvalidHashError):
                 return False
 
-        ok = await asyncio.to_thread(check)
+        ok = await self._in_thread(check)
         return ok and password_hash is not None
+
+    async def _in_thread(self, work: Callable[[], T]) -> T:
+        if self._admitted >= self._capacity:
+            raise Busy("too many passwords are being checked right now; try again in a second")
+        self._admitted += 1
+        try:
+            await self._running.acquire()
+        except BaseException:
+            self._admitted -= 1
+            raise
+        running = asyncio.get_running_loop().run_in_executor(None, work)
+
+        def done(_: asyncio.Future[T]) -> None:
+            self._running.release()
+            self._admitted -= 1
+
+        # The slot is freed when the thread is done, not when a caller who hung up stops
+        # waiting: the bound counts the threads.
+        running.add_done_callback(done)
+        return await asyncio.shield(running)
 
 
 class SessionTokens:

@@ -1,4 +1,8 @@
-"""Signing up and logging in over JSON: a session token for the customer's calls."""
+"""Signing up and logging in over JSON: a session token for the customer's calls.
+
+Both are limited per client address and per account (429 with Retry-After), and answered 503
+(busy) when the password hashing is at its bound.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from flashsale.customers.accounts import Accounts
+from flashsale.http.admission import client_address
 from flashsale.http.endpoints import V1, Endpoint
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
@@ -24,12 +29,16 @@ class CustomersApi:
 
     async def sign_up(self, request: Request) -> Response:
         body = await read_json(request, CustomerIn)
-        customer = await self._accounts.sign_up(body.email, body.password, body.market)
+        customer = await self._accounts.sign_up(
+            body.email, body.password, body.market, address=client_address(request)
+        )
         return json_response(CustomerOut.of(customer), 201)
 
     async def log_in(self, request: Request) -> Response:
         body = await read_json(request, SessionIn)
-        token = await self._accounts.log_in(body.email, body.password)
+        token = await self._accounts.log_in(
+            body.email, body.password, address=client_address(request)
+        )
         customer_id = self._accounts.customer_id_of(token)
         return json_response(SessionOut(token=token, customer_id=customer_id))
 
@@ -46,7 +55,7 @@ def endpoints(services: CustomerServices) -> list[Endpoint]:
             201,
             body=CustomerIn,
             response=CustomerOut,
-            problems=(409, 422),
+            problems=(409, 422, 429, 503),
         ),
         Endpoint(
             "POST",
@@ -56,6 +65,6 @@ def endpoints(services: CustomerServices) -> list[Endpoint]:
             "customers",
             body=SessionIn,
             response=SessionOut,
-            problems=(401, 422),
+            problems=(401, 422, 429, 503),
         ),
     ]

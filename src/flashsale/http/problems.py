@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from flashsale.customers import errors as customer_errors
 from flashsale.kernel import errors
 from flashsale.orders import errors as order_errors
 from flashsale.sales import errors as sale_errors
@@ -55,6 +56,9 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     room_errors.NotInQueue: (404, "Not in the queue"),
     room_errors.NoWaitingRoom: (404, "No waiting room"),
     room_errors.TooManyRequests: (429, "Too many requests"),
+    # log-in and sign-up
+    customer_errors.TooManyAttempts: (429, "Too many attempts"),
+    errors.Busy: (503, "Busy: try again in a moment"),
 }
 
 # Answers a client should simply retry a moment later.
@@ -119,6 +123,9 @@ EDGE_PROBLEMS = (
     ("invalid-characters", 422, "Invalid characters"),
     ("invalid-data", 422, "Value not accepted"),
     ("payload-too-large", 413, "Payload too large"),
+    # answered by the app server (server_limits.py) to clients too slow or too large
+    ("request-timeout", 408, "Request timeout"),
+    ("request-header-fields-too-large", 431, "Request header fields too large"),
     ("unsupported-media-type", 415, "Unsupported media type"),
     ("route-not-found", 404, "Not found"),
     ("method-not-allowed", 405, "Method not allowed"),

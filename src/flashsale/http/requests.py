@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import orjson
 from pydantic import BaseModel, ValidationError
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.types import Receive
 
 from flashsale.kernel.errors import AuthenticationFailed
@@ -36,7 +36,13 @@ async def read_json(request: Request, model: type[M], *, optional: bool = False)
 
 
 async def receive_body(receive: Receive, declared_length: str | None) -> bytes:
-    """The whole request body, refused with 413 once it grows past MAX_BODY_BYTES."""
+    """The whole request body, refused with 413 once it grows past MAX_BODY_BYTES.
+
+    The wait is bounded by the server, for every body read alike (server_limits.py): a body
+    that stalls past its deadline is answered 408 there, and ``receive`` here returns a
+    disconnect. A disconnect ends the request as that refusal (408), not as an error: the
+    answer reaches nobody, but nothing is logged as broken when a client leaves mid-body.
+    """
     declared = declared_length or ""
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise _too_large()
@@ -45,7 +51,7 @@ async def receive_body(receive: Receive, declared_length: str | None) -> bytes:
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise ClientDisconnect()
+            raise _incomplete()
         chunk: bytes = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BODY_BYTES:
@@ -77,6 +83,12 @@ def parse_json(body: bytes, content_type: str | None, model: type[M], *, optiona
 def _too_large() -> EdgeError:
     return EdgeError(
         413, "payload-too-large", "Payload too large", f"bodies are at most {MAX_BODY_BYTES} bytes"
+    )
+
+
+def _incomplete() -> EdgeError:
+    return EdgeError(
+        408, "request-timeout", "Request timeout", "the request body did not arrive in full"
     )
 
 

@@ -2,10 +2,12 @@
 
 The live stream is Server-Sent Events: the server pushes a ``status`` event whenever the
 customer's view changes (position, admission, sold out, closed), so a page needs no polling.
-Browsers' EventSource cannot send headers, so the stream also takes the session token as the
-``access_token`` query parameter (RFC 6750, 2.3). A stream ends by itself after
-``STREAM_SECONDS`` (EventSource reconnects by itself, told to by ``retry``): a server that is
-shutting down then never waits long for its open streams.
+Browsers' EventSource cannot send headers, and a session token never goes in a URL (logs,
+proxies, history keep URLs): such a client first asks for a stream ticket with its session
+token (``POST .../queue/stream-tickets``) and opens ``.../queue/events?ticket=...``; a client
+that can send headers may open the stream with its bearer token instead. A stream ends by
+itself after ``STREAM_SECONDS`` (EventSource reconnects by itself, told to by ``retry``, within
+the ticket's minute): a server that is shutting down then never waits long for its open streams.
 """
 
 from __future__ import annotations
@@ -23,17 +25,22 @@ from flashsale.http.endpoints import Endpoint
 from flashsale.http.requests import read_json
 from flashsale.http.room_schemas import (
     ChallengeOut,
+    FairnessEntryOut,
     FairnessOut,
     JoinIn,
     QueueStatusOut,
+    StreamTicketOut,
     WaitingRoomIn,
     WaitingRoomOut,
 )
+from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import AuthenticationFailed
+from flashsale.kernel.keys import Keys
 from flashsale.sales.service.sale_directory import SaleDirectory
 from flashsale.waiting_room.domain.errors import NoWaitingRoom, ProofOfWorkRequired
 from flashsale.waiting_room.domain.room import QueueState
 from flashsale.waiting_room.service.room import WaitingRoom
+from flashsale.waiting_room.service.streams import StreamTickets
 
 STREAM_SECONDS = 55.0
 HEARTBEAT_SECONDS = 15.0
@@ -41,7 +48,13 @@ EVENT_STREAM = "text/event-stream"
 
 
 def _json(
-    model: QueueStatusOut | ChallengeOut | FairnessOut | WaitingRoomOut, status: int = 200
+    model: QueueStatusOut
+    | ChallengeOut
+    | FairnessOut
+    | FairnessEntryOut
+    | StreamTicketOut
+    | WaitingRoomOut,
+    status: int = 200,
 ) -> Response:
     return Response(model.model_dump_json(), status_code=status, media_type="application/json")
 
@@ -49,22 +62,29 @@ def _json(
 class RoomServices(CallerServices, Protocol):
     room: WaitingRoom
     directory: SaleDirectory
+    keys: Keys
+    clock: Clock
 
 
 class RoomApi:
     def __init__(self, services: RoomServices) -> None:
         self._room = services.room
-        self._accounts = services.accounts
         self._directory = services.directory
         self._callers = Callers(services)
+        self._tickets = StreamTickets(services.keys.stream_ticket, services.clock)
 
-    def _stream_customer(self, request: Request) -> str:
-        token = request.query_params.get("access_token")
-        if token is None:
+    def _stream_customer(self, request: Request, sale_id: str) -> str:
+        query = request.query_params
+        if "access_token" in query:
+            # Refused even when valid: the token has been in a URL, and should not be again.
+            raise AuthenticationFailed(
+                "a session token is not taken from the URL: open the stream with a ticket"
+                f" (POST {QUEUE_PATH.format(sale_id=sale_id)}/stream-tickets)"
+            )
+        ticket = query.get("ticket")
+        if ticket is None:
             return self._callers.customer(request)
-        if not token:
-            raise AuthenticationFailed("access_token is empty")
-        return self._accounts.customer_id_of(token)
+        return self._tickets.redeem(ticket, sale_id)
 
     async def join(self, request: Request) -> Response:
         customer_id = self._callers.customer(request)
@@ -92,9 +112,19 @@ class RoomApi:
         )
         return _json(QueueStatusOut.of(status))
 
-    async def queue_events(self, request: Request) -> Response:
-        customer_id = self._stream_customer(request)
+    async def stream_ticket(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
         sale_id = request.path_params["sale_id"]
+        if await self._room.room_of(sale_id) is None:
+            await self._directory.get(sale_id)  # 404 if no sale
+            raise NoWaitingRoom("this sale has an open room: there is no queue to follow")
+        ticket = self._tickets.issue(sale_id, customer_id)
+        events = f"{QUEUE_PATH.format(sale_id=sale_id)}/events"
+        return _json(StreamTicketOut.of(ticket, events), 201)
+
+    async def queue_events(self, request: Request) -> Response:
+        sale_id = request.path_params["sale_id"]
+        customer_id = self._stream_customer(request, sale_id)
         # Refusals (no room, rate-limited) are answered as problems before the stream starts.
         await self._room.status(sale_id, customer_id, client_address(request))
 
@@ -126,6 +156,12 @@ class RoomApi:
     async def fairness(self, request: Request) -> Response:
         report = await self._room.fairness(request.path_params["sale_id"])
         return _json(FairnessOut.of(report))
+
+    async def my_fairness_entry(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        sale_id = request.path_params["sale_id"]
+        report = await self._room.fairness(sale_id)
+        return _json(FairnessEntryOut.of(sale_id, report.entry_of(customer_id)))
 
     async def put_room(self, request: Request) -> Response:
         self._callers.require_admin(request)
@@ -171,10 +207,24 @@ def endpoints(services: RoomServices) -> list[Endpoint]:
             problems=(401, 404, 429),
         ),
         Endpoint(
+            "POST",
+            f"{queue}/stream-tickets",
+            api.stream_ticket,
+            "A ticket that opens my live stream of this sale for a minute (for EventSource,"
+            " which cannot send the session token)",
+            "waiting room",
+            201,
+            response=StreamTicketOut,
+            auth="customer",
+            problems=(401, 404),
+        ),
+        Endpoint(
             "GET",
             f"{queue}/events",
             api.queue_events,
-            "The same status, pushed as Server-Sent Events whenever it changes",
+            "The same status, pushed as Server-Sent Events whenever it changes; opened with the"
+            " bearer token, or with ?ticket= from stream-tickets (never a session token in the"
+            " URL)",
             "waiting room",
             auth="customer",
             problems=(401, 404, 429),
@@ -194,10 +244,21 @@ def endpoints(services: RoomServices) -> list[Endpoint]:
             "GET",
             f"{queue}/fairness",
             api.fairness,
-            "The seed commitment, the published pre-queue, and (after the sale) its proof",
+            "The seed commitment, the published pre-queue by pseudonym, and (after the sale)"
+            " its proof",
             "waiting room",
             response=FairnessOut,
             problems=(404,),
+        ),
+        Endpoint(
+            "GET",
+            f"{queue}/fairness/me",
+            api.my_fairness_entry,
+            "My pseudonym in the published pre-queue, and my place in it",
+            "waiting room",
+            response=FairnessEntryOut,
+            auth="customer",
+            problems=(401, 404),
         ),
         Endpoint(
             "PUT",

@@ -10,8 +10,9 @@ from flashsale.http.edge import Line
 from flashsale.waiting_room.domain.proof_of_work import MAX_DIFFICULTY
 from flashsale.waiting_room.domain.room import MAX_ADMISSION_RATE, RoomConfig, RoomSettings
 from flashsale.waiting_room.service.admission import Challenge
-from flashsale.waiting_room.service.draw import FairnessReport
+from flashsale.waiting_room.service.draw import FairnessEntry, FairnessReport
 from flashsale.waiting_room.service.status import QueueStatus
+from flashsale.waiting_room.service.streams import StreamTicket
 
 _DEFAULTS = RoomSettings()
 # Rates below one request in 100 s turn a bucket's refill time into a number no clock or
@@ -24,7 +25,8 @@ MAX_REGISTRATIONS_PER_ADDRESS = 1_000_000
 class WaitingRoomIn(BaseModel):
     """A sale's waiting room; every field has a default, so ``{}`` enforces one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Strict: true or "10" is not a rate.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     admission_rate_per_second: float = Field(
         default=_DEFAULTS.admission_rate_per_second,
@@ -75,7 +77,7 @@ class WaitingRoomOut(WaitingRoomIn):
 
 
 class JoinIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     challenge: Line | None = Field(default=None, max_length=512)
     nonce: Line | None = Field(default=None, max_length=64)
@@ -136,7 +138,7 @@ class ChallengeOut(BaseModel):
 
 
 class PositionOut(BaseModel):
-    customer_id: str
+    pseudonym: str = Field(description="The customer's pseudonym in this sale (never their id).")
     position: int
 
 
@@ -149,8 +151,11 @@ class VerificationOut(BaseModel):
 
 
 class FairnessOut(BaseModel):
-    """What anyone needs to check the pre-queue: recompute HMAC-SHA256(seed, customer id) for
-    each published customer, sort ascending, compare with the positions."""
+    """What anyone needs to check the pre-queue once the seed is revealed: recompute
+    HMAC-SHA256(seed, pseudonym) for each published pseudonym, sort ascending, compare with the
+    positions. A customer's pseudonym is HMAC-SHA256(HMAC-SHA256(seed,
+    "flashsale.fairness.pseudonym"), customer id), the first 32 hex digits: each customer can
+    find their own (``GET .../queue/fairness/me``, or recompute it after the reveal)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -174,7 +179,7 @@ class FairnessOut(BaseModel):
             sealed_at=room.sealed_at,
             revealed=report.revealed,
             seed=room.seed.hex() if report.revealed else None,
-            positions=[PositionOut(customer_id=c, position=p) for c, p in report.positions],
+            positions=[PositionOut(pseudonym=n, position=p) for n, p in report.positions],
             verification=None
             if check is None
             else VerificationOut(
@@ -184,4 +189,39 @@ class FairnessOut(BaseModel):
                 checked=check.checked,
                 mismatches=list(check.mismatches),
             ),
+        )
+
+
+class FairnessEntryOut(BaseModel):
+    """The caller's own line in the sale's published pre-queue."""
+
+    model_config = ConfigDict(frozen=True)
+
+    sale_id: str
+    pseudonym: str = Field(description="How the published pre-queue names you in this sale.")
+    position: int | None = Field(description="Your place in it; null if you joined after.")
+
+    @classmethod
+    def of(cls, sale_id: str, entry: FairnessEntry) -> FairnessEntryOut:
+        return cls(sale_id=sale_id, pseudonym=entry.pseudonym, position=entry.position)
+
+
+class StreamTicketOut(BaseModel):
+    """A ticket that opens the caller's live stream of one sale, for a short while."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket: str
+    expires_at: datetime
+    events_url: str = Field(
+        description="The stream's address with the ticket, for EventSource: open it before"
+        " expires_at, and ask for a new ticket to open another."
+    )
+
+    @classmethod
+    def of(cls, ticket: StreamTicket, events_path: str) -> StreamTicketOut:
+        return cls(
+            ticket=ticket.ticket,
+            expires_at=ticket.expires_at,
+            events_url=f"{events_path}?ticket={ticket.ticket}",
         )

@@ -32,3 +32,11 @@ class AuthenticationFailed(DomainError):
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class Busy(DomainError):
+    """The server is doing as much of this work as it allows at once: nothing was done, and the
+    caller may try again in a moment (503 with ``retry_after``)."""
+
+    code = "busy"
+    retry_after = 1

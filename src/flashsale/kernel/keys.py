@@ -16,6 +16,7 @@ ADMISSION = "admission"
 PROOF_OF_WORK = "proof-of-work"
 CONSOLE = "console"
 CSRF = "csrf"
+STREAM_TICKET = "stream-ticket"
 
 
 def derive_key(secret: str, purpose: str) -> str:
@@ -33,6 +34,7 @@ class Keys:
     proof_of_work: str
     console: str
     csrf: str
+    stream_ticket: str
 
     @classmethod
     def derive(cls, secret: str) -> Keys:
@@ -44,6 +46,7 @@ class Keys:
             proof_of_work=derive_key(secret, PROOF_OF_WORK),
             console=derive_key(secret, CONSOLE),
             csrf=derive_key(secret, CSRF),
+            stream_ticket=derive_key(secret, STREAM_TICKET),
         )
 
     def __repr__(self) -> str:

@@ -1,5 +1,5 @@
-"""What the waiting room needs from the outside world: its repository, its live state and
-its rate limits."""
+"""What the waiting room needs from the outside world: its repository and its live state, which
+holds its rate limiter (``kernel.rate_limit``)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,10 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeAlias
+from typing import Protocol
 
+from flashsale.kernel.rate_limit import Bucket, RateLimiter
 from flashsale.waiting_room.domain.room import RoomConfig, RoomSettings, RoomSummary, Standing, Use
-from flashsale.waiting_room.domain.token_bucket import Limit
-
-# A token bucket of one sale: its key within the sale ("c:<customer>", ...), and its limit.
-Bucket: TypeAlias = tuple[str, Limit]
 
 
 class RoomRepository(Protocol):
@@ -147,17 +144,3 @@ class RoomState(Protocol):
     async def close(self) -> None:
         """Close the state and its ``limiter``."""
         ...
-
-
-class RateLimiter(Protocol):
-    """Token buckets of each sale, by key; where the room state is shared by every API
-    process, so are they (a sale's buckets beside its room)."""
-
-    async def acquire(self, sale_id: str, buckets: Sequence[Bucket], now_ms: int) -> int:
-        """Take one token from each of the sale's buckets, or none if any is empty.
-
-        Returns 0 when taken, else the milliseconds until every bucket has a token again.
-        """
-        ...
-
-    async def close(self) -> None: ...

@@ -1,4 +1,8 @@
-"""Sign-up, log-in and log-out pages over the Accounts use cases."""
+"""Sign-up, log-in and log-out pages over the Accounts use cases.
+
+Sign-up and log-in are limited like the API's (per client address and per account); a refusal
+is an error page with the problem's status and its Retry-After.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from flashsale.customers.accounts import Accounts
+from flashsale.customers.errors import TooManyAttempts
+from flashsale.http.admission import client_address
+from flashsale.http.problems import status_and_title
 from flashsale.kernel import errors
 from flashsale.web.forms import read_form
 from flashsale.web.kit import PageKit
+from flashsale.web.rendering import Pages
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -19,6 +27,20 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return default
+
+
+def try_again_later(
+    pages: Pages, request: Request, refusal: TooManyAttempts | errors.Busy
+) -> Response:
+    """The error page of a refusal that says when to come back (429, 503)."""
+    status, title = status_and_title(refusal)
+    return pages.render(
+        request,
+        "error.html",
+        {"title": title, "detail": refusal.detail},
+        status,
+        {"Retry-After": str(refusal.retry_after)},
+    )
 
 
 class AccountServices(Protocol):
@@ -57,8 +79,13 @@ class AccountPages:
         self._security.check_csrf(request, form)
         email, password = form.get("email", ""), form.get("password", "")
         try:
-            customer = await self._accounts.sign_up(email, password, form.get("market", ""))
+            customer = await self._accounts.sign_up(
+                email, password, form.get("market", ""), address=client_address(request)
+            )
+            # Not a guess: the password was set a moment ago, so no attempt is counted twice.
             token = await self._accounts.log_in(email, password)
+        except (TooManyAttempts, errors.Busy) as exc:
+            return try_again_later(self._pages, request, exc)
         except (errors.InvalidInput, errors.Conflict) as exc:
             text = exc.detail
             if isinstance(exc, errors.Conflict):
@@ -90,7 +117,11 @@ class AccountPages:
         self._security.check_csrf(request, form)
         email = form.get("email", "")
         try:
-            token = await self._accounts.log_in(email, form.get("password", ""))
+            token = await self._accounts.log_in(
+                email, form.get("password", ""), address=client_address(request)
+            )
+        except (TooManyAttempts, errors.Busy) as exc:
+            return try_again_later(self._pages, request, exc)
         except errors.AuthenticationFailed:
             return await self.log_in_form(request, "Wrong email or password.", 401, email)
         response = RedirectResponse(safe_next(form.get("next"), "/"), 303)

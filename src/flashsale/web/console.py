@@ -15,6 +15,9 @@ from starlette.routing import BaseRoute
 
 from flashsale.catalog.service import VariantSpec
 from flashsale.customers.accounts import Accounts
+from flashsale.customers.errors import TooManyAttempts
+from flashsale.customers.throttle import AuthThrottle
+from flashsale.http.admission import client_address
 from flashsale.kernel import errors
 from flashsale.kernel.keys import same_secret
 from flashsale.orders.domain.order import OrderStatus
@@ -23,8 +26,9 @@ from flashsale.sales import errors as sale_errors
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sale_directory import EDIT_FREEZE
 from flashsale.sales.service.sales import SaleEdit, SaleSpec
+from flashsale.web.accounts import try_again_later
 from flashsale.web.dashboard import DashboardServices, sale_figures
-from flashsale.web.forms import read_form
+from flashsale.web.forms import read_form, whole_number
 from flashsale.web.history import history_of
 from flashsale.web.kit import PageKit
 from flashsale.web.live import event_stream
@@ -48,10 +52,7 @@ def parse_utc(value: str, label: str) -> datetime:
 
 
 def parse_int(value: str, label: str) -> int:
-    try:
-        return int(value.strip())
-    except ValueError as exc:
-        raise errors.InvalidInput(f"{label} must be a whole number") from exc
+    return whole_number(value, label)
 
 
 def sale_form_values(sale: FlashSale) -> dict[str, str]:
@@ -81,6 +82,7 @@ def parse_attributes(text: str) -> dict[str, str]:
 class ConsoleServices(DashboardServices, Protocol):
     accounts: Accounts
     shipping: Shipping
+    throttle: AuthThrottle
 
     @property
     def admin_token(self) -> str: ...
@@ -95,6 +97,7 @@ class ConsolePages:
         self._accounts = services.accounts
         self._shipping = services.shipping
         self._admin_token = services.admin_token
+        self._throttle = services.throttle
         self._pages = kit.pages
         self._security = kit.security
         self._storefront = kit.storefront
@@ -120,10 +123,17 @@ class ConsolePages:
         form = await read_form(request)
         self._security.check_csrf(request, form)
         given, expected = form.get("token", ""), self._admin_token
-        # compare_digest("", "") is True: an admin token that slipped through empty must not let
-        # an empty answer in, so only two non-empty values are compared.
-        if not (given and expected and same_secret(given, expected)):
-            return await self.log_in_form(request, "That is not the admin token.", 401)
+        # The admin token has no account to limit: its guesses are limited per address.
+        address = client_address(request)
+        try:
+            await self._throttle.admit(address)
+            # compare_digest("", "") is True: an admin token that slipped through empty must
+            # not let an empty answer in, so only two non-empty values are compared.
+            if not (given and expected and same_secret(given, expected)):
+                await self._throttle.failed(address)
+                return await self.log_in_form(request, "That is not the admin token.", 401)
+        except TooManyAttempts as exc:
+            return try_again_later(self._pages, request, exc)
         response = RedirectResponse("/console/sales", 303)
         self._security.admin_log_in(request, response)
         return response

@@ -1,10 +1,15 @@
 """Who is looking at a page, and whether a form really came from one of our pages.
 
 - A fan's web session is a HttpOnly, SameSite=Lax cookie holding the very token the API issues
-  at log-in, so pages and API share one notion of a session (``Accounts``).
+  at log-in, so pages and API share one notion of a session (``Accounts``). Lax, so that a fan
+  following a link to a sale from elsewhere arrives logged in.
 - The console's cookie holds a signed fingerprint of the admin token, never the token itself;
   changing the admin token logs every console out. It and the CSRF HMAC have keys of their own
-  (``Keys.console``, ``Keys.csrf``), not the shop's secret key.
+  (``Keys.console``, ``Keys.csrf``), not the shop's secret key. It is SameSite=Strict: no
+  request that starts on another site carries the operator's session, not even a link.
+- Every cookie is Secure in production, whatever scheme the request arrived with: behind a
+  proxy that ends TLS the shop itself sees plain HTTP. In development, Secure when the request
+  was HTTPS: a developer's plain-HTTP port must still get its cookies back.
 - CSRF: a random seed in its own HttpOnly cookie, and an HMAC of it in every form (hidden
   field) and htmx request (header). A page on another site can make the browser send the
   cookie, but cannot read a page of ours to learn the HMAC (OWASP's signed double submit).
@@ -17,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from typing import Protocol
+from typing import Literal, Protocol
 
 from itsdangerous import BadSignature, TimestampSigner
 from starlette.requests import Request
@@ -52,6 +57,7 @@ class SecurityServices(Protocol):
 class PageSecurity:
     def __init__(self, services: SecurityServices) -> None:
         console_key = services.keys.console.encode()
+        self._always_secure = services.settings.environment == "production"
         self._accounts = services.accounts
         self._session_ttl = int(services.settings.session_ttl_seconds)
         self._csrf_key = services.keys.csrf.encode()
@@ -72,12 +78,12 @@ class PageSecurity:
             return None
 
     def log_in(self, request: Request, response: Response, token: str) -> None:
-        _set_cookie(request, response, SESSION_COOKIE, token, self._session_ttl)
+        self._set_cookie(request, response, SESSION_COOKIE, token, self._session_ttl)
         # A fresh CSRF seed with every new identity: a seed planted before log-in is worthless.
         self.new_csrf_seed(request, response)
 
     def log_out(self, request: Request, response: Response) -> None:
-        response.delete_cookie(SESSION_COOKIE, path="/")
+        self._delete_cookie(request, response, SESSION_COOKIE)
         self.new_csrf_seed(request, response)
 
     # -- the console ----------------------------------------------------------------------
@@ -94,11 +100,13 @@ class PageSecurity:
 
     def admin_log_in(self, request: Request, response: Response) -> None:
         value = self._console.sign(self._admin_fingerprint.encode()).decode()
-        _set_cookie(request, response, CONSOLE_COOKIE, value, CONSOLE_TTL_SECONDS)
+        self._set_cookie(
+            request, response, CONSOLE_COOKIE, value, CONSOLE_TTL_SECONDS, samesite="strict"
+        )
         self.new_csrf_seed(request, response)
 
     def admin_log_out(self, request: Request, response: Response) -> None:
-        response.delete_cookie(CONSOLE_COOKIE, path="/")
+        self._delete_cookie(request, response, CONSOLE_COOKIE, samesite="strict")
 
     # -- CSRF -----------------------------------------------------------------------------
 
@@ -115,13 +123,13 @@ class PageSecurity:
         """Set the seed cookie if this page made a new one."""
         seed = getattr(request.state, "new_csrf_seed", None)
         if seed:
-            _set_cookie(request, response, CSRF_COOKIE, seed, self._session_ttl)
+            self._set_cookie(request, response, CSRF_COOKIE, seed, self._session_ttl)
 
     def new_csrf_seed(self, request: Request, response: Response) -> None:
         seed = secrets.token_urlsafe(24)
         request.state.csrf_seed = seed
         request.state.new_csrf_seed = None
-        _set_cookie(request, response, CSRF_COOKIE, seed, self._session_ttl)
+        self._set_cookie(request, response, CSRF_COOKIE, seed, self._session_ttl)
 
     def check_csrf(self, request: Request, form: dict[str, str]) -> None:
         seed = request.cookies.get(CSRF_COOKIE)
@@ -132,14 +140,37 @@ class PageSecurity:
     def _sign(self, seed: str) -> str:
         return hmac.new(self._csrf_key, seed.encode(), hashlib.sha256).hexdigest()
 
+    # -- cookies --------------------------------------------------------------------------
 
-def _set_cookie(request: Request, response: Response, name: str, value: str, ttl: int) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=ttl,
-        path="/",
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    def _secure(self, request: Request) -> bool:
+        return self._always_secure or request.url.scheme == "https"
+
+    def _set_cookie(
+        self,
+        request: Request,
+        response: Response,
+        name: str,
+        value: str,
+        ttl: int,
+        samesite: Literal["lax", "strict"] = "lax",
+    ) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=ttl,
+            path="/",
+            httponly=True,
+            samesite=samesite,
+            secure=self._secure(request),
+        )
+
+    def _delete_cookie(
+        self,
+        request: Request,
+        response: Response,
+        name: str,
+        samesite: Literal["lax", "strict"] = "lax",
+    ) -> None:
+        response.delete_cookie(
+            name, path="/", httponly=True, samesite=samesite, secure=self._secure(request)
+        )

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flashsale.catalog.market import Market
-from flashsale.catalog.model import Product, Variant
+from flashsale.catalog.model import MAX_VARIANTS, Product, Variant
 from flashsale.customers.model import MIN_PASSWORD_LENGTH, check_password_strength, normalize_email
 from flashsale.kernel.errors import InvalidInput
 from flashsale.kernel.money import Money
@@ -110,3 +110,41 @@ def test_password_of_the_minimum_length_is_accepted() -> None:
 def test_password_outside_the_bounds_is_refused(password: str) -> None:
     with pytest.raises(InvalidInput, match="password"):
         check_password_strength(password)
+
+
+def test_a_variant_without_a_price_loads_but_is_not_added() -> None:
+    # Stored before the rule, it must still load; a new one is refused.
+    variant = Variant(sku="MIBAND4", product_id="prod_1")
+    with pytest.raises(InvalidInput, match="MIBAND4: prices: give a price"):
+        variant.check_new()
+
+
+def test_a_padded_attribute_is_refused_by_the_model() -> None:
+    variant = Variant("A", "prod_1", {"colour ": "black"}, {"IN": Money(Decimal("1"), "INR")})
+    with pytest.raises(InvalidInput, match="starts or ends with spaces"):
+        variant.check_new()
+
+
+def test_a_product_of_too_many_variants_is_refused() -> None:
+    price = {"IN": Money(Decimal("1"), "INR")}
+    variants = tuple(Variant(f"V{i}", "prod_1", prices=price) for i in range(MAX_VARIANTS + 1))
+    with pytest.raises(InvalidInput, match=f"variants: at most {MAX_VARIANTS}"):
+        Product("prod_1", "Mi Band 4", variants).check_new()
+    Product("prod_1", "Mi Band 4", variants[:MAX_VARIANTS]).check_new()
+
+
+def test_a_padded_product_name_is_refused_by_the_model() -> None:
+    price = {"IN": Money(Decimal("1"), "INR")}
+    with pytest.raises(InvalidInput, match="name: ' Mi Band 4' starts or ends"):
+        Product("prod_1", " Mi Band 4", (Variant("A", "prod_1", prices=price),)).check_new()
+
+
+@pytest.mark.parametrize("locale", ["en_IN", "en", "zh_Hans_CN", "ja_JP"])
+def test_a_market_with_a_locale_shape_is_accepted(locale: str) -> None:
+    Market("IN", "India", "INR", locale).check_new()
+
+
+@pytest.mark.parametrize("locale", ["", "e", "en IN", "en_", "en_IN\n", "x" * 21])
+def test_a_market_needs_a_locale_identifier(locale: str) -> None:
+    with pytest.raises(InvalidInput, match="locale"):
+        Market("IN", "India", "INR", locale).check_new()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
@@ -125,3 +126,44 @@ def test_unknown_settings_and_bad_values_are_refused(monkeypatch: pytest.MonkeyP
         Settings(port=70000)
     with pytest.raises(ValidationError):
         Settings(nonsense=True)  # type: ignore[call-arg]
+
+
+def test_the_app_server_limits_default_to_what_a_shop_runs_with() -> None:
+    settings = Settings()
+    assert settings.http_max_header_bytes == 16 * 1024
+    assert settings.http_header_timeout_seconds == 10.0
+    assert settings.http_body_timeout_seconds == 10.0
+    assert settings.http_max_connections == 10_000
+
+
+def test_the_app_server_limits_come_from_flashsale_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FLASHSALE_HTTP_MAX_HEADER_BYTES", "32768")
+    monkeypatch.setenv("FLASHSALE_HTTP_HEADER_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("FLASHSALE_HTTP_BODY_TIMEOUT_SECONDS", "30")
+    monkeypatch.setenv("FLASHSALE_HTTP_MAX_CONNECTIONS", "50000")
+    settings = Settings()
+    assert settings.http_max_header_bytes == 32768
+    assert settings.http_header_timeout_seconds == 2.5
+    assert settings.http_body_timeout_seconds == 30.0
+    assert settings.http_max_connections == 50_000
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("http_max_header_bytes", 512),  # not even a request line with a few headers
+        ("http_max_header_bytes", 2 * 1024 * 1024),  # a limit that no longer limits
+        ("http_header_timeout_seconds", 0),  # every request would be refused
+        ("http_header_timeout_seconds", 3600),  # a slowloris' dream
+        ("http_body_timeout_seconds", -1),
+        ("http_body_timeout_seconds", 301),
+        ("http_max_connections", 0),
+        ("http_max_connections", 2_000_000),
+    ],
+)
+def test_app_server_limits_out_of_range_are_refused(field: str, value: float) -> None:
+    given: dict[str, Any] = {field: value}
+    with pytest.raises(ValidationError, match=field):
+        Settings(**given)

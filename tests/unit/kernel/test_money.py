@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flashsale.kernel.errors import InvalidInput
-from flashsale.kernel.money import MAX_AMOUNT, Money, parse_amount
+from flashsale.kernel.money import (
+    MAX_AMOUNT,
+    MAX_DECIMAL_PLACES,
+    Money,
+    minor_unit_places,
+    parse_amount,
+    parse_price,
+)
 
 
 @pytest.mark.parametrize(
@@ -46,14 +53,46 @@ def test_parse_amount_refuses_booleans(flag: bool) -> None:
         parse_amount(flag)
 
 
-@pytest.mark.parametrize("negative", ["-1", "-0.01", Decimal("-999"), -5])
+@pytest.mark.parametrize("negative", [Decimal("-999"), -5])
 def test_parse_amount_refuses_negative_amounts(negative: object) -> None:
     with pytest.raises(InvalidInput, match="between 0 and"):
         parse_amount(negative)
 
 
 @pytest.mark.parametrize(
-    "huge", [str(MAX_AMOUNT + Decimal("0.01")), "1e13", 10**30, "Infinity", "-Infinity"]
+    "text",
+    [
+        "-1",
+        "-0.01",
+        "+1",
+        "1E-30",
+        "1e3",
+        "1_000",
+        " 10",
+        "10 ",
+        "10\n",
+        "1.",
+        ".5",
+        "0x10",
+        "\u0663",  # an Arabic-Indic three: Decimal() reads it as 3
+        "1,000",
+        "1.00000",  # finer than any currency's minor unit
+        "1" * 14,
+    ],
+)
+def test_parse_amount_takes_only_digits_and_a_fraction(text: str) -> None:
+    with pytest.raises(InvalidInput, match="decimal string"):
+        parse_amount(text)
+
+
+def test_parse_amount_refuses_a_decimal_finer_than_any_currency() -> None:
+    with pytest.raises(InvalidInput, match="decimal places"):
+        parse_amount(Decimal("1E-30"))
+
+
+@pytest.mark.parametrize(
+    "huge",
+    [str(MAX_AMOUNT + Decimal("0.01")), "1e13", 10**30, "Infinity", Decimal("Infinity")],
 )
 def test_parse_amount_refuses_amounts_beyond_the_bound(huge: object) -> None:
     with pytest.raises(InvalidInput):
@@ -109,6 +148,51 @@ def test_times_equals_repeated_addition_to_the_cent(cents: int, quantity: int) -
     assert unit.times(quantity).amount * 100 == cents * quantity
 
 
-@given(st.decimals(min_value=0, max_value=MAX_AMOUNT, allow_nan=False, allow_infinity=False))
+@given(st.integers(0, MAX_DECIMAL_PLACES).flatmap(lambda p: st.decimals(0, MAX_AMOUNT, places=p)))
 def test_parse_amount_round_trips_its_text(amount: Decimal) -> None:
-    assert parse_amount(str(amount)) == amount
+    text = f"{amount:f}"
+    assert parse_amount(text) == amount
+    assert str(parse_amount(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("currency", "places"), [("JPY", 0), ("INR", 2), ("USD", 2), ("KWD", 3), ("CLF", 4)]
+)
+def test_minor_units_are_iso_4217s(currency: str, places: int) -> None:
+    assert minor_unit_places(currency) == places
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [("999", "JPY"), ("999.50", "INR"), ("999.5", "INR"), ("1.234", "KWD"), (Decimal("1"), "JPY")],
+)
+def test_a_price_may_be_as_fine_as_the_minor_unit(amount: object, currency: str) -> None:
+    assert parse_price(amount, currency) == Money(Decimal(str(amount)), currency)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency"),
+    [
+        ("999.5", "JPY"),
+        ("999.00", "JPY"),  # the written places are what a receipt prints
+        ("0.001", "INR"),
+        ("1.2345", "KWD"),
+        (Decimal("1E-30"), "INR"),
+        (Decimal("0.001"), "USD"),
+    ],
+)
+def test_a_price_finer_than_the_minor_unit_is_refused(amount: object, currency: str) -> None:
+    with pytest.raises(InvalidInput, match="decimal places"):
+        parse_price(amount, currency)
+
+
+def test_a_price_is_parsed_strictly_before_its_places_are_counted() -> None:
+    with pytest.raises(InvalidInput, match="decimal string"):
+        parse_price("1E-30", "INR")
+    with pytest.raises(InvalidInput, match="ISO 4217"):
+        parse_price("1", "inr")
+
+
+def test_money_itself_keeps_any_exact_amount() -> None:
+    # Stored and computed amounts load whatever their places: only new prices are checked.
+    assert Money(Decimal("0.305"), "USD").amount == Decimal("0.305")

@@ -1,8 +1,10 @@
-"""The pre-queue order: committed in advance, a uniform shuffle, and checkable by anyone."""
+"""The pre-queue order: committed in advance, a uniform shuffle, checkable by anyone, and
+published under per-sale pseudonyms rather than customer ids."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import itertools
 from collections import Counter
 
@@ -60,7 +62,43 @@ def test_a_biased_order_fails_the_same_statistic() -> None:
 
 
 def published(s: bytes, customers: list[str]) -> list[tuple[str, int]]:
-    return [(c, i) for i, c in enumerate(fairness.shuffled(s, customers), start=1)]
+    """The pre-queue as the report publishes it: (pseudonym, position)."""
+    names = fairness.pseudonyms(s, customers)
+    return [(names[c], i) for i, c in enumerate(fairness.shuffled(s, customers), start=1)]
+
+
+def test_the_published_order_names_no_customer_and_each_finds_their_own_line() -> None:
+    s = seed(3)
+    customers = [f"cus_0195{n:04d}" for n in range(50)]
+    positions = published(s, customers)
+    shown = repr(positions)
+    assert not any(c in shown for c in customers) and "cus_" not in shown
+    assert all(len(name) == fairness.PSEUDONYM_HEX for name, _ in positions)
+    # A fan recomputes their pseudonym from the revealed seed and their id, and finds their
+    # place: the one the seed gives them.
+    order = fairness.shuffled(s, customers)
+    for customer in customers:
+        mine = fairness.pseudonym(s, customer)
+        assert (mine, order.index(customer) + 1) in positions
+
+
+def test_pseudonyms_are_per_sale_and_no_order_key() -> None:
+    a, b = seed(1), seed(2)
+    assert fairness.pseudonym(a, "cus_1") != fairness.pseudonym(b, "cus_1")
+    assert fairness.pseudonym(a, "cus_1") != fairness.pseudonym(a, "cus_2")
+    # Derived under a label of its own: not the keyed hash of the id under the seed itself.
+    keyed_by_seed = hmac.new(a, b"cus_1", hashlib.sha256).hexdigest()[:32]
+    assert fairness.pseudonym(a, "cus_1") != keyed_by_seed
+    assert fairness.pseudonym_key(a) != a
+
+
+def test_the_order_is_recomputed_from_the_seed_and_the_pseudonyms_alone() -> None:
+    s = seed(8)
+    customers = [f"cus_{n}" for n in range(20)]
+    names = fairness.pseudonyms(s, customers)
+    by_seed = [names[c] for c in fairness.shuffled(s, customers)]
+    assert fairness.ranked(s, names.values()) == by_seed
+    assert fairness.ranked(s, reversed(by_seed)) == by_seed
 
 
 def test_verify_accepts_the_published_order() -> None:
@@ -92,7 +130,14 @@ def test_verify_detects_gaps_and_someone_inserted() -> None:
     positions = published(s, ["cus_1", "cus_2", "cus_3"])
     gap = [(c, p if p < 3 else 4) for c, p in positions]
     assert not fairness.verify(s, fairness.commitment(s), gap).ok
-    inserted = [("cus_vip", 1), *((c, p + 1) for c, p in positions)]
+    names = [name for name, _ in positions]
+    # Someone the seed would not put first, inserted at the front.
+    vip = next(
+        p
+        for p in (fairness.pseudonym(s, f"cus_vip{n}") for n in range(20))
+        if fairness.ranked(s, [p, *names])[0] != p
+    )
+    inserted = [(vip, 1), *((c, p + 1) for c, p in positions)]
     assert not fairness.verify(s, fairness.commitment(s), inserted).ok
 
 

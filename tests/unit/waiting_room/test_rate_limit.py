@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from flashsale.kernel.token_bucket import Limit, refill, retry_after_ms
 from flashsale.waiting_room.adapters.memory_state import MemoryRateLimiter
 from flashsale.waiting_room.domain.errors import AddressCapReached, TooManyRequests
 from flashsale.waiting_room.domain.room import RoomSettings
-from flashsale.waiting_room.domain.token_bucket import Limit, refill, retry_after_ms
 from flashsale.waiting_room.service.rate_limits import RateLimits
 
 T = 1_800_000_000_000  # epoch ms

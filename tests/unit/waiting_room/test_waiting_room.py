@@ -122,6 +122,14 @@ async def test_the_pre_queue_is_sealed_in_the_committed_order_and_published(
     assert (await status(room_world, latecomer)).view.position == 13
     report = await room_world.shop.room.fairness(room_world.sale.id, reveal=True)
     assert report.verification is not None and report.verification.ok
+    # The report names pseudonyms, never customers; each fan finds their own line in it.
+    names = fairness.pseudonyms(room.seed, [f.id for f in crowd])
+    assert report.positions == [(names[c], i) for i, c in enumerate(expected, start=1)]
+    assert not any(f.id in repr(report.positions) for f in [*crowd, latecomer])
+    for fan in crowd:
+        entry = report.entry_of(fan.id)
+        assert (entry.pseudonym, entry.position) == (names[fan.id], expected.index(fan.id) + 1)
+    assert report.entry_of(latecomer.id).position is None  # joined after the opening
     hidden = await room_world.shop.room.fairness(room_world.sale.id)
     assert not hidden.revealed and hidden.verification is None  # still on sale
 

@@ -5,19 +5,61 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints, field_validator
 
-from flashsale.catalog.market import Market
-from flashsale.catalog.model import Product
-from flashsale.http.edge import Line, Text
-from flashsale.http.schemas.base import AmountIn, RequestBody, ResponseBody
+from flashsale.catalog.market import LOCALE_PATTERN, MAX_MARKET_NAME_LENGTH, Market
+from flashsale.catalog.model import (
+    MAX_ATTRIBUTE_NAME_LENGTH,
+    MAX_ATTRIBUTE_VALUE_LENGTH,
+    MAX_ATTRIBUTES,
+    MAX_NAME_LENGTH,
+    MAX_VARIANTS,
+    SKU_PATTERN,
+    Product,
+)
+from flashsale.http.schemas.base import (
+    FREE_TEXT,
+    MARKET_CODE_PATTERN,
+    SINGLE_LINE,
+    AmountIn,
+    MarketCodeIn,
+    RequestBody,
+    ResponseBody,
+    keys_named_by_pattern,
+)
+
+# Names are trimmed, then must hold something; bounds are the catalogue's own.
+MarketName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MARKET_NAME_LENGTH),
+    SINGLE_LINE,
+]
+ProductName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
+    FREE_TEXT,
+]
+AttributeName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ATTRIBUTE_NAME_LENGTH),
+    SINGLE_LINE,
+]
+AttributeValue = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ATTRIBUTE_VALUE_LENGTH),
+    FREE_TEXT,
+]
+MarketCodeKey = Annotated[str, StringConstraints(pattern=MARKET_CODE_PATTERN)]
+Sku = Annotated[str, StringConstraints(pattern=SKU_PATTERN), Field(examples=["MIBAND2-BLK"])]
+# One price per market, and there are 249 ISO 3166 country codes.
+MAX_PRICES = 249
 
 
 class MarketIn(RequestBody):
-    code: Line = Field(min_length=2, max_length=2, examples=["IN"])
-    name: Line = Field(min_length=1, max_length=100, examples=["India"])
-    currency: Line = Field(min_length=3, max_length=3, examples=["INR"])
-    locale: Line = Field(min_length=2, max_length=20, examples=["en_IN"])
+    code: MarketCodeIn
+    name: MarketName = Field(examples=["India"])
+    currency: str = Field(pattern=r"^[A-Za-z]{3}$", examples=["INR"])
+    locale: str = Field(pattern=LOCALE_PATTERN, examples=["en_IN"])
 
 
 class MarketOut(ResponseBody):
@@ -38,14 +80,45 @@ class MarketListOut(ResponseBody):
 
 
 class VariantIn(RequestBody):
-    sku: Line = Field(max_length=64, examples=["MIBAND2-BLK"])
-    attributes: dict[Line, Annotated[Text, Field(max_length=200)]] = Field(default_factory=dict)
-    prices: dict[Line, AmountIn] = Field(examples=[{"IN": "999", "US": "18.00"}])
+    sku: Sku
+    attributes: dict[AttributeName, AttributeValue] = Field(
+        default_factory=dict, max_length=MAX_ATTRIBUTES, examples=[{"colour": "black"}]
+    )
+    prices: dict[MarketCodeKey, AmountIn] = Field(
+        min_length=1,
+        max_length=MAX_PRICES,
+        description="Market code -> price in that market's currency; at least one.",
+        examples=[{"IN": "999", "US": "18.00"}],
+        json_schema_extra=keys_named_by_pattern,
+    )
+
+    @field_validator("attributes", mode="before")
+    @classmethod
+    def _names_differ_once_trimmed(cls, given: object) -> object:
+        # Trimming would merge "colour" and "colour " silently, the last value winning.
+        if isinstance(given, dict):
+            seen: set[str] = set()
+            for name in given:
+                if isinstance(name, str):
+                    if name.strip() in seen:
+                        raise ValueError(f"attribute {name.strip()!r} is given twice")
+                    seen.add(name.strip())
+        return given
+
+    @field_validator("prices")
+    @classmethod
+    def _one_price_per_market(cls, prices: dict[str, str]) -> dict[str, str]:
+        upper: dict[str, str] = {}
+        for code, amount in prices.items():
+            if code.upper() in upper:
+                raise ValueError(f"{code.upper()} is given twice (market codes ignore case)")
+            upper[code.upper()] = amount
+        return upper
 
 
 class ProductIn(RequestBody):
-    name: Text = Field(min_length=1, max_length=200, examples=["Mi Band 2"])
-    variants: list[VariantIn] = Field(min_length=1, max_length=100)
+    name: ProductName = Field(examples=["Mi Band 2"])
+    variants: list[VariantIn] = Field(min_length=1, max_length=MAX_VARIANTS)
 
 
 class PriceOut(ResponseBody):

@@ -7,27 +7,35 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from flashsale.http.edge import Line
-from flashsale.http.schemas.base import AmountIn, RequestBody, ResponseBody, UtcDatetime
+from flashsale.catalog.model import SKU_PATTERN
+from flashsale.http.schemas.base import (
+    AmountIn,
+    MarketCodeIn,
+    RequestBody,
+    ResponseBody,
+    UtcDatetime,
+)
 from flashsale.orders.domain.order import Order
 from flashsale.sales.domain.audit import SaleAudit
 from flashsale.sales.domain.purchase import MAX_QUANTITY
 from flashsale.sales.domain.sale import MAX_PER_CUSTOMER_LIMIT, MAX_STOCK
-from flashsale.sales.service.sales import SaleView
+from flashsale.sales.service.sales import MAX_PAYMENT_WINDOW_SECONDS, SaleView
 
 
 class SaleIn(RequestBody):
-    sku: Line = Field(max_length=64)
-    market: Line = Field(min_length=2, max_length=2)
+    sku: str = Field(pattern=SKU_PATTERN, examples=["MIBAND2-BLK"])
+    market: MarketCodeIn
     stock: int = Field(gt=0, le=MAX_STOCK)
     per_customer_limit: int = Field(default=1, gt=0, le=MAX_PER_CUSTOMER_LIMIT)
     registration_opens_at: UtcDatetime
     registration_closes_at: UtcDatetime
     opens_at: UtcDatetime
     closes_at: UtcDatetime
-    payment_window_seconds: float = Field(default=900.0, gt=0, le=7 * 24 * 3600)
+    payment_window_seconds: float = Field(default=900.0, gt=0, le=MAX_PAYMENT_WINDOW_SECONDS)
     price: AmountIn | None = Field(
-        default=None, description="A sale price; the variant's list price in the market if unset."
+        default=None,
+        description="A sale price, in the market's currency and no finer than its minor unit;"
+        " the variant's list price in the market if unset.",
     )
 
 
@@ -40,7 +48,7 @@ class SaleEditIn(RequestBody):
     registration_closes_at: UtcDatetime | None = None
     opens_at: UtcDatetime | None = None
     closes_at: UtcDatetime | None = None
-    payment_window_seconds: float | None = Field(default=None, gt=0, le=7 * 24 * 3600)
+    payment_window_seconds: float | None = Field(default=None, gt=0, le=MAX_PAYMENT_WINDOW_SECONDS)
     price: AmountIn | None = None
 
 

@@ -14,7 +14,7 @@ from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import DomainError, InvalidInput, NotFound
 from flashsale.kernel.ids import new_id
-from flashsale.kernel.money import Money, parse_amount
+from flashsale.kernel.money import Money, parse_price
 from flashsale.sales.domain.sale import FlashSale, SaleState
 from flashsale.sales.errors import (
     CommitFailed,
@@ -97,7 +97,7 @@ class Sales:
         if variant is None:
             raise InvalidInput(f"no SKU {spec.sku!r}")
         if spec.price is not None:
-            price = Money(parse_amount(spec.price), market.currency)
+            price = _price(spec.price, market.currency)
         else:
             list_price = variant.price_in(market.code)
             if list_price is None:
@@ -150,7 +150,7 @@ class Sales:
             window = timedelta(seconds=edit.payment_window_seconds)
         price = current.price
         if edit.price is not None:
-            price = Money(parse_amount(edit.price), current.price.currency)
+            price = _price(edit.price, current.price.currency)
         new = replace(  # FlashSale checks the timetable, the stock and the limit
             current,
             price=price,
@@ -244,6 +244,13 @@ class Sales:
             answers.append((sale_id, customer_id) not in seen)
             seen.add((sale_id, customer_id))
         return answers
+
+
+def _price(amount: str, currency: str) -> Money:
+    try:
+        return parse_price(amount, currency)
+    except InvalidInput as exc:
+        raise InvalidInput(f"price: {exc.detail}") from exc
 
 
 def _check_payment_window(seconds: float) -> None:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from flashsale.kernel.rate_limit import Bucket
+from flashsale.kernel.token_bucket import refill, retry_after_ms
 from flashsale.waiting_room.domain.room import (
     Place,
     RoomSettings,
@@ -20,8 +22,7 @@ from flashsale.waiting_room.domain.room import (
     Use,
     admissions_due,
 )
-from flashsale.waiting_room.domain.token_bucket import refill, retry_after_ms
-from flashsale.waiting_room.ports import Bucket, Entered, Entry, Verdict
+from flashsale.waiting_room.ports import Entered, Entry, Verdict
 
 _ABSENT = Standing()
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from typing import TypeAlias, TypeVar
 
 from flashsale.kernel.batching import Batcher
+from flashsale.kernel.rate_limit import Bucket
+from flashsale.kernel.token_bucket import Limit
 from flashsale.platform.redis.client import AnyRedis, ScriptCall, run_script_calls
 from flashsale.waiting_room.adapters.redis_scripts import connect_redis, register
-from flashsale.waiting_room.domain.token_bucket import Limit
-from flashsale.waiting_room.ports import Bucket
 
 RATE_KEY_PREFIX = "fsrl:"
 

@@ -34,13 +34,14 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from flashsale.kernel.batching import Batcher
+from flashsale.kernel.rate_limit import Bucket
+from flashsale.kernel.token_bucket import Limit
 from flashsale.platform.redis.client import AnyRedis, ScriptCall, run_script_calls
 from flashsale.platform.redis.sale_keys import SaleKeys
 from flashsale.waiting_room.adapters.redis_limiter import CallBuilder, RedisRateLimiter, build_calls
 from flashsale.waiting_room.adapters.redis_scripts import Lanes, connect_redis, register
 from flashsale.waiting_room.domain.room import Place, RoomSettings, RoomSummary, Standing, Use
-from flashsale.waiting_room.domain.token_bucket import Limit
-from flashsale.waiting_room.ports import Bucket, Entered, Entry, Verdict
+from flashsale.waiting_room.ports import Entered, Entry, Verdict
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """The fair draw: the pre-queue sealed in the order of the committed seed, and its proof.
 
 At the opening the room's loop seals the pre-queue (one process wins) and publishes that order
-in the record. The seed is revealed (``fairness``) once the sale is over: closed, or sold out.
+in the record. The report (``fairness``) shows that order by the customers' per-sale
+pseudonyms, never their ids; the seed is revealed once the sale is over: closed, or sold out.
 """
 
 from __future__ import annotations
@@ -21,11 +22,25 @@ SEAL_ATTEMPTS = 5
 
 
 @dataclass(frozen=True, slots=True)
+class FairnessEntry:
+    """One customer's line in the published pre-queue: position None if they were not in it."""
+
+    pseudonym: str
+    position: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class FairnessReport:
     room: RoomConfig
     revealed: bool
-    positions: list[tuple[str, int]]
+    positions: list[tuple[str, int]]  # (pseudonym, position), in position order
     verification: fairness.Verification | None  # None until the seed is revealed
+
+    def entry_of(self, customer_id: str) -> FairnessEntry:
+        """The customer's pseudonym in this sale and, if they were in the pre-queue, its place."""
+        mine = fairness.pseudonym(self.room.seed, customer_id)
+        found = (position for name, position in self.positions if name == mine)
+        return FairnessEntry(mine, next(found, None))
 
 
 class Draw:
@@ -73,7 +88,9 @@ class Draw:
             now = self._clock.now()
             stock_left = await self._gate.stock_left(sale_id)
             reveal = now >= sale.closes_at or (now >= sale.opens_at and stock_left == 0)
-        positions = await self._rooms.queue_positions(sale_id)
+        stored = await self._rooms.queue_positions(sale_id)
+        names = fairness.pseudonyms(room.seed, (c for c, _ in stored))
+        positions = [(names[c], position) for c, position in stored]
         verification = None
         if reveal:
             verification = fairness.verify(room.seed, room.commitment, positions)

@@ -16,10 +16,10 @@ from __future__ import annotations
 import functools
 import math
 
+from flashsale.kernel.rate_limit import Bucket, RateLimiter
+from flashsale.kernel.token_bucket import Limit
 from flashsale.waiting_room.domain.errors import AddressCapReached, TooManyRequests
 from flashsale.waiting_room.domain.room import RoomSettings
-from flashsale.waiting_room.domain.token_bucket import Limit
-from flashsale.waiting_room.ports import Bucket, RateLimiter
 
 BURST_SECONDS = 2.0
 DAY_SECONDS = 24 * 3600

@@ -1,6 +1,13 @@
 """Live streams of a customer's status: pushed by the room's loop whenever their view changes.
 
 Sold out is therefore seen by every waiting stream within one tick.
+
+A browser's EventSource cannot send an Authorization header, and a session token in a URL ends
+up in access logs, proxies and browser history. So an API stream is opened with a stream
+ticket instead (``StreamTickets``): asked for with the session token (``POST``), signed with a
+key of its own (``Keys.stream_ticket``), bound to one customer and one sale, and good for
+``STREAM_TICKET_SECONDS``. It opens that customer's stream of that sale and nothing else: it is
+no session token, admission token or challenge (each kind has its own key and salt).
 """
 
 from __future__ import annotations
@@ -9,13 +16,65 @@ import asyncio
 import contextlib
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from flashsale.kernel.clock import Clock
+from flashsale.kernel.errors import AuthenticationFailed
 from flashsale.waiting_room.domain.room import Place, RoomConfig, RoomSummary, Standing
 from flashsale.waiting_room.ports import RoomState
 from flashsale.waiting_room.service.admission import AdmissionTokens
 from flashsale.waiting_room.service.live import Live, LiveFigures
 from flashsale.waiting_room.service.rooms import Rooms
 from flashsale.waiting_room.service.status import QueueStatus, status_of
+
+# Long enough to open the stream and for EventSource's reconnection after the server ends a
+# stream (room_api.STREAM_SECONDS, then ``retry``); short enough that a ticket seen in a log is
+# worthless by the time anyone reads it.
+STREAM_TICKET_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class StreamTicket:
+    ticket: str
+    sale_id: str
+    expires_at: datetime
+
+
+class StreamTickets:
+    """Stateless tickets ``[sale id, customer id, expires (epoch ms)]``, signed: checking one is
+    one HMAC and no I/O, so any process of the fleet opens a stream another one ticketed."""
+
+    def __init__(
+        self, key: str, clock: Clock, lifetime_seconds: float = STREAM_TICKET_SECONDS
+    ) -> None:
+        self._serializer = URLSafeSerializer(key, salt="flashsale.stream-ticket")
+        self._clock = clock
+        self._lifetime = timedelta(seconds=lifetime_seconds)
+
+    def issue(self, sale_id: str, customer_id: str) -> StreamTicket:
+        expires_at = self._clock.now() + self._lifetime
+        expires_ms = int(expires_at.timestamp() * 1000)
+        ticket = str(self._serializer.dumps([sale_id, customer_id, expires_ms]))
+        return StreamTicket(ticket, sale_id, datetime.fromtimestamp(expires_ms / 1000, UTC))
+
+    def redeem(self, ticket: str, sale_id: str) -> str:
+        """The customer the ticket opens ``sale_id``'s stream for; AuthenticationFailed when it
+        is forged, expired, or for another sale."""
+        try:
+            value = self._serializer.loads(ticket)
+        except BadSignature as exc:
+            raise AuthenticationFailed("the stream ticket is not one this shop issued") from exc
+        match value:
+            case [str(ticket_sale), str(customer_id), int(expires_ms)]:
+                if ticket_sale != sale_id:
+                    raise AuthenticationFailed("the stream ticket is for another sale")
+                if expires_ms <= int(self._clock.now().timestamp() * 1000):
+                    raise AuthenticationFailed("the stream ticket has expired: ask for a new one")
+                return customer_id
+        raise AuthenticationFailed("the stream ticket is malformed")
 
 
 class Subscription:

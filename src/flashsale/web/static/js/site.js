@@ -32,6 +32,14 @@
     });
   }
 
+  // The bar's width is set here rather than in a style attribute, which the page's
+  // Content-Security-Policy refuses.
+  function fill(bar, left, total) {
+    bar.setAttribute("aria-valuenow", left);
+    var share = total > 0 ? Math.max(0, Math.min(1, left / total)) : 0;
+    bar.firstElementChild.style.width = (100 * share) + "%";
+  }
+
   function follow(feed) {
     var root = document.querySelector("[data-sale-feed]");
     var source = new EventSource(feed);
@@ -41,10 +49,7 @@
       var left = root.querySelector("[data-units-left]");
       if (left) { left.textContent = sale.stock_left; }
       var bar = root.querySelector("[data-units-bar]");
-      if (bar) {
-        bar.setAttribute("aria-valuenow", sale.stock_left);
-        bar.firstElementChild.style.width = (100 * sale.stock_left / sale.stock_total) + "%";
-      }
+      if (bar) { fill(bar, sale.stock_left, sale.stock_total); }
       var state = root.querySelector("[data-sale-state]");
       if (state) {
         state.textContent = sale.state_label;
@@ -128,6 +133,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     syncTo(document.body.getAttribute("data-server-now"));
+    document.querySelectorAll("[data-units-bar]").forEach(function (bar) {
+      fill(bar, Number(bar.getAttribute("aria-valuenow")),
+        Number(bar.getAttribute("aria-valuemax")));
+    });
     var root = document.querySelector("[data-sale-feed]");
     if (root && window.EventSource) { follow(root.getAttribute("data-sale-feed")); }
     var queue = document.querySelector("[data-queue-feed]");

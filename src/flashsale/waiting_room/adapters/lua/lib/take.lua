@@ -1,4 +1,4 @@
--- Token buckets, mirroring waiting_room/domain/token_bucket.py and MemoryRateLimiter. A call's
+-- Token buckets, mirroring kernel/token_bucket.py and MemoryRateLimiter. A call's
 -- distinct limits come once, as a table after its head: L, then rate and burst L times
 -- (read_limits(h) reads it from ARGV[h] and returns the index after it). A request then names
 -- its buckets' limits by one character each in a spec string ("1" is the table's first, "2" the

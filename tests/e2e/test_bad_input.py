@@ -333,6 +333,22 @@ async def test_idempotency_key_too_long_is_refused(
     assert_problem(response, 422, "invalid-input")
 
 
+async def test_an_idempotency_key_reused_for_another_quantity_is_refused(
+    client: httpx.AsyncClient, open_sale: tuple[str, dict[str, str]]
+) -> None:
+    sale_id, fan = open_sale
+    url = f"/api/v1/sales/{sale_id}/purchases"
+    headers = {**fan, "Idempotency-Key": "one-click"}
+    first = await client.post(url, headers=headers, json={"quantity": 1})
+    assert first.status_code == 201, first.text
+    reused = await client.post(url, headers=headers, json={"quantity": 2})
+    assert_problem(reused, 422, "idempotency-key-reused")
+    replayed = await client.post(url, headers=headers, json={"quantity": 1})
+    assert replayed.json()["order_id"] == first.json()["order_id"], replayed.text
+    orders = (await client.get("/api/v1/orders", headers=fan)).json()["orders"]
+    assert [order["id"] for order in orders] == [first.json()["order_id"]]
+
+
 async def test_a_purchase_without_a_body_buys_one_whatever_its_content_type(
     client: httpx.AsyncClient, open_sale: tuple[str, dict[str, str]]
 ) -> None:

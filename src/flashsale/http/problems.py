@@ -44,6 +44,7 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     order_errors.InsufficientFunds: (402, "Insufficient funds"),
     order_errors.PaymentGatewayUnavailable: (503, "Payment gateway unavailable"),
     sale_errors.CommitFailed: (503, "Order not stored"),
+    sale_errors.IdempotencyKeyReused: (422, "Idempotency key used for another request"),
     # the waiting room
     room_errors.AdmissionRefused: (403, "Admission refused"),
     room_errors.AdmissionRequired: (403, "Admission token required"),

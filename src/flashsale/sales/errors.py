@@ -5,7 +5,7 @@ The code becomes the RFC 9457 problem ``type`` at the HTTP edge, so renaming one
 
 from __future__ import annotations
 
-from flashsale.kernel.errors import Conflict, DomainError
+from flashsale.kernel.errors import Conflict, DomainError, InvalidInput
 
 
 class SaleNotEditable(Conflict):
@@ -57,3 +57,10 @@ class CommitFailed(DomainError):
     acknowledged, and the same request may simply be sent again."""
 
     code = "commit-failed"
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An idempotency key sent again with another request than the one it first came with
+    (another sale or quantity): replaying the first order would answer a question not asked."""
+
+    code = "idempotency-key-reused"

@@ -15,6 +15,7 @@ from flashsale.orders.domain.placement import Placement
 from flashsale.orders.ports import CommitOutcomeUnknown
 from flashsale.sales.errors import (
     CommitFailed,
+    IdempotencyKeyReused,
     InsufficientStock,
     LimitReached,
     NotRegistered,
@@ -32,6 +33,7 @@ from tests.unit.conftest import (
     PAYMENT_WINDOW,
     World,
     build_world,
+    sale_spec,
 )
 
 
@@ -140,6 +142,50 @@ async def test_a_replayed_key_returns_the_same_order_and_takes_nothing(world: Wo
     again = await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1")
     assert (again.order, again.replayed, first.replayed) == (first.order, True, False)
     assert len(await world.store.orders_of_customer(buyer)) == 1
+
+
+async def test_a_key_sent_again_with_another_quantity_is_refused_not_replayed(
+    world: World,
+) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1")
+    with pytest.raises(IdempotencyKeyReused, match="another purchase"):
+        await world.shop.purchasing.purchase(buyer, world.sale.id, 2, "click-1")
+    assert len(await world.store.orders_of_customer(buyer)) == 1
+    assert await world.stock_left() == 9
+    await world.assert_clean()
+
+
+async def test_a_key_reused_for_another_sale_is_refused_while_the_first_is_in_flight(
+    world: World,
+) -> None:
+    buyer = await world.customer()
+    other = await world.shop.sales.create(sale_spec(stock=5, per_customer_limit=2))
+    world.at(OPENS)
+    first, second = await asyncio.gather(
+        world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1"),
+        world.shop.purchasing.purchase(buyer, other.id, 1, "click-1"),
+        return_exceptions=True,
+    )
+    assert isinstance(first, purchasing.PurchaseResult) and not first.replayed
+    assert isinstance(second, IdempotencyKeyReused)
+    assert await world.shop.gate.stock_left(other.id) == 5
+
+
+async def test_a_reused_key_is_refused_after_a_restart_and_its_units_go_back(
+    world: World,
+) -> None:
+    buyer = await world.customer()
+    world.at(OPENS)
+    await world.shop.purchasing.purchase(buyer, world.sale.id, 1, "click-1")
+    shop = await world.restart()
+    with pytest.raises(IdempotencyKeyReused):
+        await shop.purchasing.purchase(buyer, world.sale.id, 2, "click-1")
+    await shop.purchasing.drain()
+    assert len(await world.store.orders_of_customer(buyer)) == 1
+    assert await world.stock_left() == 9
+    await world.assert_clean()
     assert await world.stock_left() == 9
 
 

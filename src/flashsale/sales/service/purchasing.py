@@ -28,7 +28,12 @@ from flashsale.orders.domain.placement import Placement
 from flashsale.orders.ports import CommitOutcomeUnknown, OrderRepository
 from flashsale.sales.domain.purchase import SOLD_OUT, PurchaseRequest, Refusal
 from flashsale.sales.domain.sale import FlashSale
-from flashsale.sales.errors import CommitFailed, LimitReached, PurchaseRefused
+from flashsale.sales.errors import (
+    CommitFailed,
+    IdempotencyKeyReused,
+    LimitReached,
+    PurchaseRefused,
+)
 from flashsale.sales.ports import GateNotLoaded, GateUnavailable, StockGate
 from flashsale.sales.service.sale_directory import SaleDirectory
 
@@ -123,11 +128,12 @@ class Purchasing:
         running = self._in_flight.get(key)
         if running is not None:  # the same retry, still in flight in this process
             result = await asyncio.shield(running)
-            return PurchaseResult(result.order, replayed=True)
+            return _replay_of(request, result.order)
         future = asyncio.ensure_future(self._purchase(request, key))
         self._in_flight[key] = future
         future.add_done_callback(lambda _: self._in_flight.pop(key, None))
-        return await asyncio.shield(future)
+        result = await asyncio.shield(future)
+        return _replay_of(request, result.order) if result.replayed else result
 
     async def _purchase(
         self, request: PurchaseRequest, key: tuple[str, str] | None
@@ -359,6 +365,21 @@ class Purchasing:
         """Wait until every purchase decided so far has its order stored (or refused)."""
         await self._gates.wait_idle()
         await self._commits.wait_idle()
+
+
+def _replay_of(request: PurchaseRequest, earlier: Order) -> PurchaseResult:
+    """The earlier order answers a retry only if the retry asks for the same thing.
+
+    The key is bound to its request as the IETF Idempotency-Key draft binds it to a
+    fingerprint of the payload; a purchase's payload is its sale and quantity, which the
+    stored order holds already, so no fingerprint column is needed.
+    """
+    if (earlier.sale_id, earlier.quantity) != (request.sale_id, request.quantity):
+        raise IdempotencyKeyReused(
+            "this idempotency key was used for another purchase"
+            f" ({earlier.quantity} of sale {earlier.sale_id}); use a new key for a new purchase"
+        )
+    return PurchaseResult(earlier, replayed=True)
 
 
 __all__ = ["PurchaseRefused", "PurchaseResult", "Purchasing"]

@@ -41,7 +41,12 @@ from flashsale.orders.errors import (
 )
 from flashsale.sales.domain.audit import SaleAudit
 from flashsale.sales.domain.purchase import decide
-from flashsale.sales.errors import CommitFailed, PurchaseRefused, RegistrationClosed
+from flashsale.sales.errors import (
+    CommitFailed,
+    IdempotencyKeyReused,
+    PurchaseRefused,
+    RegistrationClosed,
+)
 from flashsale.sales.service.purchasing import PurchaseResult
 from tests.unit.conftest import (
     CLOSES,
@@ -152,14 +157,20 @@ class FlashSaleMachine(RuleBasedStateMachine):
             quantity=quantity,
             stock_left=STOCK - sum(held.values()),
         )
-        outcome: PurchaseResult | PurchaseRefused | CommitFailed
+        earlier_order = None if earlier is None else self.run(store.order(earlier))
+        outcome: PurchaseResult | PurchaseRefused | CommitFailed | IdempotencyKeyReused
         try:
             outcome = self.run(
                 self.world.shop.purchasing.purchase(customer, self.sale_id, quantity, key)
             )
-        except (PurchaseRefused, CommitFailed) as failure:
+        except (PurchaseRefused, CommitFailed, IdempotencyKeyReused) as failure:
             outcome = failure
         event(f"purchase: {type(outcome).__name__}{' replay' if earlier else ''}")
+        if isinstance(outcome, IdempotencyKeyReused):
+            assert earlier_order is not None and earlier_order.quantity != quantity, outcome
+            return
+        if earlier_order is not None:
+            assert earlier_order.quantity == quantity, "a key reused for another request replayed"
         if isinstance(outcome, PurchaseRefused):
             assert earlier is None, "an acknowledged key must replay, not be judged again"
             assert expected is not None, f"refused {outcome!r} but the record allowed it"

@@ -110,7 +110,7 @@ async def purchase_of(request: Request, tokens: SessionTokens) -> Purchase | Res
     if not header.startswith("Bearer "):
         return problem(401, "unauthenticated")
     try:
-        customer_id = tokens.customer_id(header[7:])
+        customer_id = tokens.claim(header[7:]).subject
     except AuthenticationFailed:
         return problem(401, "unauthenticated")
     try:

@@ -11,6 +11,8 @@ from flashsale.catalog.service import Catalog
 from flashsale.config import Settings
 from flashsale.customers.accounts import Accounts
 from flashsale.customers.security import PasswordHasher, SessionTokens
+from flashsale.customers.session_registry import SessionRegistry
+from flashsale.customers.sessions import CONSOLE_SESSION_TTL_SECONDS
 from flashsale.customers.throttle import AuthLimits, AuthThrottle, per_minute
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
@@ -52,6 +54,7 @@ class Shop:
     directory: SaleDirectory
     catalog: Catalog
     accounts: Accounts
+    sessions: SessionRegistry  # which sessions ended early, polled from the record
     sales: Sales
     purchasing: Purchasing
     orders: Orders
@@ -72,14 +75,18 @@ class Shop:
         return self.settings.admin_token.get_secret_value()
 
     async def start(self) -> None:
-        """Rebuild every sale's gate from the record, expire what is due, start the sweeper.
+        """Rebuild every sale's gate from the record, learn the ended sessions, expire what is
+        due, start the sweeper.
 
         Rebuilding first is what lets a process restarted mid-sale carry on without loss.
         """
         await self.directory.load_all()
+        await self.sessions.refresh()
         if self.sweeper_in_process:
             await self.expiry.sweep()
             self.start_background()
+        poll = self.settings.session_revocation_poll_seconds
+        self._background.append(asyncio.create_task(self.sessions.run_forever(poll)))
         await self.room.load()
         # Every API process runs its room loop; in Redis one script decides each admission.
         self._background.append(asyncio.create_task(self.room.run_forever()))
@@ -190,7 +197,10 @@ async def build_shop(
     catalog = Catalog(store)
     # The room state's limiter: in process, or in Redis where every API process shares it.
     throttle = AuthThrottle(room_state.limiter, clock, auth_limits(settings))
-    accounts = Accounts(store, catalog, clock, hasher, tokens, throttle)
+    sessions = SessionRegistry(
+        store, clock, max(settings.session_ttl_seconds, CONSOLE_SESSION_TTL_SECONDS)
+    )
+    accounts = Accounts(store, catalog, clock, hasher, tokens, throttle, sessions)
     return Shop(
         settings=settings,
         keys=keys,
@@ -202,6 +212,7 @@ async def build_shop(
         directory=directory,
         catalog=catalog,
         accounts=accounts,
+        sessions=sessions,
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
         orders=Orders(store, gate, clock, gateway),

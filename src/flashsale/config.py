@@ -124,7 +124,9 @@ class Settings(BaseSettings):
         ),
     )
 
-    session_ttl_seconds: float = Field(default=7 * 24 * 3600, gt=0)
+    session_ttl_seconds: float = Field(default=7 * 24 * 3600, gt=0, le=365 * 24 * 3600)
+    # How soon the other API processes refuse a session ended in one of them.
+    session_revocation_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     # argon2id cost: the defaults are argon2-cffi's (RFC 9106 low-memory); tests lower them.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_cost_kib: int = Field(default=65536, ge=8)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
+from flashsale.customers.sessions import SessionRevocation
 from flashsale.kernel.errors import Conflict
 from flashsale.record.store import Store
-from tests.contract.record_world import INDIA, customer
+from tests.contract.record_world import INDIA, T0, customer
+
+HOUR = timedelta(hours=1)
+WEEK = timedelta(days=7)
 
 
 async def test_customers_are_found_by_id_and_email(store: Store) -> None:
@@ -30,3 +35,43 @@ async def test_a_taken_email_is_a_conflict_and_the_batch_stores_nothing(store: S
     with pytest.raises(Conflict):
         await store.add_customers([customer(4), replace(customer(5), email="fan4@example.com")])
     assert await store.customer("cus_4") is None
+
+
+async def test_ending_sessions_raises_the_generation_and_records_the_revocation(
+    store: Store,
+) -> None:
+    await store.add_markets([INDIA])
+    await store.add_customers([customer(1), customer(2)])
+    first = await store.end_sessions("cus_1", T0, T0 + WEEK)
+    second = await store.end_sessions("cus_1", T0 + HOUR, T0 + WEEK + HOUR)
+    assert first == SessionRevocation("cus_1", None, 1, T0, T0 + WEEK)
+    assert second == SessionRevocation("cus_1", None, 2, T0 + HOUR, T0 + WEEK + HOUR)
+    assert (await store.customer("cus_1")) == replace(customer(1), session_generation=2)
+    assert (await store.customer("cus_2")) == customer(2)
+    assert await store.end_sessions("cus_9", T0, T0 + WEEK) is None
+    assert await store.session_revocations_since(T0) == [first, second]
+
+
+async def test_a_new_password_is_stored_with_the_end_of_every_session(store: Store) -> None:
+    await store.add_markets([INDIA])
+    await store.add_customers([customer(1)])
+    revocation = await store.change_password("cus_1", "new-hash", T0, T0 + WEEK)
+    assert revocation == SessionRevocation("cus_1", None, 1, T0, T0 + WEEK)
+    changed = await store.customer_by_email("fan1@example.com")
+    assert changed == replace(customer(1), password_hash="new-hash", session_generation=1)
+    assert await store.change_password("cus_9", "new-hash", T0, T0 + WEEK) is None
+    assert await store.session_revocations_since(T0) == [revocation]
+
+
+async def test_revocations_are_read_from_a_moment_on_and_forgotten_once_expired(
+    store: Store,
+) -> None:
+    early = SessionRevocation("cus_1", "ses_a", 0, T0, T0 + HOUR)
+    late = SessionRevocation("console", "ses_b", 0, T0 + HOUR, T0 + WEEK)
+    await store.add_session_revocation(early)
+    await store.add_session_revocation(late)
+    await store.add_session_revocation(late)  # recorded twice: harmless
+    assert await store.session_revocations_since(T0) == [early, late, late]
+    assert await store.session_revocations_since(T0 + HOUR) == [late, late]
+    await store.forget_session_revocations(T0 + HOUR)
+    assert await store.session_revocations_since(T0) == [late, late]

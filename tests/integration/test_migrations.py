@@ -69,14 +69,14 @@ def _differences(connection: Connection) -> list[Any]:
 
 def test_the_core_branch_is_one_line_ending_at_the_newest() -> None:
     # Each branch has one head; today the core branch is the only one.
-    assert head_revisions() == {"0004"}
+    assert head_revisions() == {"0005"}
 
 
 async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
     empty_database_url: str,
 ) -> None:
     assert await current_revisions(empty_database_url) == frozenset()
-    assert await pending_revisions(empty_database_url) == {"0001", "0002", "0003", "0004"}
+    assert await pending_revisions(empty_database_url) == {"0001", "0002", "0003", "0004", "0005"}
     await upgrade_database(empty_database_url)
     assert await current_revisions(empty_database_url) == head_revisions()
     assert await pending_revisions(empty_database_url) == frozenset()
@@ -106,7 +106,7 @@ from alembic import op
 revision = "probe_0001"
 down_revision = None
 branch_labels = ("probe",)
-depends_on = "0004"
+depends_on = "{core_head}"
 
 
 def upgrade() -> None:
@@ -127,8 +127,9 @@ async def test_a_domain_branch_is_upgraded_beside_the_core_one(
 ) -> None:
     branch = tmp_path / "probe_versions"
     branch.mkdir()
-    (branch / "probe_0001_parcels.py").write_text(DOMAIN_BRANCH)
-    assert head_revisions([branch]) == {"0004", "probe_0001"}
+    (core_head,) = head_revisions()
+    (branch / "probe_0001_parcels.py").write_text(DOMAIN_BRANCH.format(core_head=core_head))
+    assert head_revisions([branch]) == {core_head, "probe_0001"}
     await upgrade_database(empty_database_url)  # the core only: the branch is still to come
     assert await pending_revisions(empty_database_url, [branch]) == {"probe_0001"}
 

@@ -1,4 +1,4 @@
-"""Sign-up, log-in and who a session token belongs to.
+"""Sign-up, log-in, log-out, a new password, and who a session token belongs to.
 
 A sign-up or log-in from a client names its address, and passes the throttle (throttle.py)
 before any password is hashed; callers that are not a client (seeding, the tests) name none.
@@ -10,9 +10,10 @@ from flashsale.catalog.service import Catalog
 from flashsale.customers.model import Customer, check_password_strength, normalize_email
 from flashsale.customers.ports import CustomerRepository
 from flashsale.customers.security import PasswordHasher, SessionTokens
+from flashsale.customers.session_registry import SessionRegistry
 from flashsale.customers.throttle import AuthThrottle
 from flashsale.kernel.clock import Clock
-from flashsale.kernel.errors import AuthenticationFailed, Conflict, InvalidInput
+from flashsale.kernel.errors import AuthenticationFailed, Conflict, Forbidden, InvalidInput
 from flashsale.kernel.ids import new_id
 
 
@@ -25,6 +26,7 @@ class Accounts:
         hasher: PasswordHasher,
         tokens: SessionTokens,
         throttle: AuthThrottle,
+        sessions: SessionRegistry,
     ) -> None:
         self._store = store
         self._catalog = catalog
@@ -32,6 +34,7 @@ class Accounts:
         self._hasher = hasher
         self._tokens = tokens
         self._throttle = throttle
+        self._sessions = sessions
 
     async def sign_up(
         self, email: str, password: str, market_code: str, *, address: str | None = None
@@ -66,15 +69,55 @@ class Accounts:
             normalized = normalize_email(email)
         except InvalidInput:
             normalized = ""
+        customer = await self._checked(normalized or None, password, address)
+        return self._tokens.issue(customer.id, customer.session_generation)
+
+    async def _checked(self, email: str | None, password: str, address: str | None) -> Customer:
+        """The customer whose password this is, through the throttle; 401 otherwise."""
         if address is not None:
-            await self._throttle.admit(address, normalized or None)
-        customer = await self._store.customer_by_email(normalized) if normalized else None
+            await self._throttle.admit(address, email)
+        customer = await self._store.customer_by_email(email) if email else None
         stored_hash = customer.password_hash if customer else None
         if not await self._hasher.verify(stored_hash, password) or customer is None:
             if address is not None:
-                await self._throttle.failed(address, normalized or None)
+                await self._throttle.failed(address, email)
             raise AuthenticationFailed("wrong email or password")
-        return self._tokens.issue(customer.id)
+        return customer
 
     def customer_id_of(self, token: str) -> str:
-        return self._tokens.customer_id(token)
+        """Whose session this is: on every purchase, so no read of the record."""
+        claim = self._tokens.claim(token)
+        if self._sessions.is_revoked(claim):
+            raise AuthenticationFailed("this session has ended; log in again")
+        return claim.subject
+
+    async def log_out(self, token: str) -> None:
+        """End the session of this token (401 if it is not a live one)."""
+        self.customer_id_of(token)
+        await self._sessions.end(self._tokens.claim(token), self._tokens.ttl_seconds)
+
+    async def log_out_everywhere(self, customer_id: str) -> None:
+        await self._sessions.end_all(customer_id)
+
+    async def change_password(
+        self,
+        customer_id: str,
+        current_password: str,
+        new_password: str,
+        *,
+        address: str | None = None,
+    ) -> str:
+        """A new password ends every session, this one too; the answer is a new session."""
+        check_password_strength(new_password)
+        customer = await self._store.customer(customer_id)
+        if customer is None:
+            raise AuthenticationFailed("this session has ended; log in again")
+        try:
+            await self._checked(customer.email, current_password, address)
+        except AuthenticationFailed as exc:  # the session is fine: 403, not 401
+            raise Forbidden("the current password is not right") from exc
+        password_hash = await self._hasher.hash(new_password)
+        generation = await self._sessions.change_password(customer_id, password_hash)
+        if generation is None:
+            raise AuthenticationFailed("this session has ended; log in again")
+        return self._tokens.issue(customer_id, generation)

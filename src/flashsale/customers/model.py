@@ -34,3 +34,5 @@ class Customer:
     password_hash: str
     market_code: str
     created_at: datetime
+    # Raised to end every session at once: tokens carry the generation they were issued in.
+    session_generation: int = 0

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Protocol
 
 from flashsale.customers.model import Customer
+from flashsale.customers.sessions import SessionRevocation
 
 
 class CustomerRepository(Protocol):
-    """Customers in the record.
+    """Customers, and the revocations of their sessions, in the record.
 
     Raises ``Conflict`` on a duplicate key, returns None when absent.
     """
@@ -19,3 +21,26 @@ class CustomerRepository(Protocol):
     async def customer(self, customer_id: str) -> Customer | None: ...
 
     async def customer_by_email(self, email: str) -> Customer | None: ...
+
+    async def end_sessions(
+        self, customer_id: str, revoked_at: datetime, expires_at: datetime
+    ) -> SessionRevocation | None:
+        """Raise the customer's session generation and record the revocation, in one
+        transaction; None when there is no such customer."""
+        ...
+
+    async def change_password(
+        self, customer_id: str, password_hash: str, revoked_at: datetime, expires_at: datetime
+    ) -> SessionRevocation | None:
+        """Set the password and end every session (as ``end_sessions``), in one transaction."""
+        ...
+
+    async def add_session_revocation(self, revocation: SessionRevocation) -> None:
+        """Record that one session ended; recording it twice is harmless."""
+        ...
+
+    async def session_revocations_since(self, since: datetime) -> list[SessionRevocation]:
+        """Every revocation recorded at ``since`` or later (expired ones too, until forgotten)."""
+        ...
+
+    async def forget_session_revocations(self, expired_by: datetime) -> None: ...

@@ -15,7 +15,9 @@ from argon2 import PasswordHasher as _Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
+from flashsale.customers.sessions import SessionClaim
 from flashsale.kernel.errors import AuthenticationFailed, Busy
+from flashsale.kernel.ids import new_id
 
 T = TypeVar("T")
 
@@ -78,52 +80,77 @@ class PasswordHasher:
 
 
 class SessionTokens:
-    """Signed session tokens: ``<customer id>.<timestamp>.<HMAC>`` (itsdangerous).
+    """Signed session tokens: ``<subject>:<generation>:<session id>.<timestamp>.<HMAC>``
+    (itsdangerous); what they claim is a ``SessionClaim`` (sessions.py).
 
     Verifying is on every purchase, so the signer is built once, and a verified token is
     remembered with the time it was signed: a fan's later requests (buy, pay, look at the
-    order) skip the HMAC and decoding, and only the expiry is checked again.
+    order) skip the HMAC and decoding, and only the expiry is checked again. Whether the
+    session has been ended is the caller's question (``RevocationList``), asked every time.
 
-    ``secret_key`` is the session key (``Keys.session``), not the shop's secret key.
+    ``secret_key`` is the key of this kind of session (``Keys.session``, ``Keys.console``),
+    not the shop's secret key; ``salt`` keeps one kind's tokens from passing as another's.
     """
 
     SALT = "flashsale.session"
 
-    def __init__(self, secret_key: str, ttl_seconds: float, *, cache_size: int = 100_000) -> None:
+    def __init__(
+        self,
+        secret_key: str,
+        ttl_seconds: float,
+        *,
+        salt: str = SALT,
+        cache_size: int = 100_000,
+    ) -> None:
         # itsdangerous derives the HMAC key from secret and salt on every call, and its default
         # SHA-1 is a Python wrapper that sends hmac down its pure-Python path. Deriving the key
         # once and naming OpenSSL's SHA-1 signs and checks the very same tokens at about half
         # the cost, which every fan pays on the first purchase a process sees from them.
-        derived = TimestampSigner(secret_key, salt=self.SALT).derive_key()
+        derived = TimestampSigner(secret_key, salt=salt).derive_key()
         self._signer = TimestampSigner(
-            derived, salt=self.SALT, key_derivation="none", digest_method=hashlib.sha1
+            derived, salt=salt, key_derivation="none", digest_method=hashlib.sha1
         )
-        self._ttl = ttl_seconds
-        self._verified: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.ttl_seconds = ttl_seconds
+        self._verified: OrderedDict[str, tuple[SessionClaim, float]] = OrderedDict()
         self._cache_size = cache_size
 
-    def issue(self, customer_id: str) -> str:
-        return self._signer.sign(customer_id.encode()).decode()
+    def issue(self, subject: str, generation: int = 0) -> str:
+        """A token for a new session of ``subject``."""
+        if ":" in subject:
+            raise ValueError("a session's subject has no ':'")
+        value = f"{subject}:{generation}:{new_id('ses')}"
+        return self._signer.sign(value.encode()).decode()
 
-    def customer_id(self, token: str) -> str:
+    def claim(self, token: str) -> SessionClaim:
         known = self._verified.get(token)
         if known is None:
             known = self._verify(token)
             self._verified[token] = known
             if len(self._verified) > self._cache_size:
                 self._verified.popitem(last=False)
-        customer_id, signed_at = known
-        if time.time() - signed_at > self._ttl:
+        claim, signed_at = known
+        if time.time() - signed_at > self.ttl_seconds:
             raise AuthenticationFailed("the session token has expired; log in again")
-        return customer_id
+        return claim
 
-    def _verify(self, token: str) -> tuple[str, float]:
+    def _verify(self, token: str) -> tuple[SessionClaim, float]:
         try:
             value, signed_at = self._signer.unsign(
-                token, max_age=int(self._ttl), return_timestamp=True
+                token, max_age=int(self.ttl_seconds), return_timestamp=True
             )
         except SignatureExpired as exc:
             raise AuthenticationFailed("the session token has expired; log in again") from exc
         except BadSignature as exc:
             raise AuthenticationFailed("the session token is not valid") from exc
-        return value.decode(), signed_at.timestamp()
+        return _claim_of(value.decode()), signed_at.timestamp()
+
+
+def _claim_of(value: str) -> SessionClaim:
+    subject, _, rest = value.partition(":")
+    if not rest:  # signed before sessions had ids: still good until they are all ended
+        return SessionClaim(subject, None, 0)
+    generation, _, session_id = rest.partition(":")
+    try:
+        return SessionClaim(subject, session_id, int(generation))
+    except ValueError as exc:  # signed by us, so never; but never a 500 either
+        raise AuthenticationFailed("the session token is not valid") from exc

@@ -132,7 +132,7 @@ class AccountPages:
         form = await read_form(request)
         self._security.check_csrf(request, form)
         response = RedirectResponse("/", 303)
-        self._security.log_out(request, response)
+        await self._security.log_out(request, response)
         return response
 
 

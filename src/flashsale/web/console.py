@@ -140,7 +140,7 @@ class ConsolePages:
         form = await read_form(request)
         self._security.check_csrf(request, form)
         response = RedirectResponse("/console/login", 303)
-        self._security.admin_log_out(request, response)
+        await self._security.admin_log_out(request, response)
         return response
 
     # -- products -----------------------------------------------------------------------

@@ -3,10 +3,13 @@
 - A fan's web session is a HttpOnly, SameSite=Lax cookie holding the very token the API issues
   at log-in, so pages and API share one notion of a session (``Accounts``). Lax, so that a fan
   following a link to a sale from elsewhere arrives logged in.
-- The console's cookie holds a signed fingerprint of the admin token, never the token itself;
-  changing the admin token logs every console out. It and the CSRF HMAC have keys of their own
-  (``Keys.console``, ``Keys.csrf``), not the shop's secret key. It is SameSite=Strict: no
-  request that starts on another site carries the operator's session, not even a link.
+- The console's cookie is a session token (``SessionTokens`` with ``Keys.console``) whose
+  subject is a fingerprint of the admin token, never the token itself: changing the admin token
+  logs every console out, and logging out ends that session on every API process (the
+  ``SessionRegistry``), not only in the browser that held the cookie. It and the CSRF HMAC
+  have keys of their own (``Keys.console``, ``Keys.csrf``), not the shop's secret key. It is
+  SameSite=Strict: no request that starts on another site carries the operator's session, not
+  even a link.
 - Every cookie is Secure in production, whatever scheme the request arrived with: behind a
   proxy that ends TLS the shop itself sees plain HTTP. In development, Secure when the request
   was HTTPS: a developer's plain-HTTP port must still get its cookies back.
@@ -19,17 +22,20 @@ All of it is checked inside the page handlers: the API's hot path pays for none 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 from typing import Literal, Protocol
 
-from itsdangerous import BadSignature, TimestampSigner
 from starlette.requests import Request
 from starlette.responses import Response
 
 from flashsale.config import Settings
 from flashsale.customers.accounts import Accounts
+from flashsale.customers.security import SessionTokens
+from flashsale.customers.session_registry import SessionRegistry
+from flashsale.customers.sessions import CONSOLE, CONSOLE_SESSION_TTL_SECONDS
 from flashsale.kernel.errors import AuthenticationFailed
 from flashsale.kernel.keys import Keys
 
@@ -38,7 +44,6 @@ CONSOLE_COOKIE = "fs_console"
 CSRF_COOKIE = "fs_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
-CONSOLE_TTL_SECONDS = 12 * 3600
 
 
 class CsrfRejected(Exception):
@@ -47,6 +52,7 @@ class CsrfRejected(Exception):
 
 class SecurityServices(Protocol):
     accounts: Accounts
+    sessions: SessionRegistry
     keys: Keys
     settings: Settings
 
@@ -61,7 +67,10 @@ class PageSecurity:
         self._accounts = services.accounts
         self._session_ttl = int(services.settings.session_ttl_seconds)
         self._csrf_key = services.keys.csrf.encode()
-        self._console = TimestampSigner(console_key, salt="flashsale.console")
+        self._sessions = services.sessions
+        self._console = SessionTokens(
+            services.keys.console, CONSOLE_SESSION_TTL_SECONDS, salt="flashsale.console"
+        )
         self._admin_fingerprint = hmac.new(
             console_key, services.admin_token.encode(), hashlib.sha256
         ).hexdigest()
@@ -82,7 +91,12 @@ class PageSecurity:
         # A fresh CSRF seed with every new identity: a seed planted before log-in is worthless.
         self.new_csrf_seed(request, response)
 
-    def log_out(self, request: Request, response: Response) -> None:
+    async def log_out(self, request: Request, response: Response) -> None:
+        """End the session on the server, then forget its cookie."""
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            with contextlib.suppress(AuthenticationFailed):  # ended or expired already
+                await self._accounts.log_out(token)
         self._delete_cookie(request, response, SESSION_COOKIE)
         self.new_csrf_seed(request, response)
 
@@ -93,19 +107,28 @@ class PageSecurity:
         if not value:
             return False
         try:
-            fingerprint = self._console.unsign(value, max_age=CONSOLE_TTL_SECONDS).decode()
-        except BadSignature:
+            claim = self._console.claim(value)
+        except AuthenticationFailed:
             return False
-        return hmac.compare_digest(fingerprint, self._admin_fingerprint)
+        live = not self._sessions.is_revoked(claim)
+        return hmac.compare_digest(claim.subject, self._admin_fingerprint) and live
 
     def admin_log_in(self, request: Request, response: Response) -> None:
-        value = self._console.sign(self._admin_fingerprint.encode()).decode()
-        self._set_cookie(
-            request, response, CONSOLE_COOKIE, value, CONSOLE_TTL_SECONDS, samesite="strict"
-        )
+        value = self._console.issue(self._admin_fingerprint)
+        ttl = CONSOLE_SESSION_TTL_SECONDS
+        self._set_cookie(request, response, CONSOLE_COOKIE, value, ttl, samesite="strict")
         self.new_csrf_seed(request, response)
 
-    def admin_log_out(self, request: Request, response: Response) -> None:
+    async def admin_log_out(self, request: Request, response: Response) -> None:
+        value = request.cookies.get(CONSOLE_COOKIE)
+        if value:
+            try:
+                claim = self._console.claim(value)
+            except AuthenticationFailed:
+                pass  # ended already, or never ours: nothing to revoke
+            else:
+                ttl = CONSOLE_SESSION_TTL_SECONDS
+                await self._sessions.end(claim, ttl, recorded_as=CONSOLE)
         self._delete_cookie(request, response, CONSOLE_COOKIE, samesite="strict")
 
     # -- CSRF -----------------------------------------------------------------------------

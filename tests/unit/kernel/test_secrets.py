@@ -43,10 +43,10 @@ def test_a_session_token_signed_for_admission_is_not_a_session() -> None:
     for purpose in (ADMISSION, PROOF_OF_WORK, CONSOLE):
         forged = SessionTokens(derive_key(SECRET, purpose), 3600).issue("cus_victim")
         with pytest.raises(AuthenticationFailed):
-            sessions.customer_id(forged)
+            sessions.claim(forged)
     with pytest.raises(AuthenticationFailed):
-        sessions.customer_id(SessionTokens(SECRET, 3600).issue("cus_victim"))
-    assert sessions.customer_id(sessions.issue("cus_fan")) == "cus_fan"
+        sessions.claim(SessionTokens(SECRET, 3600).issue("cus_victim"))
+    assert sessions.claim(sessions.issue("cus_fan")).subject == "cus_fan"
 
 
 def test_room_tokens_pass_only_for_their_own_purpose() -> None:
@@ -62,7 +62,7 @@ def test_room_tokens_pass_only_for_their_own_purpose() -> None:
     with pytest.raises(ProofOfWorkRequired):
         Challenges(keys.admission).check(challenge, "sale_1", "cus_1")
     with pytest.raises(AuthenticationFailed):
-        SessionTokens(keys.session, 3600).customer_id(challenge)
+        SessionTokens(keys.session, 3600).claim(challenge)
 
 
 async def test_the_shop_signs_sessions_with_the_session_key_not_the_secret() -> None:

@@ -58,4 +58,4 @@ def test_no_other_token_passes_for_a_ticket_nor_a_ticket_for_another_token(
             tickets.redeem(other, "sale_1")
     ticket = tickets.issue("sale_1", "cus_1").ticket
     with pytest.raises(AuthenticationFailed):
-        SessionTokens(KEYS.session, 3600).customer_id(ticket)
+        SessionTokens(KEYS.session, 3600).claim(ticket)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, delete, select, update
 
 from flashsale.customers.adapters import sql_rows as rows
-from flashsale.customers.adapters.sql_tables import customers
+from flashsale.customers.adapters.sql_tables import customers, session_revocations
 from flashsale.customers.model import Customer
+from flashsale.customers.sessions import SessionRevocation
 from flashsale.platform.sql.database import SqlDatabase, conflict
 
 
@@ -31,3 +33,56 @@ class SqlCustomerRepository(SqlDatabase):
         async with self._engine.connect() as conn:
             row = (await conn.execute(select(customers).where(where))).mappings().one_or_none()
         return None if row is None else rows.customer_of(row)
+
+    async def end_sessions(
+        self, customer_id: str, revoked_at: datetime, expires_at: datetime
+    ) -> SessionRevocation | None:
+        return await self._end_sessions(customer_id, {}, revoked_at, expires_at)
+
+    async def change_password(
+        self, customer_id: str, password_hash: str, revoked_at: datetime, expires_at: datetime
+    ) -> SessionRevocation | None:
+        changes = {"password_hash": password_hash}
+        return await self._end_sessions(customer_id, changes, revoked_at, expires_at)
+
+    async def _end_sessions(
+        self,
+        customer_id: str,
+        changes: dict[str, Any],
+        revoked_at: datetime,
+        expires_at: datetime,
+    ) -> SessionRevocation | None:
+        raise_generation = (
+            update(customers)
+            .where(customers.c.id == customer_id)
+            .values(session_generation=customers.c.session_generation + 1, **changes)
+            .returning(customers.c.session_generation)
+        )
+
+        def work(conn: Connection) -> SessionRevocation | None:
+            generation = conn.execute(raise_generation).scalar_one_or_none()
+            if generation is None:
+                return None
+            revocation = SessionRevocation(customer_id, None, generation, revoked_at, expires_at)
+            conn.execute(session_revocations.insert(), rows.revocation_row(revocation))
+            return revocation
+
+        return await self._write(work)
+
+    async def add_session_revocation(self, revocation: SessionRevocation) -> None:
+        row = rows.revocation_row(revocation)
+        await self._write(lambda conn: conn.execute(session_revocations.insert(), row))
+
+    async def session_revocations_since(self, since: datetime) -> list[SessionRevocation]:
+        query = (
+            select(session_revocations)
+            .where(session_revocations.c.revoked_at >= since)
+            .order_by(session_revocations.c.seq)
+        )
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(query)).mappings().all()
+        return [rows.revocation_of(row) for row in found]
+
+    async def forget_session_revocations(self, expired_by: datetime) -> None:
+        expired = delete(session_revocations).where(session_revocations.c.expires_at <= expired_by)
+        await self._write(lambda conn: conn.execute(expired))

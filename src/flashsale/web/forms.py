@@ -30,9 +30,18 @@ async def read_form(request: Request) -> dict[str, str]:
     except UnicodeDecodeError as exc:
         raise InvalidInput("the form is not UTF-8") from exc
     try:
-        return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=100))
+        fields = dict(parse_qsl(text, keep_blank_values=True, max_num_fields=100))
     except ValueError as exc:
         raise InvalidInput("the form has too many fields") from exc
+    for name, value in fields.items():
+        # As the JSON API's free text (http/edge.py): a control only hides what a value says.
+        if _CONTROL.search(name) or _CONTROL.search(value):
+            raise InvalidInput("a form field holds a control character")
+    return fields
+
+
+# C0 controls but tab, newline and carriage return, which a text area may send.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 # What a number field of a form may hold: int() alone also reads "1_000", "+5" and

@@ -24,7 +24,16 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from flashsale.bootstrap import Shop
-from flashsale.http import catalog, customers, operations, orders, problems, room_api, sales
+from flashsale.http import (
+    catalog,
+    customers,
+    events,
+    operations,
+    orders,
+    problems,
+    room_api,
+    sales,
+)
 from flashsale.http.edge import RefuseControlCharacters
 from flashsale.http.endpoints import Endpoint
 from flashsale.http.headers import SecurityHeaders
@@ -43,6 +52,7 @@ API: list[Callable[[Shop], list[Endpoint]]] = [
     sales.endpoints,
     orders.endpoints,
     room_api.endpoints,
+    events.endpoints,
 ]
 
 

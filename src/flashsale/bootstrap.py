@@ -19,6 +19,7 @@ from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
 from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
 from flashsale.orders.ports import PaymentGateway
+from flashsale.orders.service.events import OrderEvents
 from flashsale.orders.service.expiry import ExpirySweeper
 from flashsale.orders.service.orders import Orders
 from flashsale.orders.service.shipping import Shipping
@@ -59,6 +60,7 @@ class Shop:
     purchasing: Purchasing
     orders: Orders
     shipping: Shipping
+    order_events: OrderEvents  # the feed every back-office domain reads
     expiry: ExpirySweeper
     reconciler: GateReconciler
     leadership: Leadership
@@ -180,6 +182,7 @@ async def build_shop(
     assert settings.secret_key is not None
     clock = clock or SystemClock()
     store = store or await open_store(settings)
+    store.keep_order_events(settings.order_events)
     gate = gate or await open_gate(settings)
     gateway = gateway or SandboxPaymentGateway()
     metrics = Metrics()
@@ -216,7 +219,8 @@ async def build_shop(
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
         orders=Orders(store, gate, clock, gateway),
-        shipping=Shipping(store),
+        shipping=Shipping(store, clock),
+        order_events=OrderEvents(store),
         expiry=ExpirySweeper(store, gate, clock, metrics),
         reconciler=GateReconciler(
             store,

@@ -204,6 +204,9 @@ class Settings(BaseSettings):
     )
 
     commit_max_batch: int = Field(default=512, ge=1, le=10_000)
+    # The order event feed, written with every order change. Off only to measure what it costs
+    # the purchase path (benchmarks/purchase_path.py --events both); production refuses off.
+    order_events: bool = True
     expiry_sweep_seconds: float = Field(default=1.0, gt=0)
     gate_reconcile_seconds: float = Field(
         default=1.0,
@@ -275,6 +278,11 @@ class Settings(BaseSettings):
                     "production refuses the sandbox payment gateway, whose test cards would pay"
                     " real orders, unless FLASHSALE_PAYMENTS=sandbox says it is meant (no live"
                     " gateway is built in yet)"
+                )
+            if not self.order_events:
+                raise ValueError(
+                    "production refuses FLASHSALE_ORDER_EVENTS=false: fulfilment, webhooks and"
+                    " reports read the order event feed; it is off only to measure its cost"
                 )
         return self
 

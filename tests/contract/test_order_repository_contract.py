@@ -322,10 +322,10 @@ async def test_a_reserved_order_takes_an_address_and_may_change_it(store: Store)
     await world(store)
     await store.insert_orders([order("ord_ship", 1)])
     assert await store.shipping_address("ord_ship") is None
-    assert await store.set_shipping_address("ord_ship", HOME)
+    assert await store.set_shipping_address("ord_ship", HOME, T0)
     assert await store.shipping_address("ord_ship") == HOME
     moved = replace(HOME, line1="4 Residency Road", line2="Flat 2")
-    assert await store.set_shipping_address("ord_ship", moved)
+    assert await store.set_shipping_address("ord_ship", moved, T0)
     assert await store.shipping_address("ord_ship") == moved
 
 
@@ -333,12 +333,12 @@ async def test_a_paid_closed_or_missing_order_keeps_its_address(store: Store) ->
     await world(store)
     reserved = order("ord_paid", 1)
     await store.insert_orders([reserved, order("ord_gone", 2)])
-    assert await store.set_shipping_address("ord_paid", HOME)
+    assert await store.set_shipping_address("ord_paid", HOME, T0)
     assert await store.mark_paid([payment_for(reserved, T0 + timedelta(minutes=1))])
     await store.close_orders(["ord_gone"], OrderStatus.CANCELLED, T0)
     elsewhere = replace(HOME, city="Mysuru")
-    assert not await store.set_shipping_address("ord_paid", elsewhere)
+    assert not await store.set_shipping_address("ord_paid", elsewhere, T0)
     assert await store.shipping_address("ord_paid") == HOME
-    assert not await store.set_shipping_address("ord_gone", HOME)
+    assert not await store.set_shipping_address("ord_gone", HOME, T0)
     assert await store.shipping_address("ord_gone") is None
-    assert not await store.set_shipping_address("ord_missing", HOME)
+    assert not await store.set_shipping_address("ord_missing", HOME, T0)

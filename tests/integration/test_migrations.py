@@ -69,14 +69,21 @@ def _differences(connection: Connection) -> list[Any]:
 
 def test_the_core_branch_is_one_line_ending_at_the_newest() -> None:
     # Each branch has one head; today the core branch is the only one.
-    assert head_revisions() == {"0005"}
+    assert head_revisions() == {"0006"}
 
 
 async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
     empty_database_url: str,
 ) -> None:
     assert await current_revisions(empty_database_url) == frozenset()
-    assert await pending_revisions(empty_database_url) == {"0001", "0002", "0003", "0004", "0005"}
+    assert await pending_revisions(empty_database_url) == {
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+        "0005",
+        "0006",
+    }
     await upgrade_database(empty_database_url)
     assert await current_revisions(empty_database_url) == head_revisions()
     assert await pending_revisions(empty_database_url) == frozenset()

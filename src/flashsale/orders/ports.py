@@ -10,6 +10,7 @@ from typing import Protocol
 
 from flashsale.kernel.money import Money
 from flashsale.kernel.units import HeldUnits
+from flashsale.orders.domain.events import EventCursor, EventPage, OrderEventKind
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement
 from flashsale.orders.domain.shipping import ShippingAddress
@@ -72,11 +73,17 @@ class OrderRepository(Protocol):
     async def payment_of(self, order_id: str) -> Payment | None: ...
 
     async def close_orders(
-        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+        self,
+        order_ids: Sequence[str],
+        to: OrderStatus,
+        at: datetime,
+        actor: str | None = None,
     ) -> list[Order]:
         """reserved -> expired/cancelled; returns the orders that made the move (exactly once).
 
         Their sales' counters of live units drop by their units in the same transaction.
+        ``actor`` is who closed them, for the feed: by default the system for expiry, the
+        customer for a cancel.
         """
         ...
 
@@ -85,7 +92,9 @@ class OrderRepository(Protocol):
         earliest due first."""
         ...
 
-    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+    async def set_shipping_address(
+        self, order_id: str, address: ShippingAddress, at: datetime
+    ) -> bool:
         """Give a reserved order its shipping address, replacing one given before.
 
         Returns False (and stores nothing) when the order is missing or no longer reserved:
@@ -94,6 +103,26 @@ class OrderRepository(Protocol):
         ...
 
     async def shipping_address(self, order_id: str) -> ShippingAddress | None: ...
+
+    def keep_order_events(self, on: bool) -> None:
+        """Off only to measure what the event feed costs (benchmarks/purchase_path.py)."""
+        ...
+
+
+class OrderEventFeed(Protocol):
+    """The order event feed (domain/events.py), appended by every write of OrderRepository
+    in that write's transaction: order.reserved by ``insert_orders``, order.paid by
+    ``mark_paid``, order.expired and order.cancelled by ``close_orders``, order.address_set by
+    ``set_shipping_address``.
+    """
+
+    async def read_order_events(
+        self, after: EventCursor, limit: int, kinds: frozenset[OrderEventKind] | None = None
+    ) -> EventPage:
+        """Up to ``limit`` events after the cursor, of the kinds given (all by default), in
+        feed order. Nothing is skipped and nothing read twice by a reader that goes on from
+        each page's ``next_cursor``, however its writers' transactions interleave."""
+        ...
 
 
 class UnitReturns(Protocol):

@@ -11,7 +11,7 @@ from typing import Protocol
 
 from flashsale.catalog.ports import CatalogRepository
 from flashsale.customers.ports import CustomerRepository
-from flashsale.orders.ports import OrderRepository
+from flashsale.orders.ports import OrderEventFeed, OrderRepository
 from flashsale.sales.ports import SaleRepository
 from flashsale.waiting_room.ports import RoomRepository
 
@@ -21,6 +21,7 @@ class Store(
     CustomerRepository,
     SaleRepository,
     OrderRepository,
+    OrderEventFeed,
     RoomRepository,
     Protocol,
 ):

@@ -6,8 +6,20 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from flashsale.kernel.errors import Conflict
+from flashsale.orders.domain.events import (
+    EventCursor,
+    EventPage,
+    OrderEvent,
+    OrderEventKind,
+    OrderFacts,
+    address_data,
+    closing_actor,
+    customer_actor,
+    paid_data,
+)
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement, SaleUnits, place
 from flashsale.orders.domain.shipping import ShippingAddress
@@ -30,7 +42,37 @@ class MemoryOrderRepository:
         self._order_by_key: dict[tuple[str, str], str] = {}
         self._payments: dict[str, Payment] = {}
         self._addresses: dict[str, ShippingAddress] = {}
+        # The feed: (seq, order id, kind, at, actor, data); one writer, so seq is commit order.
+        self._events: list[tuple[int, str, OrderEventKind, datetime, str, dict[str, Any]]] = []
+        self._order_events = True
         self.fail_next_inserts = 0  # tests set this to make the next commits fail
+
+    def keep_order_events(self, on: bool) -> None:
+        self._order_events = on
+
+    def _event(
+        self,
+        order_id: str,
+        kind: OrderEventKind,
+        at: datetime,
+        actor: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        if self._order_events:
+            self._events.append((len(self._events) + 1, order_id, kind, at, actor, data or {}))
+
+    async def read_order_events(
+        self, after: EventCursor, limit: int, kinds: frozenset[OrderEventKind] | None = None
+    ) -> EventPage:
+        found = []
+        for seq, order_id, kind, at, actor, data in self._events[after.seq :]:
+            if kinds is not None and kind not in kinds:
+                continue
+            facts = OrderFacts.of(self._orders[order_id])
+            found.append(OrderEvent(EventCursor(0, seq), order_id, kind, at, actor, facts, data))
+            if len(found) == limit:
+                break
+        return EventPage(found, found[-1].cursor if found else after)
 
     def _sale_terms(self, sale_id: str) -> tuple[int, int] | None:
         """The stock and per-customer limit of a sale the record holds; None for any other."""
@@ -65,6 +107,8 @@ class MemoryOrderRepository:
                 self._order_by_key[(order.customer_id, order.idempotency_key)] = order.id
             self._orders[order.id] = order
             self._count(order, +1)
+            kind = OrderEventKind.of_status(order.status)
+            self._event(order.id, kind, order.created_at, customer_actor(order.customer_id))
         return decided.placement
 
     @staticmethod
@@ -119,13 +163,24 @@ class MemoryOrderRepository:
             )
             self._payments[order.id] = payment
             stored.add(payment.id)
+            self._event(
+                order.id,
+                OrderEventKind.PAID,
+                payment.created_at,
+                customer_actor(order.customer_id),
+                paid_data(payment),
+            )
         return stored
 
     async def payment_of(self, order_id: str) -> Payment | None:
         return self._payments.get(order_id)
 
     async def close_orders(
-        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+        self,
+        order_ids: Sequence[str],
+        to: OrderStatus,
+        at: datetime,
+        actor: str | None = None,
     ) -> list[Order]:
         closed = []
         for order_id in dict.fromkeys(order_ids):
@@ -135,6 +190,8 @@ class MemoryOrderRepository:
             self._orders[order_id] = replace(order, status=to, closed_at=at)
             self._count(order, -1)
             closed.append(self._orders[order_id])
+            kind = OrderEventKind.of_status(to)
+            self._event(order_id, kind, at, closing_actor(order, to, actor))
         return closed
 
     async def due_for_expiry(self, now: datetime, limit: int) -> list[tuple[str, str]]:
@@ -145,11 +202,20 @@ class MemoryOrderRepository:
         ]
         return [(o.id, o.sale_id) for o in sorted(due, key=lambda o: (o.expires_at, o.id))[:limit]]
 
-    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+    async def set_shipping_address(
+        self, order_id: str, address: ShippingAddress, at: datetime
+    ) -> bool:
         order = self._orders.get(order_id)
         if order is None or order.status is not OrderStatus.RESERVED:
             return False
         self._addresses[order_id] = address
+        self._event(
+            order_id,
+            OrderEventKind.ADDRESS_SET,
+            at,
+            customer_actor(order.customer_id),
+            address_data(address),
+        )
         return True
 
     async def shipping_address(self, order_id: str) -> ShippingAddress | None:

@@ -1,11 +1,12 @@
 """The group commit on PostgreSQL: a whole batch is one call with one parameter.
 
-    SELECT order_id, outcome FROM place_orders($1::jsonb, $2::text[])
+    SELECT order_id, outcome FROM place_orders($1::jsonb, $2::text[], $3::boolean)
 
-``place_orders`` (migration 0004) locks the counts of the batch's sales, refuses the orders
+``place_orders`` (migrations 0004, 0006) locks the counts of the batch's sales, refuses the orders
 that would pass a sale's stock or a customer's limit (``domain.placement``), inserts the rest
 from ``jsonb_populate_recordset(NULL::orders, $1)`` (``ON CONFLICT (customer_id,
-idempotency_key) DO NOTHING``) and moves the counts. jsonb, not json: the function reads the
+idempotency_key) DO NOTHING``), appends their ``order.reserved`` events to the feed and moves
+the counts. jsonb, not json: the function reads the
 batch twice (the check, then the insert), and jsonb is parsed once, on the way in. The batch
 travels as one JSON array of rows (orjson) and the server turns each into a row of
 the ``orders`` table's own type, so every value is parsed by its column's input function
@@ -57,7 +58,8 @@ class PostgresOrderInserter:
         # A replayed batch (a retry after a lost answer, a second process with the same key)
         # meets the unique key and is skipped: neither stored nor refused. An id stored twice
         # is not skipped: it violates the primary key and fails the batch.
-        self.sql = "SELECT order_id, outcome FROM place_orders($1::jsonb, $2::text[])"
+        self.sql = "SELECT order_id, outcome FROM place_orders($1::jsonb, $2::text[], $3::boolean)"
+        self.with_events = True
 
     def payload(self, rows: Sequence[dict[str, Any]]) -> str:
         """The batch as one JSON array, each value as its column's bind processor makes it."""
@@ -82,7 +84,8 @@ class PostgresOrderInserter:
         async with engine.connect() as conn:
             driver = await _open_driver(conn)
             try:
-                stored = await driver.fetch(self.sql, payload, sorted({r["sale_id"] for r in rows}))
+                sale_ids = sorted({r["sale_id"] for r in rows})
+                stored = await driver.fetch(self.sql, payload, sale_ids, self.with_events)
             # Raised as SQLAlchemy raises them, so callers handle one family of errors.
             except asyncpg.IntegrityConstraintViolationError as exc:
                 raise IntegrityError(self.sql, None, exc) from exc

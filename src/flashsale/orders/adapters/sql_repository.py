@@ -14,8 +14,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.adapters import sql_rows as rows
 from flashsale.orders.adapters.pg_orders import PostgresOrderInserter
-from flashsale.orders.adapters.sql_tables import orders, payments, sale_stock, shipping_addresses
+from flashsale.orders.adapters.sql_events import SqlOrderEventFeed
+from flashsale.orders.adapters.sql_tables import (
+    order_events,
+    orders,
+    payments,
+    sale_stock,
+    shipping_addresses,
+)
 from flashsale.orders.adapters.sqlite_orders import SqliteOrderInserter
+from flashsale.orders.domain.events import (
+    OrderEventKind,
+    address_data,
+    closing_actor,
+    customer_actor,
+    paid_data,
+)
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement
 from flashsale.orders.domain.shipping import ShippingAddress
@@ -26,7 +40,7 @@ _CLOSING = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 _KEYS_PER_STATEMENT = 500  # two bound parameters each
 
 
-class SqlOrderRepository(SqlDatabase):
+class SqlOrderRepository(SqlOrderEventFeed, SqlDatabase):
     def __init__(self, engine: AsyncEngine, writer: SqliteWriter | None = None) -> None:
         super().__init__(engine, writer)
         self._sqlite_orders = SqliteOrderInserter(engine.dialect)
@@ -55,7 +69,19 @@ class SqlOrderRepository(SqlDatabase):
                 orders.c.expires_at > bindparam("at"),
             )
             .values(status=OrderStatus.PAID.value, paid_at=bindparam("at"))
+            .returning(orders.c.customer_id)
         )
+        self._order_events = True
+
+    def keep_order_events(self, on: bool) -> None:
+        self._order_events = on
+        self._sqlite_orders.with_events = on
+        if self._pg_orders is not None:
+            self._pg_orders.with_events = on
+
+    def _append_events(self, conn: Connection, events: list[dict[str, Any]]) -> None:
+        if events and self._order_events:
+            conn.execute(order_events.insert(), events)
 
     async def insert_orders(self, orders_: Sequence[Order]) -> Placement:
         batch: list[Order] = []
@@ -132,15 +158,27 @@ class SqlOrderRepository(SqlDatabase):
         params = [{"order": p.order_id, "at": p.created_at} for p in payments_]
 
         def pay(conn: Connection) -> set[str]:
-            # One guarded UPDATE per payment (its rowcount says whether this payment won),
+            # One guarded UPDATE per payment (what it returns says whether this payment won),
             # all in the batch's one transaction: one commit, one fsync, for every payer.
-            stored = [
-                payment
-                for payment, param in zip(payments_, params, strict=True)
-                if conn.execute(self._pay_order, param).rowcount == 1
-            ]
+            stored: list[Payment] = []
+            events: list[dict[str, Any]] = []
+            for payment, param in zip(payments_, params, strict=True):
+                customer_id = conn.execute(self._pay_order, param).scalar_one_or_none()
+                if customer_id is None:
+                    continue
+                stored.append(payment)
+                events.append(
+                    {
+                        "order_id": payment.order_id,
+                        "kind": OrderEventKind.PAID.value,
+                        "at": payment.created_at,
+                        "actor": customer_actor(customer_id),
+                        "data": paid_data(payment),
+                    }
+                )
             if stored:
                 conn.execute(payments.insert(), [rows.payment_row(p) for p in stored])
+                self._append_events(conn, events)
             return {p.id for p in stored}
 
         with conflict("an order has a payment already"):
@@ -153,7 +191,11 @@ class SqlOrderRepository(SqlDatabase):
         return None if row is None else rows.payment_of(row)
 
     async def close_orders(
-        self, order_ids: Sequence[str], to: OrderStatus, at: datetime
+        self,
+        order_ids: Sequence[str],
+        to: OrderStatus,
+        at: datetime,
+        actor: str | None = None,
     ) -> list[Order]:
         if to not in _CLOSING:
             raise InvalidInput(f"orders close as expired or cancelled, not {to}")
@@ -184,6 +226,21 @@ class SqlOrderRepository(SqlDatabase):
                     .values(units_held=sale_stock.c.units_held - bindparam("units")),
                     [{"sale": s, "units": n} for s, n in sorted(freed.items())],
                 )
+            kind = OrderEventKind.of_status(to).value
+            self._append_events(
+                conn,
+                [
+                    {
+                        "order_id": order_id,
+                        "kind": kind,
+                        "at": at,
+                        "actor": closing_actor(closed[order_id], to, actor),
+                        "data": None,
+                    }
+                    for order_id in wanted
+                    if order_id in closed
+                ],
+            )
             return closed
 
         closed = await self._write(close)
@@ -199,17 +256,32 @@ class SqlOrderRepository(SqlDatabase):
         async with self._engine.connect() as conn:
             return [(row.id, row.sale_id) for row in await conn.execute(query)]
 
-    async def set_shipping_address(self, order_id: str, address: ShippingAddress) -> bool:
+    async def set_shipping_address(
+        self, order_id: str, address: ShippingAddress, at: datetime
+    ) -> bool:
         values = rows.address_values(address)
         # Row-locked on PostgreSQL, so a payment cannot land between the check and the write.
-        status_now = select(orders.c.status).where(orders.c.id == order_id).with_for_update()
+        status_now = (
+            select(orders.c.status, orders.c.customer_id)
+            .where(orders.c.id == order_id)
+            .with_for_update()
+        )
         upsert = self._insert(shipping_addresses).values(order_id=order_id, **values)
         upsert = upsert.on_conflict_do_update(index_elements=["order_id"], set_=values)
 
         def save(conn: Connection) -> bool:
-            if conn.execute(status_now).scalar_one_or_none() != OrderStatus.RESERVED.value:
+            now = conn.execute(status_now).one_or_none()
+            if now is None or now.status != OrderStatus.RESERVED.value:
                 return False
             conn.execute(upsert)
+            event = {
+                "order_id": order_id,
+                "kind": OrderEventKind.ADDRESS_SET.value,
+                "at": at,
+                "actor": customer_actor(now.customer_id),
+                "data": address_data(address),
+            }
+            self._append_events(conn, [event])
             return True
 
         return await self._write(save)

@@ -13,6 +13,8 @@ the migrated database with the metadata.
 from __future__ import annotations
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -23,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.platform.sql.columns import Amount, UtcDateTime
@@ -93,4 +96,22 @@ shipping_addresses = Table(
     Column("city", Text, nullable=False),
     Column("postal_code", String(20), nullable=False),
     Column("phone", String(30), nullable=False),
+)
+
+# The order event feed (orders/domain/events.py), one row per change, written in the change's
+# transaction. ``xid`` is the writing transaction's id on PostgreSQL (the column's default
+# there, set by the migration: every writer gets it without naming it), and NULL on SQLite,
+# whose one writer commits in ``seq`` order.
+order_events = Table(
+    "order_events",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("xid", BigInteger, nullable=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("data", JSON().with_variant(JSONB(), "postgresql"), nullable=True),
+    Index("ix_order_events_xid_seq", "xid", "seq"),
+    Index("ix_order_events_order_id", "order_id"),
 )

@@ -61,6 +61,7 @@ class PreparedPlacement:
     orders: list[Order]
     rows: dict[str, dict[str, Any]]  # by order id
     statements: _Statements  # rendered for the whole batch, which is what is stored nearly always
+    with_events: bool
 
     def run(self, conn: Connection) -> Placement:
         """Check and insert in the caller's transaction; the ids stored and refused."""
@@ -87,10 +88,13 @@ class PreparedPlacement:
             statements = self.statements
             if len(decided.to_store) != len(self.orders):
                 statements = self.inserter.statements([self.rows[o.id] for o in decided.to_store])
-            if statements.run(cursor) != decided.placement.stored:
+            stored = statements.run(cursor)
+            if stored != decided.placement.stored:
                 # Under the write lock the keys read above are all there is: a bug, so store
                 # nothing rather than counts that disagree with the rows.
                 raise RuntimeError("the batch stored other orders than it decided to")
+            if self.with_events:
+                _append_events(cursor, [o.id for o in decided.to_store])
             counts = [
                 (units, sale_id) for sale_id, units in sorted(decided.units_added.items()) if units
             ]
@@ -100,6 +104,18 @@ class PreparedPlacement:
             return decided.placement
         finally:
             cursor.close()
+
+
+def _append_events(cursor: Any, order_ids: Sequence[str]) -> None:
+    """The feed's rows of the orders just stored, copied from them in SQLite itself."""
+    for start in range(0, len(order_ids), ROWS_PER_STATEMENT):
+        chunk = order_ids[start : start + ROWS_PER_STATEMENT]
+        cursor.execute(
+            "INSERT INTO order_events (order_id, kind, at, actor)"
+            " SELECT id, 'order.' || status, created_at, 'customer:' || customer_id FROM orders"
+            f" WHERE id IN ({', '.join('?' for _ in chunk)}) ORDER BY rowid",
+            chunk,
+        )
 
 
 def _customers_facts(
@@ -157,12 +173,17 @@ class SqliteOrderInserter:
         self._row_marks = "(" + ", ".join("?" for _ in self._columns) + ")"
         self._insert_head = f"INSERT INTO {orders.name} ({', '.join(self._columns)}) VALUES "
         self._skip_replays = " ON CONFLICT (customer_id, idempotency_key) DO NOTHING"
+        self.with_events = True
 
     def prepare(self, batch: Sequence[Order], rows: Sequence[dict[str, Any]]) -> PreparedPlacement:
         """Render the statements on the caller's thread, so the writer thread holds the GIL
         for as little as possible: there it only waits on SQLite, which releases it."""
         return PreparedPlacement(
-            self, list(batch), {row["id"]: row for row in rows}, self.statements(rows)
+            self,
+            list(batch),
+            {row["id"]: row for row in rows},
+            self.statements(rows),
+            self.with_events,
         )
 
     def statements(self, rows: Sequence[dict[str, Any]]) -> _Statements:

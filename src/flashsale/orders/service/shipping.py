@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import NotFound
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.errors import OrderNotPayable
@@ -9,15 +10,16 @@ from flashsale.orders.ports import OrderRepository
 
 
 class Shipping:
-    def __init__(self, store: OrderRepository) -> None:
+    def __init__(self, store: OrderRepository, clock: Clock) -> None:
         self._store = store
+        self._clock = clock
 
     async def set_address(self, customer_id: str, order_id: str, address: ShippingAddress) -> None:
         """Another customer's order is reported missing, as in Orders.get."""
         order = await self._store.order(order_id)
         if order is None or order.customer_id != customer_id:
             raise NotFound(f"no order {order_id}")
-        if not await self._store.set_shipping_address(order_id, address):
+        if not await self._store.set_shipping_address(order_id, address, self._clock.now()):
             raise OrderNotPayable(
                 f"order {order_id} is no longer reserved; its address cannot change"
             )

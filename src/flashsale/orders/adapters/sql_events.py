@@ -1,0 +1,88 @@
+"""Reading the order event feed in SQL (orders/domain/events.py says why the cursor is a pair).
+
+PostgreSQL: rows are read by (xid, seq) and only below the xmin of the reading statement's
+snapshot, the oldest transaction still running anywhere on the server. Every transaction below
+it has ended, so whatever it wrote is visible now or never will be: a writer that took its
+``seq`` early and committed late is read after the cursor reaches it, not skipped. The price:
+a transaction left open anywhere on the server holds the feed back until it ends.
+
+SQLite: its one writer commits in ``seq`` order, so ``seq`` alone is the cursor.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnClause, Select, literal_column, select, tuple_
+
+from flashsale.kernel.money import Money
+from flashsale.orders.adapters.sql_tables import order_events, orders
+from flashsale.orders.domain.events import (
+    EventCursor,
+    EventPage,
+    OrderEvent,
+    OrderEventKind,
+    OrderFacts,
+)
+from flashsale.platform.sql.database import SqlDatabase
+
+_OLDEST_RUNNING: ColumnClause[int] = literal_column(
+    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+)
+
+
+class SqlOrderEventFeed(SqlDatabase):
+    async def read_order_events(
+        self, after: EventCursor, limit: int, kinds: frozenset[OrderEventKind] | None = None
+    ) -> EventPage:
+        query = self._page(after, limit)
+        if kinds is not None:
+            query = query.where(order_events.c.kind.in_(sorted(kinds)))
+        async with self._engine.connect() as conn:
+            found = (await conn.execute(query)).all()
+        events = [
+            OrderEvent(
+                cursor=EventCursor(row.xid or 0, row.seq),
+                order_id=row.order_id,
+                kind=OrderEventKind(row.kind),
+                at=row.at,
+                actor=row.actor,
+                order=OrderFacts(
+                    row.sale_id,
+                    row.customer_id,
+                    row.sku,
+                    row.quantity,
+                    str(Money(row.amount, row.currency).amount),
+                    row.currency,
+                    row.expires_at,
+                ),
+                data=row.data or {},
+            )
+            for row in found
+        ]
+        return EventPage(events, events[-1].cursor if events else after)
+
+    def _page(self, after: EventCursor, limit: int) -> Select[tuple[object, ...]]:
+        e, o = order_events.c, orders.c
+        query = select(
+            e.seq,
+            e.xid,
+            e.order_id,
+            e.kind,
+            e.at,
+            e.actor,
+            e.data,
+            o.sale_id,
+            o.customer_id,
+            o.sku,
+            o.quantity,
+            o.amount,
+            o.currency,
+            o.expires_at,
+        ).join_from(order_events, orders, o.id == e.order_id)
+        if self._dialect == "postgresql":
+            return (
+                query.where(tuple_(e.xid, e.seq) > tuple_(after.xid, after.seq))
+                .where(e.xid < _OLDEST_RUNNING)
+                .order_by(e.xid, e.seq)
+                .limit(limit)
+            )
+        return query.where(e.seq > after.seq).order_by(e.seq).limit(limit)

@@ -15,7 +15,7 @@ import enum
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flashsale.kernel.errors import InvalidInput
@@ -136,6 +136,32 @@ class OrderEvent:
     def id(self) -> str:
         """Stable and unique: a webhook's id, the relay's message id."""
         return f"evt_{self.cursor.seq:012d}"
+
+    def payload(self) -> dict[str, Any]:
+        """The event as JSON-ready values, one shape for every reader outside the shop
+        (webhooks, the relay): times in ISO 8601 UTC, amounts as exact decimal text."""
+        facts = self.order
+        return {
+            "id": self.id,
+            "type": self.kind.value,
+            "order_id": self.order_id,
+            "at": _iso(self.at),
+            "actor": self.actor,
+            "order": {
+                "sale_id": facts.sale_id,
+                "customer_id": facts.customer_id,
+                "sku": facts.sku,
+                "quantity": facts.quantity,
+                "amount": facts.amount,
+                "currency": facts.currency,
+                "expires_at": _iso(facts.expires_at),
+            },
+            "data": dict(self.data),
+        }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Purchase path vs a trivial endpoint of the same app, on the embedded default (SQLite, FULL).
 
     python benchmarks/purchase_path.py [--seconds 10] [--connections 64] [--runs 3]
+        [--events both|on|off]
     python benchmarks/purchase_path.py --backend redis [--workers 1|2] [--duration 10]
 
 --backend redis: see purchase_path_redis.py (Redis + PostgreSQL, with the naive baselines).
@@ -10,6 +11,10 @@ with ample stock and enough registered fans that every request is a new buyer, t
 GET /healthz and POST /purchases alternately with wrk (-t1, keep-alive connections) and prints
 both throughputs, p50/p99 latency, and the ratio purchase/trivial (medians of the runs).
 The target of the core issue is ratio >= 0.5. Needs wrk on PATH (apt-get install wrk).
+
+--events both (the default) also starts a second server with the order event feed off
+(FLASHSALE_ORDER_EVENTS=false) on a copy of the seeded database, drives both in alternating
+order each run, and prints purchases/s with the feed on over off (target >= 0.97).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -158,6 +164,12 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=1, help="server processes (redis only)")
     parser.add_argument("--database-server-url", default=DEFAULT_DATABASE_SERVER)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument(
+        "--events",
+        choices=["both", "on", "off"],
+        default="both",
+        help="the order event feed: measured on and off side by side, or only one way",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not on PATH: apt-get install wrk", file=sys.stderr)
@@ -173,7 +185,7 @@ def main() -> int:
 
 
 def run_embedded(args: argparse.Namespace) -> int:
-
+    feeds = {"both": ("on", "off"), "on": ("on",), "off": ("off",)}[args.events]
     with tempfile.TemporaryDirectory(prefix="flashsale-bench-") as tmp:
         database_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         print(f"seeding {args.fans_per_run * args.runs:,} registered fans ...", flush=True)
@@ -184,64 +196,95 @@ def run_embedded(args: argparse.Namespace) -> int:
             chunk = tokens[run * args.fans_per_run : (run + 1) * args.fans_per_run]
             path.write_text("\n".join(chunk) + "\n")
             token_files.append(str(path))
-
-        env = {
-            "FLASHSALE_DATABASE_URL": database_url,
-            "FLASHSALE_SECRET_KEY": SECRET,
-            "FLASHSALE_ADMIN_TOKEN": ADMIN,
-        }
-        server = ServerProcess(env, log_path=Path(tmp) / "server.log")
-        server.start()
+        # The same fans and sale for each server: a copy of the seeded file apiece.
+        servers: dict[str, ServerProcess] = {}
+        for feed in feeds:
+            copy = Path(tmp) / f"bench-{feed}.db"
+            for suffix in ("", "-wal", "-shm"):
+                seeded = Path(tmp) / f"bench.db{suffix}"
+                if seeded.exists():
+                    shutil.copyfile(seeded, Path(f"{copy}{suffix}"))
+            env = {
+                "FLASHSALE_DATABASE_URL": f"sqlite+aiosqlite:///{copy}",
+                "FLASHSALE_SECRET_KEY": SECRET,
+                "FLASHSALE_ADMIN_TOKEN": ADMIN,
+                "FLASHSALE_ORDER_EVENTS": "true" if feed == "on" else "false",
+            }
+            servers[feed] = ServerProcess(env, log_path=Path(tmp) / f"server-{feed}.log")
         try:
-            trivial_url = f"{server.url}/healthz"
-            purchase_url = f"{server.url}/api/v1/sales/{sale_id}/purchases"
+            for server in servers.values():
+                server.start()
+            first = servers[feeds[0]]
+            trivial_url = f"{first.url}/healthz"
             run_wrk(trivial_url, 2, args.connections, None)  # warm-up
             trivial: list[WrkResult] = []
-            purchase: list[WrkResult] = []
+            purchase: dict[str, list[WrkResult]] = {feed: [] for feed in feeds}
             for run in range(args.runs):
                 trivial.append(run_wrk(trivial_url, args.seconds, args.connections, None))
-                purchase.append(
-                    run_wrk(purchase_url, args.seconds, args.connections, [token_files[run]])
-                )
+                # Alternating which goes first cancels a drift of the machine within a run.
+                for feed in feeds if run % 2 == 0 else feeds[::-1]:
+                    url = f"{servers[feed].url}/api/v1/sales/{sale_id}/purchases"
+                    purchase[feed].append(
+                        run_wrk(url, args.seconds, args.connections, [token_files[run]])
+                    )
                 print(
                     f"run {run + 1}: trivial {trivial[-1].requests_per_second:,.0f} req/s, "
-                    f"purchase {purchase[-1].requests_per_second:,.0f} req/s "
-                    f"(201: {purchase[-1].created}, other: {purchase[-1].refused})",
+                    + ", ".join(
+                        f"purchase (events {feed}) {found[-1].requests_per_second:,.0f} req/s"
+                        f" (201: {found[-1].created}, other: {found[-1].refused})"
+                        for feed, found in purchase.items()
+                    ),
                     flush=True,
                 )
-            request = urllib.request.Request(
-                f"{server.url}/api/v1/admin/sales/{sale_id}/audit",
-                headers={"Authorization": f"Bearer {ADMIN}"},
-            )
-            with urllib.request.urlopen(request) as answer:
-                audit = orjson.loads(answer.read())
+            audits = {feed: _audit(server.url, sale_id) for feed, server in servers.items()}
         finally:
-            server.stop()
+            for server in servers.values():
+                server.stop()
 
-    created = sum(r.created or 0 for r in purchase)
     t_rps = statistics.median(r.requests_per_second for r in trivial)
-    p_rps = statistics.median(r.requests_per_second for r in purchase)
+    main_feed = feeds[0]
+    p_rps = statistics.median(r.requests_per_second for r in purchase[main_feed])
     print()
     print(
         f"wrk -t1 -c{args.connections} -d{args.seconds}s, {args.runs} runs, medians; "
         "one server process, SQLite synchronous=FULL, group commit"
     )
-    print(f"{'endpoint':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
-    for name, results in (("GET /healthz (trivial)", trivial), ("POST purchases", purchase)):
+    print(f"{'endpoint':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}")
+    rows = [("GET /healthz (trivial)", trivial)]
+    rows += [(f"POST purchases (events {feed})", found) for feed, found in purchase.items()]
+    for name, results in rows:
         print(
-            f"{name:<28}{statistics.median(r.requests_per_second for r in results):>10,.0f}"
+            f"{name:<34}{statistics.median(r.requests_per_second for r in results):>10,.0f}"
             f"{statistics.median(r.p50_ms for r in results):>10.2f}"
             f"{statistics.median(r.p99_ms for r in results):>10.2f}"
         )
-    print(f"ratio purchase/trivial: {p_rps / t_rps:.2f} (target >= 0.5)")
-    print(
-        f"audit: reserved={audit['reserved']} (201s seen: {created}), oversold={audit['oversold']},"
-        f" customers_over_limit={audit['customers_over_limit']}, clean={audit['clean']}"
-    )
-    # wrk hangs up on requests in flight when its time is up: those orders are stored but their
-    # 201 was never read, so the record may hold a few more than wrk counted, never fewer.
-    ok = audit["clean"] and audit["reserved"] >= created and all_bought(purchase, "purchases")
+    print(f"ratio purchase (events {main_feed})/trivial: {p_rps / t_rps:.2f} (target >= 0.5)")
+    if len(feeds) == 2:
+        off = statistics.median(r.requests_per_second for r in purchase["off"])
+        print(f"ratio purchase events on/off: {p_rps / off:.3f} (target >= 0.97)")
+    ok = True
+    for feed, audit in audits.items():
+        created = sum(r.created or 0 for r in purchase[feed])
+        print(
+            f"audit (events {feed}): reserved={audit['reserved']} (201s seen: {created}),"
+            f" oversold={audit['oversold']},"
+            f" customers_over_limit={audit['customers_over_limit']}, clean={audit['clean']}"
+        )
+        # wrk hangs up on requests in flight when its time is up: those orders are stored but
+        # their 201 was never read, so the record may hold a few more than wrk counted.
+        ok = ok and audit["clean"] and audit["reserved"] >= created
+        ok = ok and all_bought(purchase[feed], f"purchases (events {feed})")
     return 0 if ok else 1
+
+
+def _audit(url: str, sale_id: str) -> dict[str, Any]:
+    request = urllib.request.Request(
+        f"{url}/api/v1/admin/sales/{sale_id}/audit",
+        headers={"Authorization": f"Bearer {ADMIN}"},
+    )
+    with urllib.request.urlopen(request) as answer:
+        found: dict[str, Any] = orjson.loads(answer.read())
+    return found
 
 
 if __name__ == "__main__":

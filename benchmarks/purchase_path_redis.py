@@ -2,13 +2,15 @@
 
     python benchmarks/purchase_path.py --backend redis [--workers 1|2] [--duration 10] [--runs 3]
 
-In a scratch PostgreSQL database (dropped afterwards) and the Redis at --redis-url, three sales
+In a scratch PostgreSQL database (dropped afterwards) and the Redis at --redis-url, four sales
 with ample stock and the same registered fans, one sale per contender so each audit is its own:
 
 - flashsale: ``flashsale serve --workers N`` (Redis gate, PostgreSQL record, group commit);
 - naive (a): baselines/naive_redis.py, one redis-py EVALSHA + one PostgreSQL commit a request;
 - row lock (b): baselines/row_lock.py, one transaction a request around SELECT ... FOR UPDATE
-  of the sale's stock row.
+  of the sale's stock row;
+- flashsale (events off): the same server with the order event feed off
+  (FLASHSALE_ORDER_EVENTS=false), for the feed's cost: purchases/s on over off >= 0.97.
 
 The baselines run under the same uvicorn (httptools, same worker count, same gc tuning as
 flashsale's serve) so the figures differ by the purchase path only. Each run drives, with wrk
@@ -46,9 +48,9 @@ from flashsale.lab.devtools.postgres_instance import scratch_database
 from flashsale.lab.devtools.server_process import LOOPBACK, ServerProcess, free_port
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
-CONTENDERS = ("flashsale", "naive (a)", "row lock (b)")
+CONTENDERS = ("flashsale", "naive (a)", "row lock (b)", "flashsale (events off)")
 BASELINE_MODULES = {"naive (a)": "naive_redis", "row lock (b)": "row_lock"}
-TARGETS = {"ratio": 0.6, "naive (a)": 3.0, "row lock (b)": 10.0}
+TARGETS = {"ratio": 0.6, "naive (a)": 3.0, "row lock (b)": 10.0, "events": 0.97}
 
 
 class BaselineProcess:
@@ -196,6 +198,13 @@ def measure(
     }
     log = tmp / "flashsale.log"
     ours = ServerProcess(env, log_path=log, extra_args=("--workers", str(args.workers)))
+    # The same server with the order event feed off, beside it: what the feed costs.
+    off_log = tmp / "flashsale-events-off.log"
+    ours_off = ServerProcess(
+        {**env, "FLASHSALE_ORDER_EVENTS": "false"},
+        log_path=off_log,
+        extra_args=("--workers", str(args.workers)),
+    )
     baseline_env = {
         "BASELINE_DATABASE_URL": database_url,
         "BASELINE_REDIS_URL": args.redis_url,
@@ -210,19 +219,26 @@ def measure(
         )
         for name, module in BASELINE_MODULES.items()
     }
-    with stopping(ours, *baselines.values()):
+    with stopping(ours, ours_off, *baselines.values()):
         ours.start(timeout=60)
         wait_for_workers(log, args.workers)
+        ours_off.start(timeout=60)
+        wait_for_workers(off_log, args.workers)
         for baseline in baselines.values():
             baseline.wait_ready()
-        base_url = {"flashsale": ours.url, **{n: b.url for n, b in baselines.items()}}
+        base_url = {
+            "flashsale": ours.url,
+            "flashsale (events off)": ours_off.url,
+            **{n: b.url for n, b in baselines.items()},
+        }
         trivial_url = f"{ours.url}/healthz"
         run_wrk(trivial_url, 2, args.connections, None)  # warm-up
         results: dict[str, list[WrkResult]] = {"trivial": []}
         for run in range(args.runs):
             results["trivial"].append(run_wrk(trivial_url, args.seconds, args.connections, None))
             shown = [f"trivial {results['trivial'][-1].requests_per_second:,.0f}"]
-            for name in CONTENDERS:
+            # Alternating the order each run cancels a drift of the machine within a run.
+            for name in CONTENDERS if run % 2 == 0 else CONTENDERS[::-1]:
                 url = f"{base_url[name]}/api/v1/sales/{sales[name]}/purchases"
                 found = run_wrk(url, args.seconds, args.connections, [token_files[run]])
                 results.setdefault(name, []).append(found)
@@ -255,6 +271,7 @@ def summarise(
         "flashsale": "flashsale POST purchases",
         "naive (a)": "naive (a): EVALSHA + commit each",
         "row lock (b)": "row lock (b): FOR UPDATE each",
+        "flashsale (events off)": "flashsale, order events off",
     }
     for name, label in labels.items():
         found = results[name]
@@ -269,6 +286,8 @@ def summarise(
     print(f"ratio purchase/trivial: {ours / median('trivial'):.2f} (target >= {TARGETS['ratio']})")
     for name in BASELINE_MODULES:
         print(f"flashsale / {name}: {ours / median(name):.1f}x (target >= {TARGETS[name]:.0f}x)")
+    off = median("flashsale (events off)")
+    print(f"ratio purchase events on/off: {ours / off:.3f} (target >= {TARGETS['events']})")
     print(
         f"audit (flashsale): reserved={report['reserved']}, oversold={report['oversold']},"
         f" customers_over_limit={report['customers_over_limit']}, clean={report['clean']}"

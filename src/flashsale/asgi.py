@@ -31,6 +31,7 @@ from flashsale.http import (
     operations,
     orders,
     problems,
+    refunds,
     room_api,
     sales,
 )
@@ -53,6 +54,7 @@ API: list[Callable[[Shop], list[Endpoint]]] = [
     orders.endpoints,
     room_api.endpoints,
     events.endpoints,
+    refunds.endpoints,
 ]
 
 

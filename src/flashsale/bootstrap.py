@@ -18,10 +18,12 @@ from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
 from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
+from flashsale.orders.domain.refunds import ApprovalLimits
 from flashsale.orders.ports import PaymentGateway
 from flashsale.orders.service.events import OrderEvents
 from flashsale.orders.service.expiry import ExpirySweeper
 from flashsale.orders.service.orders import Orders
+from flashsale.orders.service.refunds import Refunds
 from flashsale.orders.service.shipping import Shipping
 from flashsale.platform.leadership import Leadership
 from flashsale.platform.local_leadership import LocalLeadership
@@ -61,6 +63,7 @@ class Shop:
     orders: Orders
     shipping: Shipping
     order_events: OrderEvents  # the feed every back-office domain reads
+    refunds: Refunds
     expiry: ExpirySweeper
     reconciler: GateReconciler
     leadership: Leadership
@@ -185,6 +188,8 @@ async def build_shop(
     store.keep_order_events(settings.order_events)
     gate = gate or await open_gate(settings)
     gateway = gateway or SandboxPaymentGateway()
+    limits = ApprovalLimits.parse(settings.refund_approval_limit)
+    refunds = Refunds(store, store, gate, clock, gateway, limits)
     metrics = Metrics()
     hasher = PasswordHasher(
         settings.password_time_cost,
@@ -218,7 +223,8 @@ async def build_shop(
         sessions=sessions,
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
-        orders=Orders(store, gate, clock, gateway),
+        orders=Orders(store, gate, clock, gateway, refunds),
+        refunds=refunds,
         shipping=Shipping(store, clock),
         order_events=OrderEvents(store),
         expiry=ExpirySweeper(store, gate, clock, metrics),

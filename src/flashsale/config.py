@@ -13,6 +13,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flashsale.kernel.errors import InvalidInput
+from flashsale.kernel.money import parse_amounts_per_currency
+
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./flashsale.db"
 
 # The shortest secrets production accepts. The secret key signs every session: a short one is
@@ -204,6 +207,9 @@ class Settings(BaseSettings):
     )
 
     commit_max_batch: int = Field(default=512, ge=1, le=10_000)
+    # Per currency, the largest refund one person gives alone ("CNY:2000,INR:20000"); above it a
+    # second staff member approves. Unset: no limit.
+    refund_approval_limit: str | None = None
     # The order event feed, written with every order change. Off only to measure what it costs
     # the purchase path (benchmarks/purchase_path.py --events both); production refuses off.
     order_events: bool = True
@@ -264,6 +270,15 @@ class Settings(BaseSettings):
             length,
             minimum,
         )
+        return value
+
+    @field_validator("refund_approval_limit")
+    @classmethod
+    def _approval_limits_parse(cls, value: str | None) -> str | None:
+        try:
+            parse_amounts_per_currency(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.detail) from exc
         return value
 
     @model_validator(mode="after")

@@ -3,6 +3,7 @@ some customers and one sale, and the orders and payments of that sale."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -106,3 +107,30 @@ async def world(store: Store, customers: int = 3, limit: int = 2) -> None:
 async def stocked_world(store: Store, stock: int, limit: int = 1, customers: int = 40) -> None:
     await world(store, customers=customers)
     await store.replace_sale(replace(sale(limit=limit), stock_total=stock))
+
+
+async def feed_caught_up(store: Store, deadline_seconds: float = 30.0) -> None:
+    """Wait until every event stored so far is readable.
+
+    On PostgreSQL the feed is read below the oldest transaction running anywhere on the server
+    (orders/adapters/sql_events.py): another test process's, or a background task's, may hold
+    it back for a moment. Elsewhere it is readable at once.
+    """
+    from sqlalchemy import text
+
+    from flashsale.record.sql_store import SqlStore
+
+    if not isinstance(store, SqlStore) or store.engine.dialect.name != "postgresql":
+        return
+    readable = text(
+        "SELECT coalesce(max(xid), 0) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+        " FROM order_events"
+    )
+    waited = 0.0
+    while True:
+        async with store.engine.connect() as conn:
+            if (await conn.execute(readable)).scalar_one():
+                return
+        assert waited < deadline_seconds, "a transaction held the event feed back too long"
+        await asyncio.sleep(0.05)
+        waited += 0.05

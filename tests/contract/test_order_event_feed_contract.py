@@ -26,7 +26,14 @@ from flashsale.record.schema import metadata
 from flashsale.record.sql_store import SqlStore
 from flashsale.record.store import Store
 from tests.contract.conftest import empty_tables
-from tests.contract.record_world import T0, order, payment_for, stocked_world, world
+from tests.contract.record_world import (
+    T0,
+    feed_caught_up,
+    order,
+    payment_for,
+    stocked_world,
+    world,
+)
 
 K = OrderEventKind
 HOME = ShippingAddress("Asha Rao", "12 MG Road", "Bengaluru", "560001", "+91 80 1234 5678")
@@ -47,6 +54,7 @@ async def emptied(store: Store) -> Store:
 
 async def everything(store: Store, page: int = 1000) -> list[OrderEvent]:
     """The whole feed, read page by page from the beginning."""
+    await feed_caught_up(store)
     events: list[OrderEvent] = []
     cursor = EventCursor()
     while True:
@@ -154,6 +162,7 @@ async def test_a_transaction_committed_late_is_read_in_its_place_not_skipped(
         page = await store.read_order_events(before[-1].cursor, 100)
         assert page.events == []  # nothing past the open transaction yet, not even later ones
         await held.commit()
+    await feed_caught_up(store)
     after = (await store.read_order_events(before[-1].cursor, 100)).events
     assert kinds_of(after) == [
         ("ord_1", K.ADDRESS_SET, "customer:cus_1"),
@@ -197,6 +206,8 @@ async def test_concurrent_writers_and_a_reader_see_every_event_once_in_order(
         nonlocal cursor
         while True:
             finished = done.is_set()
+            if finished:  # the last read must see every write
+                await feed_caught_up(store)
             got = await store.read_order_events(cursor, page)
             seen.extend(got.events)
             cursor = got.next_cursor

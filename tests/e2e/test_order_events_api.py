@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from flashsale.bootstrap import Shop
 from flashsale.kernel.clock import ManualClock
+from tests.contract.record_world import feed_caught_up
 from tests.e2e import backends
 from tests.e2e.conftest import ADMIN, T0
 from tests.e2e.test_bad_input import CreateSale, SignUp, assert_problem
@@ -27,7 +29,11 @@ async def feed(client: httpx.AsyncClient, **query: Any) -> dict[str, Any]:
 
 
 async def test_a_buyers_story_is_read_back_as_events_in_order(
-    client: httpx.AsyncClient, clock: ManualClock, sign_up: SignUp, create_sale: CreateSale
+    client: httpx.AsyncClient,
+    clock: ManualClock,
+    sign_up: SignUp,
+    create_sale: CreateSale,
+    shop: Shop,
 ) -> None:
     sale = await create_sale(stock=5, per_customer_limit=2)
     fan = await sign_up("fan@example.com")
@@ -45,6 +51,7 @@ async def test_a_buyers_story_is_read_back_as_events_in_order(
     cancelled = await client.post(f"/api/v1/orders/{second}/cancel", headers=fan)
     assert cancelled.status_code == 200, cancelled.text
 
+    await feed_caught_up(shop.store)
     page = await feed(client)
     story = [(e["type"], e["order_id"]) for e in page["events"]]
     assert story == [

@@ -69,7 +69,7 @@ def _differences(connection: Connection) -> list[Any]:
 
 def test_the_core_branch_is_one_line_ending_at_the_newest() -> None:
     # Each branch has one head; today the core branch is the only one.
-    assert head_revisions() == {"0006"}
+    assert head_revisions() == {"0007"}
 
 
 async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
@@ -83,6 +83,7 @@ async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
         "0004",
         "0005",
         "0006",
+        "0007",
     }
     await upgrade_database(empty_database_url)
     assert await current_revisions(empty_database_url) == head_revisions()

@@ -43,8 +43,12 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     order_errors.PaymentDeclined: (402, "Payment declined"),
     order_errors.InsufficientFunds: (402, "Insufficient funds"),
     order_errors.PaymentGatewayUnavailable: (503, "Payment gateway unavailable"),
+    order_errors.OrderNotPaid: (409, "The order is not paid"),
+    order_errors.RefundExceedsPayment: (409, "The refund exceeds the payment"),
+    order_errors.RefundNotAwaitingApproval: (409, "The refund is not awaiting approval"),
+    order_errors.RefundNeedsAnotherApprover: (403, "Another person must approve this refund"),
     sale_errors.CommitFailed: (503, "Order not stored"),
-    sale_errors.IdempotencyKeyReused: (422, "Idempotency key used for another request"),
+    errors.IdempotencyKeyReused: (422, "Idempotency key used for another request"),
     # the waiting room
     room_errors.AdmissionRefused: (403, "Admission refused"),
     room_errors.AdmissionRequired: (403, "Admission token required"),

@@ -18,6 +18,14 @@ class InvalidInput(DomainError):
     code = "invalid-input"
 
 
+class IdempotencyKeyReused(InvalidInput):
+    """An idempotency key sent again with another request than the one it first came with:
+    replaying the first answer would answer a question not asked (the IETF Idempotency-Key
+    draft binds a key to a fingerprint of its request)."""
+
+    code = "idempotency-key-reused"
+
+
 class NotFound(DomainError):
     code = "not-found"
 

@@ -77,6 +77,22 @@ def parse_price(value: object, currency: str) -> Money:
     return money
 
 
+def parse_amounts_per_currency(text: str | None) -> dict[str, Decimal]:
+    """``CNY:2000,INR:20000`` → {"CNY": 2000, "INR": 20000}, each a price in its currency."""
+    amounts: dict[str, Decimal] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        currency, _, amount = (p.strip() for p in part.partition(":"))
+        try:
+            amounts[currency] = parse_price(amount, currency).amount
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"{part.strip()[:40]!r}: {exc.detail}; write CUR:amount, e.g. CNY:2000,INR:20000"
+            ) from exc
+    return amounts
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     amount: Decimal

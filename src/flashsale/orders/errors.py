@@ -3,7 +3,7 @@ code (the RFC 9457 problem ``type`` at the HTTP edge)."""
 
 from __future__ import annotations
 
-from flashsale.kernel.errors import DomainError
+from flashsale.kernel.errors import Conflict, DomainError, Forbidden
 
 
 class OrderNotPayable(DomainError):
@@ -28,3 +28,25 @@ class InsufficientFunds(PaymentDeclined):
 
 class PaymentGatewayUnavailable(DomainError):
     code = "payment-gateway-unavailable"
+
+
+class OrderNotPaid(Conflict):
+    """A refund of an order that has no payment to give back."""
+
+    code = "order-not-paid"
+
+
+class RefundExceedsPayment(Conflict):
+    """The refunds of an order would add up to more than its payment."""
+
+    code = "refund-exceeds-payment"
+
+
+class RefundNotAwaitingApproval(Conflict):
+    code = "refund-not-awaiting-approval"
+
+
+class RefundNeedsAnotherApprover(Forbidden):
+    """Four eyes: whoever asked for a refund above the limit cannot also approve it."""
+
+    code = "refund-needs-another-approver"

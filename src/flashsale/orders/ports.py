@@ -13,6 +13,7 @@ from flashsale.kernel.units import HeldUnits
 from flashsale.orders.domain.events import EventCursor, EventPage, OrderEventKind
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement
+from flashsale.orders.domain.refunds import Refund
 from flashsale.orders.domain.shipping import ShippingAddress
 
 
@@ -125,6 +126,44 @@ class OrderEventFeed(Protocol):
         ...
 
 
+class RefundRepository(Protocol):
+    """Refunds (domain/refunds.py), each written with the order's row locked so that two
+    refunds of one order never both fit into what is left of its payment."""
+
+    async def add_refund(self, refund: Refund) -> Refund:
+        """Store a refund asked for, unless one with its (order, idempotency key) is stored:
+        then that one is returned and nothing is written. Raises ``OrderNotPaid`` when the
+        order has no payment, ``RefundExceedsPayment`` when it does not fit, ``NotFound``
+        when there is no such order."""
+        ...
+
+    async def refund(self, refund_id: str) -> Refund | None: ...
+
+    async def refunds_of(self, order_id: str) -> list[Refund]:
+        """Oldest first."""
+        ...
+
+    async def approve_refund(self, refund_id: str, approver: str, at: datetime) -> Refund | None:
+        """awaiting_approval -> pending; None when it was not awaiting approval."""
+        ...
+
+    async def settle_refund(
+        self, refund_id: str, succeeded: bool, at: datetime, gateway_reference: str | None
+    ) -> Refund | None:
+        """pending -> succeeded (appending ``order.refunded`` in the same transaction) or
+        failed; None when it was not pending (settled already)."""
+        ...
+
+    async def cancel_paid_order(
+        self, order_id: str, at: datetime, actor: str, refund: Refund
+    ) -> tuple[Order, Refund | None] | None:
+        """paid -> cancelled, in one transaction: the sale's count of live units drops, the
+        ``order.cancelled`` event is appended, and ``refund`` (its amount replaced by what no
+        other refund holds of the payment; none if that is nothing) is stored pending. None
+        when the order was not paid (another cancel, say, moved it first)."""
+        ...
+
+
 class UnitReturns(Protocol):
     """Where the units of closed orders go back to be sold again (the stock gate of sales).
 
@@ -149,4 +188,9 @@ class PaymentGateway(Protocol):
         """
         ...
 
-    async def refund(self, reference: str) -> None: ...
+    async def refund(
+        self, reference: str, *, amount: Money | None = None, idempotency_key: str | None = None
+    ) -> str:
+        """Give back ``amount`` of the charge (all of what is left by default); one refund per
+        ``idempotency_key``, however often it is asked. Returns the refund's reference."""
+        ...

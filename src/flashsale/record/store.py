@@ -11,7 +11,7 @@ from typing import Protocol
 
 from flashsale.catalog.ports import CatalogRepository
 from flashsale.customers.ports import CustomerRepository
-from flashsale.orders.ports import OrderEventFeed, OrderRepository
+from flashsale.orders.ports import OrderEventFeed, OrderRepository, RefundRepository
 from flashsale.sales.ports import SaleRepository
 from flashsale.waiting_room.ports import RoomRepository
 
@@ -22,6 +22,7 @@ class Store(
     SaleRepository,
     OrderRepository,
     OrderEventFeed,
+    RefundRepository,
     RoomRepository,
     Protocol,
 ):

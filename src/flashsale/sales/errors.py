@@ -5,7 +5,7 @@ The code becomes the RFC 9457 problem ``type`` at the HTTP edge, so renaming one
 
 from __future__ import annotations
 
-from flashsale.kernel.errors import Conflict, DomainError, InvalidInput
+from flashsale.kernel.errors import Conflict, DomainError, IdempotencyKeyReused
 
 
 class SaleNotEditable(Conflict):
@@ -59,8 +59,17 @@ class CommitFailed(DomainError):
     code = "commit-failed"
 
 
-class IdempotencyKeyReused(InvalidInput):
-    """An idempotency key sent again with another request than the one it first came with
-    (another sale or quantity): replaying the first order would answer a question not asked."""
-
-    code = "idempotency-key-reused"
+__all__ = [
+    "CommitFailed",
+    "IdempotencyKeyReused",  # the kernel's, raised by the purchase path
+    "InsufficientStock",
+    "LimitReached",
+    "NotRegistered",
+    "PurchaseRefused",
+    "RegistrationClosed",
+    "RegistrationNotOpenYet",
+    "SaleClosed",
+    "SaleNotEditable",
+    "SaleNotOpenYet",
+    "SoldOut",
+]

@@ -32,10 +32,9 @@ def test_a_malformed_cursor_is_invalid_input(text: str) -> None:
 
 
 def test_kinds_are_parsed_and_an_unknown_one_is_named_with_the_known_ones() -> None:
-    assert parse_kinds("order.paid, order.cancelled") == {
-        OrderEventKind.PAID,
-        OrderEventKind.CANCELLED,
-    }
+    assert parse_kinds("order.paid, order.cancelled") == frozenset(
+        {OrderEventKind.PAID, OrderEventKind.CANCELLED}
+    )
     assert parse_kinds(None) is None and parse_kinds(" ") is None
     with pytest.raises(InvalidInput, match=r"order\.shipped.*order\.reserved"):
         parse_kinds("order.paid,order.shipped")

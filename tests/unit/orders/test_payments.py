@@ -211,12 +211,16 @@ async def test_cancel_returns_the_units_and_frees_the_limit(world: World) -> Non
     await world.assert_clean()
 
 
-async def test_a_paid_order_cannot_be_cancelled(world: World) -> None:
+async def test_a_paid_order_cancels_refunded_whole_and_its_units_go_back(world: World) -> None:
     order = await _reserve(world)
     await world.shop.orders.pay(order.customer_id, order.id, CARD_SUCCEEDS)
+    cancelled = await world.shop.orders.cancel(order.customer_id, order.id)
+    assert cancelled.status is OrderStatus.CANCELLED
+    assert await world.stock_left() == 10
+    assert _live_charges(world.gateway) == []
     with pytest.raises(OrderNotCancellable):
         await world.shop.orders.cancel(order.customer_id, order.id)
-    assert await world.stock_left() == 9
+    await world.assert_clean()
 
 
 async def test_cancelling_twice_returns_the_units_once(world: World) -> None:

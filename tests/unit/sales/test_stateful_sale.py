@@ -294,10 +294,17 @@ class FlashSaleMachine(RuleBasedStateMachine):
         try:
             cancelled = self.run(self.world.shop.orders.cancel(before.customer_id, order_id))
         except OrderNotCancellable:
-            assert before.status is not OrderStatus.RESERVED
+            assert before.status not in (OrderStatus.RESERVED, OrderStatus.PAID)
             return
-        assert before.status is OrderStatus.RESERVED
+        assert before.status in (OrderStatus.RESERVED, OrderStatus.PAID)
         assert cancelled.status is OrderStatus.CANCELLED
+        if before.status is OrderStatus.PAID:  # refunded whole, once
+            payment = self.run(self.world.store.payment_of(order_id))
+            assert payment is not None
+            charge = {c.reference: c for c in self.world.gateway.charges()}
+            assert charge[payment.gateway_reference].refunded
+            refunds = self.run(self.world.store.refunds_of(order_id))
+            assert [r.amount for r in refunds] == [payment.amount]
         if left_before is not None:
             assert self.run(self.world.stock_left()) == left_before + before.quantity
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from flashsale.kernel.errors import Conflict
+from flashsale.kernel.errors import Conflict, NotFound
 from flashsale.orders.domain.events import (
     EventCursor,
     EventPage,
@@ -19,10 +19,13 @@ from flashsale.orders.domain.events import (
     closing_actor,
     customer_actor,
     paid_data,
+    refunded_data,
 )
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement, SaleUnits, place
+from flashsale.orders.domain.refunds import Refund, RefundStatus, check_fits, refundable
 from flashsale.orders.domain.shipping import ShippingAddress
+from flashsale.orders.errors import OrderNotPaid
 
 
 class MemoryOrderRepository:
@@ -45,6 +48,8 @@ class MemoryOrderRepository:
         # The feed: (seq, order id, kind, at, actor, data); one writer, so seq is commit order.
         self._events: list[tuple[int, str, OrderEventKind, datetime, str, dict[str, Any]]] = []
         self._order_events = True
+        self._refunds: dict[str, Refund] = {}
+        self._refund_by_key: dict[tuple[str, str], str] = {}
         self.fail_next_inserts = 0  # tests set this to make the next commits fail
 
     def keep_order_events(self, on: bool) -> None:
@@ -220,3 +225,73 @@ class MemoryOrderRepository:
 
     async def shipping_address(self, order_id: str) -> ShippingAddress | None:
         return self._addresses.get(order_id)
+
+    # -- refunds -------------------------------------------------------------------------
+
+    async def add_refund(self, refund: Refund) -> Refund:
+        known = self._refund_by_key.get((refund.order_id, refund.idempotency_key))
+        if known is not None:
+            return self._refunds[known]
+        if refund.order_id not in self._orders:
+            raise NotFound(f"no order {refund.order_id}")
+        payment = self._payments.get(refund.order_id)
+        if payment is None:
+            raise OrderNotPaid(f"order {refund.order_id} has no payment to refund")
+        check_fits(refund.amount, payment.amount, await self.refunds_of(refund.order_id))
+        self._store_refund(refund)
+        return refund
+
+    def _store_refund(self, refund: Refund) -> None:
+        self._refunds[refund.id] = refund
+        self._refund_by_key[(refund.order_id, refund.idempotency_key)] = refund.id
+
+    async def refund(self, refund_id: str) -> Refund | None:
+        return self._refunds.get(refund_id)
+
+    async def refunds_of(self, order_id: str) -> list[Refund]:
+        return [r for r in self._refunds.values() if r.order_id == order_id]
+
+    async def approve_refund(self, refund_id: str, approver: str, at: datetime) -> Refund | None:
+        refund = self._refunds.get(refund_id)
+        if refund is None or refund.status is not RefundStatus.AWAITING_APPROVAL:
+            return None
+        approved = replace(refund, status=RefundStatus.PENDING, approved_by=approver)
+        self._refunds[refund_id] = approved
+        return approved
+
+    async def settle_refund(
+        self, refund_id: str, succeeded: bool, at: datetime, gateway_reference: str | None
+    ) -> Refund | None:
+        refund = self._refunds.get(refund_id)
+        if refund is None or refund.status is not RefundStatus.PENDING:
+            return None
+        status = RefundStatus.SUCCEEDED if succeeded else RefundStatus.FAILED
+        settled = replace(refund, status=status, decided_at=at, gateway_reference=gateway_reference)
+        self._refunds[refund_id] = settled
+        if succeeded:
+            self._event(
+                refund.order_id,
+                OrderEventKind.REFUNDED,
+                at,
+                refund.requested_by,
+                refunded_data(settled),
+            )
+        return settled
+
+    async def cancel_paid_order(
+        self, order_id: str, at: datetime, actor: str, refund: Refund
+    ) -> tuple[Order, Refund | None] | None:
+        order = self._orders.get(order_id)
+        payment = self._payments.get(order_id)
+        if order is None or order.status is not OrderStatus.PAID or payment is None:
+            return None
+        cancelled = replace(order, status=OrderStatus.CANCELLED, closed_at=at)
+        self._orders[order_id] = cancelled
+        self._count(order, -1)
+        self._event(order_id, OrderEventKind.CANCELLED, at, actor)
+        left = refundable(payment.amount, await self.refunds_of(order_id))
+        if left.amount <= 0:
+            return cancelled, None
+        stored = replace(refund, amount=left)
+        self._store_refund(stored)
+        return cancelled, stored

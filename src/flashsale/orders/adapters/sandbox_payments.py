@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flashsale.kernel.errors import InvalidInput
 from flashsale.kernel.money import Money
@@ -42,7 +43,16 @@ def normalize_card(card: str) -> str:
 class Charge:
     reference: str
     amount: Money
-    refunded: bool = False
+    refunds: tuple[Money, ...] = ()  # partial refunds, in the order given
+
+    @property
+    def refunded_amount(self) -> Decimal:
+        return sum((r.amount for r in self.refunds), Decimal(0))
+
+    @property
+    def refunded(self) -> bool:
+        """Wholly refunded."""
+        return self.refunded_amount >= self.amount.amount
 
 
 class SandboxPaymentGateway:
@@ -50,6 +60,7 @@ class SandboxPaymentGateway:
         self._latency = latency_seconds
         self._by_key: dict[str, Charge] = {}
         self._by_reference: dict[str, Charge] = {}
+        self._refund_keys: dict[str, str] = {}
 
     async def charge(self, *, idempotency_key: str, amount: Money, card: str) -> str:
         digits = normalize_card(card)
@@ -71,13 +82,28 @@ class SandboxPaymentGateway:
         self._by_reference[charge.reference] = charge
         return charge.reference
 
-    async def refund(self, reference: str) -> None:
+    async def refund(
+        self, reference: str, *, amount: Money | None = None, idempotency_key: str | None = None
+    ) -> str:
+        """Give back ``amount`` of a charge (all that is left of it by default), once per
+        ``idempotency_key``; the refund's reference. More than is left is refused, as a
+        real gateway refuses it."""
+        if idempotency_key is not None and idempotency_key in self._refund_keys:
+            return self._refund_keys[idempotency_key]
         charge = self._by_reference[reference]
-        refunded = Charge(charge.reference, charge.amount, refunded=True)
+        left = charge.amount.amount - charge.refunded_amount
+        given = Money(left, charge.amount.currency) if amount is None else amount
+        if given.currency != charge.amount.currency or not 0 < given.amount <= left:
+            raise PaymentDeclined(f"cannot refund {given} of {charge.amount} ({left} left)")
+        refunded = Charge(charge.reference, charge.amount, (*charge.refunds, given))
         self._by_reference[reference] = refunded
         for key, value in self._by_key.items():
             if value.reference == reference:
                 self._by_key[key] = refunded
+        refund_reference = f"re_{secrets.token_hex(12)}"
+        if idempotency_key is not None:
+            self._refund_keys[idempotency_key] = refund_reference
+        return refund_reference
 
     def charges(self) -> list[Charge]:
         return list(self._by_reference.values())

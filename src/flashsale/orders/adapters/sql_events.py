@@ -11,7 +11,9 @@ SQLite: its one writer commits in ``seq`` order, so ``seq`` alone is the cursor.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnClause, Select, literal_column, select, tuple_
+from typing import Any
+
+from sqlalchemy import ColumnClause, Connection, Select, literal_column, select, tuple_
 
 from flashsale.kernel.money import Money
 from flashsale.orders.adapters.sql_tables import order_events, orders
@@ -30,6 +32,14 @@ _OLDEST_RUNNING: ColumnClause[int] = literal_column(
 
 
 class SqlOrderEventFeed(SqlDatabase):
+    """Reads the feed, and appends to it inside the caller's transaction."""
+
+    _order_events = True
+
+    def _append_events(self, conn: Connection, events: list[dict[str, Any]]) -> None:
+        if events and self._order_events:
+            conn.execute(order_events.insert(), events)
+
     async def read_order_events(
         self, after: EventCursor, limit: int, kinds: frozenset[OrderEventKind] | None = None
     ) -> EventPage:

@@ -15,8 +15,8 @@ from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.adapters import sql_rows as rows
 from flashsale.orders.adapters.pg_orders import PostgresOrderInserter
 from flashsale.orders.adapters.sql_events import SqlOrderEventFeed
+from flashsale.orders.adapters.sql_refunds import SqlRefundRepository
 from flashsale.orders.adapters.sql_tables import (
-    order_events,
     orders,
     payments,
     sale_stock,
@@ -40,7 +40,7 @@ _CLOSING = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 _KEYS_PER_STATEMENT = 500  # two bound parameters each
 
 
-class SqlOrderRepository(SqlOrderEventFeed, SqlDatabase):
+class SqlOrderRepository(SqlRefundRepository, SqlOrderEventFeed, SqlDatabase):
     def __init__(self, engine: AsyncEngine, writer: SqliteWriter | None = None) -> None:
         super().__init__(engine, writer)
         self._sqlite_orders = SqliteOrderInserter(engine.dialect)
@@ -71,17 +71,12 @@ class SqlOrderRepository(SqlOrderEventFeed, SqlDatabase):
             .values(status=OrderStatus.PAID.value, paid_at=bindparam("at"))
             .returning(orders.c.customer_id)
         )
-        self._order_events = True
 
     def keep_order_events(self, on: bool) -> None:
         self._order_events = on
         self._sqlite_orders.with_events = on
         if self._pg_orders is not None:
             self._pg_orders.with_events = on
-
-    def _append_events(self, conn: Connection, events: list[dict[str, Any]]) -> None:
-        if events and self._order_events:
-            conn.execute(order_events.insert(), events)
 
     async def insert_orders(self, orders_: Sequence[Order]) -> Placement:
         batch: list[Order] = []

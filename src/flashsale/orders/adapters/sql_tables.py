@@ -115,3 +115,23 @@ order_events = Table(
     Index("ix_order_events_xid_seq", "xid", "seq"),
     Index("ix_order_events_order_id", "order_id"),
 )
+
+# Money given back for a paid order (orders/domain/refunds.py): rows of their own, never an
+# order status. A client's retry with the same Idempotency-Key finds its refund by the key.
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("order_id", ID, ForeignKey("orders.id"), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("currency", CURRENCY, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("requested_by", String(80), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("approved_by", String(80), nullable=True),
+    Column("gateway_reference", Text, nullable=True),
+    Column("decided_at", UtcDateTime, nullable=True),
+    UniqueConstraint("order_id", "idempotency_key", name="uq_refunds_order_idempotency_key"),
+)

@@ -20,6 +20,7 @@ from typing import Any
 
 from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.orders.domain.refunds import Refund
 from flashsale.orders.domain.shipping import ShippingAddress
 
 SYSTEM = "system"  # the actor of what no one asked for: expiry
@@ -54,6 +55,15 @@ def closing_actor(order: Order, to: OrderStatus, actor: str | None) -> str:
 # What each kind says besides the order's facts; the same on every adapter.
 def paid_data(payment: Payment) -> dict[str, Any]:
     return {"payment_id": payment.id}
+
+
+def refunded_data(refund: Refund) -> dict[str, Any]:
+    return {
+        "refund_id": refund.id,
+        "amount": str(refund.amount.amount),
+        "currency": refund.amount.currency,
+        "reason": refund.reason,
+    }
 
 
 def address_data(address: ShippingAddress) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Orders born from a flash-sale purchase and their lifecycle.
 
-reserved -> paid; reserved -> expired (payment window passed) or cancelled (by the customer).
-Expired and cancelled orders give their units back to the sale; the store guards each
+reserved -> paid; reserved -> expired (payment window passed) or cancelled (by the customer);
+paid -> cancelled (refunded whole, service/refunds.py). Expired and cancelled orders give their
+units back to the sale; the store guards each
 transition with the order's current status so that the give-back happens exactly once.
 """
 
@@ -61,9 +62,9 @@ class Order:
         return self.status is OrderStatus.RESERVED and now >= self.expires_at
 
     def check_cancellable(self) -> None:
-        if self.status is not OrderStatus.RESERVED:
+        if self.status not in LIVE_STATUSES:
             raise OrderNotCancellable(
-                f"order {self.id} is {self.status}; only reserved orders cancel"
+                f"order {self.id} is {self.status}; only reserved and paid orders cancel"
             )
 
 

@@ -8,17 +8,25 @@ from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import NotFound
 from flashsale.kernel.ids import new_id
+from flashsale.orders.domain.events import customer_actor
 from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
 from flashsale.orders.errors import OrderExpired, OrderNotPayable
 from flashsale.orders.ports import OrderRepository, PaymentGateway, UnitReturns
+from flashsale.orders.service.refunds import Refunds
 from flashsale.orders.service.stock_release import close_giving_back
 
 
 class Orders:
     def __init__(
-        self, store: OrderRepository, gate: UnitReturns, clock: Clock, gateway: PaymentGateway
+        self,
+        store: OrderRepository,
+        gate: UnitReturns,
+        clock: Clock,
+        gateway: PaymentGateway,
+        refunds: Refunds | None = None,
     ) -> None:
         self._store = store
+        self._refunds = refunds
         self._gate = gate
         self._clock = clock
         self._gateway = gateway
@@ -93,7 +101,11 @@ class Orders:
         await self._payments.wait_idle()
 
     async def cancel(self, customer_id: str, order_id: str) -> Order:
+        """A reserved order closes and its units go back; a paid one is also refunded whole
+        (nothing has been shipped: fulfilment will narrow this to "not yet picked")."""
         order = await self.get(customer_id, order_id)
+        if order.status is OrderStatus.PAID and self._refunds is not None:
+            return await self._refunds.cancel_paid(order, customer_actor(customer_id))
         order.check_cancellable()
         closed = await close_giving_back(
             self._store,
@@ -105,6 +117,9 @@ class Orders:
         )
         if not closed:
             current = await self.get(customer_id, order_id)
+            if current.status is OrderStatus.PAID and self._refunds is not None:
+                # Paid while this cancel was on its way: cancelled all the same, and refunded.
+                return await self._refunds.cancel_paid(current, customer_actor(customer_id))
             current.check_cancellable()  # it moved meanwhile: say to what
             raise OrderNotPayable(f"order {order_id} changed meanwhile; try again")
         return closed[0]

@@ -143,6 +143,8 @@ class SqlSaleRepository(SqlDatabase):
             .subquery()
         )
         is_paid = orders.c.status == OrderStatus.PAID.value
+        # A paid order cancelled later keeps its payment (its refund is a row of its own).
+        may_have_paid = orders.c.status.in_([OrderStatus.PAID.value, OrderStatus.CANCELLED.value])
         has_payment = payments.c.id.is_not(None)
         matches = and_(
             payments.c.currency == orders.c.currency,
@@ -155,7 +157,7 @@ class SqlSaleRepository(SqlDatabase):
                 of_sale,
                 or_(
                     and_(is_paid, ~has_payment),
-                    and_(has_payment, or_(~is_paid, ~matches)),
+                    and_(has_payment, or_(~may_have_paid, ~matches)),
                 ),
             )
         )

@@ -228,3 +228,14 @@ async def test_concurrent_writers_and_a_reader_see_every_event_once_in_order(
     assert len(per_order) == placed
     for kinds in per_order.values():
         assert kinds[0] is K.RESERVED and kinds[1:] in ([], [K.PAID])
+
+
+async def test_an_orders_history_is_its_events_oldest_first(store: Store) -> None:
+    await world(store)
+    await store.insert_orders([order("ord_1", 1), order("ord_2", 2)])
+    assert await store.set_shipping_address("ord_1", HOME, T0 + timedelta(seconds=1))
+    assert await store.mark_paid([payment_for(order("ord_1", 1), T0 + timedelta(seconds=2))])
+    history = await store.events_of_order("ord_1")
+    assert [e.kind for e in history] == [K.RESERVED, K.ADDRESS_SET, K.PAID]
+    assert history == [e for e in await everything(store) if e.order_id == "ord_1"]
+    assert await store.events_of_order("ord_none") == []

@@ -10,7 +10,7 @@ from typing import Protocol
 
 from flashsale.kernel.money import Money
 from flashsale.kernel.units import HeldUnits
-from flashsale.orders.domain.events import EventCursor, EventPage, OrderEventKind
+from flashsale.orders.domain.events import EventCursor, EventPage, OrderEvent, OrderEventKind
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement
 from flashsale.orders.domain.refunds import Refund
@@ -123,6 +123,11 @@ class OrderEventFeed(Protocol):
         """Up to ``limit`` events after the cursor, of the kinds given (all by default), in
         feed order. Nothing is skipped and nothing read twice by a reader that goes on from
         each page's ``next_cursor``, however its writers' transactions interleave."""
+        ...
+
+    async def events_of_order(self, order_id: str) -> list[OrderEvent]:
+        """One order's history, oldest first: every committed event of it (its changes take
+        turns on its row, so their order is their sequence)."""
         ...
 
 

@@ -12,6 +12,7 @@ from flashsale.kernel import errors
 from flashsale.orders import errors as order_errors
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.orders.domain.shipping import ShippingAddress
+from flashsale.orders.service.events import OrderEvents
 from flashsale.orders.service.orders import Orders
 from flashsale.orders.service.shipping import Shipping
 from flashsale.web.forms import read_form
@@ -33,12 +34,14 @@ ADDRESS_FIELDS = ("recipient", "line1", "line2", "city", "postal_code", "phone")
 class CheckoutServices(Protocol):
     orders: Orders
     shipping: Shipping
+    order_events: OrderEvents
 
 
 class CheckoutPages:
     def __init__(self, services: CheckoutServices, kit: PageKit) -> None:
         self._orders = services.orders
         self._shipping = services.shipping
+        self._events = services.order_events
         self._pages = kit.pages
         self._security = kit.security
         self._storefront = kit.storefront
@@ -137,7 +140,7 @@ class CheckoutPages:
             {
                 **context,
                 "payment": payment,
-                "history": history_of(order, payment),
+                "history": history_of(order, payment, await self._events.history(order.id)),
                 "message": message,
             },
             status,

@@ -21,6 +21,7 @@ from flashsale.http.admission import client_address
 from flashsale.kernel import errors
 from flashsale.kernel.keys import same_secret
 from flashsale.orders.domain.order import OrderStatus
+from flashsale.orders.service.events import OrderEvents
 from flashsale.orders.service.shipping import Shipping
 from flashsale.sales import errors as sale_errors
 from flashsale.sales.domain.sale import FlashSale
@@ -81,6 +82,7 @@ def parse_attributes(text: str) -> dict[str, str]:
 
 class ConsoleServices(DashboardServices, Protocol):
     accounts: Accounts
+    order_events: OrderEvents
     shipping: Shipping
     throttle: AuthThrottle
 
@@ -96,6 +98,7 @@ class ConsolePages:
         self._orders = services.orders
         self._accounts = services.accounts
         self._shipping = services.shipping
+        self._events = services.order_events
         self._admin_token = services.admin_token
         self._throttle = services.throttle
         self._pages = kit.pages
@@ -363,7 +366,7 @@ class ConsolePages:
                 "customer": await self._accounts.customer(order.customer_id),
                 "payment": payment,
                 "address": await self._shipping.address_of(order.id),
-                "history": history_of(order, payment),
+                "history": history_of(order, payment, await self._events.history(order.id)),
             },
         )
 

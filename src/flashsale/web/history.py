@@ -1,10 +1,16 @@
-"""An order's history, derived from the moments its record keeps (no separate event log)."""
+"""An order's history as its pages show it: from the order event feed, one step per event.
+
+Orders placed before the feed existed have no events; their history is derived from the moments
+the order row keeps, as it was before.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from flashsale.orders.domain.events import SYSTEM, OrderEvent, OrderEventKind
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 
 
@@ -15,7 +21,47 @@ class Step:
     note: str
 
 
-def history_of(order: Order, payment: Payment | None) -> list[Step]:
+def history_of(order: Order, payment: Payment | None, events: Sequence[OrderEvent]) -> list[Step]:
+    if not events:
+        return _derived(order, payment)
+    return [Step(e.at, e.kind.value.removeprefix("order."), _note(e, order)) for e in events]
+
+
+def _who(actor: str) -> str:
+    if actor == SYSTEM:
+        return "the shop"
+    if actor.startswith("customer:"):
+        return "the customer"
+    if actor == "admin":
+        return "the operator"
+    return actor  # a staff member: staff:stf_…
+
+
+def _note(event: OrderEvent, order: Order) -> str:
+    data = event.data
+    match event.kind:
+        case OrderEventKind.RESERVED:
+            return (
+                f"{order.quantity} × {order.sku} reserved; payment due before"
+                f" {order.expires_at.strftime('%H:%M:%S UTC')}"
+            )
+        case OrderEventKind.PAID:
+            return f"paid (payment {data.get('payment_id', '?')})"
+        case OrderEventKind.EXPIRED:
+            return "not paid in time; the units went back on sale"
+        case OrderEventKind.CANCELLED:
+            return f"cancelled by {_who(event.actor)}; the units went back on sale"
+        case OrderEventKind.REFUNDED:
+            return (
+                f"{data.get('amount')} {data.get('currency')} refunded by {_who(event.actor)}:"
+                f" {data.get('reason')}"
+            )
+        case OrderEventKind.ADDRESS_SET:
+            return f"shipping address set: {data.get('city')}, {data.get('postal_code')}"
+    return event.kind.value
+
+
+def _derived(order: Order, payment: Payment | None) -> list[Step]:
     steps = [
         Step(
             order.created_at,

@@ -79,6 +79,17 @@ class MemoryOrderRepository:
                 break
         return EventPage(found, found[-1].cursor if found else after)
 
+    async def events_of_order(self, order_id: str) -> list[OrderEvent]:
+        order = self._orders.get(order_id)
+        if order is None:
+            return []
+        facts = OrderFacts.of(order)
+        return [
+            OrderEvent(EventCursor(0, seq), oid, kind, at, actor, facts, data)
+            for seq, oid, kind, at, actor, data in self._events
+            if oid == order_id
+        ]
+
     def _sale_terms(self, sale_id: str) -> tuple[int, int] | None:
         """The stock and per-customer limit of a sale the record holds; None for any other."""
         return None

@@ -46,9 +46,17 @@ class SqlOrderEventFeed(SqlDatabase):
         query = self._page(after, limit)
         if kinds is not None:
             query = query.where(order_events.c.kind.in_(sorted(kinds)))
+        events = await self._events(query)
+        return EventPage(events, events[-1].cursor if events else after)
+
+    async def events_of_order(self, order_id: str) -> list[OrderEvent]:
+        query = self._columns().where(order_events.c.order_id == order_id)
+        return await self._events(query.order_by(order_events.c.seq))
+
+    async def _events(self, query: Select[tuple[object, ...]]) -> list[OrderEvent]:
         async with self._engine.connect() as conn:
             found = (await conn.execute(query)).all()
-        events = [
+        return [
             OrderEvent(
                 cursor=EventCursor(row.xid or 0, row.seq),
                 order_id=row.order_id,
@@ -68,11 +76,23 @@ class SqlOrderEventFeed(SqlDatabase):
             )
             for row in found
         ]
-        return EventPage(events, events[-1].cursor if events else after)
 
     def _page(self, after: EventCursor, limit: int) -> Select[tuple[object, ...]]:
+        e = order_events.c
+        query = self._columns()
+        if self._dialect == "postgresql":
+            return (
+                query.where(tuple_(e.xid, e.seq) > tuple_(after.xid, after.seq))
+                .where(e.xid < _OLDEST_RUNNING)
+                .order_by(e.xid, e.seq)
+                .limit(limit)
+            )
+        return query.where(e.seq > after.seq).order_by(e.seq).limit(limit)
+
+    @staticmethod
+    def _columns() -> Select[tuple[object, ...]]:
         e, o = order_events.c, orders.c
-        query = select(
+        return select(
             e.seq,
             e.xid,
             e.order_id,
@@ -88,11 +108,3 @@ class SqlOrderEventFeed(SqlDatabase):
             o.currency,
             o.expires_at,
         ).join_from(order_events, orders, o.id == e.order_id)
-        if self._dialect == "postgresql":
-            return (
-                query.where(tuple_(e.xid, e.seq) > tuple_(after.xid, after.seq))
-                .where(e.xid < _OLDEST_RUNNING)
-                .order_by(e.xid, e.seq)
-                .limit(limit)
-            )
-        return query.where(e.seq > after.seq).order_by(e.seq).limit(limit)

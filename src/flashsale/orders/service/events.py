@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flashsale.kernel.errors import InvalidInput
-from flashsale.orders.domain.events import EventCursor, EventPage, parse_kinds
+from flashsale.orders.domain.events import EventCursor, EventPage, OrderEvent, parse_kinds
 from flashsale.orders.ports import OrderEventFeed
 
 MAX_PAGE = 1000
@@ -23,3 +23,7 @@ class OrderEvents:
         return await self._feed.read_order_events(
             EventCursor.parse(after), limit, parse_kinds(kinds)
         )
+
+    async def history(self, order_id: str) -> list[OrderEvent]:
+        """What happened to one order, oldest first (its pages show it)."""
+        return await self._feed.events_of_order(order_id)

@@ -24,7 +24,9 @@ class Step:
 def history_of(order: Order, payment: Payment | None, events: Sequence[OrderEvent]) -> list[Step]:
     if not events:
         return _derived(order, payment)
-    return [Step(e.at, e.kind.value.removeprefix("order."), _note(e, order)) for e in events]
+    return [
+        Step(e.at, e.kind.value.removeprefix("order."), _note(e, order, payment)) for e in events
+    ]
 
 
 def _who(actor: str) -> str:
@@ -37,7 +39,7 @@ def _who(actor: str) -> str:
     return actor  # a staff member: staff:stf_…
 
 
-def _note(event: OrderEvent, order: Order) -> str:
+def _note(event: OrderEvent, order: Order, payment: Payment | None) -> str:
     data = event.data
     match event.kind:
         case OrderEventKind.RESERVED:
@@ -46,6 +48,8 @@ def _note(event: OrderEvent, order: Order) -> str:
                 f" {order.expires_at.strftime('%H:%M:%S UTC')}"
             )
         case OrderEventKind.PAID:
+            if payment is not None:
+                return f"paid (gateway reference {payment.gateway_reference})"
             return f"paid (payment {data.get('payment_id', '?')})"
         case OrderEventKind.EXPIRED:
             return "not paid in time; the units went back on sale"

@@ -1,6 +1,7 @@
 """Fixtures shared by every tier: test settings, and the real servers when they are there.
 
-Tests that need PostgreSQL or Redis read FLASHSALE_TEST_DATABASE_URL / FLASHSALE_TEST_REDIS_URL.
+Tests that need PostgreSQL or Redis read FLASHSALE_TEST_DATABASE_URL / FLASHSALE_TEST_REDIS_URL,
+the relay's brokers FLASHSALE_TEST_NATS_URL (NATS with JetStream) / FLASHSALE_TEST_AMQP_URL.
 Without the server they skip with the reason; with FLASHSALE_REQUIRE_SERVICES=1 (CI) a missing
 server fails the test instead, so a green CI run means the real engines were exercised.
 """
@@ -19,6 +20,8 @@ from flashsale.config import Settings
 
 DEFAULT_TEST_DATABASE_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_TEST_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_TEST_NATS_URL = "nats://127.0.0.1:4222"
+DEFAULT_TEST_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 
 
 # The suite logs in and signs up far more often, from one address, than anyone should: limits
@@ -83,6 +86,18 @@ def postgres_server_url() -> str:
 @pytest.fixture(scope="session")
 def redis_server_url() -> str:
     return _service_url("FLASHSALE_TEST_REDIS_URL", DEFAULT_TEST_REDIS_URL, 6379, "Redis")
+
+
+@pytest.fixture(scope="session")
+def nats_server_url() -> str:
+    """A NATS server with JetStream enabled."""
+    return _service_url("FLASHSALE_TEST_NATS_URL", DEFAULT_TEST_NATS_URL, 4222, "NATS")
+
+
+@pytest.fixture(scope="session")
+def amqp_server_url() -> str:
+    """A RabbitMQ server, with a user allowed to declare exchanges and queues."""
+    return _service_url("FLASHSALE_TEST_AMQP_URL", DEFAULT_TEST_AMQP_URL, 5672, "RabbitMQ")
 
 
 @pytest.fixture(scope="session")

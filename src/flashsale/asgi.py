@@ -34,9 +34,13 @@ from flashsale.http import (
     refunds,
     room_api,
     sales,
+    staff,
+    webhooks,
 )
 from flashsale.http.edge import RefuseControlCharacters
 from flashsale.http.endpoints import Endpoint
+from flashsale.http.endpoints import routes as endpoint_routes
+from flashsale.http.guards import guarded
 from flashsale.http.headers import SecurityHeaders
 from flashsale.http.openapi import openapi_document
 from flashsale.http.requests import EdgeError, validation_details
@@ -53,8 +57,10 @@ API: list[Callable[[Shop], list[Endpoint]]] = [
     sales.endpoints,
     orders.endpoints,
     room_api.endpoints,
+    staff.endpoints,
     events.endpoints,
     refunds.endpoints,
+    webhooks.endpoints,
 ]
 
 
@@ -196,7 +202,8 @@ def _is_data_error(exc: BaseException) -> bool:
 
 def create_app(shop: Shop) -> Starlette:
     """The app serves ``shop``; the caller owns the shop and closes it after the app stops."""
-    endpoints = [endpoint for build in API for endpoint in build(shop)]
+    # Each behind the guard of the callers it declares (auth, roles): http/guards.py.
+    endpoints = guarded([endpoint for build in API for endpoint in build(shop)], shop)
     document = orjson.dumps(openapi_document(endpoints))
 
     async def openapi(request: Request) -> Response:
@@ -212,7 +219,8 @@ def create_app(shop: Shop) -> Starlette:
 
     # Starlette tries routes in order; the opening second's route goes first (measured ~3%).
     hot_first = sorted(endpoints, key=lambda e: not e.hot)
-    routes: list[BaseRoute] = [Route(e.path, e.handler, methods=[e.method]) for e in hot_first]
+    # One route per path, so that a 405 names every method the path takes (Allow).
+    routes: list[BaseRoute] = [*endpoint_routes(hot_first)]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
     routes.extend(web_routes(shop))  # the pages: after the API, so the purchase stays first
     return Starlette(

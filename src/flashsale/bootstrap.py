@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from flashsale.catalog.service import Catalog
 from flashsale.config import Settings
@@ -17,6 +18,10 @@ from flashsale.customers.throttle import AuthLimits, AuthThrottle, per_minute
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
+from flashsale.notifications.service.mailer import Mailer
+from flashsale.notifications.service.notifications import Notifications
+from flashsale.notifications.service.rendering import MailRenderer
+from flashsale.order_mail.service import OrderMail
 from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
 from flashsale.orders.domain.refunds import ApprovalLimits
 from flashsale.orders.ports import PaymentGateway
@@ -29,6 +34,9 @@ from flashsale.platform.leadership import Leadership
 from flashsale.platform.local_leadership import LocalLeadership
 from flashsale.record.memory_store import MemoryStore
 from flashsale.record.store import Store
+from flashsale.relay.domain.targets import NatsTarget, RelayTarget
+from flashsale.relay.ports import Publisher
+from flashsale.relay.service.relay import Relay, RelayTiming, RelayWatcher
 from flashsale.sales.adapters.local_gate import LocalStockGate
 from flashsale.sales.ports import StockGate
 from flashsale.sales.service.auditing import Auditing
@@ -36,9 +44,17 @@ from flashsale.sales.service.gate_reconciler import GateReconciler
 from flashsale.sales.service.purchasing import Purchasing
 from flashsale.sales.service.sale_directory import SaleDirectory
 from flashsale.sales.service.sales import Sales
+from flashsale.staff.model import STAFF_SESSION_TTL_SECONDS
+from flashsale.staff.service import StaffDirectory
+from flashsale.staff.tokens import StaffTokens
 from flashsale.waiting_room.adapters.memory_state import MemoryRoomState
 from flashsale.waiting_room.ports import RoomState
 from flashsale.waiting_room.service.room import WaitingRoom
+from flashsale.webhooks.service.deliverer import DEFAULT_LEASE, Deliverer
+from flashsale.webhooks.service.dispatcher import Dispatcher
+from flashsale.webhooks.service.pace import Pace
+from flashsale.webhooks.service.subscriptions import Subscriptions
+from flashsale.webhooks.service.worker import WebhookWorker
 
 MEMORY_DATABASE_URL = "memory://"
 
@@ -70,6 +86,12 @@ class Shop:
     auditing: Auditing
     room: WaitingRoom  # the waiting room in front of the sales that have one
     throttle: AuthThrottle  # log-in and sign-up attempts, in the room state's token buckets
+    notifications: Notifications  # customers' mail, written to the outbox
+    mailer: Mailer | None  # delivers the outbox over SMTP; None: mail is kept there only
+    staff: StaffDirectory  # the shop's own people: roles, log-in, sessions
+    webhooks: Subscriptions  # the operator's webhook subscriptions and their deliveries
+    webhook_worker: WebhookWorker  # fans the event feed out to them and delivers it
+    order_mail: OrderMail  # customers' confirmations and refund notices, from the feed
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -90,11 +112,16 @@ class Shop:
         if self.sweeper_in_process:
             await self.expiry.sweep()
             self.start_background()
+            self.start_webhooks()
+            await self.start_order_mail()
         poll = self.settings.session_revocation_poll_seconds
         self._background.append(asyncio.create_task(self.sessions.run_forever(poll)))
         await self.room.load()
         # Every API process runs its room loop; in Redis one script decides each admission.
         self._background.append(asyncio.create_task(self.room.run_forever()))
+        if self.mailer is not None:
+            # Every process delivers: a claim in the outbox gives each mail to one mailer.
+            self._background.append(asyncio.create_task(self.mailer.run_forever()))
 
     def start_background(self) -> None:
         """Start this process's expiry sweeper and gate reconciler (the embedded default needs
@@ -104,6 +131,19 @@ class Shop:
                 asyncio.create_task(self.expiry.run_forever(self.settings.expiry_sweep_seconds))
             )
             self.start_reconciling()
+
+    def start_webhooks(self) -> None:
+        """Start this process's webhook worker (``flashsale worker --webhooks`` where the
+        servers leave it to workers): any number may run, each delivery is claimed once."""
+        self._background.append(asyncio.create_task(self.webhook_worker.run_forever()))
+
+    async def start_order_mail(self) -> None:
+        """Start mailing customers from the feed (one process of the fleet leads). Its first
+        cursor is stored before the loop starts, so an order placed once this returns is
+        mailed, and none placed before order mail first ran on this record."""
+        await self.order_mail.begin()
+        poll = self.settings.order_mail_poll_seconds
+        self._background.append(asyncio.create_task(self.order_mail.run_forever(poll)))
 
     def start_reconciling(self) -> None:
         self._background.append(
@@ -123,6 +163,7 @@ class Shop:
 
     async def aclose(self) -> None:
         await self.stop()
+        await self.webhook_worker.close()
         await self.leadership.close()
         await self.room.close()
         await self.gate.close()
@@ -172,6 +213,17 @@ async def open_room_state(settings: Settings) -> RoomState:
     return await RedisRoomState.connect(settings.redis_url)
 
 
+def open_mailer(settings: Settings, store: Store, clock: Clock) -> Mailer | None:
+    """SMTP delivery of the outbox when FLASHSALE_SMTP_URL names a server, else None."""
+    url = settings.smtp_url.get_secret_value().strip() if settings.smtp_url else ""
+    if not url:
+        return None
+    from flashsale.notifications.adapters.smtp_endpoint import SmtpEndpoint
+    from flashsale.notifications.adapters.smtp_sender import SmtpSender
+
+    return Mailer(store, SmtpSender(SmtpEndpoint.parse(url), settings.mail_from), clock)
+
+
 async def build_shop(
     settings: Settings,
     *,
@@ -206,9 +258,18 @@ async def build_shop(
     # The room state's limiter: in process, or in Redis where every API process shares it.
     throttle = AuthThrottle(room_state.limiter, clock, auth_limits(settings))
     sessions = SessionRegistry(
-        store, clock, max(settings.session_ttl_seconds, CONSOLE_SESSION_TTL_SECONDS)
+        store,
+        clock,
+        max(
+            settings.session_ttl_seconds,
+            CONSOLE_SESSION_TTL_SECONDS,
+            STAFF_SESSION_TTL_SECONDS,
+        ),
     )
     accounts = Accounts(store, catalog, clock, hasher, tokens, throttle, sessions)
+    mailer = open_mailer(settings, store, clock)
+    webhooks, webhook_worker = open_webhooks(settings, store, clock, leadership, metrics)
+    notifications = Notifications(store, MailRenderer.packaged(), clock, mailer)
     return Shop(
         settings=settings,
         keys=keys,
@@ -249,6 +310,77 @@ async def build_shop(
             proof_of_work_key=keys.proof_of_work,
         ),
         throttle=throttle,
+        notifications=notifications,
+        mailer=mailer,
+        staff=StaffDirectory(
+            store,
+            catalog,
+            clock,
+            hasher,
+            StaffTokens(keys.staff),
+            throttle,
+            sessions,
+            # Disabling someone reaches the other processes as soon as an ended session does.
+            cache_seconds=settings.session_revocation_poll_seconds,
+        ),
+        webhooks=webhooks,
+        webhook_worker=webhook_worker,
+        order_mail=OrderMail(
+            OrderEvents(store),
+            store,
+            notifications,
+            accounts,
+            catalog,
+            leadership,
+            clock,
+            public_url=settings.public_url,
+        ),
+    )
+
+
+def open_webhooks(
+    settings: Settings, store: Store, clock: Clock, leadership: Leadership, metrics: Metrics
+) -> tuple[Subscriptions, WebhookWorker]:
+    """Webhooks: private addresses and plain http are for development only."""
+    from flashsale.webhooks.adapters.host_resolver import SystemResolver
+    from flashsale.webhooks.adapters.http_sender import AiohttpSender
+
+    development = settings.environment == "development"
+    timeout = settings.webhook_timeout_seconds
+    sender = AiohttpSender(
+        timeout_seconds=timeout,
+        connections=settings.webhook_connections,
+        public_only=not development,
+    )
+    lanes = 2  # one batch in flight while the other's outcomes are recorded and the next claimed
+    deliverer = Deliverer(
+        store,
+        sender,
+        clock,
+        batch=settings.webhook_connections // lanes,
+        lanes=lanes,
+        # Each batch's requests run side by side: it ends within the timeout, well in its lease.
+        lease=max(DEFAULT_LEASE, timedelta(seconds=4 * timeout)),
+    )
+    dispatcher = Dispatcher(OrderEvents(store), store, clock, leadership)
+    worker = WebhookWorker(
+        dispatcher,
+        deliverer,
+        sender,
+        poll_seconds=settings.webhook_poll_seconds,
+        # It yields to this process's purchases (none in `flashsale worker --webhooks`).
+        pace=Pace(lambda: purchases_answered(metrics)),
+    )
+    return Subscriptions(store, clock, SystemResolver(), development=development), worker
+
+
+def purchases_answered(metrics: Metrics) -> float:
+    """Purchase attempts this process has answered, whatever the outcome."""
+    return sum(
+        sample.value
+        for family in metrics.purchases.collect()
+        for sample in family.samples
+        if sample.name.endswith("_total")
     )
 
 
@@ -331,3 +463,63 @@ async def running_shop(
         yield shop
     finally:
         await shop.aclose()
+
+
+@contextlib.asynccontextmanager
+async def relaying(
+    shop: Shop,
+    target: RelayTarget,
+    name: str,
+    *,
+    batch: int,
+    timing: RelayTiming | None = None,
+    watcher: RelayWatcher | None = None,
+    publisher: Publisher | None = None,
+) -> AsyncIterator[Relay]:
+    """The relay of the shop's order event feed to a broker; its publisher (tests pass their
+    own) and its leadership are closed on the way out."""
+    publisher = publisher or open_publisher(target)
+    leadership = open_relay_leadership(shop)
+    try:
+        yield Relay(
+            name,
+            shop.order_events,
+            shop.store,
+            publisher,
+            leadership,
+            shop.clock,
+            batch=batch,
+            timing=timing,
+            watcher=watcher,
+        )
+    finally:
+        await publisher.close()
+        if leadership is not shop.leadership:
+            await leadership.close()
+
+
+def open_publisher(target: RelayTarget) -> Publisher:
+    # Imported here: a process that relays nothing never imports a broker's client.
+    if isinstance(target, NatsTarget):
+        from flashsale.relay.adapters.nats_publisher import NatsPublisher
+
+        return NatsPublisher(target)
+    from flashsale.relay.adapters.amqp_publisher import AmqpPublisher
+
+    return AmqpPublisher(target)
+
+
+def open_relay_leadership(shop: Shop) -> Leadership:
+    """One relay per name publishes: the shop's leadership where it spans processes (an advisory
+    lock on PostgreSQL); beside a SQLite file, where every process believes it leads, a lock
+    file."""
+    from flashsale.record.sql_store import SqlStore
+
+    store = shop.store
+    if isinstance(store, SqlStore) and store.engine.dialect.name == "sqlite":
+        database = store.engine.url.database
+        if database and database != ":memory:":
+            from flashsale.platform.file_leadership import FileLockLeadership
+
+            return FileLockLeadership(database)
+    return shop.leadership

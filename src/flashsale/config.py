@@ -85,6 +85,19 @@ class Settings(BaseSettings):
     )
     admin_token: SecretStr | None = None
     secret_key: SecretStr | None = None
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The mail server customers' mail is delivered through:"
+            " smtp://user:password@host:587?starttls=1, or smtps://… for TLS from the start."
+            " Unset or blank: every mail is kept in the outbox only (flashsale mail list,"
+            " the console's Mail page)."
+        ),
+    )
+    mail_from: str = Field(
+        default="flashsale <shop@flashsale.invalid>",
+        description="The From of customers' mail; its domain also names the Message-IDs.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     # What the app server itself refuses from slow and huge clients (http/server_limits.py);
@@ -232,6 +245,45 @@ class Settings(BaseSettings):
         ),
     )
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    # The webhooks' delivery worker (in the server, or `flashsale worker --webhooks`).
+    webhook_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description=(
+            "How often the webhook worker reads the order event feed and looks for deliveries"
+            " due (a retry, or one another process fanned out)."
+        ),
+    )
+    webhook_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=120,
+        description="A webhook receiver must answer within this long, or the attempt failed.",
+    )
+    webhook_connections: int = Field(
+        default=256,
+        ge=2,
+        le=10_000,
+        description="Webhook deliveries one process has in flight at most (its connections).",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        pattern=r"^https?://[^\s/]+(/\S*)?$",
+        description=(
+            "Where customers reach the shop: the links in their mail (an order's page is"
+            " <public_url>/orders/<id>)."
+        ),
+    )
+    order_mail_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description=(
+            "How often order mail (in the server, or `flashsale worker`) reads the order event"
+            " feed for reservations and refunds to mail."
+        ),
+    )
 
     @field_validator("admin_token", "secret_key")
     @classmethod
@@ -298,6 +350,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production refuses FLASHSALE_ORDER_EVENTS=false: fulfilment, webhooks and"
                     " reports read the order event feed; it is off only to measure its cost"
+                )
+            if not self.public_url.startswith("https://"):
+                raise ValueError(
+                    "production needs FLASHSALE_PUBLIC_URL, the https address customers reach"
+                    " the shop at: the links in their mail point there"
                 )
         return self
 

@@ -49,3 +49,13 @@ async def test_product_with_a_taken_id_or_sku_is_a_conflict(store: Store) -> Non
         await store.add_product(Product("prod_new", "Copy", (Variant("MIBAND3-BLK", "prod_new"),)))
     assert [p.id for p in await store.products()] == ["prod_band"]
     assert await store.variant("OTHER-1") is None
+
+
+async def test_a_markets_time_zone_reads_back_and_is_replaced_with_it(store: Store) -> None:
+    kolkata = Market("IN", "India", "INR", "en_IN", "Asia/Kolkata")
+    await store.add_markets([kolkata, SPAIN])
+    assert await store.market("IN") == kolkata
+    assert [m.timezone for m in await store.markets()] == ["UTC", "Asia/Kolkata"]
+    await store.add_markets([Market("IN", "India", "INR", "en_IN", "Asia/Calcutta")])
+    found = await store.market("IN")
+    assert found is not None and found.timezone == "Asia/Calcutta"

@@ -11,15 +11,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import StatementError
 
 from flashsale.kernel.errors import Conflict
 from flashsale.kernel.money import Money
+from flashsale.orders.domain.events import OrderEventKind
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.record.memory_store import MemoryStore
+from flashsale.record.sql_store import SqlStore
 from flashsale.record.store import Store
 from tests.contract.record_world import T0, WINDOW, order, payment_for, world
+from tests.contract.test_order_event_feed_contract import everything
 
 # orders
 
@@ -342,3 +346,47 @@ async def test_a_paid_closed_or_missing_order_keeps_its_address(store: Store) ->
     assert not await store.set_shipping_address("ord_gone", HOME, T0)
     assert await store.shipping_address("ord_gone") is None
     assert not await store.set_shipping_address("ord_missing", HOME, T0)
+
+
+KARNATAKA = replace(HOME, country="IN", region="IN-KA")
+
+
+async def test_an_address_keeps_its_country_and_region_and_its_event_says_them(
+    store: Store,
+) -> None:
+    await world(store)
+    await store.insert_orders([order("ord_ship", 1)])
+    assert await store.set_shipping_address("ord_ship", KARNATAKA, T0)
+    assert await store.shipping_address("ord_ship") == KARNATAKA
+    shenzhen = replace(KARNATAKA, city="Shenzhen", country="CN", region="CN-GD")
+    assert await store.set_shipping_address("ord_ship", shenzhen, T0 + timedelta(seconds=1))
+    assert await store.shipping_address("ord_ship") == shenzhen
+    events = [e for e in await everything(store) if e.kind is OrderEventKind.ADDRESS_SET]
+    assert [(e.data["country"], e.data["region"]) for e in events] == [
+        ("IN", "IN-KA"),
+        ("CN", "CN-GD"),
+    ]
+
+
+async def test_an_address_stored_before_countries_were_asked_loads_without_them(
+    store: Store,
+) -> None:
+    await world(store)
+    await store.insert_orders([order("ord_old", 1)])
+    if isinstance(store, SqlStore):  # as a writer that knew no country wrote it
+        async with store.engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO shipping_addresses"
+                    " (order_id, recipient, line1, line2, city, postal_code, phone)"
+                    " VALUES ('ord_old', 'Asha Rao', '12 MG Road', '', 'Bengaluru', '560001',"
+                    " '+91 80 1234 5678')"
+                )
+            )
+    else:
+        assert await store.set_shipping_address("ord_old", HOME, T0)
+    stored = await store.shipping_address("ord_old")
+    assert stored == HOME and (stored.country, stored.region) == (None, None)
+    # The order may still be given a full address in its place.
+    assert await store.set_shipping_address("ord_old", KARNATAKA, T0)
+    assert await store.shipping_address("ord_old") == KARNATAKA

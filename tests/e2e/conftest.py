@@ -70,6 +70,12 @@ Headers = dict[str, str]
 
 @pytest.fixture
 def sign_up(client: httpx.AsyncClient) -> Callable[[str], Awaitable[Headers]]:
+    return signing_up(client)
+
+
+def signing_up(client: httpx.AsyncClient) -> Callable[[str], Awaitable[Headers]]:
+    """Sign up and log in a fan on this client; their Authorization header."""
+
     async def sign_up(email: str) -> Headers:
         created = await client.post(
             "/api/v1/customers", json={"email": email, "password": "mi-fan-2015", "market": "IN"}
@@ -102,6 +108,12 @@ def sale_body(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def create_sale(client: httpx.AsyncClient) -> Callable[..., Awaitable[dict[str, Any]]]:
+    return creating_sales(client)
+
+
+def creating_sales(client: httpx.AsyncClient) -> Callable[..., Awaitable[dict[str, Any]]]:
+    """Create a Mi Band sale on this client (the product too, once)."""
+
     async def create_sale(**overrides: Any) -> dict[str, Any]:
         product = await client.post(
             "/api/v1/admin/products",

@@ -138,3 +138,36 @@ async def test_a_sale_that_no_longer_loads_is_skipped_at_start(
             assert sale.status_code == 200, sale.text
             assert sale.json()["stock_left"] == 10
     assert "could not be" in caplog.text
+
+
+async def test_a_room_stored_below_todays_least_rates_reads_back_at_them_and_serves(
+    database_url: str,
+) -> None:
+    (sale_id,) = await stored_sales(database_url, 1)
+    async with serving(database_url) as client:
+        room = f"/api/v1/admin/sales/{sale_id}/waiting-room"
+        assert (await client.put(room, headers=ADMIN, json={})).status_code == 200
+    engine = create_engine(database_url)
+    try:
+        async with engine.begin() as conn:  # as a version without the bounds could store it
+            await conn.execute(
+                sa.text(
+                    "UPDATE waiting_rooms SET customer_requests_per_second = 1e-308,"
+                    " admission_rate_per_second = 1e-9 WHERE sale_id = :id"
+                ),
+                {"id": sale_id},
+            )
+    finally:
+        await engine.dispose()
+    async with serving(database_url) as client:
+        read = await client.get(f"/api/v1/admin/sales/{sale_id}/waiting-room", headers=ADMIN)
+        assert read.status_code == 200, read.text
+        assert read.json()["customer_requests_per_second"] == 0.01
+        assert read.json()["admission_rate_per_second"] == 0.01
+        body = {"email": "fan@example.com", "password": "mi-fan-2015", "market": "IN"}
+        assert (await client.post("/api/v1/customers", json=body)).status_code == 201
+        login = {"email": body["email"], "password": body["password"]}
+        session = await client.post("/api/v1/sessions", json=login)
+        fan = {"Authorization": f"Bearer {session.json()['token']}"}
+        status = await client.get(f"/api/v1/sales/{sale_id}/queue", headers=fan)
+        assert status.status_code < 500, status.text

@@ -183,7 +183,9 @@ async def test_cookies_in_development_are_secure_only_over_https_and_the_console
 
 @pytest.fixture
 async def production(clock: ManualClock) -> AsyncIterator[httpx.ASGITransport]:
-    settings = fast_settings(environment="production", payments="sandbox")
+    settings = fast_settings(
+        environment="production", payments="sandbox", public_url="https://shop.test"
+    )
     shop = await build_shop(settings, clock=clock)
     try:
         await shop.catalog.add_markets([Market("IN", "India", "INR", "en_IN")])

@@ -3,18 +3,23 @@ the approval limit, and every bad input a clear 4xx with nothing written."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from flashsale.bootstrap import Shop
+from flashsale.asgi import create_app
+from flashsale.bootstrap import Shop, build_shop
+from flashsale.catalog.market import Market
 from flashsale.kernel.clock import ManualClock
+from tests.conftest import fast_settings
 from tests.contract.record_world import feed_caught_up
 from tests.e2e import backends
-from tests.e2e.conftest import ADMIN, T0
+from tests.e2e.conftest import ADMIN, T0, creating_sales, signing_up
 from tests.e2e.test_bad_input import CreateSale, SignUp, assert_problem
+from tests.e2e.test_staff_api import member_with
 
 shop = backends.shop
 postgres_url = backends.postgres_url
@@ -141,3 +146,74 @@ async def test_a_paid_order_cancelled_by_its_buyer_is_refunded_whole_and_its_uni
     audit = (await client.get(f"/api/v1/admin/sales/{sale_id}/audit", headers=ADMIN)).json()
     assert audit["clean"], audit
     assert (await client.get(f"/api/v1/sales/{sale_id}")).json()["stock_left"] == 5
+
+
+@pytest.fixture
+async def limited_client(clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
+    """A shop whose INR refunds above 1000.00 need a second person."""
+    shop = await build_shop(
+        fast_settings(refund_approval_limit="INR:1000.00,CNY:2000"), clock=clock
+    )
+    try:
+        await shop.catalog.add_markets(
+            [Market("IN", "India", "INR", "en_IN"), Market("US", "United States", "USD", "en_US")]
+        )
+        app = create_app(shop)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as c:
+                yield c
+    finally:
+        await shop.aclose()
+
+
+async def test_above_the_limit_a_second_staff_member_approves_and_roles_hold(
+    limited_client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    client = limited_client
+    sign_up, create_sale = signing_up(client), creating_sales(client)
+    order_id, _ = await bought(client, clock, sign_up, create_sale)  # 1998.00 INR
+    agent = await member_with(client, "agent")
+    supervisor = await member_with(client, "supervisor")
+    clerk = await member_with(client, "clerk")
+    body = {"amount": "1500.00", "reason": "the strap broke"}
+    as_clerk = await client.post(
+        refunding(order_id), headers={**clerk, "Idempotency-Key": "c"}, json=body
+    )
+    assert_problem(as_clerk, 403, "forbidden")
+    asked = await client.post(
+        refunding(order_id), headers={**agent, "Idempotency-Key": "a"}, json=body
+    )
+    assert asked.status_code == 201, asked.text
+    refund = asked.json()
+    assert refund["status"] == "awaiting_approval" and refund["requested_by"].startswith("staff:")
+    approve = f"/api/v1/admin/refunds/{refund['id']}/approve"
+    assert_problem(await client.post(approve, headers=agent), 403, "forbidden")  # not an approver
+    done = await client.post(approve, headers=supervisor)
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "succeeded"
+    assert done.json()["approved_by"].startswith("staff:")
+    assert done.json()["approved_by"] != refund["requested_by"]
+    assert_problem(
+        await client.post(approve, headers=supervisor), 409, "refund-not-awaiting-approval"
+    )
+
+
+async def test_whoever_asked_cannot_approve(
+    limited_client: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    client = limited_client
+    order_id, _ = await bought(client, clock, signing_up(client), creating_sales(client))
+    supervisor = await member_with(client, "supervisor")
+    asked = await client.post(
+        refunding(order_id),
+        headers={**supervisor, "Idempotency-Key": "s"},
+        json={"amount": "1000.01", "reason": "late delivery"},
+    )
+    assert asked.json()["status"] == "awaiting_approval"
+    approve = f"/api/v1/admin/refunds/{asked.json()['id']}/approve"
+    assert_problem(
+        await client.post(approve, headers=supervisor), 403, "refund-needs-another-approver"
+    )
+    done = await client.post(approve, headers=ADMIN)  # the admin token is another person
+    assert done.json()["status"] == "succeeded", done.text

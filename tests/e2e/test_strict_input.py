@@ -204,7 +204,13 @@ async def test_a_yen_price_has_no_fraction(client: httpx.AsyncClient) -> None:
     japan = {"code": "jp", "name": " Japan ", "currency": "jpy", "locale": "ja_JP"}
     added = await client.post("/api/v1/admin/markets", headers=ADMIN, json=japan)
     assert added.status_code == 201, added.text
-    assert added.json() == {"code": "JP", "name": "Japan", "currency": "JPY", "locale": "ja_JP"}
+    assert added.json() == {
+        "code": "JP",
+        "name": "Japan",
+        "currency": "JPY",
+        "locale": "ja_JP",
+        "timezone": "UTC",  # none given
+    }
     for amount in ("1999.5", "1999.00"):
         response = await client.post(PRODUCTS, headers=ADMIN, json=product(prices={"JP": amount}))
         assert_problem(response, 422, "invalid-input")

@@ -135,6 +135,8 @@ async def test_a_fan_registers_buys_pays_and_sees_the_order(
         "city": "Bengaluru",
         "postal_code": "560001",
         "phone": "+91 80 1234 5678",
+        "country": "IN",
+        "region": "IN-KA",
     }
     declined = await client.post(
         checkout_path,
@@ -142,6 +144,7 @@ async def test_a_fan_registers_buys_pays_and_sees_the_order(
     )
     assert declined.status_code == 402 and "declined" in declined.text
     assert 'value="Bengaluru"' in declined.text  # what was typed is kept
+    assert '<option value="IN-KA" selected>' in declined.text
     paid = await client.post(
         checkout_path,
         data={"csrf_token": csrf_of(checkout), **address, "card": "4242 4242 4242 4242"},

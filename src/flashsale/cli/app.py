@@ -14,10 +14,14 @@ import typer
 from flashsale.cli.db import db_app
 from flashsale.cli.demo import demo_app
 from flashsale.cli.gate import gate_app
+from flashsale.cli.mail import mail_app
+from flashsale.cli.relay import relay_app
 from flashsale.cli.sale import sale_app
 from flashsale.cli.serve import serve_app
 from flashsale.cli.settings import build_settings
 from flashsale.cli.simulate import simulate_commands
+from flashsale.cli.staff import staff_app
+from flashsale.cli.webhook import webhook_app
 from flashsale.cli.worker import worker_app
 
 COMMANDS: list[typer.Typer] = [
@@ -25,9 +29,13 @@ COMMANDS: list[typer.Typer] = [
     demo_app,
     simulate_commands,
     worker_app,
+    relay_app,
     db_app,
     sale_app,
     gate_app,
+    staff_app,
+    mail_app,
+    webhook_app,
 ]
 
 app = typer.Typer(

@@ -19,6 +19,7 @@ from rich.console import Console
 from flashsale.bootstrap import running_shop
 from flashsale.cli.runtime import fail, run, run_in_shop
 from flashsale.cli.settings import refined, settings_of
+from flashsale.cli.webhook import deliver_once, deliver_until_stopped
 from flashsale.config import Settings
 from flashsale.kernel.clock import Clock
 from flashsale.orders.service.expiry import ExpirySweeper
@@ -33,6 +34,8 @@ class WorkerServices(Protocol):
     clock: Clock
 
     def start_reconciling(self) -> None: ...
+
+    async def start_order_mail(self) -> None: ...
 
 
 @worker_app.command("worker")
@@ -49,6 +52,15 @@ def worker(
     once: Annotated[
         bool, typer.Option("--once", help="Sweep once and exit (for cron, or by hand).")
     ] = False,
+    webhooks: Annotated[
+        bool,
+        typer.Option(
+            "--webhooks",
+            help="Deliver webhooks instead: fan the order event feed out to the subscriptions"
+            " and POST it (servers started with --no-sweeper leave it to such workers; any"
+            " number may run).",
+        ),
+    ] = False,
 ) -> None:
     """Expire unpaid reservations and put their units back on sale, until SIGTERM or Ctrl-C.
 
@@ -57,6 +69,11 @@ def worker(
     gate lost (a server killed mid-sale, a Redis flushed) go back on sale by themselves.
     """
     settings = refined(settings_of(ctx), expiry_sweep_seconds=interval)
+    if webhooks:
+        if settings.database_url.startswith("memory:"):
+            fail("the memory store lives inside one process; a worker cannot reach it", code=2)
+        run(deliver_once(settings) if once else deliver_until_stopped(settings))
+        return
     _refuse_unshareable(settings, once)
     if not once:
         run(_sweep_until_stopped(settings))
@@ -106,6 +123,8 @@ async def _sweep_until_stopped(settings: Settings) -> int:
 
 async def _sweep_loop(services: WorkerServices, interval: float, stopping: asyncio.Event) -> int:
     services.start_reconciling()
+    # Servers started with --no-sweeper leave their background work here, customers' mail too.
+    await services.start_order_mail()
     console, errors = Console(highlight=False), Console(stderr=True, highlight=False)
     console.print(f"flashsale worker sweeps every {interval:g} s (Ctrl-C stops)", soft_wrap=True)
     total = 0

@@ -7,7 +7,7 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
-from flashsale.catalog.market import Market
+from flashsale.catalog.market import DEFAULT_TIMEZONE, Market
 from flashsale.catalog.service import Catalog, VariantSpec
 from flashsale.http.callers import Callers, CallerServices
 from flashsale.http.endpoints import V1, Endpoint
@@ -20,8 +20,8 @@ from flashsale.http.schemas.catalog import (
     ProductIn,
     ProductListOut,
     ProductOut,
+    ProductQuery,
 )
-from flashsale.kernel.errors import InvalidInput
 
 
 class CatalogServices(CallerServices, Protocol):
@@ -40,14 +40,17 @@ class CatalogApi:
     async def put_market(self, request: Request) -> Response:
         self._callers.require_admin(request)
         body = await read_json(request, MarketIn)
-        market = Market(body.code.upper(), body.name, body.currency.upper(), body.locale)
+        code = body.code.upper()
+        zone = body.timezone
+        if zone is None:  # left out: a market that exists keeps its zone
+            known = await self._catalog.find_market(code)
+            zone = known.timezone if known is not None else DEFAULT_TIMEZONE
+        market = Market(code, body.name, body.currency.upper(), body.locale, zone)
         existed = await self._catalog.put_market(market)
         return json_response(MarketOut.of(market), 200 if existed else 201)
 
     async def products(self, request: Request) -> Response:
-        market = request.query_params.get("market")
-        if market is not None and len(market) != 2:
-            raise InvalidInput("market is a two-letter country code such as IN")
+        market = ProductQuery.of(request.query_params).market
         found = await self._catalog.products(market)
         return json_response(
             ProductListOut(
@@ -73,7 +76,7 @@ def endpoints(services: CatalogServices) -> list[Endpoint]:
             "GET",
             f"{V1}/markets",
             api.markets,
-            "Markets, their currency and locale",
+            "Markets, their currency, locale and time zone",
             "catalogue",
             response=MarketListOut,
         ),
@@ -84,6 +87,7 @@ def endpoints(services: CatalogServices) -> list[Endpoint]:
             "Add or update a market (200 when it existed)",
             "operator",
             201,
+            also=(200,),
             body=MarketIn,
             response=MarketOut,
             auth="admin",
@@ -96,6 +100,7 @@ def endpoints(services: CatalogServices) -> list[Endpoint]:
             "Products with a market's prices",
             "catalogue",
             response=ProductListOut,
+            query=ProductQuery,
             problems=(404, 422),
         ),
         Endpoint(

@@ -10,11 +10,13 @@ included), in JSON bodies by the ``Line`` and ``Text`` string types of the schem
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Annotated
 
 import orjson
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flashsale.http.problems import PROBLEM_CONTENT_TYPE
@@ -27,6 +29,25 @@ _ANY_CONTROL = re.compile(r"[\x00-\x1f]")
 _CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # The query string arrives percent-encoded: a control either raw or as %00..%1F.
 _CONTROL_IN_QUERY = re.compile(rb"[\x00-\x1f]|%[01][0-9A-Fa-f]")
+# The same rules as the document states them (ECMA-262 patterns, which Python reads alike).
+C0_RANGE = r"\u0000-\u001f"
+NO_CONTROL = f"^[^{C0_RANGE}]*$"
+NO_CONTROL_BUT_TAB_AND_NEWLINES = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f]*$"
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentedPattern:
+    """States in the JSON schema a rule that a validator enforces, not a pattern: pydantic
+    documents only the constraints it checks itself. Last in an ``Annotated``, it wins."""
+
+    pattern: str
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        documented = handler(schema)
+        documented["pattern"] = self.pattern
+        return documented
 
 
 def _single_line(value: str) -> str:
@@ -47,9 +68,11 @@ def _free_text(value: str) -> str:
 
 
 # A name, code, address, e-mail or key: no control character at all.
-Line = Annotated[str, AfterValidator(_single_line)]
+SINGLE_LINE = AfterValidator(_single_line)
+Line = Annotated[str, SINGLE_LINE, DocumentedPattern(NO_CONTROL)]
 # Free text (a product's name, an attribute, a password): tab, newline and CR allowed.
-Text = Annotated[str, AfterValidator(_free_text)]
+FREE_TEXT = AfterValidator(_free_text)
+Text = Annotated[str, FREE_TEXT, DocumentedPattern(NO_CONTROL_BUT_TAB_AND_NEWLINES)]
 
 
 def has_control_characters(path: str, query_string: bytes) -> bool:

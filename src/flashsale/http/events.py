@@ -16,8 +16,7 @@ from starlette.responses import Response
 from flashsale.http.callers import Callers, CallerServices
 from flashsale.http.endpoints import V1, Endpoint
 from flashsale.http.responses import json_response
-from flashsale.http.schemas.events import EventPageOut
-from flashsale.kernel.errors import InvalidInput
+from flashsale.http.schemas.events import EventPageOut, EventQuery
 from flashsale.orders.service.events import OrderEvents
 
 
@@ -32,13 +31,9 @@ class EventsApi:
 
     async def events(self, request: Request) -> Response:
         self._callers.require_admin(request)
-        query = request.query_params
-        limit_text = query.get("limit", "100")
-        if not limit_text.isascii() or not limit_text.isdigit() or len(limit_text) > 6:
-            raise InvalidInput("limit must be a whole number between 1 and 1000")
-        limit = int(limit_text)
-        page = await self._events.read(query.get("after"), limit, query.get("kind"))
-        return json_response(EventPageOut.of(page, limit))
+        query = EventQuery.of(request.query_params)
+        page = await self._events.read(query.after, query.limit, query.kind)
+        return json_response(EventPageOut.of(page, query.limit))
 
 
 def endpoints(services: EventServices) -> list[Endpoint]:
@@ -51,6 +46,7 @@ def endpoints(services: EventServices) -> list[Endpoint]:
             "The order event feed, page by page",
             "events",
             response=EventPageOut,
+            query=EventQuery,
             auth="admin",
             problems=(401, 403, 422),
         ),

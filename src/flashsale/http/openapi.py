@@ -1,14 +1,23 @@
-"""The OpenAPI 3.1 document, made from the endpoint table and the pydantic models."""
+"""The OpenAPI 3.1 document, made from the endpoint table and the pydantic models.
+
+Each operation lists every status the server may answer it with: its successes, the refusals
+particular to it, and those its shape implies (a token: 401, and 403 for one not let in; a body:
+400, 413, 415, 422; a path or query parameter: 422 for a control character in it, refused by
+the edge before any handler runs).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 import flashsale
-from flashsale.http.endpoints import Endpoint
+from flashsale.http.edge import C0_RANGE
+from flashsale.http.endpoints import Endpoint, Header
 from flashsale.http.problems import PROBLEM_CONTENT_TYPE
 
 _PROBLEM_SCHEMA = {
@@ -17,11 +26,41 @@ _PROBLEM_SCHEMA = {
     "properties": {
         "type": {"type": "string", "format": "uri-reference"},
         "title": {"type": "string"},
-        "status": {"type": "integer"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "description": "With validation-error: each field refused, and why.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "msg": {"type": "string"},
+                    "type": {"type": "string"},
+                },
+                "required": ["loc", "msg", "type"],
+            },
+        },
     },
     "required": ["type", "title", "status"],
 }
+# A path segment: anything but a control character (422) or a slash (another route).
+_PATH_SEGMENT = {"type": "string", "pattern": f"^[^/{C0_RANGE}]+$"}
+_SECONDS = {"type": "integer", "minimum": 0}
+# Headers every answer of a status carries (problems.py sets them).
+_PROBLEM_HEADERS: dict[int, tuple[Header, ...]] = {
+    401: (Header("WWW-Authenticate", "How to authenticate: a bearer token.", required=True),),
+    429: (Header("Retry-After", "Whole seconds until a retry may succeed.", _SECONDS, True),),
+    503: (Header("Retry-After", "Whole seconds until a retry may succeed.", _SECONDS, True),),
+}
+# A customer route refuses a staff token with 403, as an operator's route a customer's.
+_IMPLIED_BY_AUTH = {
+    "none": (),
+    "customer": (401, 403),
+    "admin": (401, 403),
+    "staff": (401, 403),
+}
+_IMPLIED_BY_BODY = (400, 413, 415, 422)
 
 
 def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:
@@ -47,17 +86,12 @@ def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:
             "responses": _responses(endpoint, refs),
         }
         parameters = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": name, "in": "path", "required": True, "schema": _PATH_SEGMENT}
             for name in _path_params(endpoint.path)
         ]
-        parameters += [
-            {"name": header, "in": "header", "required": False, "schema": {"type": "string"}}
-            for header in endpoint.headers
-        ]
-        if endpoint.path.endswith("/products") and endpoint.method == "GET":
-            parameters.append(
-                {"name": "market", "in": "query", "required": False, "schema": {"type": "string"}}
-            )
+        if endpoint.query is not None:
+            parameters += query_parameters(endpoint.query)
+        parameters += [_header_parameter(header) for header in endpoint.headers]
         if parameters:
             operation["parameters"] = parameters
         if endpoint.body is not None:
@@ -66,7 +100,7 @@ def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:
                 "content": {"application/json": {"schema": refs[(endpoint.body, "validation")]}},
             }
         if endpoint.auth != "none":
-            operation["security"] = [{f"{endpoint.auth}Token": []}]
+            operation["security"] = _security(endpoint)
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = operation
     return {
         "openapi": "3.1.0",
@@ -81,26 +115,124 @@ def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:
             "securitySchemes": {
                 "customerToken": {"type": "http", "scheme": "bearer"},
                 "adminToken": {"type": "http", "scheme": "bearer"},
+                "staffToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A staff session (POST /api/v1/staff-sessions). Each"
+                    " operation names the roles it accepts; none named: any staff member.",
+                },
             },
         },
     }
+
+
+def query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """One query parameter per field of the model, as the model validates it."""
+    schema = model.model_json_schema(mode="validation")
+    assert "$defs" not in schema, f"{model.__name__}: a query parameter is a plain value"
+    required = set(schema.get("required", ()))
+    parameters = []
+    for name, field in schema.get("properties", {}).items():
+        value = {k: v for k, v in _not_null(field).items() if k not in ("title", "description")}
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": value,
+        }
+        if "description" in field:
+            parameter["description"] = field["description"]
+        parameters.append(parameter)
+    return parameters
+
+
+def _not_null(field: Mapping[str, Any]) -> dict[str, Any]:
+    # An optional parameter is one left out: a query string has no null to send.
+    variants = field.get("anyOf")
+    if variants is None:
+        return dict(field)
+    kept = [v for v in variants if v != {"type": "null"}]
+    rest = {k: v for k, v in field.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**rest, **kept[0]} if len(kept) == 1 else {**rest, "anyOf": kept}
+
+
+def _header_parameter(header: Header) -> dict[str, Any]:
+    return {
+        "name": header.name,
+        "in": "header",
+        "required": header.required,
+        "description": header.description,
+        "schema": dict(header.schema),
+    }
+
+
+def _headers_object(headers: Iterable[Header]) -> dict[str, Any]:
+    return {
+        h.name: {"description": h.description, "required": h.required, "schema": dict(h.schema)}
+        for h in headers
+    }
+
+
+def _event_schema(name: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    # OpenAPI 3.1 has no word for a stream's items (3.2's itemSchema); read as its tools read
+    # it, the schema of an event stream describes each event, parsed into its fields.
+    return {
+        "type": "object",
+        "description": f"Each event of the stream: a `{name}` event whose data is JSON.",
+        "properties": {
+            "event": {"const": name},
+            "data": {
+                "type": "string",
+                "contentMediaType": "application/json",
+                "contentSchema": dict(data),
+            },
+        },
+        "required": ["event", "data"],
+    }
+
+
+def _security(endpoint: Endpoint) -> list[dict[str, list[str]]]:
+    """Who may call: OpenAPI 3.1 lets a bearer scheme name the roles it needs."""
+    staff = {"staffToken": list(endpoint.accepted_roles)}
+    if endpoint.auth == "admin":
+        return [{"adminToken": []}, staff]
+    if endpoint.auth == "staff":
+        return [staff]
+    return [{f"{endpoint.auth}Token": []}]
 
 
 def _path_params(path: str) -> list[str]:
     return [part[1:-1] for part in path.split("/") if part.startswith("{")]
 
 
+def refusals(endpoint: Endpoint) -> list[int]:
+    """Every status the endpoint may refuse a request with."""
+    found = {*endpoint.problems, *_IMPLIED_BY_AUTH[endpoint.auth]}
+    if endpoint.body is not None:
+        found.update(_IMPLIED_BY_BODY)
+    if endpoint.query is not None or "{" in endpoint.path:
+        found.add(422)
+    return sorted(found)
+
+
 def _responses(endpoint: Endpoint, refs: Any) -> dict[str, Any]:
     ok: dict[str, Any] = {"description": endpoint.summary}
     if endpoint.response is not None:
         schema = refs[(endpoint.response, "serialization")]
+        if endpoint.event is not None:
+            schema = _event_schema(endpoint.event, schema)
         ok["content"] = {endpoint.media_type: {"schema": schema}}
     elif endpoint.media_type != "application/json":
         ok["content"] = {endpoint.media_type: {"schema": {"type": "string"}}}
-    responses: dict[str, Any] = {str(endpoint.status): ok}
+    if endpoint.response_headers:
+        ok["headers"] = _headers_object(endpoint.response_headers)
+    responses: dict[str, Any] = {str(s): ok for s in sorted({endpoint.status, *endpoint.also})}
     problem = {
         "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     }
-    for status in sorted({*endpoint.problems, 400} if endpoint.body else set(endpoint.problems)):
-        responses[str(status)] = {"description": "Problem", **problem}
+    for status in refusals(endpoint):
+        answer: dict[str, Any] = {"description": HTTPStatus(status).phrase, **problem}
+        if status in _PROBLEM_HEADERS:
+            answer["headers"] = _headers_object(_PROBLEM_HEADERS[status])
+        responses[str(status)] = answer
     return responses

@@ -1,4 +1,4 @@
-"""A customer's orders over JSON: seeing them, paying (once), cancelling."""
+"""A customer's orders over JSON: seeing them, where they ship, paying (once), cancelling."""
 
 from __future__ import annotations
 
@@ -11,17 +11,22 @@ from flashsale.http.callers import Callers, CallerServices
 from flashsale.http.endpoints import V1, Endpoint
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
+from flashsale.http.schemas.addresses import ShippingAddressIn, ShippingAddressOut
 from flashsale.http.schemas.orders import OrderListOut, OrderOut, PaymentIn
+from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.service.orders import Orders
+from flashsale.orders.service.shipping import Shipping
 
 
 class OrderServices(CallerServices, Protocol):
     orders: Orders
+    shipping: Shipping
 
 
 class OrdersApi:
     def __init__(self, services: OrderServices) -> None:
         self._orders = services.orders
+        self._shipping = services.shipping
         self._callers = Callers(services)
 
     async def my_orders(self, request: Request) -> Response:
@@ -33,6 +38,13 @@ class OrdersApi:
             self._callers.customer(request), request.path_params["order_id"]
         )
         return json_response(OrderOut.of(order))
+
+    async def set_address(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        body = await read_json(request, ShippingAddressIn)
+        address = ShippingAddress.of(body.fields())
+        await self._shipping.set_address(customer_id, request.path_params["order_id"], address)
+        return json_response(ShippingAddressOut.of(address))
 
     async def pay(self, request: Request) -> Response:
         customer_id = self._callers.customer(request)
@@ -68,6 +80,17 @@ def endpoints(services: OrderServices) -> list[Endpoint]:
             response=OrderOut,
             auth="customer",
             problems=(401, 404),
+        ),
+        Endpoint(
+            "PUT",
+            f"{V1}/orders/{{order_id}}/shipping-address",
+            api.set_address,
+            "Where a reserved order ships, replacing the address given before",
+            "orders",
+            body=ShippingAddressIn,
+            response=ShippingAddressOut,
+            auth="customer",
+            problems=(401, 404, 409, 422),
         ),
         Endpoint(
             "POST",

@@ -17,6 +17,7 @@ from flashsale.kernel import errors
 from flashsale.orders import errors as order_errors
 from flashsale.sales import errors as sale_errors
 from flashsale.waiting_room.domain import errors as room_errors
+from flashsale.webhooks.domain import errors as webhook_errors
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -64,6 +65,7 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     # log-in and sign-up
     customer_errors.TooManyAttempts: (429, "Too many attempts"),
     errors.Busy: (503, "Busy: try again in a moment"),
+    webhook_errors.WebhookUrlNotAllowed: (422, "Webhook URL not allowed"),
 }
 
 # Answers a client should simply retry a moment later.

@@ -16,10 +16,13 @@ from starlette.types import Message, Receive, Scope, Send
 
 from flashsale.customers.accounts import Accounts
 from flashsale.http.admission import admit_purchase
+from flashsale.http.guards import refuse_staff_token
 from flashsale.http.requests import bearer_token_of, parse_json, receive_body
 from flashsale.http.schemas.sales import PurchaseIn
+from flashsale.kernel.errors import AuthenticationFailed
 from flashsale.orders.domain.order import Order
 from flashsale.sales.service.purchasing import Purchasing
+from flashsale.staff.service import StaffDirectory
 from flashsale.waiting_room.service.room import WaitingRoom
 
 _JSON = (b"content-type", b"application/json")
@@ -49,6 +52,7 @@ class PurchaseServices(Protocol):
     accounts: Accounts
     purchasing: Purchasing
     room: WaitingRoom
+    staff: StaffDirectory
 
 
 class PurchaseEndpoint:
@@ -56,6 +60,7 @@ class PurchaseEndpoint:
         self._accounts = services.accounts
         self._purchasing = services.purchasing
         self._room = services.room
+        self._staff = services.staff
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         authorization = content_type = content_length = key = None
@@ -68,7 +73,11 @@ class PurchaseEndpoint:
                 content_length = value.decode("latin-1")
             elif name == b"idempotency-key":
                 key = value.decode("latin-1")
-        customer_id = self._accounts.customer_id_of(bearer_token_of(authorization))
+        try:
+            customer_id = self._accounts.customer_id_of(bearer_token_of(authorization))
+        except AuthenticationFailed:  # free until raised: a buyer's request pays nothing
+            refuse_staff_token(self._staff, authorization)
+            raise
         # The body is read and checked before the single-use admission is spent: a malformed
         # request must not cost the buyer their turn.
         body = await receive_body(receive, content_length)

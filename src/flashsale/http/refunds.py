@@ -15,15 +15,19 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
-from flashsale.http.callers import Callers, CallerServices
-from flashsale.http.endpoints import V1, Endpoint
+from flashsale.http.callers import Callers, CallerServices, operator_of
+from flashsale.http.endpoints import V1, Endpoint, Header
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
 from flashsale.http.schemas.refunds import RefundIn, RefundListOut, RefundOut
 from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.service.refunds import Refunds
+from flashsale.staff.model import StaffMember
 
 ADMIN_ACTOR = "admin"  # the admin token: the bootstrap superuser, no staff account behind it
+# Who may give money back: the service desk too; who may approve a large refund: not an agent.
+REFUNDERS = ("supervisor", "agent")
+APPROVERS = ("supervisor",)
 
 
 class RefundServices(CallerServices, Protocol):
@@ -59,7 +63,11 @@ class RefundsApi:
         return json_response(RefundOut.of(refund))
 
     def _actor(self, request: Request) -> str:
-        self._callers.require_admin(request)
+        """The operator as the record names them: four eyes compare these."""
+        self._callers.require_admin(request)  # the endpoint's guard let them through
+        operator = operator_of(request)
+        if isinstance(operator, StaffMember):
+            return f"staff:{operator.id}"
         return ADMIN_ACTOR
 
 
@@ -76,7 +84,16 @@ def endpoints(services: RefundServices) -> list[Endpoint]:
             body=RefundIn,
             response=RefundOut,
             auth="admin",
-            headers=("Idempotency-Key",),
+            roles=REFUNDERS,
+            also=(200,),
+            headers=(
+                Header(
+                    "Idempotency-Key",
+                    "Required: a retry with the same key answers with the refund made first.",
+                    {"type": "string", "minLength": 1, "maxLength": 255},
+                    required=True,
+                ),
+            ),
             problems=(401, 403, 404, 409, 422, 503),
         ),
         Endpoint(
@@ -87,6 +104,7 @@ def endpoints(services: RefundServices) -> list[Endpoint]:
             "refunds",
             response=RefundListOut,
             auth="admin",
+            roles=(*REFUNDERS, "clerk"),
             problems=(401, 403),
         ),
         Endpoint(
@@ -97,6 +115,7 @@ def endpoints(services: RefundServices) -> list[Endpoint]:
             "refunds",
             response=RefundOut,
             auth="admin",
+            roles=APPROVERS,
             problems=(401, 403, 404, 409, 503),
         ),
     ]

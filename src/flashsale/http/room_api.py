@@ -29,6 +29,7 @@ from flashsale.http.room_schemas import (
     FairnessOut,
     JoinIn,
     QueueStatusOut,
+    StreamQuery,
     StreamTicketOut,
     WaitingRoomIn,
     WaitingRoomOut,
@@ -81,7 +82,7 @@ class RoomApi:
                 "a session token is not taken from the URL: open the stream with a ticket"
                 f" (POST {QUEUE_PATH.format(sale_id=sale_id)}/stream-tickets)"
             )
-        ticket = query.get("ticket")
+        ticket = StreamQuery.of(query).ticket
         if ticket is None:
             return self._callers.customer(request)
         return self._tickets.redeem(ticket, sale_id)
@@ -190,6 +191,7 @@ def endpoints(services: RoomServices) -> list[Endpoint]:
             "Join the sale's queue (200 if in it already)",
             "waiting room",
             201,
+            also=(200,),
             body=JoinIn,
             body_optional=True,
             response=QueueStatusOut,
@@ -226,9 +228,12 @@ def endpoints(services: RoomServices) -> list[Endpoint]:
             " bearer token, or with ?ticket= from stream-tickets (never a session token in the"
             " URL)",
             "waiting room",
+            response=QueueStatusOut,
             auth="customer",
             problems=(401, 404, 429),
+            query=StreamQuery,
             media_type=EVENT_STREAM,
+            event="status",
         ),
         Endpoint(
             "GET",

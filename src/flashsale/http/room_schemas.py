@@ -7,19 +7,23 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from flashsale.http.edge import Line
+from flashsale.http.schemas.base import RequestQuery
 from flashsale.waiting_room.domain.proof_of_work import MAX_DIFFICULTY
-from flashsale.waiting_room.domain.room import MAX_ADMISSION_RATE, RoomConfig, RoomSettings
+from flashsale.waiting_room.domain.room import (
+    MAX_ADDRESS_RATE,
+    MAX_ADMISSION_RATE,
+    MAX_CUSTOMER_RATE,
+    MAX_REGISTRATIONS_PER_ADDRESS,
+    MIN_RATE_PER_SECOND,
+    RoomConfig,
+    RoomSettings,
+)
 from flashsale.waiting_room.service.admission import Challenge
 from flashsale.waiting_room.service.draw import FairnessEntry, FairnessReport
 from flashsale.waiting_room.service.status import QueueStatus
 from flashsale.waiting_room.service.streams import StreamTicket
 
 _DEFAULTS = RoomSettings()
-# Rates below one request in 100 s turn a bucket's refill time into a number no clock or
-# Retry-After can hold (1e-308/s overflowed every queue request); the cap on customers per
-# address fits every database's integer column.
-MIN_RATE_PER_SECOND = 0.01
-MAX_REGISTRATIONS_PER_ADDRESS = 1_000_000
 
 
 class WaitingRoomIn(BaseModel):
@@ -42,10 +46,14 @@ class WaitingRoomIn(BaseModel):
         default=_DEFAULTS.registrations_per_address, ge=1, le=MAX_REGISTRATIONS_PER_ADDRESS
     )
     customer_requests_per_second: float = Field(
-        default=_DEFAULTS.customer_requests_per_second, ge=MIN_RATE_PER_SECOND, le=10_000
+        default=_DEFAULTS.customer_requests_per_second,
+        ge=MIN_RATE_PER_SECOND,
+        le=MAX_CUSTOMER_RATE,
     )
     address_requests_per_second: float = Field(
-        default=_DEFAULTS.address_requests_per_second, ge=MIN_RATE_PER_SECOND, le=1_000_000
+        default=_DEFAULTS.address_requests_per_second,
+        ge=MIN_RATE_PER_SECOND,
+        le=MAX_ADDRESS_RATE,
     )
 
     def settings(self) -> RoomSettings:
@@ -81,6 +89,14 @@ class JoinIn(BaseModel):
 
     challenge: Line | None = Field(default=None, max_length=512)
     nonce: Line | None = Field(default=None, max_length=64)
+
+
+class StreamQuery(RequestQuery):
+    ticket: Line | None = Field(
+        default=None,
+        description="A ticket from stream-tickets, for a client that cannot send the bearer"
+        " token (EventSource); never a session token.",
+    )
 
 
 class QueueStatusOut(BaseModel):

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from flashsale.http.callers import Callers, CallerServices
-from flashsale.http.endpoints import V1, Endpoint
+from flashsale.http.endpoints import V1, Endpoint, Header
 from flashsale.http.purchase_endpoint import PurchaseEndpoint, PurchaseServices
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
@@ -25,7 +25,32 @@ from flashsale.http.schemas.sales import (
 )
 from flashsale.orders.service.orders import Orders
 from flashsale.sales.service.auditing import Auditing
+from flashsale.sales.service.purchasing import MAX_IDEMPOTENCY_KEY
 from flashsale.sales.service.sales import SaleEdit, Sales, SaleSpec
+
+# A header's value has no white space at either end: HTTP trims it on the way.
+_TRIMMED = r"^\S(.*\S)?$"
+PURCHASE_HEADERS = (
+    Header(
+        "Idempotency-Key",
+        "Any value of the buyer's: a purchase retried with the same key returns the stored"
+        " order instead of buying again.",
+        {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY, "pattern": _TRIMMED},
+    ),
+    Header(
+        "Admission-Token",
+        "For a sale that enforces its waiting room: the token the queue gave on admission.",
+        {"type": "string", "pattern": _TRIMMED},
+    ),
+)
+PURCHASE_ANSWER_HEADERS = (
+    Header("Location", "The order's address.", {"type": "string"}, required=True),
+    Header(
+        "Idempotent-Replayed",
+        "Present when the Idempotency-Key was seen before: the order is the one stored then.",
+        {"type": "string", "const": "true"},
+    ),
+)
 
 
 class SaleServices(CallerServices, PurchaseServices, Protocol):
@@ -146,6 +171,7 @@ def endpoints(services: SaleServices) -> list[Endpoint]:
             "Register for a sale (200 if already registered)",
             "sales",
             201,
+            also=(200,),
             response=RegistrationOut,
             auth="customer",
             problems=(401, 404, 410, 425),
@@ -161,8 +187,9 @@ def endpoints(services: SaleServices) -> list[Endpoint]:
             body_optional=True,
             response=PurchaseOut,
             auth="customer",
-            problems=(401, 403, 404, 409, 410, 422, 425, 503),
-            headers=("Idempotency-Key",),
+            problems=(401, 403, 404, 409, 410, 422, 425, 429, 503),
+            headers=PURCHASE_HEADERS,
+            response_headers=PURCHASE_ANSWER_HEADERS,
             name="purchase",
             hot=True,
         ),

@@ -17,6 +17,7 @@ PROOF_OF_WORK = "proof-of-work"
 CONSOLE = "console"
 CSRF = "csrf"
 STREAM_TICKET = "stream-ticket"
+STAFF = "staff"
 
 
 def derive_key(secret: str, purpose: str) -> str:
@@ -35,6 +36,7 @@ class Keys:
     console: str
     csrf: str
     stream_ticket: str
+    staff: str
 
     @classmethod
     def derive(cls, secret: str) -> Keys:
@@ -47,6 +49,7 @@ class Keys:
             console=derive_key(secret, CONSOLE),
             csrf=derive_key(secret, CSRF),
             stream_ticket=derive_key(secret, STREAM_TICKET),
+            staff=derive_key(secret, STAFF),
         )
 
     def __repr__(self) -> str:

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from flashsale.catalog.adapters.memory_repository import MemoryCatalogRepository
 from flashsale.customers.adapters.memory_repository import MemoryCustomerRepository
+from flashsale.notifications.adapters.memory_repository import MemoryOutboxRepository
 from flashsale.orders.adapters.memory_repository import MemoryOrderRepository
+from flashsale.relay.adapters.memory_repository import MemoryRelayCursorRepository
 from flashsale.sales.adapters.memory_repository import MemorySaleRepository
+from flashsale.staff.adapters.memory_repository import MemoryStaffRepository
 from flashsale.waiting_room.adapters.memory_repository import MemoryRoomRepository
+from flashsale.webhooks.adapters.memory_repository import MemoryWebhookRepository
 
 
 # The sales' repository comes before the orders': its ``_sale_terms`` answers the order commit.
@@ -23,6 +27,10 @@ class MemoryStore(
     MemorySaleRepository,
     MemoryOrderRepository,
     MemoryRoomRepository,
+    MemoryOutboxRepository,
+    MemoryStaffRepository,
+    MemoryRelayCursorRepository,
+    MemoryWebhookRepository,
 ):
     async def close(self) -> None:
         return None

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from flashsale.catalog.adapters.sql_tables import markets, prices, products, variants
 from flashsale.customers.adapters.sql_tables import customers
+from flashsale.notifications.adapters.sql_tables import mail_outbox
 from flashsale.orders.adapters.sql_tables import orders, payments, sale_stock, shipping_addresses
 from flashsale.platform.sql.metadata import metadata
+from flashsale.relay.adapters.sql_tables import relay_cursors
 from flashsale.sales.adapters.sql_tables import registrations, sales
+from flashsale.staff.adapters.sql_tables import staff_members
 from flashsale.waiting_room.adapters.sql_tables import queue_positions, waiting_rooms
+from flashsale.webhooks.adapters.sql_tables import (
+    webhook_cursors,
+    webhook_deliveries,
+    webhook_subscriptions,
+)
 
 __all__ = [
     "customers",
+    "mail_outbox",
     "markets",
     "metadata",
     "orders",
@@ -24,9 +33,14 @@ __all__ = [
     "products",
     "queue_positions",
     "registrations",
+    "relay_cursors",
     "sale_stock",
     "sales",
     "shipping_addresses",
+    "staff_members",
     "variants",
     "waiting_rooms",
+    "webhook_cursors",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 ]

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from flashsale.catalog.adapters.sql_repository import SqlCatalogRepository
 from flashsale.customers.adapters.sql_repository import SqlCustomerRepository
+from flashsale.notifications.adapters.sql_repository import SqlOutboxRepository
 from flashsale.orders.adapters.sql_repository import SqlOrderRepository
+from flashsale.relay.adapters.sql_repository import SqlRelayCursorRepository
 from flashsale.sales.adapters.sql_repository import SqlSaleRepository
+from flashsale.staff.adapters.sql_repository import SqlStaffRepository
 from flashsale.waiting_room.adapters.sql_repository import SqlRoomRepository
+from flashsale.webhooks.adapters.sql_repository import SqlWebhookRepository
 
 
 class SqlStore(
@@ -19,5 +23,9 @@ class SqlStore(
     SqlSaleRepository,
     SqlOrderRepository,
     SqlRoomRepository,
+    SqlOutboxRepository,
+    SqlStaffRepository,
+    SqlRelayCursorRepository,
+    SqlWebhookRepository,
 ):
     """The record of truth in SQL; ``open``, ``engine`` and ``close`` come from SqlDatabase."""

@@ -11,9 +11,13 @@ from typing import Protocol
 
 from flashsale.catalog.ports import CatalogRepository
 from flashsale.customers.ports import CustomerRepository
+from flashsale.notifications.ports import OutboxRepository
 from flashsale.orders.ports import OrderEventFeed, OrderRepository, RefundRepository
+from flashsale.relay.ports import RelayCursorRepository
 from flashsale.sales.ports import SaleRepository
+from flashsale.staff.ports import StaffRepository
 from flashsale.waiting_room.ports import RoomRepository
+from flashsale.webhooks.ports import WebhookRepository
 
 
 class Store(
@@ -24,6 +28,10 @@ class Store(
     OrderEventFeed,
     RefundRepository,
     RoomRepository,
+    OutboxRepository,
+    StaffRepository,
+    RelayCursorRepository,
+    WebhookRepository,
     Protocol,
 ):
     """The record of truth. Raises ``Conflict`` on a duplicate key, returns None when absent."""

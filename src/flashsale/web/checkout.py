@@ -15,9 +15,11 @@ from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.service.events import OrderEvents
 from flashsale.orders.service.orders import Orders
 from flashsale.orders.service.shipping import Shipping
+from flashsale.web import address_form
 from flashsale.web.forms import read_form
 from flashsale.web.history import history_of
 from flashsale.web.kit import PageKit
+from flashsale.web.storefront import SaleCard
 
 PAYMENT_REFUSALS: dict[type[errors.DomainError], str] = {
     order_errors.InsufficientFunds: "The card has insufficient funds. Try another card.",
@@ -28,7 +30,6 @@ PAYMENT_REFUSALS: dict[type[errors.DomainError], str] = {
     " charged; try again in a moment.",
     order_errors.OrderNotPayable: "This order cannot be paid any more.",
 }
-ADDRESS_FIELDS = ("recipient", "line1", "line2", "city", "postal_code", "phone")
 
 
 class CheckoutServices(Protocol):
@@ -52,8 +53,10 @@ class CheckoutPages:
             return RedirectResponse(f"/login?next={request.url.path}", 303)
         return customer_id
 
-    async def _order_context(self, request: Request, order: Order) -> dict[str, object]:
-        card = await self._storefront.sale_card(order.sale_id)
+    async def _order_context(
+        self, request: Request, order: Order, card: SaleCard | None = None
+    ) -> dict[str, object]:
+        card = card or await self._storefront.sale_card(order.sale_id)
         return {
             **await self._storefront.chrome(request, card.market),
             "order": order,
@@ -74,14 +77,20 @@ class CheckoutPages:
         order = await self._orders.get(customer_id, request.path_params["order_id"])
         if order.status is not OrderStatus.RESERVED:
             return RedirectResponse(f"/orders/{order.id}", 303)
-        context = await self._order_context(request, order)
+        card = await self._storefront.sale_card(order.sale_id)
+        context = await self._order_context(request, order, card)
         address = context["address"]
         if form is None and isinstance(address, ShippingAddress):
-            form = {name: getattr(address, name) for name in ADDRESS_FIELDS}
+            form = address_form.filled_from(address)
+        form = form or {}
+        # ?country= redraws the region select for another country (htmx, on a change); the
+        # address most likely lies in the sale's market.
+        asked = request.query_params.get("country")
+        selects = address_form.choices(form, asked, card.market.code)
         return self._pages.render(
             request,
             "store/checkout.html",
-            {**context, "message": message, "form": form or {}},
+            {**context, **selects, "message": message, "form": form},
             status,
         )
 
@@ -92,7 +101,7 @@ class CheckoutPages:
         if isinstance(customer_id, Response):
             return customer_id
         order_id = request.path_params["order_id"]
-        kept = {name: form.get(name, "") for name in ADDRESS_FIELDS}
+        kept = address_form.kept(form)
         try:
             address = ShippingAddress.of(form)
             await self._shipping.set_address(customer_id, order_id, address)

@@ -1,7 +1,9 @@
 """The operator's console: products and prices, flash sales, a sale's live dashboard, orders.
 
-Log-in is the admin token typed into a form; the console then runs on a signed cookie
-(``PageSecurity``). Every write goes through the same use cases as the admin API.
+Log-in is the admin token typed into a form, or a staff member's email and password; the
+console then runs on a signed cookie (``PageSecurity``). Any staff member may look; changing
+products and sales needs the admin role, as it does over the API. Every write goes through the
+same use cases as the admin API.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from flashsale.sales import errors as sale_errors
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sale_directory import EDIT_FREEZE
 from flashsale.sales.service.sales import SaleEdit, SaleSpec
+from flashsale.staff.model import Role, may
+from flashsale.staff.service import StaffDirectory
 from flashsale.web.accounts import try_again_later
 from flashsale.web.dashboard import DashboardServices, sale_figures
 from flashsale.web.forms import read_form, whole_number
@@ -36,6 +40,8 @@ from flashsale.web.live import event_stream
 
 SALE_TIMES = ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at")
 ORDERS_LISTED = 500
+# Who may change products and sales here: who may over the API (its admin endpoints).
+CHANGES = (Role.ADMIN.value,)
 
 
 def parse_utc(value: str, label: str) -> datetime:
@@ -85,6 +91,7 @@ class ConsoleServices(DashboardServices, Protocol):
     order_events: OrderEvents
     shipping: Shipping
     throttle: AuthThrottle
+    staff: StaffDirectory
 
     @property
     def admin_token(self) -> str: ...
@@ -101,14 +108,20 @@ class ConsolePages:
         self._events = services.order_events
         self._admin_token = services.admin_token
         self._throttle = services.throttle
+        self._staff = services.staff
         self._pages = kit.pages
         self._security = kit.security
         self._storefront = kit.storefront
 
-    def _guard(self, request: Request) -> Response | None:
-        if self._security.is_admin(request):
-            return None
-        return RedirectResponse(f"/console/login?next={request.url.path}", 303)
+    async def _guard(self, request: Request, *roles: str) -> Response | None:
+        """None when this console session may see the page (``roles``: none named, any staff
+        member); else the way to the log-in, or 403 for a member without the role."""
+        operator = await self._security.console_operator(request)
+        if operator is None:
+            return RedirectResponse(f"/console/login?next={request.url.path}", 303)
+        if roles and not may(operator, roles):
+            raise errors.Forbidden(f"this needs a staff member with the role {' or '.join(roles)}")
+        return None
 
     def _render(
         self, request: Request, template: str, context: dict[str, object], status: int = 200
@@ -125,6 +138,8 @@ class ConsolePages:
     async def log_in(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
+        if form.get("email", "").strip():
+            return await self._staff_log_in(request, form)
         # The admin token has no account to limit: its guesses are limited per address.
         address = client_address(request)
         try:
@@ -137,6 +152,21 @@ class ConsolePages:
             return try_again_later(self._pages, request, exc)
         response = RedirectResponse("/console/sales", 303)
         self._security.admin_log_in(request, response)
+        return response
+
+    async def _staff_log_in(self, request: Request, form: dict[str, str]) -> Response:
+        try:
+            token = await self._staff.log_in(
+                form.get("email", ""), form.get("password", ""), address=client_address(request)
+            )
+        except (TooManyAttempts, errors.Busy) as exc:
+            return try_again_later(self._pages, request, exc)
+        except errors.AuthenticationFailed:
+            return await self.log_in_form(request, "That is not a staff email and password.", 401)
+        except errors.Forbidden as exc:  # a disabled member
+            return await self.log_in_form(request, exc.detail, 403)
+        response = RedirectResponse("/console/sales", 303)
+        self._security.staff_log_in(request, response, token)
         return response
 
     async def log_out(self, request: Request) -> Response:
@@ -155,7 +185,7 @@ class ConsolePages:
         status: int = 200,
         form: dict[str, str] | None = None,
     ) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request)) is not None:
             return denied
         return self._render(
             request,
@@ -171,7 +201,7 @@ class ConsolePages:
         )
 
     async def add_product(self, request: Request) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request, *CHANGES)) is not None:
             return denied
         form = await read_form(request)
         self._security.check_csrf(request, form)
@@ -195,7 +225,7 @@ class ConsolePages:
     # -- sales --------------------------------------------------------------------------
 
     async def sales(self, request: Request) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request)) is not None:
             return denied
         cards = [await self._storefront.sale_card(s.id) for s in await self._sales.all()]
         cards.sort(key=lambda c: c.sale.opens_at, reverse=True)
@@ -208,7 +238,7 @@ class ConsolePages:
         status: int = 200,
         form: dict[str, str] | None = None,
     ) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request, *CHANGES)) is not None:
             return denied
         variants = [(p, v) for p in await self._catalog.products() for v in p.variants]
         return self._render(
@@ -225,7 +255,7 @@ class ConsolePages:
         )
 
     async def create_sale(self, request: Request) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request, *CHANGES)) is not None:
             return denied
         form = await read_form(request)
         self._security.check_csrf(request, form)
@@ -253,7 +283,7 @@ class ConsolePages:
         status: int = 200,
         form: dict[str, str] | None = None,
     ) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request, *CHANGES)) is not None:
             return denied
         card = await self._storefront.sale_card(request.path_params["sale_id"])
         return self._render(
@@ -271,7 +301,7 @@ class ConsolePages:
         )
 
     async def edit_sale(self, request: Request) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request, *CHANGES)) is not None:
             return denied
         sale_id = request.path_params["sale_id"]
         form = await read_form(request)
@@ -293,7 +323,7 @@ class ConsolePages:
         return RedirectResponse(f"/console/sales/{sale_id}", 303)
 
     async def dashboard(self, request: Request) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request)) is not None:
             return denied
         sale_id = request.path_params["sale_id"]
         card = await self._storefront.sale_card(sale_id)
@@ -309,8 +339,8 @@ class ConsolePages:
         )
 
     async def dashboard_feed(self, request: Request) -> Response:
-        if not self._security.is_admin(request):
-            raise errors.Forbidden("the console needs the admin log-in")
+        if await self._security.console_operator(request) is None:
+            raise errors.Forbidden("the console needs a log-in")
         sale_id = request.path_params["sale_id"]
         await self._sales.view(sale_id)  # a 404 now, not inside the stream
 
@@ -322,7 +352,7 @@ class ConsolePages:
     # -- orders -------------------------------------------------------------------------
 
     async def orders(self, request: Request) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request)) is not None:
             return denied
         sales = sorted(await self._sales.all(), key=lambda s: s.opens_at, reverse=True)
         sale_id = request.query_params.get("sale") or (sales[0].id if sales else "")
@@ -345,11 +375,13 @@ class ConsolePages:
                 "orders": orders,
                 "card": card,
                 "listed": ORDERS_LISTED,
+                # Each sale's opening in its own market's zone.
+                "markets": {m.code: m for m in await self._catalog.markets()},
             },
         )
 
     async def order(self, request: Request) -> Response:
-        if (denied := self._guard(request)) is not None:
+        if (denied := await self._guard(request)) is not None:
             return denied
         order_id = request.path_params["order_id"]
         order = await self._orders.find(order_id)

@@ -19,13 +19,21 @@ class Step:
     at: datetime
     status: str
     note: str
+    # A moment the note ends with, left to the page to show in the market's time zone.
+    due: datetime | None = None
 
 
 def history_of(order: Order, payment: Payment | None, events: Sequence[OrderEvent]) -> list[Step]:
     if not events:
         return _derived(order, payment)
     return [
-        Step(e.at, e.kind.value.removeprefix("order."), _note(e, order, payment)) for e in events
+        Step(
+            e.at,
+            e.kind.value.removeprefix("order."),
+            _note(e, order, payment),
+            order.expires_at if e.kind is OrderEventKind.RESERVED else None,
+        )
+        for e in events
     ]
 
 
@@ -43,10 +51,7 @@ def _note(event: OrderEvent, order: Order, payment: Payment | None) -> str:
     data = event.data
     match event.kind:
         case OrderEventKind.RESERVED:
-            return (
-                f"{order.quantity} × {order.sku} reserved; payment due before"
-                f" {order.expires_at.strftime('%H:%M:%S UTC')}"
-            )
+            return _reserved(order)
         case OrderEventKind.PAID:
             if payment is not None:
                 return f"paid (gateway reference {payment.gateway_reference})"
@@ -65,15 +70,12 @@ def _note(event: OrderEvent, order: Order, payment: Payment | None) -> str:
     return event.kind.value
 
 
+def _reserved(order: Order) -> str:
+    return f"{order.quantity} × {order.sku} reserved; payment due before"
+
+
 def _derived(order: Order, payment: Payment | None) -> list[Step]:
-    steps = [
-        Step(
-            order.created_at,
-            OrderStatus.RESERVED.value,
-            f"{order.quantity} × {order.sku} reserved; payment due before"
-            f" {order.expires_at.strftime('%H:%M:%S UTC')}",
-        )
-    ]
+    steps = [Step(order.created_at, OrderStatus.RESERVED.value, _reserved(order), order.expires_at)]
     if order.paid_at is not None:
         reference = f" (gateway reference {payment.gateway_reference})" if payment else ""
         steps.append(Step(order.paid_at, OrderStatus.PAID.value, f"paid{reference}"))

@@ -1,4 +1,5 @@
-"""Jinja2 templates and the filters every page shares (money per locale, UTC times)."""
+"""Jinja2 templates and the filters every page shares: money per locale, times in the market's
+zone (``local``), and in UTC where no market applies (``utc``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.money import Money
+from flashsale.web.moments import local_time
 from flashsale.web.money import format_money
 from flashsale.web.security import PageSecurity
 
@@ -44,7 +46,7 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self._env.filters.update(money=money, utc=shown_time, iso=iso)
+        self._env.filters.update(money=money, utc=shown_time, local=local_time, iso=iso)
 
     def render(
         self,

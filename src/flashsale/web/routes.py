@@ -12,7 +12,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from flashsale.bootstrap import Shop
-from flashsale.web import accounts, checkout, console, queue, store_pages, storefront
+from flashsale.web import accounts, checkout, console, console_mail, queue, store_pages, storefront
 from flashsale.web.kit import PageKit
 from flashsale.web.rendering import STATIC, Pages
 from flashsale.web.security import PageSecurity
@@ -23,6 +23,7 @@ PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [
     accounts.routes,
     checkout.routes,
     console.routes,
+    console_mail.routes,
 ]
 
 

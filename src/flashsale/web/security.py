@@ -10,6 +10,8 @@
   have keys of their own (``Keys.console``, ``Keys.csrf``), not the shop's secret key. It is
   SameSite=Strict: no request that starts on another site carries the operator's session, not
   even a link.
+- A staff member's console cookie is the staff token the API would issue them, in the same
+  SameSite=Strict cookie: it stops working when they log out or are disabled (``StaffDirectory``).
 - Every cookie is Secure in production, whatever scheme the request arrived with: behind a
   proxy that ends TLS the shop itself sees plain HTTP. In development, Secure when the request
   was HTTPS: a developer's plain-HTTP port must still get its cookies back.
@@ -38,6 +40,8 @@ from flashsale.customers.session_registry import SessionRegistry
 from flashsale.customers.sessions import CONSOLE, CONSOLE_SESSION_TTL_SECONDS
 from flashsale.kernel.errors import AuthenticationFailed
 from flashsale.kernel.keys import Keys
+from flashsale.staff.model import STAFF_SESSION_TTL_SECONDS, SUPERUSER, Operator
+from flashsale.staff.service import StaffDirectory
 
 SESSION_COOKIE = "fs_session"
 CONSOLE_COOKIE = "fs_console"
@@ -55,6 +59,7 @@ class SecurityServices(Protocol):
     sessions: SessionRegistry
     keys: Keys
     settings: Settings
+    staff: StaffDirectory
 
     @property
     def admin_token(self) -> str: ...
@@ -68,6 +73,7 @@ class PageSecurity:
         self._session_ttl = int(services.settings.session_ttl_seconds)
         self._csrf_key = services.keys.csrf.encode()
         self._sessions = services.sessions
+        self._staff = services.staff
         self._console = SessionTokens(
             services.keys.console, CONSOLE_SESSION_TTL_SECONDS, salt="flashsale.console"
         )
@@ -113,6 +119,24 @@ class PageSecurity:
         live = not self._sessions.is_revoked(claim)
         return hmac.compare_digest(claim.subject, self._admin_fingerprint) and live
 
+    async def console_operator(self, request: Request) -> Operator | None:
+        """Who holds this console session: the admin token's superuser, a staff member still
+        active whose session is live, or nobody."""
+        if self.is_admin(request):
+            return SUPERUSER
+        value = request.cookies.get(CONSOLE_COOKIE)
+        if not value:
+            return None
+        try:
+            return await self._staff.member_of(value)
+        except AuthenticationFailed:
+            return None
+
+    def staff_log_in(self, request: Request, response: Response, token: str) -> None:
+        ttl = STAFF_SESSION_TTL_SECONDS
+        self._set_cookie(request, response, CONSOLE_COOKIE, token, ttl, samesite="strict")
+        self.new_csrf_seed(request, response)
+
     def admin_log_in(self, request: Request, response: Response) -> None:
         value = self._console.issue(self._admin_fingerprint)
         ttl = CONSOLE_SESSION_TTL_SECONDS
@@ -125,7 +149,9 @@ class PageSecurity:
             try:
                 claim = self._console.claim(value)
             except AuthenticationFailed:
-                pass  # ended already, or never ours: nothing to revoke
+                # A staff member's session; else ended already, or never ours.
+                with contextlib.suppress(AuthenticationFailed):
+                    await self._staff.log_out(value)
             else:
                 ttl = CONSOLE_SESSION_TTL_SECONDS
                 await self._sessions.end(claim, ttl, recorded_as=CONSOLE)

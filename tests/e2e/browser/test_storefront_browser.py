@@ -68,6 +68,8 @@ async def test_a_fan_signs_up_registers_buys_at_the_opening_and_pays(
     await page.get_by_label("Address", exact=True).fill("12 MG Road")
     await page.get_by_label("City").fill("Bengaluru")
     await page.get_by_label("Postal code").fill("560001")
+    await expect(page.get_by_label("Country")).to_have_value("IN")  # the sale's market
+    await page.get_by_label("Region").select_option("IN-KA")
     await page.get_by_label("Phone").fill("+91 80 1234 5678")
     await page.get_by_label("Card number").fill("4242 4242 4242 4242")
     await page.get_by_role("button", name="Pay ₹999").click()

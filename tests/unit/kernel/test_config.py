@@ -24,8 +24,19 @@ def test_production_refuses_to_start_without_an_admin_token_and_a_secret_key() -
         admin_token=STRONG_TOKEN,
         secret_key=STRONG_KEY,
         payments="sandbox",
+        public_url="https://shop.mi.example",
     )
     assert ready.with_generated_secrets() is ready
+
+
+def test_production_refuses_mail_links_to_a_development_address() -> None:
+    with pytest.raises(ValidationError, match="FLASHSALE_PUBLIC_URL"):
+        Settings(
+            environment="production",
+            admin_token=STRONG_TOKEN,
+            secret_key=STRONG_KEY,
+            payments="sandbox",
+        )
 
 
 def test_production_refuses_the_sandbox_gateway_unless_told_it_is_meant() -> None:

@@ -21,13 +21,14 @@ class SqlCatalogRepository(SqlDatabase):
         if not markets_:
             return
         stmt = self._insert(markets)
-        # A market added again replaces its name, currency and locale.
+        # A market added again replaces its name, currency, locale and time zone.
         upsert = stmt.on_conflict_do_update(
             index_elements=["code"],
             set_={
                 "name": stmt.excluded.name,
                 "currency": stmt.excluded.currency,
                 "locale": stmt.excluded.locale,
+                "timezone": stmt.excluded.timezone,
             },
         )
         params = [rows.market_row(m) for m in markets_]

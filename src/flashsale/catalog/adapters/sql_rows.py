@@ -17,12 +17,17 @@ def market_row(market: Market) -> dict[str, Any]:
         "name": market.name,
         "currency": market.currency,
         "locale": market.locale,
+        "timezone": market.timezone,
     }
 
 
 def market_of(row: RowMapping) -> Market:
     return Market(
-        code=row["code"], name=row["name"], currency=row["currency"], locale=row["locale"]
+        code=row["code"],
+        name=row["name"],
+        currency=row["currency"],
+        locale=row["locale"],
+        timezone=row["timezone"],
     )
 
 

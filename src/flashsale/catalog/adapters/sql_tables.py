@@ -18,6 +18,8 @@ markets = Table(
     Column("name", Text, nullable=False),
     Column("currency", CURRENCY, nullable=False),
     Column("locale", String(35), nullable=False),
+    # IANA; markets added before zones were asked for read as UTC.
+    Column("timezone", String(64), nullable=False, server_default="UTC"),
 )
 
 products = Table(

@@ -8,7 +8,7 @@ for them: an ISO 8601 string with an offset.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, get_args
+from typing import Annotated, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -22,17 +22,22 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
+from starlette.datastructures import QueryParams
 
-from flashsale.http.edge import Line as EdgeLine
-from flashsale.http.edge import Text as EdgeText
+from flashsale.http.edge import FREE_TEXT, SINGLE_LINE, DocumentedPattern
 from flashsale.kernel.money import AMOUNT_PATTERN
 from flashsale.sales.domain.sale import EARLIEST_MOMENT, LATEST_MOMENT, moment_in_range
 
-# The edge's control-character checks (the metadata of its Line and Text), for types that trim
-# or bound a string first: pydantic shows a length or a pattern in the JSON schema only when it
-# comes before any validator.
-SINGLE_LINE = get_args(EdgeLine)[1]
-FREE_TEXT = get_args(EdgeText)[1]
+__all__ = ["FREE_TEXT", "SINGLE_LINE"]  # the edge's checks, for types that trim or bound first
+
+# What a name that is trimmed and must then hold something may be, as the document states it:
+# no control character (tab and newlines allowed in text) and something besides white space
+# (U+0085 too, which Python trims and ECMA-262's \s does not name).
+_LINE_CHARACTER = r"[^\u0000-\u001f]"
+_TEXT_CHARACTER = r"[^\u0000-\u0008\u000b\u000c\u000e-\u001f]"
+_SOMETHING = r"[^\s\u0000-\u001f\u0085]"
+FILLED_LINE = DocumentedPattern(f"^{_LINE_CHARACTER}*{_SOMETHING}{_LINE_CHARACTER}*$")
+FILLED_TEXT = DocumentedPattern(f"^{_TEXT_CHARACTER}*{_SOMETHING}{_TEXT_CHARACTER}*$")
 
 
 def _to_utc(moment: datetime) -> datetime:
@@ -52,7 +57,14 @@ def _iso_text(value: object) -> object:
 
 
 UtcDatetime = Annotated[
-    AwareDatetime, Strict(False), BeforeValidator(_iso_text), AfterValidator(_to_utc)
+    AwareDatetime,
+    Strict(False),
+    BeforeValidator(_iso_text),
+    AfterValidator(_to_utc),
+    Field(
+        description=f"With an offset; from {EARLIEST_MOMENT:%Y-%m-%d} to {LATEST_MOMENT:%Y-%m-%d}"
+        " (UTC), both included."
+    ),
 ]
 # Amounts travel as decimal strings ("999.00") in exactly this shape; the service that knows
 # the currency also refuses places finer than its minor unit.
@@ -78,7 +90,8 @@ def keys_named_by_pattern(schema: JsonDict) -> None:
     found = schema.pop("patternProperties", None)
     if isinstance(found, dict) and len(found) == 1:
         ((pattern, values),) = found.items()
-        schema["propertyNames"] = {"pattern": pattern}
+        named = schema.get("propertyNames")
+        schema["propertyNames"] = {**(named if isinstance(named, dict) else {}), "pattern": pattern}
         schema["additionalProperties"] = values
 
 
@@ -88,3 +101,18 @@ class RequestBody(BaseModel):
 
 class ResponseBody(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+Q = TypeVar("Q", bound="RequestQuery")
+
+
+class RequestQuery(BaseModel):
+    """An endpoint's query parameters: its handler reads them with ``of``, and the document
+    lists each field as one parameter. Parameters the model does not name are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @classmethod
+    def of(cls: type[Q], params: QueryParams) -> Q:
+        # A repeated parameter counts once, with its last value (as QueryParams.get reads it).
+        return cls.model_validate(dict(params))

@@ -7,7 +7,12 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints, field_validator
 
-from flashsale.catalog.market import LOCALE_PATTERN, MAX_MARKET_NAME_LENGTH, Market
+from flashsale.catalog.market import (
+    LOCALE_PATTERN,
+    MAX_MARKET_NAME_LENGTH,
+    MAX_TIMEZONE_LENGTH,
+    Market,
+)
 from flashsale.catalog.model import (
     MAX_ATTRIBUTE_NAME_LENGTH,
     MAX_ATTRIBUTE_VALUE_LENGTH,
@@ -17,13 +22,17 @@ from flashsale.catalog.model import (
     SKU_PATTERN,
     Product,
 )
+from flashsale.http.edge import NO_CONTROL, DocumentedPattern, Line
 from flashsale.http.schemas.base import (
+    FILLED_LINE,
+    FILLED_TEXT,
     FREE_TEXT,
     MARKET_CODE_PATTERN,
     SINGLE_LINE,
     AmountIn,
     MarketCodeIn,
     RequestBody,
+    RequestQuery,
     ResponseBody,
     keys_named_by_pattern,
 )
@@ -33,21 +42,31 @@ MarketName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MARKET_NAME_LENGTH),
     SINGLE_LINE,
+    FILLED_LINE,
 ]
 ProductName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_NAME_LENGTH),
     FREE_TEXT,
+    FILLED_TEXT,
 ]
 AttributeName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ATTRIBUTE_NAME_LENGTH),
     SINGLE_LINE,
+    FILLED_LINE,
 ]
 AttributeValue = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ATTRIBUTE_VALUE_LENGTH),
     FREE_TEXT,
+    FILLED_TEXT,
+]
+TimezoneName = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=MAX_TIMEZONE_LENGTH),
+    SINGLE_LINE,
+    DocumentedPattern(NO_CONTROL),
 ]
 MarketCodeKey = Annotated[str, StringConstraints(pattern=MARKET_CODE_PATTERN)]
 Sku = Annotated[str, StringConstraints(pattern=SKU_PATTERN), Field(examples=["MIBAND2-BLK"])]
@@ -60,6 +79,12 @@ class MarketIn(RequestBody):
     name: MarketName = Field(examples=["India"])
     currency: str = Field(pattern=r"^[A-Za-z]{3}$", examples=["INR"])
     locale: str = Field(pattern=LOCALE_PATTERN, examples=["en_IN"])
+    timezone: TimezoneName | None = Field(
+        default=None,
+        description="An IANA time zone, in which the market's pages show times. Left out, the"
+        " market keeps the zone it has (UTC for a new one).",
+        examples=["Asia/Kolkata"],
+    )
 
 
 class MarketOut(ResponseBody):
@@ -67,11 +92,16 @@ class MarketOut(ResponseBody):
     name: str
     currency: str
     locale: str
+    timezone: str = Field(examples=["Asia/Kolkata"])
 
     @classmethod
     def of(cls, market: Market) -> MarketOut:
         return cls(
-            code=market.code, name=market.name, currency=market.currency, locale=market.locale
+            code=market.code,
+            name=market.name,
+            currency=market.currency,
+            locale=market.locale,
+            timezone=market.timezone,
         )
 
 
@@ -82,7 +112,10 @@ class MarketListOut(ResponseBody):
 class VariantIn(RequestBody):
     sku: Sku
     attributes: dict[AttributeName, AttributeValue] = Field(
-        default_factory=dict, max_length=MAX_ATTRIBUTES, examples=[{"colour": "black"}]
+        default_factory=dict,
+        max_length=MAX_ATTRIBUTES,
+        examples=[{"colour": "black"}],
+        json_schema_extra=keys_named_by_pattern,
     )
     prices: dict[MarketCodeKey, AmountIn] = Field(
         min_length=1,
@@ -159,3 +192,13 @@ class ProductOut(ResponseBody):
 class ProductListOut(ResponseBody):
     market: str | None
     products: list[ProductOut]
+
+
+class ProductQuery(RequestQuery):
+    market: Line | None = Field(
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="A market's two-letter code, either case: only its prices (404 if none).",
+        examples=["IN"],
+    )

@@ -6,8 +6,30 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from flashsale.http.schemas.base import ResponseBody
-from flashsale.orders.domain.events import EventPage, OrderEvent
+from pydantic import Field
+
+from flashsale.http.edge import Line
+from flashsale.http.schemas.base import RequestQuery, ResponseBody
+from flashsale.orders.domain.events import EventPage, OrderEvent, OrderEventKind
+from flashsale.orders.service.events import MAX_PAGE
+
+_KINDS = ", ".join(kind.value for kind in OrderEventKind)
+
+
+class EventQuery(RequestQuery):
+    after: Line | None = Field(
+        default=None,
+        max_length=40,
+        description="The cursor to read on from (a page's next_cursor); none: the beginning.",
+        examples=["0-0"],
+    )
+    limit: int = Field(default=100, ge=1, le=MAX_PAGE, description="Events at most.")
+    kind: Line | None = Field(
+        default=None,
+        max_length=400,
+        description=f"Only these kinds, comma-separated: {_KINDS}.",
+        examples=["order.paid,order.cancelled"],
+    )
 
 
 class EventOrderOut(ResponseBody):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import Field
 
-from flashsale.http.edge import Line
+from flashsale.http.edge import DocumentedPattern, Line
 from flashsale.http.schemas.base import RequestBody, ResponseBody
 from flashsale.orders.domain.order import Order
 
@@ -46,5 +47,11 @@ class OrderListOut(ResponseBody):
     orders: list[OrderOut]
 
 
+# A card number as a gateway takes it: 12 to 19 digits, spaced or dashed as printed.
+CARD_PATTERN = r"^[ -]*(?:[0-9][ -]*){12,19}$"
+
+
 class PaymentIn(RequestBody):
-    card: Line = Field(min_length=1, max_length=32, examples=["4242424242424242"])
+    card: Annotated[Line, DocumentedPattern(CARD_PATTERN)] = Field(
+        min_length=1, max_length=32, examples=["4242424242424242"]
+    )

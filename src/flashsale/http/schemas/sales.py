@@ -23,6 +23,9 @@ from flashsale.sales.service.sales import MAX_PAYMENT_WINDOW_SECONDS, SaleView
 
 
 class SaleIn(RequestBody):
+    """A flash sale's terms. The timetable runs registration_opens_at < registration_closes_at
+    <= opens_at < closes_at; the SKU's variant needs a price in the market unless one is given."""
+
     sku: str = Field(pattern=SKU_PATTERN, examples=["MIBAND2-BLK"])
     market: MarketCodeIn
     stock: int = Field(gt=0, le=MAX_STOCK)

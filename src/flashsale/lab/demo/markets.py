@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flashsale.catalog.market import Market
 
-CHINA = Market(code="CN", name="China", currency="CNY", locale="zh_CN")
-INDIA = Market(code="IN", name="India", currency="INR", locale="en_IN")
-GREECE = Market(code="GR", name="Greece", currency="EUR", locale="el_GR")
-INDONESIA = Market(code="ID", name="Indonesia", currency="IDR", locale="id_ID")
-RUSSIA = Market(code="RU", name="Russia", currency="RUB", locale="ru_RU")
-UNITED_STATES = Market(code="US", name="United States", currency="USD", locale="en_US")
+CHINA = Market("CN", "China", "CNY", "zh_CN", "Asia/Shanghai")
+INDIA = Market("IN", "India", "INR", "en_IN", "Asia/Kolkata")
+GREECE = Market("GR", "Greece", "EUR", "el_GR", "Europe/Athens")
+# Indonesia spans three zones; its shop keeps the capital's.
+INDONESIA = Market("ID", "Indonesia", "IDR", "id_ID", "Asia/Jakarta")
+RUSSIA = Market("RU", "Russia", "RUB", "ru_RU", "Europe/Moscow")
+UNITED_STATES = Market("US", "United States", "USD", "en_US", "America/New_York")
 
 DEMO_MARKETS = (CHINA, INDIA, GREECE, INDONESIA, RUSSIA, UNITED_STATES)

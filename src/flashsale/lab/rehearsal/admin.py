@@ -62,6 +62,7 @@ class AdminClient:
                 "name": market.name,
                 "currency": market.currency,
                 "locale": market.locale,
+                "timezone": market.timezone,
             },
         )
         _expect(status, body, {200, 201}, f"adding market {market.code}")

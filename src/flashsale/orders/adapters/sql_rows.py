@@ -78,6 +78,8 @@ def address_values(address: ShippingAddress) -> dict[str, Any]:
         "city": address.city,
         "postal_code": address.postal_code,
         "phone": address.phone,
+        "country": address.country,
+        "region": address.region,
     }
 
 
@@ -89,4 +91,6 @@ def address_of(row: RowMapping) -> ShippingAddress:
         city=row["city"],
         postal_code=row["postal_code"],
         phone=row["phone"],
+        country=row["country"],  # NULL on an address stored before countries were asked
+        region=row["region"],
     )

@@ -96,6 +96,9 @@ shipping_addresses = Table(
     Column("city", Text, nullable=False),
     Column("postal_code", String(20), nullable=False),
     Column("phone", String(30), nullable=False),
+    # ISO 3166-1 alpha-2 and ISO 3166-2; NULL on rows written before they were asked for.
+    Column("country", String(2), nullable=True),
+    Column("region", String(6), nullable=True),
 )
 
 # The order event feed (orders/domain/events.py), one row per change, written in the change's

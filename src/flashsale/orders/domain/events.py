@@ -74,6 +74,8 @@ def address_data(address: ShippingAddress) -> dict[str, Any]:
         "city": address.city,
         "postal_code": address.postal_code,
         "phone": address.phone,
+        "country": address.country,
+        "region": address.region,
     }
 
 

@@ -15,7 +15,9 @@ class Shipping:
         self._clock = clock
 
     async def set_address(self, customer_id: str, order_id: str, address: ShippingAddress) -> None:
-        """Another customer's order is reported missing, as in Orders.get."""
+        """Another customer's order is reported missing, as in Orders.get; an address without
+        its country and region is refused (InvalidInput) before anything is written."""
+        address.check_new()
         order = await self._store.order(order_id)
         if order is None or order.customer_id != customer_id:
             raise NotFound(f"no order {order_id}")

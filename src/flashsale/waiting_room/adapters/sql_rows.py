@@ -37,7 +37,8 @@ def room_row(room: RoomConfig) -> dict[str, Any]:
 def room_of(row: RowMapping) -> RoomConfig:
     return RoomConfig(
         sale_id=row["sale_id"],
-        settings=RoomSettings(**{name: row[name] for name in SETTINGS_COLUMNS}),
+        # Stored before a bound existed, a room still loads, inside today's bounds.
+        settings=RoomSettings(**{name: row[name] for name in SETTINGS_COLUMNS}).within_bounds(),
         seed=bytes.fromhex(row["seed"]),
         commitment=row["commitment"],
         created_at=row["created_at"],

@@ -20,13 +20,20 @@ from __future__ import annotations
 
 import enum
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flashsale.kernel.errors import InvalidInput
 from flashsale.waiting_room.domain.proof_of_work import MAX_DIFFICULTY
 
 MAX_ADMISSION_RATE = 1_000_000.0
+# Rates below one request in 100 s turn a bucket's refill time into a number no clock or
+# Retry-After can hold (1e-308/s overflowed every queue request); the cap on customers per
+# address fits every database's integer column.
+MIN_RATE_PER_SECOND = 0.01
+MAX_CUSTOMER_RATE = 10_000.0
+MAX_ADDRESS_RATE = 1_000_000.0
+MAX_REGISTRATIONS_PER_ADDRESS = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,24 @@ class RoomSettings:
             raise InvalidInput("registrations_per_address must be at least 1 (or null: no cap)")
         if self.customer_requests_per_second <= 0 or self.address_requests_per_second <= 0:
             raise InvalidInput("request rates must be positive")
+
+    def within_bounds(self) -> RoomSettings:
+        """These settings with every rate and cap brought inside the bounds a room may be set
+        to now: a room stored before a bound existed must still load and serve."""
+
+        def rate(value: float, top: float) -> float:
+            return min(max(value, MIN_RATE_PER_SECOND), top)
+
+        cap = self.registrations_per_address
+        return replace(
+            self,
+            admission_rate_per_second=rate(self.admission_rate_per_second, MAX_ADMISSION_RATE),
+            customer_requests_per_second=rate(self.customer_requests_per_second, MAX_CUSTOMER_RATE),
+            address_requests_per_second=rate(self.address_requests_per_second, MAX_ADDRESS_RATE),
+            registrations_per_address=(
+                None if cap is None else min(cap, MAX_REGISTRATIONS_PER_ADDRESS)
+            ),
+        )
 
     @property
     def token_lifetime_ms(self) -> int:

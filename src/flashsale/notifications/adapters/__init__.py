@@ -1,0 +1,1 @@
+"""The outbox in memory and in SQL, and SMTP delivery through aiosmtplib."""

@@ -1,0 +1,1 @@
+"""Brokers (NATS JetStream, RabbitMQ) and where the relays keep their cursors."""

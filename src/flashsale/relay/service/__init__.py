@@ -1,0 +1,1 @@
+"""The relay's use case: the feed, batch by batch, to a broker."""

@@ -1,0 +1,1 @@
+"""The staff's repository: in SQL (SQLite, PostgreSQL) and in memory."""

@@ -1,0 +1,1 @@
+"""The webhooks' adapters: memory and SQL repositories, the HTTP sender, the host resolver."""

@@ -1,0 +1,1 @@
+"""The webhooks' pure model: subscriptions, deliveries, back-off, the URL policy, signing."""

@@ -1,0 +1,1 @@
+"""The webhooks' use cases: subscriptions, the fan-out and the delivery."""

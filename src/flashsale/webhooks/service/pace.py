@@ -1,0 +1,55 @@
+"""How fast the in-process worker goes: all out, except while its process sells fast.
+
+Inside ``flashsale serve`` the webhook worker shares the process, its event loop and the SQLite
+writer with the purchase path. A delivery costs the process more CPU than the purchase that
+caused it (an HTTP request and its answer), so keeping up with a flash sale's events would take
+the sale's own capacity. While the process answers purchases faster than ``BUSY_RATE`` the
+worker goes at a trickle instead (a small page of fan-out and one small batch of deliveries a
+poll, so a long busy spell still makes progress), and it catches up once the burst is over:
+webhooks are late by the length of the burst, purchases are not slowed. A steady trickle of
+purchases below the rate costs little and is delivered at once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+BUSY_RATE = 200.0  # purchases a second: above this the process is selling a flash sale
+BUSY_EVENTS = 256  # fanned out a poll while busy
+BUSY_DELIVERIES = 64  # delivered a poll while busy
+QUIET_SECONDS = 2.0  # below the rate for this long: all out again
+SAMPLE_SECONDS = 0.25  # the rate is measured over at least this long
+
+
+class Pace:
+    def __init__(
+        self,
+        activity: Callable[[], float] | None = None,
+        *,
+        busy_rate: float = BUSY_RATE,
+        quiet_seconds: float = QUIET_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """``activity``: a count that grows with every purchase this process answers (None: a
+        process that sells nothing, such as ``flashsale worker --webhooks``)."""
+        self._activity = activity
+        self._busy_rate = busy_rate
+        self._quiet = quiet_seconds
+        self._monotonic = monotonic
+        self._sampled_at = monotonic()
+        self._sampled = activity() if activity is not None else 0.0
+        self._hot_at = float("-inf")
+
+    def busy(self) -> bool:
+        """Whether the process sold faster than the busy rate within the last quiet spell;
+        either of the worker's loops may ask, as often as it likes."""
+        if self._activity is None:
+            return False
+        now = self._monotonic()
+        if now - self._sampled_at >= SAMPLE_SECONDS:
+            count = self._activity()
+            if (count - self._sampled) / (now - self._sampled_at) >= self._busy_rate:
+                self._hot_at = now
+            self._sampled_at, self._sampled = now, count
+        return now - self._hot_at < self._quiet

@@ -100,6 +100,9 @@ async def test_every_change_appends_its_event_with_its_actor_and_data(store: Sto
     assert address.data["city"] == "Bengaluru" and address.data["recipient"] == "Asha Rao"
     assert len({e.id for e in events}) == len(events)
     assert [e.cursor for e in events] == sorted(e.cursor for e in events)
+    assert [
+        dict(e.data) for e in events if e.kind is not K.PAID and e.kind is not K.ADDRESS_SET
+    ] == [{}] * 5
 
 
 async def test_a_refused_or_replayed_write_appends_nothing(store: Store) -> None:

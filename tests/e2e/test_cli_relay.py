@@ -110,7 +110,22 @@ async def start_relay(database_url: str, to: str, *args: str) -> RelayProcess:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
+    _STARTED.append(process)
     return RelayProcess(process)
+
+
+_STARTED: list[asyncio.subprocess.Process] = []
+
+
+@pytest.fixture(autouse=True)
+async def no_relay_left_running() -> AsyncIterator[None]:
+    """A test that fails half-way still ends the relays it started."""
+    yield
+    while _STARTED:
+        process = _STARTED.pop()
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
 
 
 async def stored_ids(server_url: str, stream: str, count: int) -> list[str]:

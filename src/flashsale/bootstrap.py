@@ -334,6 +334,7 @@ async def build_shop(
             leadership,
             clock,
             public_url=settings.public_url,
+            busy=Pace(lambda: purchases_answered(metrics)).busy,
         ),
     )
 

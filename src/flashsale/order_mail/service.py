@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -79,10 +79,15 @@ class OrderMail:
         public_url: str,
         name: str = NAME,
         page: int = DEFAULT_PAGE,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         if not 1 <= page <= MAX_PAGE:
             raise ValueError(f"a page is 1 to {MAX_PAGE} events")
         self.name = name
+        # True while this process sells a flash sale: rendering a mail costs more than the
+        # purchase that asked for it, so the mail waits for the burst to pass (late by its
+        # length) rather than take the sale's capacity.
+        self._busy = busy
         self._events = events
         self._cursors = cursors
         self._notifier = notifier
@@ -254,6 +259,9 @@ class OrderMail:
             try:
                 if not await self._leadership.leads(self.role):
                     self._cursor = None  # the leader moves it meanwhile
+                    await asyncio.sleep(poll_seconds)
+                    continue
+                if self._busy():
                     await asyncio.sleep(poll_seconds)
                     continue
                 done = await self.step()

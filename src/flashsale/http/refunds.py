@@ -21,6 +21,7 @@ from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
 from flashsale.http.schemas.refunds import RefundIn, RefundListOut, RefundOut
 from flashsale.kernel.errors import InvalidInput
+from flashsale.orders.domain.order import MAX_IDEMPOTENCY_KEY
 from flashsale.orders.service.refunds import Refunds
 from flashsale.staff.model import StaffMember
 
@@ -90,7 +91,7 @@ def endpoints(services: RefundServices) -> list[Endpoint]:
                 Header(
                     "Idempotency-Key",
                     "Required: a retry with the same key answers with the refund made first.",
-                    {"type": "string", "minLength": 1, "maxLength": 255},
+                    {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY},
                     required=True,
                 ),
             ),

@@ -23,9 +23,9 @@ from flashsale.http.schemas.sales import (
     SaleListOut,
     SaleOut,
 )
+from flashsale.orders.domain.order import MAX_IDEMPOTENCY_KEY
 from flashsale.orders.service.orders import Orders
 from flashsale.sales.service.auditing import Auditing
-from flashsale.sales.service.purchasing import MAX_IDEMPOTENCY_KEY
 from flashsale.sales.service.sales import SaleEdit, Sales, SaleSpec
 
 # A header's value has no white space at either end: HTTP trims it on the way.

@@ -10,7 +10,7 @@ import pytest
 
 from flashsale.kernel.errors import InvalidInput, NotFound
 from flashsale.kernel.money import Money
-from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.domain.order import MAX_IDEMPOTENCY_KEY, Order, OrderStatus
 from flashsale.orders.domain.placement import Placement
 from flashsale.orders.ports import CommitOutcomeUnknown
 from flashsale.sales.errors import (
@@ -25,7 +25,6 @@ from flashsale.sales.errors import (
     SoldOut,
 )
 from flashsale.sales.service import purchasing
-from flashsale.sales.service.purchasing import MAX_IDEMPOTENCY_KEY
 from tests.unit.conftest import (
     CLOSES,
     ONE_MICROSECOND,

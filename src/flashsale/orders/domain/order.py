@@ -23,6 +23,10 @@ class OrderStatus(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
+# The longest idempotency key a client may send, for a purchase or a refund: both tables keep
+# it in a VARCHAR(255), the unique key that makes a retry find its first answer.
+MAX_IDEMPOTENCY_KEY = 255
+
 # Orders in these states hold units of the sale's stock and count against the customer's limit.
 LIVE_STATUSES = frozenset({OrderStatus.RESERVED, OrderStatus.PAID})
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import IdempotencyKeyReused, InvalidInput, NotFound
 from flashsale.kernel.ids import new_id
-from flashsale.orders.domain.order import Order
+from flashsale.orders.domain.order import MAX_IDEMPOTENCY_KEY, Order
 from flashsale.orders.domain.refunds import (
     ApprovalLimits,
     Refund,
@@ -30,7 +30,6 @@ from flashsale.orders.ports import OrderRepository, PaymentGateway, RefundReposi
 from flashsale.orders.service.stock_release import generations_of, give_back_closed
 
 CANCEL_REASON = "the order was cancelled"
-MAX_IDEMPOTENCY_KEY = 255
 
 
 class Refunds:

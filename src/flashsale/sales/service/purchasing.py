@@ -23,7 +23,7 @@ from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import InvalidInput
 from flashsale.kernel.ids import new_id
 from flashsale.kernel.metrics import Metrics
-from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.domain.order import MAX_IDEMPOTENCY_KEY, Order, OrderStatus
 from flashsale.orders.domain.placement import Placement
 from flashsale.orders.ports import CommitOutcomeUnknown, OrderRepository
 from flashsale.sales.domain.purchase import SOLD_OUT, PurchaseRequest, Refusal
@@ -37,7 +37,6 @@ from flashsale.sales.errors import (
 from flashsale.sales.ports import GateNotLoaded, GateUnavailable, StockGate
 from flashsale.sales.service.sale_directory import SaleDirectory
 
-MAX_IDEMPOTENCY_KEY = 255
 # A commit whose answer was lost is read back after these pauses (doubling) until it says.
 SETTLE_FIRST_PAUSE = 0.1
 SETTLE_MAX_PAUSE = 5.0

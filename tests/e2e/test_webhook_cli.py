@@ -71,7 +71,7 @@ async def dead_letter(database: Path, hook: str) -> None:
 
 
 def test_refusals_exit_with_the_reason(invoke: Invoke) -> None:
-    unknown = invoke("webhook", "add", "http://127.0.0.1:9/hook", "-e", "order.shipped")
+    unknown = invoke("webhook", "add", "http://127.0.0.1:9/hook", "-e", "order.teleported")
     assert unknown.exit_code == 2
     assert "order.reserved" in unknown.output and "known ones" in unknown.output
     short = invoke("webhook", "add", "http://127.0.0.1:9/hook", "--secret", "whsec_c2hvcnQ=")

@@ -33,7 +33,7 @@ def test_event_names_are_checked_and_put_in_order() -> None:
     )
     assert event_names(["*"]) == ("*",)
     with pytest.raises(InvalidInput, match=r"known ones: order\.reserved, order\.paid"):
-        event_names(["order.paid", "order.shipped"])
+        event_names(["order.paid", "order.teleported"])
     with pytest.raises(InvalidInput, match="alone"):
         event_names(["*", "order.paid"])
     with pytest.raises(InvalidInput, match="at least one"):

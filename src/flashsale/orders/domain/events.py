@@ -33,6 +33,20 @@ class OrderEventKind(enum.StrEnum):
     CANCELLED = "order.cancelled"
     REFUNDED = "order.refunded"
     ADDRESS_SET = "order.address_set"
+    # Written by fulfilment in its own transactions, never by the purchase path: where the
+    # order's units are (data: fulfilment_order_id, location, quantity, and carrier and
+    # tracking_number when shipped) and what came back (data: return_id, quantity, and
+    # location and resellable when received).
+    ALLOCATED = "fulfilment.allocated"
+    SHIPPED = "order.shipped"
+    DELIVERED = "order.delivered"
+    RETURN_REQUESTED = "return.requested"
+    RETURN_APPROVED = "return.approved"
+    RETURN_DECLINED = "return.declined"
+    RETURN_RECEIVED = "return.received"
+    RETURN_REFUNDED = "return.refunded"
+    RETURN_CANCELLED = "return.cancelled"
+    RETURN_CLOSED = "return.closed"
 
     @classmethod
     def of_status(cls, status: OrderStatus) -> OrderEventKind:

@@ -125,7 +125,7 @@ async def store(store_url: str) -> AsyncIterator[Store]:
 async def empty_tables(engine: AsyncEngine) -> None:
     names = ", ".join(table.name for table in metadata.sorted_tables)
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names}"))
+        await conn.execute(text(f"TRUNCATE {names} CASCADE"))
 
 
 # Stock gates: every adapter of the StockGate contract (see test_stock_gate_contract.py).

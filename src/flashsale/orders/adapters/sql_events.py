@@ -11,14 +11,13 @@ SQLite: its one writer commits in ``seq`` order, so ``seq`` alone is the cursor.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
-from typing import Any, cast
+from functools import partial
+from typing import Any
 
-import orjson
-from sqlalchemy import ColumnClause, Connection, Select, literal_column, select, tuple_
+from sqlalchemy import Connection, Select, select
 
 from flashsale.kernel.money import Money
+from flashsale.orders.adapters.feed_pages import FactsKept, postgres_page, sqlite_page
 from flashsale.orders.adapters.sql_tables import order_events, orders
 from flashsale.orders.domain.events import (
     EventCursor,
@@ -29,29 +28,12 @@ from flashsale.orders.domain.events import (
 )
 from flashsale.platform.sql.database import SqlDatabase
 
-_OLDEST_RUNNING: ColumnClause[int] = literal_column(
-    "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-)
-
-
-_KINDS = {kind.value: kind for kind in OrderEventKind}
-_SQLITE_PAGE = (
-    "SELECT e.seq, e.order_id, e.kind, e.at, e.actor, e.data, o.sale_id, o.customer_id, o.sku,"
-    " o.quantity, o.amount, o.currency, o.expires_at"
-    " FROM order_events AS e JOIN orders AS o ON o.id = e.order_id"
-    " WHERE e.seq > ?{kinds} ORDER BY e.seq LIMIT ?"
-)
-
-
-def _utc(stored: str) -> datetime:
-    """UtcDateTime's SQLite text (UTC wall time) as an aware datetime."""
-    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
-
 
 class SqlOrderEventFeed(SqlDatabase):
     """Reads the feed, and appends to it inside the caller's transaction."""
 
     _order_events = True
+    _facts_kept: FactsKept | None = None  # the orders' facts met last (feed_pages.py)
 
     def _append_events(self, conn: Connection, events: list[dict[str, Any]]) -> None:
         if events and self._order_events:
@@ -60,51 +42,17 @@ class SqlOrderEventFeed(SqlDatabase):
     async def read_order_events(
         self, after: EventCursor, limit: int, kinds: frozenset[OrderEventKind] | None = None
     ) -> EventPage:
-        if self._dialect == "sqlite":
-            events = await self._sqlite_page(after, limit, kinds)
-            return EventPage(events, events[-1].cursor if events else after)
-        query = self._page(after, limit)
-        if kinds is not None:
-            query = query.where(order_events.c.kind.in_(sorted(kinds)))
-        events = await self._events(query)
+        if self._facts_kept is None:
+            self._facts_kept = FactsKept()
+        if self._reader is not None:  # SQLite: one hop to the reader's thread
+            page = partial(sqlite_page, after, limit, kinds, self._facts_kept)
+            events = await self._reader.read(page)
+        else:
+            async with self._engine.connect() as conn:
+                driver = (await conn.get_raw_connection()).driver_connection
+                assert driver is not None
+                events = await postgres_page(after, limit, kinds, self._facts_kept, driver)
         return EventPage(events, events[-1].cursor if events else after)
-
-    async def _sqlite_page(
-        self, after: EventCursor, limit: int, kinds: frozenset[OrderEventKind] | None
-    ) -> list[OrderEvent]:
-        """The feed's hot read on SQLite, straight from the driver's rows.
-
-        Readers (webhooks, the relay, order mail) go through the whole feed page by page;
-        SQLAlchemy's row processing and the checks of the domain's constructors cost several
-        times SQLite's own fetch, and every value here was written by this module's writers in
-        a known form: UTC wall time as text, amounts as decimal text, data as JSON.
-        """
-        chosen = "" if kinds is None else f" AND e.kind IN ({', '.join('?' for _ in kinds)})"
-        sql = _SQLITE_PAGE.format(kinds=chosen)
-        params = (after.seq, *sorted(kinds or ()), limit)
-        async with self._engine.connect() as conn:
-            rows = cast(Sequence[Sequence[Any]], (await conn.exec_driver_sql(sql, params)).all())
-        events = []
-        facts_of: dict[str, OrderFacts] = {}  # an order's events in one page share its facts
-        for row in rows:
-            order_id = row[1]
-            facts = facts_of.get(order_id)
-            if facts is None:
-                facts = OrderFacts(row[6], row[7], row[8], row[9], row[10], row[11], _utc(row[12]))
-                facts_of[order_id] = facts
-            events.append(
-                OrderEvent(
-                    EventCursor(0, row[0]),
-                    order_id,
-                    _KINDS[row[2]],
-                    _utc(row[3]),
-                    row[4],
-                    facts,
-                    # NULL, or JSON null where SQLAlchemy's JSON type wrote None: no data.
-                    (orjson.loads(row[5]) if row[5] else None) or {},
-                )
-            )
-        return events
 
     async def events_of_order(self, order_id: str) -> list[OrderEvent]:
         query = self._columns().where(order_events.c.order_id == order_id)
@@ -133,18 +81,6 @@ class SqlOrderEventFeed(SqlDatabase):
             )
             for row in found
         ]
-
-    def _page(self, after: EventCursor, limit: int) -> Select[tuple[object, ...]]:
-        e = order_events.c
-        query = self._columns()
-        if self._dialect == "postgresql":
-            return (
-                query.where(tuple_(e.xid, e.seq) > tuple_(after.xid, after.seq))
-                .where(e.xid < _OLDEST_RUNNING)
-                .order_by(e.xid, e.seq)
-                .limit(limit)
-            )
-        return query.where(e.seq > after.seq).order_by(e.seq).limit(limit)
 
     @staticmethod
     def _columns() -> Select[tuple[object, ...]]:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
@@ -93,9 +94,13 @@ def address_data(address: ShippingAddress) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class EventCursor:
-    """A place in the feed, after the event it names.
+# The feed's values are named tuples rather than frozen dataclasses: readers go through the
+# feed by the hundred thousand events a second, and a named tuple is built at a fraction of the
+# cost (benchmarks/webhooks.py, the feed read), immutable all the same.
+
+
+class EventCursor(NamedTuple):
+    """A place in the feed, after the event it names; cursors order as (xid, seq) do.
 
     On PostgreSQL the feed is ordered by (transaction id, sequence number) and read only below
     the oldest transaction still running, so a transaction that took its sequence numbers early
@@ -123,8 +128,7 @@ class EventCursor:
 _CURSOR = re.compile(r"([0-9]{1,19})-([0-9]{1,19})")
 
 
-@dataclass(frozen=True, slots=True)
-class OrderFacts:
+class OrderFacts(NamedTuple):
     """What an order is, which no later change alters."""
 
     sale_id: str
@@ -148,15 +152,17 @@ class OrderFacts:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class OrderEvent:
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
+
+
+class OrderEvent(NamedTuple):
     cursor: EventCursor
     order_id: str
     kind: OrderEventKind
     at: datetime
     actor: str
     order: OrderFacts
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] = NO_DATA
 
     @property
     def id(self) -> str:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flashsale.kernel.errors import Conflict
 from flashsale.platform.sql.engine import create_engine, is_sqlite
+from flashsale.platform.sql.sqlite_reader import SqliteReader
 from flashsale.platform.sql.sqlite_writer import SqliteWriter
 
 T = TypeVar("T")
@@ -35,14 +36,18 @@ class SqlDatabase:
     def __init__(self, engine: AsyncEngine, writer: SqliteWriter | None = None) -> None:
         self._engine = engine
         self._writer = writer  # SQLite only: the group commit's one-hop path
+        self._reader: SqliteReader | None = None  # SQLite only: the event feed's one-hop reads
         self._dialect = engine.dialect.name
 
     @classmethod
     async def open(cls, url: str, *, sqlite_synchronous: str = "FULL") -> Self:
         """Connect to a database that ``migrate.upgrade_database`` has brought to head."""
         engine = create_engine(url, sqlite_synchronous=sqlite_synchronous)
-        writer = SqliteWriter(url, sqlite_synchronous) if is_sqlite(url) else None
-        return cls(engine, writer)
+        if not is_sqlite(url):
+            return cls(engine)
+        database = cls(engine, SqliteWriter(url, sqlite_synchronous))
+        database._reader = SqliteReader(url, sqlite_synchronous)
+        return database
 
     @property
     def engine(self) -> AsyncEngine:
@@ -66,6 +71,8 @@ class SqlDatabase:
     async def close(self) -> None:
         if self._writer is not None:
             await asyncio.to_thread(self._writer.close)
+        if self._reader is not None:
+            await asyncio.to_thread(self._reader.close)
         await self._engine.dispose()
 
 

@@ -1,0 +1,163 @@
+"""The feed's hot read, a page at a time, straight from each driver's rows.
+
+Readers (webhooks, the relay, order mail, fulfilment, reporting) go through the whole feed page
+by page, by the hundred thousand events. SQLAlchemy's row processing and the domain's checks
+cost several times the database's own fetch, and every value here was written by the feed's
+writers in a known form (UTC times, exact amounts, JSON data), so the rows become events
+directly.
+
+An event row holds only what changed; the order's facts (sale, customer, SKU, quantity,
+amount) are fetched once per order and kept (``FactsKept``): they never change once the order
+is placed, and a reader meets each order several times (reserved, paid, shipped ...). A join
+would look the order up again for every event, at twice the event's own fetch.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import orjson
+
+from flashsale.kernel.money import Money
+from flashsale.orders.domain.events import (
+    NO_DATA,
+    EventCursor,
+    OrderEvent,
+    OrderEventKind,
+    OrderFacts,
+)
+
+_KINDS = {kind.value: kind for kind in OrderEventKind}
+# About 200 bytes an order: a reader keeps at most some 40 MB of facts.
+FACTS_KEPT = 200_000
+
+_SQLITE_PAGE = (
+    "SELECT seq, order_id, kind, at, actor, data FROM order_events"
+    " WHERE seq > ?{kinds} ORDER BY seq LIMIT ?"
+)
+_SQLITE_FACTS = (
+    "SELECT id, sale_id, customer_id, sku, quantity, amount, currency, expires_at FROM orders"
+    " WHERE id IN (SELECT value FROM json_each(?))"
+)
+# Only below the xmin of the statement's snapshot: sql_events.py says why.
+_POSTGRES_PAGE = (
+    "SELECT seq, xid, order_id, kind, at, actor, data::text FROM order_events"
+    " WHERE (xid, seq) > ($1, $2)"
+    " AND xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint{kinds}"
+    " ORDER BY xid, seq LIMIT $3"
+)
+_POSTGRES_FACTS = (
+    "SELECT id, sale_id, customer_id, sku, quantity, amount, currency, expires_at FROM orders"
+    " WHERE id = ANY($1::text[])"
+)
+
+
+class FactsKept:
+    """The facts of the orders a reader met last, by order id."""
+
+    def __init__(self, most: int = FACTS_KEPT) -> None:
+        self._most = most
+        self.by_order: dict[str, OrderFacts] = {}
+
+    def missing(self, order_ids: Iterable[str]) -> list[str]:
+        known = self.by_order
+        return list({order_id for order_id in order_ids if order_id not in known})
+
+    def keep(self, found: list[tuple[str, OrderFacts]]) -> None:
+        if len(self.by_order) + len(found) > self._most:
+            self.by_order.clear()  # the next pages' orders are fetched again, once each
+        self.by_order.update(found)
+
+
+def _utc(stored: str) -> datetime:
+    """UtcDateTime's SQLite text (UTC wall time) as an aware datetime, parsed with its offset
+    (four times faster than ``replace(tzinfo=...)`` after parsing)."""
+    return datetime.fromisoformat(stored + "+00:00")
+
+
+def _data(text: str | None) -> Any:
+    # NULL, or JSON null where SQLAlchemy's JSON type wrote None: no data.
+    return (orjson.loads(text) or NO_DATA) if text else NO_DATA
+
+
+def sqlite_page(
+    after: EventCursor,
+    limit: int,
+    kinds: frozenset[OrderEventKind] | None,
+    facts: FactsKept,
+    db: sqlite3.Connection,
+) -> list[OrderEvent]:
+    """Run on the SQLite reader's thread (platform/sql/sqlite_reader.py), in one snapshot."""
+    chosen = "" if kinds is None else f" AND kind IN ({', '.join('?' for _ in kinds)})"
+    page = db.execute(
+        _SQLITE_PAGE.format(kinds=chosen), (after.seq, *sorted(kinds or ()), limit)
+    ).fetchall()
+    missing = facts.missing(row[1] for row in page)
+    if missing:
+        rows = db.execute(_SQLITE_FACTS, (orjson.dumps(missing),))
+        facts.keep(
+            [(f[0], OrderFacts(f[1], f[2], f[3], f[4], f[5], f[6], _utc(f[7]))) for f in rows]
+        )
+    known, kind_of, utc, data_of = facts.by_order, _KINDS, _utc, _data
+    return [
+        OrderEvent(
+            EventCursor(0, seq),
+            order_id,
+            kind_of[kind],
+            utc(at),
+            actor,
+            known[order_id],
+            data_of(data),
+        )
+        for seq, order_id, kind, at, actor, data in page
+    ]
+
+
+async def postgres_page(
+    after: EventCursor,
+    limit: int,
+    kinds: frozenset[OrderEventKind] | None,
+    facts: FactsKept,
+    db: asyncpg.Connection,
+) -> list[OrderEvent]:
+    """On the asyncpg connection of a pooled SQLAlchemy connection: two statements, each
+    self-consistent (an event is read only once its order is stored)."""
+    if kinds is None:
+        page = await db.fetch(_POSTGRES_PAGE.format(kinds=""), after.xid, after.seq, limit)
+    else:
+        page = await db.fetch(
+            _POSTGRES_PAGE.format(kinds=" AND kind = ANY($4::text[])"),
+            after.xid,
+            after.seq,
+            limit,
+            sorted(kinds),
+        )
+    missing = facts.missing(row[2] for row in page)
+    if missing:
+        rows = await db.fetch(_POSTGRES_FACTS, missing)
+        facts.keep([(f[0], _postgres_facts(f)) for f in rows])
+    known, kind_of, data_of = facts.by_order, _KINDS, _data
+    return [
+        OrderEvent(
+            EventCursor(xid, seq),
+            order_id,
+            kind_of[kind],
+            at,  # timestamptz: asyncpg gives it aware, in UTC
+            actor,
+            known[order_id],
+            data_of(data),
+        )
+        for seq, xid, order_id, kind, at, actor, data in page
+    ]
+
+
+def _postgres_facts(row: Any) -> OrderFacts:
+    amount: Decimal = row[5]
+    # NUMERIC keeps the scale it was given; the facts show the currency's minor unit.
+    exact = str(Money(amount, row[6]).amount)
+    return OrderFacts(row[1], row[2], row[3], row[4], exact, row[6], row[7])

@@ -97,6 +97,11 @@ class AdminClient:
         _expect(status, body, {201}, "creating the sale")
         return str(body["id"])
 
+    async def mark_rehearsal(self, sale_id: str) -> None:
+        """The sale's orders are a rehearsal's: the sales report keeps them apart."""
+        status, body = await self._call("PUT", f"/admin/reports/rehearsals/{sale_id}")
+        _expect(status, body, {200}, f"marking sale {sale_id} as a rehearsal")
+
     async def audit(self, sale_id: str) -> dict[str, Any]:
         status, body = await self._call("GET", f"/admin/sales/{sale_id}/audit")
         _expect(status, body, {200}, f"auditing sale {sale_id}")

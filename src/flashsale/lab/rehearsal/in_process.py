@@ -63,6 +63,8 @@ async def in_process_stage(
                     per_customer_limit=scenario.limit,
                 ),
             )
+            # Its orders are a rehearsal's: the sales report keeps them apart from real sales.
+            await shop.reporting.reports.mark_rehearsal(sale.id)
             first = sum(fan_shares[:index])
             round_fans = fans[first : first + fan_shares[index]]
             await preregister(shop, sale, round_fans)

@@ -55,6 +55,7 @@ async def remote_stage(url: str, admin_token: str, scenario: Scenario) -> AsyncI
                     payment_window_seconds=scenario.payment_window_seconds,
                 )
             )
+            await admin.mark_rehearsal(sale_id)
             first = sum(fan_shares[:index])
             rounds.append(Round(sale_id, fans[first : first + fan_shares[index]]))
     yield Stage(url=url, admin_token=admin_token, rounds=rounds, target=url)

@@ -1,0 +1,1 @@
+"""Reporting's repositories: in memory, and on SQLAlchemy Core for SQLite and PostgreSQL."""

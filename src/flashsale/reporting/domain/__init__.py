@@ -1,0 +1,1 @@
+"""Reporting's pure model: facts, periods, exchange rates, questions and targets."""

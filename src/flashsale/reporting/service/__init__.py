@@ -1,0 +1,1 @@
+"""Reporting's use cases: the projector, the reports, the rates, the targets."""

@@ -1,13 +1,21 @@
-"""Rich tables the commands print: sales and a sale's audit."""
+"""What the commands print: Rich tables of sales and a sale's audit, and help texts."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 from rich.table import Table
 
 from flashsale.sales.domain.audit import SaleAudit
 from flashsale.sales.service.sales import SaleView
+
+
+def paragraphs(text: str | None) -> str:
+    """A docstring as ``--help`` shows it: each paragraph one line, for the terminal to wrap
+    at its own width (Typer keeps a docstring's line breaks, cutting sentences at column 79)."""
+    blocks = inspect.cleandoc(text or "").split("\n\n")
+    return "\n\n".join(" ".join(line.strip() for line in block.splitlines()) for block in blocks)
 
 
 def _mark(ok: bool) -> str:
@@ -39,10 +47,10 @@ def sales_table(views: Sequence[SaleView]) -> Table:
 
 def audit_table(audit: SaleAudit) -> Table:
     verdict = "[green]clean" if audit.clean else "[red]NOT CLEAN"
-    table = Table(title=f"Sale audit: {verdict}")
+    # The sale's id in the caption, whole: a table cell 80 columns wide would fold it mid-id.
+    table = Table(title=f"Sale audit: {verdict}", caption=f"sale {audit.sale_id}")
     table.add_column("fact")
     table.add_column("value", justify="right", overflow="fold")
-    table.add_row("sale", audit.sale_id)
     table.add_row("stock", f"{audit.stock_total:,}")
     table.add_row("paid", f"{audit.units.paid:,}")
     table.add_row("reserved, awaiting payment", f"{audit.units.reserved:,}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -61,6 +62,27 @@ async def test_a_new_password_is_stored_with_the_end_of_every_session(store: Sto
     assert changed == replace(customer(1), password_hash="new-hash", session_generation=1)
     assert await store.change_password("cus_9", "new-hash", T0, T0 + WEEK) is None
     assert await store.session_revocations_since(T0) == [revocation]
+
+
+async def test_a_password_replacing_a_hash_is_set_once_by_two_racing_writers(
+    store: Store,
+) -> None:
+    await store.add_markets([INDIA])
+    await store.add_customers([customer(1)])
+    old = customer(1).password_hash
+    won = await asyncio.gather(
+        *(
+            store.change_password("cus_1", f"hash-{n}", T0, T0 + WEEK, replacing=old)
+            for n in range(4)
+        )
+    )
+    winners = [n for n, revocation in enumerate(won) if revocation is not None]
+    assert len(winners) == 1
+    assert won[winners[0]] == SessionRevocation("cus_1", None, 1, T0, T0 + WEEK)
+    stored = await store.customer("cus_1")
+    assert stored is not None and stored.password_hash == f"hash-{winners[0]}"
+    assert await store.change_password("cus_1", "late", T0, T0 + WEEK, replacing=old) is None
+    assert await store.session_revocations_since(T0) == [won[winners[0]]]
 
 
 async def test_revocations_are_read_from_a_moment_on_and_forgotten_once_expired(

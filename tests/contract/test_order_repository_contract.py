@@ -116,6 +116,15 @@ async def test_orders_of_customer_are_newest_first(store: Store) -> None:
     assert await store.orders_of_customer("cus_9") == []
 
 
+async def test_customers_with_orders_are_read_for_a_batch(store: Store) -> None:
+    await world(store)
+    await store.insert_orders([order("ord_a", 1), order("ord_b", 1), order("ord_c", 2)])
+    asked = ["cus_1", "cus_9", "cus_2", "cus_1"]
+    assert await store.customers_with_orders(asked) == {"cus_1", "cus_2"}
+    assert await store.customers_with_orders(["cus_9"]) == set()
+    assert await store.customers_with_orders([]) == set()
+
+
 async def test_orders_of_sale_are_oldest_first_filtered_and_limited(store: Store) -> None:
     await world(store)
     batch = [order(f"ord_{n}", n % 3 + 1, created_at=T0 + timedelta(seconds=n)) for n in range(6)]

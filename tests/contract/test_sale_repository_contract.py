@@ -56,6 +56,8 @@ async def test_registrations_count_only_new_ones(store: Store) -> None:
     assert not await store.is_registered("sale_band", "cus_4")
     assert sorted(await store.registered_customers("sale_band")) == ["cus_1", "cus_2", "cus_3"]
     assert await store.registered_customers("sale_none") == []
+    assert await store.count_registrations("sale_band") == 3
+    assert await store.count_registrations("sale_none") == 0
 
 
 # editing a sale's terms

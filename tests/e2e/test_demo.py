@@ -45,14 +45,16 @@ def test_demo_sells_out_cleanly_and_exits(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
 
-    api = re.search(r"API\s+(http://127\.0\.0\.1:(\d+))/api/v1", output)
+    # Links a browser opens: the API's index, not /api/v1 (404); the console's audit, not the
+    # API's (401). tests/e2e/browser/test_demo_links_browser.py opens them.
+    api = re.search(r"API\s+(http://127\.0\.0\.1:(\d+))/docs", output)
     assert api is not None, output
     base = api.group(1)
     assert int(api.group(2)) > 0
-    for path in ("/openapi.json", "/metrics"):
-        assert f"{base}{path}" in output
-    sale = re.search(rf"Sale\s+{re.escape(base)}/api/v1/sales/(sale_[0-9a-f]+)", output)
+    sale = re.search(rf"Sale page\s+{re.escape(base)}/sales/(sale_[0-9a-f]+)", output)
     assert sale is not None, output
+    assert f"{base}/console/sales/{sale.group(1)}#audit" in output
+    assert "/api/v1" not in output
     assert re.search(r"Admin token\s+\S{16,}", output), output
 
     assert "Sale audit: clean" in output

@@ -25,4 +25,11 @@ class CatalogRepository(Protocol):
 
     async def products(self) -> list[Product]: ...
 
+    async def save_product(self, product: Product) -> bool:
+        """Store a product's new name, its variants' attributes and prices, and its new
+        variants (appended), in one transaction; False when there is no such product. Variants
+        are never removed: sales and orders refer to their SKUs. A new SKU another product has
+        is a Conflict, and nothing is stored."""
+        ...
+
     async def variant(self, sku: str) -> Variant | None: ...

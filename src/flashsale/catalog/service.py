@@ -71,6 +71,35 @@ class Catalog:
         await self._store.add_product(product)
         return product
 
+    async def product(self, product_id: str) -> Product:
+        found = [p for p in await self._store.products() if p.id == product_id]
+        if not found:
+            raise NotFound(f"no product {product_id}")
+        return found[0]
+
+    async def edit_product(
+        self, product_id: str, name: str, variants: Sequence[VariantSpec]
+    ) -> Product:
+        """New name, attributes and prices for a product's variants, and new variants after
+        them. Every variant it has must be given (none is removed: sales sell their SKUs)."""
+        current = await self.product(product_id)
+        given = {spec.sku for spec in variants}
+        missing = [v.sku for v in current.variants if v.sku not in given]
+        if missing:
+            raise InvalidInput(f"variants cannot be removed: {', '.join(missing)} must stay")
+        markets = {m.code: m for m in await self._store.markets()}
+        order = {v.sku: n for n, v in enumerate(current.variants)}
+        ordered = sorted(variants, key=lambda spec: order.get(spec.sku, len(order)))
+        built = tuple(
+            Variant(spec.sku, product_id, _trimmed_attributes(spec), _prices(spec, markets))
+            for spec in ordered
+        )
+        product = Product(id=product_id, name=name.strip(), variants=built)
+        product.check_new()
+        if not await self._store.save_product(product):
+            raise NotFound(f"no product {product_id}")
+        return product
+
     async def products(self, market_code: str | None = None) -> list[Product]:
         """All products; with a market, only the variants priced there (and products with any)."""
         products = await self._store.products()

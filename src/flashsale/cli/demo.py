@@ -17,11 +17,14 @@ from flashsale.cli.db import db_app
 from flashsale.cli.runtime import fail, run, run_in_shop
 from flashsale.cli.settings import refined, settings_of
 from flashsale.config import DEFAULT_DATABASE_URL, Settings
+from flashsale.fulfilment.service.assembly import Fulfilment
 from flashsale.lab.crowd.arrivals import ArrivalCurve
 from flashsale.lab.crowd.behaviour import CrowdPlan
 from flashsale.lab.crowd.simulation import CrowdError
 from flashsale.lab.demo.seeding import seed_catalogue, seed_markets
 from flashsale.lab.demo.showcase import DemoOptions, run_demo
+from flashsale.lab.demo.warehouses import seed_warehouses
+from flashsale.terminal import paragraphs
 
 # The demo keeps its own file in the working directory, away from a real ./flashsale.db.
 DEMO_DATABASE_URL = "sqlite+aiosqlite:///./flashsale-demo.db"
@@ -33,8 +36,10 @@ demo_app = typer.Typer()
 class SeedServices(Protocol):
     catalog: Catalog
 
+    @property
+    def fulfilment(self) -> Fulfilment: ...
 
-@demo_app.command("demo")
+
 def demo(
     ctx: typer.Context,
     stock: Annotated[int, typer.Option(min=1, help="Bands on sale.")] = 1000,
@@ -105,6 +110,9 @@ def demo(
     raise typer.Exit(code)
 
 
+demo_app.command("demo", help=paragraphs(demo.__doc__))(demo)
+
+
 async def _demo(settings: Settings, options: DemoOptions) -> int:
     try:
         async with running_shop(settings) as shop:
@@ -120,8 +128,12 @@ def db_seed(ctx: typer.Context) -> None:
     Only what is missing is added, so running it again changes nothing.
     """
 
-    async def seed(services: SeedServices) -> tuple[int, int]:
-        return await seed_markets(services.catalog), await seed_catalogue(services.catalog)
+    async def seed(services: SeedServices) -> tuple[int, int, int, int]:
+        markets = await seed_markets(services.catalog)
+        products = await seed_catalogue(services.catalog)
+        dcs, units = await seed_warehouses(services.catalog, services.fulfilment)
+        return markets, products, dcs, units
 
-    markets, products = run_in_shop(settings_of(ctx), seed)
+    markets, products, dcs, units = run_in_shop(settings_of(ctx), seed)
     Console().print(f"added {markets} markets and {products} products")
+    Console().print(f"added {dcs} distribution centres and received {units:,} units")

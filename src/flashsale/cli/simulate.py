@@ -26,6 +26,7 @@ from flashsale.lab.rehearsal.scenario import SCENARIOS, Scenario, chosen
 from flashsale.lab.rehearsal.summary import show
 from flashsale.lab.rehearsal.targets import rehearse_in_process, rehearse_remote
 from flashsale.sales.ports import StockGate
+from flashsale.terminal import paragraphs
 
 # Up to this many fans the crowd runs in the simulator's own event loop (beside the in-process
 # server): starting a client process costs more than it saves.
@@ -257,9 +258,9 @@ async def _rehearse_remote(
 
 
 simulate_commands = typer.Typer()
-simulate_commands.command("simulate")(simulate)
+simulate_commands.command("simulate", help=paragraphs(simulate.__doc__))(simulate)
 
 simulate_app = typer.Typer(
     name="simulate", add_completion=False, pretty_exceptions_enable=False, rich_markup_mode="rich"
 )
-simulate_app.command()(simulate)
+simulate_app.command(help=paragraphs(simulate.__doc__))(simulate)

@@ -6,6 +6,8 @@ before any password is hashed; callers that are not a client (seeding, the tests
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flashsale.catalog.service import Catalog
 from flashsale.customers.model import Customer, check_password_strength, normalize_email
 from flashsale.customers.ports import CustomerRepository
@@ -63,6 +65,25 @@ class Accounts:
 
     async def customer(self, customer_id: str) -> Customer | None:
         return await self._store.customer(customer_id)
+
+    async def customers(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """Several customers in one read, by id (those that exist)."""
+        return await self._store.customers_by_id(customer_ids)
+
+    async def by_email(self, email: str) -> Customer | None:
+        """The customer of this email (any case); None for none, or for no email at all."""
+        try:
+            return await self._store.customer_by_email(normalize_email(email))
+        except InvalidInput:
+            return None
+
+    async def search(self, text: str, limit: int = 50) -> list[Customer]:
+        """The customer of this id, or those whose email starts with ``text`` (any case)."""
+        text = text.strip()
+        if text.startswith("cus_"):
+            found = await self._store.customer(text)
+            return [found] if found is not None else []
+        return await self._store.customers_by_email_prefix(text.lower(), limit)
 
     async def log_in(self, email: str, password: str, *, address: str | None = None) -> str:
         try:

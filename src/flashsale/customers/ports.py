@@ -22,6 +22,15 @@ class CustomerRepository(Protocol):
 
     async def customer_by_email(self, email: str) -> Customer | None: ...
 
+    async def customers_by_id(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The customers of these ids that exist, by id, in one read."""
+        ...
+
+    async def customers_by_email_prefix(self, prefix: str, limit: int) -> list[Customer]:
+        """Up to ``limit`` customers whose (normalised) email starts with ``prefix``, in email
+        order: the console's search."""
+        ...
+
     async def end_sessions(
         self, customer_id: str, revoked_at: datetime, expires_at: datetime
     ) -> SessionRevocation | None:
@@ -30,9 +39,19 @@ class CustomerRepository(Protocol):
         ...
 
     async def change_password(
-        self, customer_id: str, password_hash: str, revoked_at: datetime, expires_at: datetime
+        self,
+        customer_id: str,
+        password_hash: str,
+        revoked_at: datetime,
+        expires_at: datetime,
+        *,
+        replacing: str | None = None,
     ) -> SessionRevocation | None:
-        """Set the password and end every session (as ``end_sessions``), in one transaction."""
+        """Set the password and end every session (as ``end_sessions``), in one transaction.
+
+        With ``replacing``, only while the stored hash is still that one (compare and set):
+        None when it changed meanwhile, so of two writers holding the same old hash one wins.
+        """
         ...
 
     async def add_session_revocation(self, revocation: SessionRevocation) -> None:

@@ -64,11 +64,14 @@ class SessionRegistry:
         if revocation is not None:
             self._revoked.apply([revocation])
 
-    async def change_password(self, customer_id: str, password_hash: str) -> int | None:
-        """Set a new password and end every session; the new generation, None if no customer."""
+    async def change_password(
+        self, customer_id: str, password_hash: str, *, replacing: str | None = None
+    ) -> int | None:
+        """Set a new password and end every session; the new generation, None if no customer
+        (or, with ``replacing``, if its password is no longer that hash)."""
         now = self._clock.now()
         revocation = await self._store.change_password(
-            customer_id, password_hash, now, self._expiry(now)
+            customer_id, password_hash, now, self._expiry(now), replacing=replacing
         )
         if revocation is None:
             return None

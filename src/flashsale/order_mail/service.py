@@ -35,7 +35,7 @@ from decimal import Decimal
 from flashsale.catalog.market import Market
 from flashsale.customers.model import Customer
 from flashsale.kernel.clock import Clock
-from flashsale.kernel.errors import InvalidInput
+from flashsale.kernel.errors import Conflict, InvalidInput, NotFound
 from flashsale.kernel.money import Money
 from flashsale.notifications.domain.message import Message
 from flashsale.notifications.ports import Notifier
@@ -50,7 +50,20 @@ DEFAULT_POLL_SECONDS = 1.0
 # Customer reads of one page in flight at once: enough to hide the round trips, few enough to
 # leave the record's pool to the purchases.
 CUSTOMER_READS = 8
-MAILED = frozenset({OrderEventKind.RESERVED, OrderEventKind.REFUNDED})
+MAILED = frozenset(
+    {
+        OrderEventKind.RESERVED,
+        OrderEventKind.REFUNDED,
+        OrderEventKind.SHIPPED,
+        OrderEventKind.DELIVERED,
+    }
+)
+TEMPLATE_OF = {
+    OrderEventKind.RESERVED: "order_confirmation",
+    OrderEventKind.REFUNDED: "refund_issued",
+    OrderEventKind.SHIPPED: "order_shipped",
+    OrderEventKind.DELIVERED: "order_delivered",
+}
 
 log = logging.getLogger(__name__)
 
@@ -207,10 +220,7 @@ class OrderMail:
         except (InvalidInput, KeyError, ArithmeticError) as exc:  # a malformed event's data
             log.warning("%s: %r, not mailed", event.id, exc)
             return None
-        template = (
-            "order_confirmation" if event.kind is OrderEventKind.RESERVED else "refund_issued"
-        )
-        return Message(customer.email, template, market.locale, data)
+        return Message(customer.email, TEMPLATE_OF[event.kind], market.locale, data)
 
     def _data(self, event: OrderEvent, product: str) -> Mapping[str, object]:
         facts = event.order
@@ -223,12 +233,41 @@ class OrderMail:
                 "pay_by": facts.expires_at,
                 "order_url": self.order_url(event.order_id),
             }
+        if event.kind is OrderEventKind.SHIPPED:
+            return {
+                "order_id": event.order_id,
+                "product": product,
+                "carrier": str(event.data["carrier"]),
+                "tracking_number": str(event.data["tracking_number"]),
+                "shipped_at": event.at,
+                "order_url": self.order_url(event.order_id),
+            }
+        if event.kind is OrderEventKind.DELIVERED:
+            return {
+                "order_id": event.order_id,
+                "product": product,
+                "delivered_at": event.at,
+                "order_url": self.order_url(event.order_id),
+            }
         return {
             "order_id": event.order_id,
             "product": product,
             "amount": Money(Decimal(str(event.data["amount"])), str(event.data["currency"])),
             "refunded_at": event.at,
         }
+
+    async def resend_confirmation(self, order_id: str) -> Message:
+        """The order's confirmation again, as the feed first mailed it (the operator's "resend"
+        when a customer says it never came); the message written to the outbox."""
+        history = await self._events.history(order_id)
+        reserved = [e for e in history if e.kind is OrderEventKind.RESERVED][:1]
+        if not reserved:
+            raise NotFound(f"order {order_id} has no reservation in the order event feed")
+        messages, _ = await self._messages(reserved)
+        if not messages:
+            raise Conflict(f"order {order_id}'s customer, market or product is gone: not mailed")
+        await self._notifier.send(messages)
+        return messages[0]
 
     def order_url(self, order_id: str) -> str:
         return f"{self._public_url}/orders/{order_id}"

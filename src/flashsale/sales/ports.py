@@ -185,6 +185,10 @@ class SaleRepository(Protocol):
 
     async def registered_customers(self, sale_id: str) -> list[str]: ...
 
+    async def count_registrations(self, sale_id: str) -> int:
+        """How many customers registered for the sale (0 for no such sale)."""
+        ...
+
     async def held_by_customer(self, sale_id: str) -> dict[str, int]:
         """Units each customer holds in live (reserved or paid) orders of the sale."""
         ...

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from flashsale.fulfilment.service.operations import Operations
 from flashsale.kernel import errors
 from flashsale.orders import errors as order_errors
 from flashsale.orders.domain.order import Order, OrderStatus
@@ -37,12 +38,16 @@ class CheckoutServices(Protocol):
     shipping: Shipping
     order_events: OrderEvents
 
+    @property
+    def fulfilment_ops(self) -> Operations: ...
+
 
 class CheckoutPages:
     def __init__(self, services: CheckoutServices, kit: PageKit) -> None:
         self._orders = services.orders
         self._shipping = services.shipping
         self._events = services.order_events
+        self._parcels = services.fulfilment_ops.shipping
         self._pages = kit.pages
         self._security = kit.security
         self._storefront = kit.storefront
@@ -149,6 +154,7 @@ class CheckoutPages:
             {
                 **context,
                 "payment": payment,
+                "shipments": await self._parcels.of_order(order.id),
                 "history": history_of(order, payment, await self._events.history(order.id)),
                 "message": message,
             },

@@ -8,88 +8,52 @@ same use cases as the admin API.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
 from flashsale.catalog.service import VariantSpec
-from flashsale.customers.accounts import Accounts
 from flashsale.customers.errors import TooManyAttempts
 from flashsale.customers.throttle import AuthThrottle
 from flashsale.http.admission import client_address
 from flashsale.kernel import errors
 from flashsale.kernel.keys import same_secret
-from flashsale.orders.domain.order import OrderStatus
-from flashsale.orders.service.events import OrderEvents
-from flashsale.orders.service.shipping import Shipping
 from flashsale.sales import errors as sale_errors
-from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sale_directory import EDIT_FREEZE
 from flashsale.sales.service.sales import SaleEdit, SaleSpec
 from flashsale.staff.model import Role, may
 from flashsale.staff.service import StaffDirectory
 from flashsale.web.accounts import try_again_later
+from flashsale.web.console_forms import (
+    SALE_TIMES,
+    console_path,
+    parse_attributes,
+    parse_int,
+    parse_utc,
+    sale_form_values,
+    sale_price,
+)
+from flashsale.web.console_kit import parse_amount
 from flashsale.web.dashboard import DashboardServices, sale_figures
-from flashsale.web.forms import read_form, whole_number
-from flashsale.web.history import history_of
+from flashsale.web.forms import read_form
 from flashsale.web.kit import PageKit
-from flashsale.web.live import event_stream
+from flashsale.web.live import Snapshots, event_stream
 
-SALE_TIMES = ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at")
-ORDERS_LISTED = 500
+SAVED = {
+    "product": "The product is added.",
+    "sale": "The sale is created: its dashboard is below.",
+    "terms": "The new terms are saved.",
+    "room": "The waiting room settings are saved.",
+    "edited": "The product is saved.",
+    "variant": "The product is saved with its new variant.",
+}
 # Who may change products and sales here: who may over the API (its admin endpoints).
 CHANGES = (Role.ADMIN.value,)
 
 
-def parse_utc(value: str, label: str) -> datetime:
-    """A datetime-local field, read as UTC (the console says so beside every such field)."""
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise errors.InvalidInput(f"{label}: {value!r} is not a date and time") from exc
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError as exc:  # an offset that carries it past the year 1 or 9999
-        raise errors.InvalidInput(f"{label}: {value!r} is out of range") from exc
-
-
-def parse_int(value: str, label: str) -> int:
-    return whole_number(value, label)
-
-
-def sale_form_values(sale: FlashSale) -> dict[str, str]:
-    """A sale's terms as the edit form shows them (datetime-local fields, in UTC)."""
-    values = {name: getattr(sale, name).strftime("%Y-%m-%dT%H:%M:%S") for name in SALE_TIMES}
-    return values | {
-        "price": str(sale.price.amount),
-        "stock": str(sale.stock_total),
-        "per_customer_limit": str(sale.per_customer_limit),
-        "payment_window_seconds": str(int(sale.payment_window.total_seconds())),
-    }
-
-
-def parse_attributes(text: str) -> dict[str, str]:
-    """``colour=black, storage=64 GB`` -> {"colour": "black", "storage": "64 GB"}."""
-    found: dict[str, str] = {}
-    for part in text.split(","):
-        if not part.strip():
-            continue
-        name, sep, value = part.partition("=")
-        if not sep or not name.strip() or not value.strip():
-            raise errors.InvalidInput(f"attribute {part.strip()!r} is not name=value")
-        found[name.strip()] = value.strip()
-    return found
-
-
 class ConsoleServices(DashboardServices, Protocol):
-    accounts: Accounts
-    order_events: OrderEvents
-    shipping: Shipping
     throttle: AuthThrottle
     staff: StaffDirectory
 
@@ -103,15 +67,13 @@ class ConsolePages:
         self._catalog = services.catalog
         self._sales = services.sales
         self._orders = services.orders
-        self._accounts = services.accounts
-        self._shipping = services.shipping
-        self._events = services.order_events
         self._admin_token = services.admin_token
         self._throttle = services.throttle
         self._staff = services.staff
         self._pages = kit.pages
         self._security = kit.security
         self._storefront = kit.storefront
+        self._figures = Snapshots(period=0.5)
 
     async def _guard(self, request: Request, *roles: str) -> Response | None:
         """None when this console session may see the page (``roles``: none named, any staff
@@ -126,14 +88,22 @@ class ConsolePages:
     def _render(
         self, request: Request, template: str, context: dict[str, object], status: int = 200
     ) -> Response:
-        return self._pages.render(request, template, {"section": "", **context}, status)
+        # What a save just did, said on the page it lands on (?saved=, set by the redirect).
+        saved = SAVED.get(request.query_params.get("saved", "")) if status == 200 else None
+        values = {"section": "", "saved": saved, **context}
+        return self._pages.render(request, template, values, status)
 
     # -- log-in -------------------------------------------------------------------------
 
     async def log_in_form(
-        self, request: Request, message: str | None = None, status: int = 200
+        self, request: Request, message: str | None = None, status: int = 200, back: str = ""
     ) -> Response:
-        return self._render(request, "console/login.html", {"message": message}, status)
+        # The page the operator asked for, kept through a wrong token or password.
+        context: dict[str, object] = {
+            "message": message,
+            "next": console_path(back or request.query_params.get("next")),
+        }
+        return self._render(request, "console/login.html", context, status)
 
     async def log_in(self, request: Request) -> Response:
         form = await read_form(request)
@@ -147,10 +117,12 @@ class ConsolePages:
             # same_secret never matches an empty value, on either side.
             if not same_secret(form.get("token", ""), self._admin_token):
                 await self._throttle.failed(address)
-                return await self.log_in_form(request, "That is not the admin token.", 401)
+                return await self.log_in_form(
+                    request, "That is not the admin token.", 401, form.get("next", "")
+                )
         except TooManyAttempts as exc:
             return try_again_later(self._pages, request, exc)
-        response = RedirectResponse("/console/sales", 303)
+        response = RedirectResponse(console_path(form.get("next")) or "/console/sales", 303)
         self._security.admin_log_in(request, response)
         return response
 
@@ -162,10 +134,11 @@ class ConsolePages:
         except (TooManyAttempts, errors.Busy) as exc:
             return try_again_later(self._pages, request, exc)
         except errors.AuthenticationFailed:
-            return await self.log_in_form(request, "That is not a staff email and password.", 401)
+            text = "That is not a staff email and password."
+            return await self.log_in_form(request, text, 401, form.get("next", ""))
         except errors.Forbidden as exc:  # a disabled member
-            return await self.log_in_form(request, exc.detail, 403)
-        response = RedirectResponse("/console/sales", 303)
+            return await self.log_in_form(request, exc.detail, 403, form.get("next", ""))
+        response = RedirectResponse(console_path(form.get("next")) or "/console/sales", 303)
         self._security.staff_log_in(request, response, token)
         return response
 
@@ -206,12 +179,13 @@ class ConsolePages:
         form = await read_form(request)
         self._security.check_csrf(request, form)
         markets = await self._catalog.markets()
-        prices = {
-            m.code: form[f"price_{m.code}"].strip()
-            for m in markets
-            if form.get(f"price_{m.code}", "").strip()
-        }
         try:
+            # Each price as its market writes it: 19,90 in Greece, 1,299.90 in India.
+            prices = {
+                m.code: str(parse_amount(form[f"price_{m.code}"], m.locale, f"price in {m.name}"))
+                for m in markets
+                if form.get(f"price_{m.code}", "").strip()
+            }
             spec = VariantSpec(
                 sku=form.get("sku", "").strip(),
                 attributes=parse_attributes(form.get("attributes", "")),
@@ -220,7 +194,7 @@ class ConsolePages:
             await self._catalog.add_product(form.get("name", ""), [spec])
         except (errors.InvalidInput, errors.Conflict) as exc:
             return await self.products(request, exc.detail, 422, form)
-        return RedirectResponse("/console/products", 303)
+        return RedirectResponse("/console/products?saved=product", 303)
 
     # -- sales --------------------------------------------------------------------------
 
@@ -229,7 +203,10 @@ class ConsolePages:
             return denied
         cards = [await self._storefront.sale_card(s.id) for s in await self._sales.all()]
         cards.sort(key=lambda c: c.sale.opens_at, reverse=True)
-        return self._render(request, "console/sales.html", {"section": "sales", "cards": cards})
+        operator = await self._security.console_operator(request)
+        may_change = operator is not None and may(operator, CHANGES)
+        context = {"section": "sales", "cards": cards, "may_change": may_change}
+        return self._render(request, "console/sales.html", context)
 
     async def new_sale_form(
         self,
@@ -262,19 +239,20 @@ class ConsolePages:
         try:
             times = {name: parse_utc(form.get(name, ""), name) for name in SALE_TIMES}
             window = form.get("payment_window_seconds", "900").strip() or "900"
+            market = await self._catalog.find_market(form.get("market", ""))
             spec = SaleSpec(
                 sku=form.get("sku", ""),
                 market=form.get("market", ""),
                 stock=parse_int(form.get("stock", ""), "stock"),
                 per_customer_limit=parse_int(form.get("per_customer_limit", "1"), "limit"),
                 payment_window_seconds=float(parse_int(window, "payment window")),
-                price=form.get("price", "").strip() or None,
+                price=sale_price(form.get("price", ""), market.locale if market else "en"),
                 **times,
             )
             sale = await self._sales.create(spec)
         except errors.InvalidInput as exc:
             return await self.new_sale_form(request, exc.detail, 422, form)
-        return RedirectResponse(f"/console/sales/{sale.id}", 303)
+        return RedirectResponse(f"/console/sales/{sale.id}?saved=sale", 303)
 
     async def edit_sale_form(
         self,
@@ -306,12 +284,13 @@ class ConsolePages:
         sale_id = request.path_params["sale_id"]
         form = await read_form(request)
         self._security.check_csrf(request, form)
+        card = await self._storefront.sale_card(sale_id)
         try:
             window = form.get("payment_window_seconds", "").strip()
             edit = SaleEdit(
                 stock=parse_int(form.get("stock", ""), "stock"),
                 per_customer_limit=parse_int(form.get("per_customer_limit", ""), "limit"),
-                price=form.get("price", "").strip() or None,
+                price=sale_price(form.get("price", ""), card.market.locale),
                 payment_window_seconds=float(parse_int(window, "payment window")),
                 **{name: parse_utc(form.get(name, ""), name) for name in SALE_TIMES},
             )
@@ -320,7 +299,7 @@ class ConsolePages:
             return await self.edit_sale_form(request, exc.detail, 409, form)
         except errors.InvalidInput as exc:
             return await self.edit_sale_form(request, exc.detail, 422, form)
-        return RedirectResponse(f"/console/sales/{sale_id}", 303)
+        return RedirectResponse(f"/console/sales/{sale_id}?saved=terms", 303)
 
     async def dashboard(self, request: Request) -> Response:
         if (denied := await self._guard(request)) is not None:
@@ -344,63 +323,11 @@ class ConsolePages:
         sale_id = request.path_params["sale_id"]
         await self._sales.view(sale_id)  # a 404 now, not inside the stream
 
-        async def figures() -> dict[str, object]:
+        async def figures() -> dict[str, Any]:
             return await sale_figures(self._services, sale_id)
 
-        return event_stream(figures)
-
-    # -- orders -------------------------------------------------------------------------
-
-    async def orders(self, request: Request) -> Response:
-        if (denied := await self._guard(request)) is not None:
-            return denied
-        sales = sorted(await self._sales.all(), key=lambda s: s.opens_at, reverse=True)
-        sale_id = request.query_params.get("sale") or (sales[0].id if sales else "")
-        state = request.query_params.get("state") or ""
-        status = OrderStatus(state) if state in {s.value for s in OrderStatus} else None
-        orders = []
-        card = None
-        if sale_id:
-            card = await self._storefront.sale_card(sale_id)
-            orders = await self._orders.of_sale(sale_id, status, ORDERS_LISTED)
-        return self._render(
-            request,
-            "console/orders.html",
-            {
-                "section": "orders",
-                "sales": sales,
-                "sale_id": sale_id,
-                "state": status.value if status else "",
-                "states": [s.value for s in OrderStatus],
-                "orders": orders,
-                "card": card,
-                "listed": ORDERS_LISTED,
-                # Each sale's opening in its own market's zone.
-                "markets": {m.code: m for m in await self._catalog.markets()},
-            },
-        )
-
-    async def order(self, request: Request) -> Response:
-        if (denied := await self._guard(request)) is not None:
-            return denied
-        order_id = request.path_params["order_id"]
-        order = await self._orders.find(order_id)
-        if order is None:
-            raise errors.NotFound(f"no order {order_id}")
-        payment = await self._orders.payment_of(order.id)
-        return self._render(
-            request,
-            "console/order.html",
-            {
-                "section": "orders",
-                "order": order,
-                "card": await self._storefront.sale_card(order.sale_id),
-                "customer": await self._accounts.customer(order.customer_id),
-                "payment": payment,
-                "address": await self._shipping.address_of(order.id),
-                "history": history_of(order, payment, await self._events.history(order.id)),
-            },
-        )
+        # Every tab on a sale's dashboard shares one reading a period.
+        return event_stream(lambda: self._figures.get(sale_id, figures))
 
 
 def routes(services: ConsoleServices, kit: PageKit) -> list[BaseRoute]:
@@ -420,6 +347,4 @@ def routes(services: ConsoleServices, kit: PageKit) -> list[BaseRoute]:
         kit.get("/console/sales/{sale_id}/edit", console.edit_sale_form),
         kit.post("/console/sales/{sale_id}/edit", console.edit_sale),
         kit.get("/console/sales/{sale_id}/live", console.dashboard_feed),
-        kit.get("/console/orders", console.orders),
-        kit.get("/console/orders/{order_id}", console.order),
     ]

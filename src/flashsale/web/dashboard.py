@@ -1,4 +1,5 @@
-"""The live figures of one sale for the operator, from the record and this server's metrics.
+"""The live figures of one sale for the operator, from the record and this server's metrics,
+read together each time so that no figure on the page contradicts another.
 
 Units, orders, purchases per second and revenue come from the stored orders, so every server of
 a fleet shows the same; refusals and latency come from this server's Prometheus metrics (the
@@ -8,7 +9,6 @@ purchase counter is not labelled by sale: one label per sale would grow without 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -21,14 +21,15 @@ from flashsale.kernel.metrics import Metrics
 from flashsale.kernel.money import Money
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.orders.service.orders import Orders
-from flashsale.sales.domain.sale import SaleState
+from flashsale.sales.domain.audit import SaleAudit
+from flashsale.sales.domain.sale import FlashSale, SaleState
 from flashsale.sales.service.auditing import Auditing
 from flashsale.sales.service.sales import Sales
 from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.money import format_money
+from flashsale.web.sale_chart import purchase_chart
 from flashsale.web.storefront import SALE_STATE_LABELS
 
-CHART_SECONDS = 120
 ORDERS_CHARTED = 200_000  # beyond this the chart thins out; the counts above it stay exact
 FINAL_STATES = (SaleState.SOLD_OUT, SaleState.CLOSED)
 
@@ -78,37 +79,51 @@ def _ms(seconds: float | None) -> str:
 
 
 async def sale_figures(services: DashboardServices, sale_id: str) -> dict[str, Any]:
+    """Every figure of the dashboard, from one reading: the cards, the chart and the audit show
+    the same moment, so they cannot disagree (the audit was once read only after the sale, and
+    said 0 left under cards saying 1 after units came back)."""
     view = await services.sales.view(sale_id)
     sale = view.sale
     market = await services.catalog.market(sale.market_code)
+    audit = await services.auditing.audit(sale.id)
     orders = await services.orders.of_sale(sale.id, limit=ORDERS_CHARTED)
-    units: Counter[OrderStatus] = Counter()
-    revenue = Decimal(0)
-    for order in orders:
-        units[order.status] += order.quantity
-        if order.status is OrderStatus.PAID:
-            revenue += order.amount.amount
+    revenue = sum(
+        (o.amount.amount for o in orders if o.status is OrderStatus.PAID), start=Decimal(0)
+    )
     now = view.server_time
-    times, counts = _per_second(sale.opens_at, now, [o.created_at for o in orders])
+    settled = view.state in FINAL_STATES
     figures: dict[str, Any] = {
         "state": view.state.value,
         "state_label": SALE_STATE_LABELS[view.state],
         "server_time": now.isoformat(),
         "stock_total": sale.stock_total,
-        "stock_left": view.stock_left,
+        "registered": await registered(services.sales, sale, now),
+        # The record's figures, the audit's own: units left for sale and units by status.
+        "stock_left": audit.stock_left,
         "orders": len(orders),
-        "reserved": units[OrderStatus.RESERVED],
-        "paid": units[OrderStatus.PAID],
-        "expired": units[OrderStatus.EXPIRED],
-        "cancelled": units[OrderStatus.CANCELLED],
+        "reserved": audit.units.reserved,
+        "paid": audit.units.paid,
+        "expired": audit.units.expired,
+        "cancelled": audit.units.cancelled,
         "revenue": format_money(Money(revenue, sale.price.currency), market.locale),
         "refusals": refusals(services.metrics.purchases),
         "gate_p99": _ms(p99_seconds(services.metrics.gate_seconds)),
         "commit_p99": _ms(p99_seconds(services.metrics.commit_seconds)),
-        "chart": {"times": times, "counts": counts},
-        "audit": None,
+        "chart": purchase_chart(
+            orders,
+            opens_at=sale.opens_at,
+            closes_at=sale.closes_at,
+            now=now,
+            stock_total=sale.stock_total,
+            timezone=market.timezone,
+        ),
+        "audit": audit_figures(audit, settled),
         "queue": None,
     }
+    chart = figures["chart"]
+    figures["peak"] = f"{chart['peak']:,}"
+    after = chart["sold_out_after"]
+    figures["sold_out"] = f"sold out after {after}" if after else "not sold out"
     if await services.room.room_of(sale.id) is not None:
         summary = await services.room.summary(sale.id, now)
         figures["queue"] = {
@@ -116,47 +131,67 @@ async def sale_figures(services: DashboardServices, sale_id: str) -> dict[str, A
             "admitted": summary.cursor,
             "joined": summary.joined,
         }
-    if view.state in FINAL_STATES:
-        audit = await services.auditing.audit(sale.id)
-        figures["audit"] = {
-            "clean": audit.clean,
-            "rows": [
-                ["Stock", audit.stock_total, True],
-                ["Units left (record)", audit.stock_left, True],
-                ["Units left (gate)", audit.gate_stock_left, audit.conservation_ok],
-                ["Reserved", audit.units.reserved, True],
-                ["Paid", audit.units.paid, True],
-                ["Expired", audit.units.expired, True],
-                ["Cancelled", audit.units.cancelled, True],
-                ["Oversold", audit.oversold, audit.oversold == 0],
-                [
-                    "Customers over the limit",
-                    audit.customers_over_limit,
-                    audit.customers_over_limit == 0,
-                ],
-                [
-                    "Orders without a matching payment",
-                    audit.orders_without_payment_match,
-                    audit.orders_without_payment_match == 0,
-                ],
-                [
-                    "Stock conserved",
-                    "yes" if audit.conservation_ok else "no",
-                    audit.conservation_ok,
-                ],
-            ],
-        }
     return figures
 
 
-def _per_second(
-    opens_at: datetime, now: datetime, created: list[datetime]
-) -> tuple[list[int], list[int]]:
-    """Orders per second over the last CHART_SECONDS since the opening (unix seconds)."""
-    end = int(now.timestamp())
-    start = max(int(opens_at.timestamp()), end - CHART_SECONDS)
-    if end < start:
-        return [], []
-    counts = Counter(int(moment.timestamp()) for moment in created)
-    times = list(range(start, end + 1))
-    return times, [counts.get(t, 0) for t in times]
+# Counts of sales whose registration has closed: they cannot change, so a sale's dashboard
+# counts its fans once, not twice a second through the opening rush.
+_FINAL_COUNTS: dict[tuple[str, datetime], int] = {}
+_FINAL_COUNTS_KEPT = 256
+
+
+async def registered(sales: Sales, sale: FlashSale, now: datetime) -> int:
+    """Customers registered for the sale, from the record."""
+    key = (sale.id, sale.registration_closes_at)
+    if key in _FINAL_COUNTS:
+        return _FINAL_COUNTS[key]
+    count = await sales.registered_count(sale.id)
+    if now >= sale.registration_closes_at:
+        if len(_FINAL_COUNTS) >= _FINAL_COUNTS_KEPT:
+            _FINAL_COUNTS.clear()
+        _FINAL_COUNTS[key] = count
+    return count
+
+
+def audit_figures(audit: SaleAudit, settled: bool) -> dict[str, Any]:
+    """The audit's rows and verdict. While the sale is live, the gate runs ahead of the record
+    by the purchases being written (milliseconds): the gate's figure is shown, and judged only
+    once the sale has settled (sold out or closed)."""
+    gate_ok = audit.gate_drift in (None, 0) or not settled
+    counted = audit.units_counted is None or audit.units_counted == audit.sold
+    record_ok = (
+        audit.oversold == 0
+        and audit.customers_over_limit == 0
+        and audit.orders_without_payment_match == 0
+        and counted
+    )
+    gate = "–" if audit.gate_stock_left is None else audit.gate_stock_left
+    return {
+        "clean": audit.clean if settled else record_ok,
+        "settled": settled,
+        "rows": [
+            ["Stock", audit.stock_total, True],
+            ["Units left (record)", audit.stock_left, True],
+            ["Units left (gate)" if settled else "Units left (gate, live)", gate, gate_ok],
+            ["Reserved", audit.units.reserved, True],
+            ["Paid", audit.units.paid, True],
+            ["Expired", audit.units.expired, True],
+            ["Cancelled", audit.units.cancelled, True],
+            ["Oversold", audit.oversold, audit.oversold == 0],
+            [
+                "Customers over the limit",
+                audit.customers_over_limit,
+                audit.customers_over_limit == 0,
+            ],
+            [
+                "Orders without a matching payment",
+                audit.orders_without_payment_match,
+                audit.orders_without_payment_match == 0,
+            ],
+            [
+                "Stock conserved",
+                "yes" if (audit.conservation_ok if settled else counted) else "no",
+                audit.conservation_ok if settled else counted,
+            ],
+        ],
+    }

@@ -9,11 +9,17 @@ UTC rather than not at all.
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_datetime
+from babel.dates import (
+    format_date,
+    format_datetime,
+    format_skeleton,
+    format_time,
+    get_timezone_name,
+)
 
 from flashsale.catalog.market import DEFAULT_TIMEZONE, Market
 from flashsale.web.money import FALLBACK_LOCALE
@@ -36,6 +42,78 @@ def local_time(
     except OverflowError:
         local = moment.astimezone(UTC)
     return f"{format_datetime(local, 'medium', locale=shown_in)} {_zone_label(local, shown_in)}"
+
+
+def clock_time(moment: datetime | None, where: Market | str | None) -> str:
+    """The time of day alone, as the market writes it, the zone named: ``4:58 PM IST``."""
+    if moment is None:
+        return ""
+    local, shown_in = _in_zone(moment, where)
+    return f"{format_time(local, 'short', locale=shown_in)} {_zone_label(local, shown_in)}"
+
+
+def relative_time(moment: datetime | None, where: Market | str | None, now: datetime) -> str:
+    """When ``moment`` is, said from ``now`` in the market's zone, as a shopper says it:
+    ``today at 4:43 PM IST``, ``tomorrow at 12:00 PM IST``, ``Tue, 8 Dec at 9:00 AM IST`` within
+    the week ahead, ``8 Dec 2026 at 9:00 AM IST`` further away."""
+    if moment is None:
+        return ""
+    local, shown_in = _in_zone(moment, where)
+    try:
+        days = (local.date() - now.astimezone(local.tzinfo).date()).days
+    except OverflowError:
+        days = (moment - now) // timedelta(days=1)
+    time = f"{format_time(local, 'short', locale=shown_in)} {_zone_label(local, shown_in)}"
+    if days in RELATIVE_DAYS:
+        return f"{RELATIVE_DAYS[days]} at {time}"
+    if 1 < days < 7:
+        return f"{format_skeleton('MMMEd', local, locale=shown_in)} at {time}"
+    return f"{format_date(local, 'medium', locale=shown_in)} at {time}"
+
+
+def time_until(moment: datetime | None, now: datetime) -> str:
+    """How long until ``moment``, as an operator reads a timetable: ``in 25 minutes``,
+    ``in 3 h 5 min``, ``in 2 days``; ``12 minutes ago`` once it has passed."""
+    if moment is None:
+        return ""
+    seconds = (moment - now).total_seconds()
+    if -60 < seconds < 60:
+        return "in under a minute" if seconds > 0 else "just now"
+    minutes = int(abs(seconds) // 60)
+    if minutes < 60:
+        span = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    elif minutes < 24 * 60:
+        span = f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+    else:
+        days = minutes // (24 * 60)
+        span = f"{days} day{'s' if days != 1 else ''}"
+    return f"in {span}" if seconds > 0 else f"{span} ago"
+
+
+def zone_name(where: Market | str | None) -> str:
+    """The zone as a sentence names it, in the page's language: ``India Time (Asia/Kolkata)``;
+    ``UTC`` for UTC and for a zone unknown here."""
+    zone_id = (where.timezone if isinstance(where, Market) else where) or DEFAULT_TIMEZONE
+    zone = _zone(zone_id)
+    if zone is UTC or zone_id.upper() in ("UTC", "ETC/UTC"):
+        return "UTC"
+    name: str = get_timezone_name(zone, width="long", uncommon=False, locale=FALLBACK_LOCALE)
+    return f"{name} ({zone_id})"
+
+
+# The page's own language (English until the interface is translated); the time is the market's.
+RELATIVE_DAYS = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+
+
+def _in_zone(moment: datetime, where: Market | str | None) -> tuple[datetime, Locale]:
+    if isinstance(where, Market):
+        zone_name, written_in = where.timezone, where.locale
+    else:
+        zone_name, written_in = where or DEFAULT_TIMEZONE, FALLBACK_LOCALE
+    try:
+        return moment.astimezone(_zone(zone_name)), _locale(written_in)
+    except OverflowError:
+        return moment.astimezone(UTC), _locale(written_in)
 
 
 def _zone_label(local: datetime, locale: Locale) -> str:

@@ -15,7 +15,7 @@ from flashsale.http.admission import client_address
 from flashsale.kernel import errors
 from flashsale.sales import errors as sale_errors
 from flashsale.waiting_room.domain import errors as room_errors
-from flashsale.waiting_room.domain.room import QueueState
+from flashsale.waiting_room.domain.room import QueueState, QueueView
 from flashsale.waiting_room.service.room import Challenge, QueueStatus, WaitingRoom
 
 # States the server must draw the page for (a Buy form with the token, the end of the line);
@@ -68,13 +68,72 @@ class RoomPanel:
         )
 
     @property
+    def words(self) -> QueueWords | None:
+        return None if self.status is None else queue_words(self.status.view)
+
+    @property
     def admission_token(self) -> str | None:
         return None if self.status is None else self.status.admission_token
 
 
+@dataclass(frozen=True, slots=True)
+class QueueWords:
+    """A fan's place as the panel says it. The view's ``position`` counts from the first fan
+    ever let in, so it is no place in line ("place 2, 0 ahead" read as a contradiction): the
+    fan's number in line is the fans still ahead of them, plus one."""
+
+    number: str  # the big figure: their number in line
+    line: str  # the sentence beside it
+    wait: str
+    chance: str
+
+
+PLACE_DRAWN = "drawn at the opening"
+
+
+def queue_words(view: QueueView) -> QueueWords:
+    wait = _wait(view.estimated_wait_seconds)
+    chance = "–" if view.chance is None else f"about {round(100 * view.chance)}%"
+    if view.state is QueueState.PRE_QUEUE or (view.position is None and view.ahead is None):
+        if view.state is not QueueState.PRE_QUEUE:
+            return QueueWords("–", "", wait, chance)
+        return QueueWords(
+            PLACE_DRAWN,
+            "Everyone who joined before the opening gets a place in one random draw at the"
+            " opening second, the same draw for all.",
+            wait,
+            chance,
+        )
+    if view.state not in (QueueState.WAITING, QueueState.SOLD_OUT) or view.ahead is None:
+        return QueueWords("–", "", wait, chance)
+    ahead = view.ahead
+    if ahead == 0:
+        return QueueWords("1", "You are number 1 in line: you are let in next.", wait, chance)
+    number = f"{ahead + 1:,}"
+    return QueueWords(
+        number, f"You are number {number} in line; {ahead:,} ahead of you.", wait, chance
+    )
+
+
+def _wait(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 1:
+        return "less than a second"
+    if seconds < 90:
+        whole = round(seconds)
+        return f"about {whole} second{'s' if whole != 1 else ''}"
+    return f"about {round(seconds / 60)} minutes"
+
+
 def status_json(status: QueueStatus) -> dict[str, Any]:
     view = status.view
+    words = queue_words(view)
     return {
+        "number": words.number,
+        "line": words.line,
+        "wait": words.wait,
+        "chance_text": words.chance,
         "state": view.state.value,
         "position": view.position,
         "ahead": view.ahead,

@@ -12,7 +12,24 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from flashsale.bootstrap import Shop
-from flashsale.web import accounts, checkout, console, console_mail, queue, store_pages, storefront
+from flashsale.web import (
+    accounts,
+    api_docs,
+    checkout,
+    console,
+    console_catalog,
+    console_customers,
+    console_fulfilment,
+    console_mail,
+    console_order_actions,
+    console_orders,
+    console_reports,
+    console_sale_tools,
+    password_pages,
+    queue,
+    store_pages,
+    storefront,
+)
 from flashsale.web.kit import PageKit
 from flashsale.web.rendering import STATIC, Pages
 from flashsale.web.security import PageSecurity
@@ -21,9 +38,18 @@ PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [
     store_pages.routes,
     queue.routes,
     accounts.routes,
+    password_pages.routes,
+    api_docs.routes,
     checkout.routes,
     console.routes,
+    console_orders.routes,
+    console_order_actions.routes,
+    console_customers.routes,
+    console_sale_tools.routes,
+    console_catalog.routes,
     console_mail.routes,
+    console_reports.routes,
+    console_fulfilment.routes,
 ]
 
 

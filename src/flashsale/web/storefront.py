@@ -20,9 +20,9 @@ from flashsale.customers.accounts import Accounts
 from flashsale.customers.model import Customer
 from flashsale.http.admission import client_address
 from flashsale.kernel import errors
+from flashsale.kernel.money import Money
 from flashsale.orders.service.orders import Orders
 from flashsale.sales import errors as sale_errors
-from flashsale.sales.domain.purchase import MAX_QUANTITY
 from flashsale.sales.domain.sale import FlashSale, SaleState
 from flashsale.sales.ports import GateNotLoaded
 from flashsale.sales.service.purchasing import Purchasing
@@ -32,6 +32,7 @@ from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.forms import read_form
 from flashsale.web.rendering import Pages
 from flashsale.web.room_panel import room_message, room_panel
+from flashsale.web.sale_standing import Standing
 from flashsale.web.security import PageSecurity
 
 # One clear sentence per refusal; the fan reads it at the opening second.
@@ -85,6 +86,34 @@ class SaleCard:
     def state_label(self) -> str:
         return SALE_STATE_LABELS[self.view.state]
 
+    @property
+    def list_price(self) -> Money | None:
+        """The variant's everyday price in the market, when the sale's is lower: shown struck
+        through beside it."""
+        usual = self.variant.price_in(self.market.code) if self.variant else None
+        if usual is None or usual.currency != self.sale.price.currency:
+            return None
+        return usual if usual.amount > self.sale.price.amount else None
+
+    @property
+    def discount_percent(self) -> int:
+        usual = self.list_price
+        if usual is None:
+            return 0
+        return int((1 - self.sale.price.amount / usual.amount) * 100)
+
+
+# The storefront lists what can still be bought first: on sale now, then the next openings;
+# sold out last (units may still come back).
+LISTING_ORDER = {
+    SaleState.OPEN: 0,
+    SaleState.WAITING: 1,
+    SaleState.REGISTRATION: 1,
+    SaleState.SCHEDULED: 1,
+    SaleState.SOLD_OUT: 2,
+    SaleState.CLOSED: 3,
+}
+
 
 class StorefrontServices(Protocol):
     catalog: Catalog
@@ -128,6 +157,22 @@ class Storefront:
         by_code = {m.code: m for m in markets}
         return by_code.get("IN") or (markets[0] if markets else None)
 
+    async def markets(self) -> list[Market]:
+        return await self._catalog.markets()
+
+    async def market_of_path(self, path: str) -> Market | None:
+        """The market a storefront path belongs to: ``/shop/GR/...``, or a sale's, ``/sales/ID``."""
+        parts = path.split("?")[0].strip("/").split("/")
+        if len(parts) >= 2 and parts[0] == "shop":
+            return await self._catalog.find_market(parts[1].upper())
+        if len(parts) >= 2 and parts[0] == "sales":
+            try:
+                view = await self._sales.view(parts[1])
+            except errors.DomainError:  # no such sale, or not a sale id at all
+                return None
+            return await self._catalog.find_market(view.sale.market_code)
+        return None
+
     async def sale_card(self, sale_id: str) -> SaleCard:
         view = await self._sales.view(sale_id)
         market = await self._catalog.market(view.sale.market_code)
@@ -145,6 +190,7 @@ class Storefront:
                 card = await self.sale_card(sale.id)
                 if card.view.state is not SaleState.CLOSED:
                     cards.append(card)
+        cards.sort(key=lambda c: (LISTING_ORDER[c.view.state], c.sale.opens_at))
         return cards
 
     # -- pages --------------------------------------------------------------------------
@@ -195,15 +241,23 @@ class Storefront:
         card = await self.sale_card(request.path_params["sale_id"])
         chrome = await self.chrome(request, card.market)
         customer = chrome["customer"]
-        registered = False
-        held = []
+        standing = Standing(card.sale)
         if isinstance(customer, Customer):
-            registered = await self._sales.is_registered(card.sale.id, customer.id)
             held = [
                 o
                 for o in await self._orders.of_customer(customer.id)
                 if o.sale_id == card.sale.id and o.holds_stock
             ]
+            home = None
+            if customer.market_code != card.market.code:
+                home = await self._catalog.find_market(customer.market_code)
+            standing = Standing(
+                card.sale,
+                logged_in=True,
+                registered=await self._sales.is_registered(card.sale.id, customer.id),
+                held=held,
+                home=home,
+            )
         customer_id = customer.id if isinstance(customer, Customer) else None
         room = await room_panel(self._room, request, card.sale.id, customer_id)
         return self._pages.render(
@@ -213,10 +267,10 @@ class Storefront:
                 **chrome,
                 "card": card,
                 "room": room,
-                "registered": registered,
-                "held": held,
+                "standing": standing,
+                "registered": standing.registered,
                 "attempt": secrets.token_urlsafe(12),
-                "quantities": range(1, min(card.sale.per_customer_limit, MAX_QUANTITY) + 1),
+                "quantities": standing.quantities,
                 "message": message,
             },
             status,

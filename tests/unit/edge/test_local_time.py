@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from flashsale.catalog.market import Market
-from flashsale.web.moments import local_time
+from flashsale.web.moments import local_time, relative_time, zone_name
 
 OPENING = datetime(2015, 5, 12, 4, 30, tzinfo=UTC)  # the Mi Band sale in India
 INDIA = Market("IN", "India", "INR", "en_IN", "Asia/Kolkata")
@@ -49,3 +49,24 @@ def test_a_zone_or_locale_unknown_here_is_shown_in_utc_rather_than_not_at_all() 
 def test_a_moment_its_zone_would_carry_past_year_9999_is_shown_in_utc() -> None:
     last = datetime(9999, 12, 31, 23, 0, tzinfo=UTC)
     assert plain(local_time(last, INDIA)) == "31 Dec 9999, 11:00:00 PM UTC"
+
+
+@pytest.mark.parametrize(
+    ("moment", "said"),
+    [
+        (datetime(2015, 5, 12, 11, 13, tzinfo=UTC), "today at 4:43 PM IST"),
+        (datetime(2015, 5, 13, 6, 30, tzinfo=UTC), "tomorrow at 12:00 PM IST"),
+        (datetime(2015, 5, 11, 18, 0, tzinfo=UTC), "yesterday at 11:30 PM IST"),
+        (datetime(2015, 5, 15, 4, 30, tzinfo=UTC), "Fri, 15 May at 10:00 AM IST"),
+        (datetime(2015, 6, 1, 4, 30, tzinfo=UTC), "1 Jun 2015 at 10:00 AM IST"),
+        # Past midnight in India is tomorrow there, though still today in UTC.
+        (datetime(2015, 5, 12, 19, 0, tzinfo=UTC), "tomorrow at 12:30 AM IST"),
+    ],
+)
+def test_a_moment_is_said_from_today_in_the_markets_zone(moment: datetime, said: str) -> None:
+    assert plain(relative_time(moment, INDIA, OPENING)) == said
+
+
+def test_the_zone_is_named_as_a_sentence_names_it() -> None:
+    assert zone_name(INDIA) == "India Time (Asia/Kolkata)"
+    assert zone_name(Market("IN", "India", "INR", "en_IN")) == "UTC"

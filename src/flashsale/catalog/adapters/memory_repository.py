@@ -34,6 +34,21 @@ class MemoryCatalogRepository:
         for variant in product.variants:
             self._variants[variant.sku] = variant
 
+    async def save_product(self, product: Product) -> bool:
+        if product.id not in self._products:
+            return False
+        taken = [
+            v.sku
+            for v in product.variants
+            if v.sku in self._variants and self._variants[v.sku].product_id != product.id
+        ]
+        if taken:
+            raise Conflict(f"SKU {', '.join(taken)} exists already")
+        self._products[product.id] = product
+        for variant in product.variants:
+            self._variants[variant.sku] = variant
+        return True
+
     async def products(self) -> list[Product]:
         return sorted(self._products.values(), key=lambda p: p.name)
 

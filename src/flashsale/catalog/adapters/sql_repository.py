@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flashsale.catalog.adapters import sql_rows as rows
 from flashsale.catalog.adapters.sql_tables import markets, prices, products, variants
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product, Variant
+from flashsale.kernel.errors import Conflict
 from flashsale.kernel.money import Money
 from flashsale.platform.sql.database import SqlDatabase, conflict
 
@@ -57,6 +58,42 @@ class SqlCatalogRepository(SqlDatabase):
 
         with conflict(f"product {product.id} or one of its SKUs exists already"):
             await self._write(add)
+
+    async def save_product(self, product: Product) -> bool:
+        skus = [v.sku for v in product.variants]
+        variant_rows = rows.variant_rows(product)
+        price_rows = rows.price_rows(product)
+
+        def save(conn: Connection) -> bool:
+            renamed = conn.execute(
+                update(products).where(products.c.id == product.id).values(name=product.name)
+            )
+            if renamed.rowcount == 0:
+                return False
+            stored = conn.execute(
+                select(variants.c.sku, variants.c.product_id).where(variants.c.sku.in_(skus))
+            ).all()
+            others = [sku for sku, owner in stored if owner != product.id]
+            if others:
+                raise Conflict(f"SKU {', '.join(others)} exists already")
+            known = {sku for sku, _ in stored}
+            new = [row for row in variant_rows if row["sku"] not in known]
+            if new:
+                conn.execute(variants.insert(), new)
+            for row in variant_rows:
+                if row["sku"] in known:
+                    conn.execute(
+                        update(variants)
+                        .where(variants.c.sku == row["sku"])
+                        .values(attributes=row["attributes"])
+                    )
+            conn.execute(delete(prices).where(prices.c.sku.in_(skus)))
+            if price_rows:
+                conn.execute(prices.insert(), price_rows)
+            return True
+
+        with conflict(f"one of product {product.id}'s SKUs exists already"):
+            return await self._write(save)
 
     async def products(self) -> list[Product]:
         async with self._engine.connect() as conn:

@@ -33,6 +33,13 @@ class MemoryCustomerRepository:
         customer_id = self._customer_by_email.get(email)
         return None if customer_id is None else self._customers[customer_id]
 
+    async def customers_by_id(self, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        return {i: self._customers[i] for i in customer_ids if i in self._customers}
+
+    async def customers_by_email_prefix(self, prefix: str, limit: int) -> list[Customer]:
+        emails = sorted(e for e in self._customer_by_email if e.startswith(prefix))[:limit]
+        return [self._customers[self._customer_by_email[e]] for e in emails]
+
     async def end_sessions(
         self, customer_id: str, revoked_at: datetime, expires_at: datetime
     ) -> SessionRevocation | None:
@@ -42,10 +49,16 @@ class MemoryCustomerRepository:
         return self._end_sessions(customer, customer, revoked_at, expires_at)
 
     async def change_password(
-        self, customer_id: str, password_hash: str, revoked_at: datetime, expires_at: datetime
+        self,
+        customer_id: str,
+        password_hash: str,
+        revoked_at: datetime,
+        expires_at: datetime,
+        *,
+        replacing: str | None = None,
     ) -> SessionRevocation | None:
         customer = self._customers.get(customer_id)
-        if customer is None:
+        if customer is None or (replacing is not None and customer.password_hash != replacing):
             return None
         changed = replace(customer, password_hash=password_hash)
         return self._end_sessions(customer, changed, revoked_at, expires_at)

@@ -83,11 +83,14 @@ class CrowdLog:
         if not reservation.second_chance:
             self.first_wave_units += reservation.quantity
         if (
-            self.sold_out_after is None
+            not reservation.second_chance
             and self.stock_total
             and self.first_wave_units >= self.stock_total
+            and (self.sold_out_after is None or reservation.after_opening < self.sold_out_after)
         ):
-            self.sold_out_after = reservation.after_opening
+            # Answers are logged as they arrive, not in the order they were measured: the live
+            # figure is the summary's (sold_out_time), not the moment the count passed the stock.
+            self.sold_out_after = sold_out_time(self.reservations, self.stock_total)
 
     @property
     def reserved_units(self) -> int:

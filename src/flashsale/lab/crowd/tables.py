@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.table import Table
 
 from flashsale.lab.crowd.outcomes import CrowdLog, Outcome, summarize_latencies
@@ -20,12 +22,39 @@ def outcomes_table(log: CrowdLog) -> Table:
 
 
 def replies_table(log: CrowdLog) -> Table:
+    """The answers to purchases by status and, for a refusal, by its problem (sold out, over
+    the limit...): a bare "409 2,934" says nothing of why."""
     table = Table(title="Purchase answers")
     table.add_column("HTTP status")
+    table.add_column("why")
     table.add_column("answers", justify="right")
+    answers: Counter[str] = Counter()
+    for (_, kind, answer), count in log.timeline.items():
+        if kind == "purchase":
+            answers[answer] += count
     for status, count in sorted(log.purchase_replies.items()):
-        table.add_row("no answer" if status == 0 else str(status), f"{count:,}")
+        shown = "no answer" if status == 0 else str(status)
+        reasons = sorted(
+            (answer.partition(" ")[2], n)
+            for answer, n in answers.items()
+            if answer.partition(" ")[0] == shown and answer.partition(" ")[2]
+        )
+        if not reasons:
+            table.add_row(shown, "", f"{count:,}")
+            continue
+        for reason, n in reasons:
+            table.add_row(shown, reason, f"{n:,}")
     return table
+
+
+def reserved_rows(reserved: int, stock: int, left: int) -> list[tuple[str, str]]:
+    """Units reserved (every 201) can pass the stock without an oversell: a unit left unpaid
+    goes back on sale and is reserved again. The live boards say so, with how many went back."""
+    returned = max(0, reserved - (stock - max(0, left)))
+    rows = [("reserved (201s)", f"{reserved:,}")]
+    if returned:
+        rows.append(("  went back on sale", f"{returned:,} unpaid; re-sales count twice above"))
+    return rows
 
 
 def latency_table(log: CrowdLog) -> Table:

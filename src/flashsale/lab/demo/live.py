@@ -15,9 +15,14 @@ from rich.table import Table
 from rich.text import Text
 
 from flashsale.lab.crowd.outcomes import CrowdLog
+from flashsale.lab.crowd.tables import reserved_rows
 
 UnitsLeft = Callable[[], Awaitable[int | None]]
 REFRESHES_PER_SECOND = 10
+
+
+# The board keeps one width whatever its phase says, and fits an 80-column terminal.
+BOARD_WIDTH = 76
 
 
 def board(log: CrowdLog, units_left: int | None, title: str, now: float) -> RenderableType:
@@ -25,8 +30,8 @@ def board(log: CrowdLog, units_left: int | None, title: str, now: float) -> Rend
     left = stock - log.reserved_units if units_left is None else units_left
     elapsed = log.elapsed(now)
     figures = Table.grid(padding=(0, 2))
-    figures.add_column(style="bold")
-    figures.add_column()
+    figures.add_column(style="bold", no_wrap=True)
+    figures.add_column(overflow="fold")
     figures.add_row("phase", log.phase)
     figures.add_row("fans registered", f"{log.registered:,} of {log.fans:,}")
     if log.opened_at is not None and elapsed < 0:
@@ -35,12 +40,13 @@ def board(log: CrowdLog, units_left: int | None, title: str, now: float) -> Rend
         figures.add_row("since opening", f"{elapsed:5.1f} s")
     figures.add_row("units left", f"{max(0, left):,} of {stock:,}")
     figures.add_row("purchases / s", f"{log.purchases_per_second(now):,.0f}")
-    figures.add_row("reserved (acknowledged)", f"{log.reserved_units:,}")
+    for row in reserved_rows(log.reserved_units, stock, left):
+        figures.add_row(*row)
     figures.add_row("paid", f"{log.paid_units:,}")
     sold_out = "not yet" if log.sold_out_after is None else f"{log.sold_out_after:.2f} s"
     figures.add_row("sold out after", sold_out)
     taken = ProgressBar(total=max(1, stock), completed=max(0, stock - left), width=50)
-    return Panel(Group(figures, Text(""), taken), title=title, expand=False)
+    return Panel(Group(figures, Text(""), taken), title=title, width=BOARD_WIDTH)
 
 
 async def watch(

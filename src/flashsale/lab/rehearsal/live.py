@@ -23,10 +23,13 @@ from rich.text import Text
 
 from flashsale.lab.crowd.client import ShopClient, new_session
 from flashsale.lab.crowd.outcomes import CrowdLog, percentile
+from flashsale.lab.crowd.tables import reserved_rows
 
 REFRESHES_PER_SECOND = 4
 POLL_SECONDS = 0.5
 QUEUE_FIELDS = ("queue_length", "waiting")
+# One width whatever the phase or the answers say; it fits an 80-column terminal.
+BOARD_WIDTH = 76
 
 
 @dataclass(slots=True)
@@ -64,8 +67,8 @@ def board(log: CrowdLog, server: ServerView, title: str, now: float) -> Renderab
     left = stock - log.reserved_units if server.units_left is None else server.units_left
     elapsed = log.elapsed(now)
     figures = Table.grid(padding=(0, 2))
-    figures.add_column(style="bold")
-    figures.add_column()
+    figures.add_column(style="bold", no_wrap=True)
+    figures.add_column(overflow="fold")
     figures.add_row("phase", log.phase)
     if log.opened_at is not None and elapsed < 0:
         figures.add_row("opens in", f"{-elapsed:5.1f} s")
@@ -82,12 +85,13 @@ def board(log: CrowdLog, server: ServerView, title: str, now: float) -> Renderab
     if recent:
         p50, p95, p99 = (1000 * (percentile(recent, q) or 0.0) for q in (0.5, 0.95, 0.99))
         figures.add_row("purchase latency", f"p50 {p50:.1f}  p95 {p95:.1f}  p99 {p99:.1f} ms")
-    figures.add_row("reserved (acknowledged)", f"{log.reserved_units:,}")
+    for row in reserved_rows(log.reserved_units, stock, left):
+        figures.add_row(*row)
     figures.add_row("paid", f"{log.paid_units:,}")
     sold_out = "not yet" if log.sold_out_after is None else f"{log.sold_out_after:.2f} s"
     figures.add_row("sold out after", sold_out)
     taken = ProgressBar(total=max(1, stock), completed=max(0, stock - left), width=50)
-    return Panel(Group(figures, Text(""), taken), title=title, expand=False)
+    return Panel(Group(figures, Text(""), taken), title=title, width=BOARD_WIDTH)
 
 
 async def watch(

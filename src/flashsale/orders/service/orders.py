@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
@@ -10,6 +11,7 @@ from flashsale.kernel.errors import NotFound
 from flashsale.kernel.ids import new_id
 from flashsale.orders.domain.events import customer_actor
 from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.orders.domain.search import OrderCursor, OrderPage, OrderQuery
 from flashsale.orders.errors import OrderExpired, OrderNotPayable
 from flashsale.orders.ports import OrderRepository, PaymentGateway, UnitReturns
 from flashsale.orders.service.refunds import Refunds
@@ -47,6 +49,10 @@ class Orders:
     async def of_customer(self, customer_id: str) -> list[Order]:
         return await self._store.orders_of_customer(customer_id)
 
+    async def customers_with_orders(self, customer_ids: Sequence[str]) -> set[str]:
+        """Which of these customers ever ordered: one read for a batch of them."""
+        return await self._store.customers_with_orders(customer_ids)
+
     # Without get's check of whose order it is: for the operator, or once get has checked.
     async def find(self, order_id: str) -> Order | None:
         return await self._store.order(order_id)
@@ -55,6 +61,13 @@ class Orders:
         self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
     ) -> list[Order]:
         return await self._store.orders_of_sale(sale_id, status, limit)
+
+    async def search(self, query: OrderQuery) -> OrderPage:
+        """One page of the orders matching ``query``, and where the next one starts."""
+        found = await self._store.search_orders(replace(query, limit=query.limit + 1))
+        more = len(found) > query.limit
+        page = found[: query.limit]
+        return OrderPage(page, OrderCursor.after(page[-1]) if more else None)
 
     async def payment_of(self, order_id: str) -> Payment | None:
         return await self._store.payment_of(order_id)
@@ -104,8 +117,19 @@ class Orders:
         """A reserved order closes and its units go back; a paid one is also refunded whole
         (nothing has been shipped: fulfilment will narrow this to "not yet picked")."""
         order = await self.get(customer_id, order_id)
+        return await self._cancel(order, customer_actor(customer_id))
+
+    async def cancel_for(self, order_id: str, actor: str) -> Order:
+        """The operator's cancel (``actor`` as the record names them), as the customer's."""
+        order = await self.find(order_id)
+        if order is None:
+            raise NotFound(f"no order {order_id}")
+        return await self._cancel(order, actor)
+
+    async def _cancel(self, order: Order, actor: str) -> Order:
+        order_id, customer_id = order.id, order.customer_id
         if order.status is OrderStatus.PAID and self._refunds is not None:
-            return await self._refunds.cancel_paid(order, customer_actor(customer_id))
+            return await self._refunds.cancel_paid(order, actor)
         order.check_cancellable()
         closed = await close_giving_back(
             self._store,
@@ -114,12 +138,14 @@ class Orders:
             [order.sale_id],
             OrderStatus.CANCELLED,
             self._clock.now(),
+            # The record names the customer by default; only someone else is said.
+            None if actor == customer_actor(customer_id) else actor,
         )
         if not closed:
             current = await self.get(customer_id, order_id)
             if current.status is OrderStatus.PAID and self._refunds is not None:
                 # Paid while this cancel was on its way: cancelled all the same, and refunded.
-                return await self._refunds.cancel_paid(current, customer_actor(customer_id))
+                return await self._refunds.cancel_paid(current, actor)
             current.check_cancellable()  # it moved meanwhile: say to what
             raise OrderNotPayable(f"order {order_id} changed meanwhile; try again")
         return closed[0]

@@ -46,6 +46,7 @@ async def close_giving_back(
     sale_ids: Sequence[str],
     to: OrderStatus,
     at: datetime,
+    actor: str | None = None,
 ) -> list[Order]:
     """Close orders (reserved -> ``to``) and give their units back; the orders that moved.
 
@@ -53,6 +54,10 @@ async def close_giving_back(
     another sale stay out of the gate.
     """
     generations = await generations_of(gate, sale_ids)
-    closed = await store.close_orders(order_ids, to, at)
+    closed = await (
+        store.close_orders(order_ids, to, at)
+        if actor is None
+        else store.close_orders(order_ids, to, at, actor)
+    )
     await give_back_closed(gate, closed, generations)
     return closed

@@ -68,6 +68,9 @@ class MemorySaleRepository:
     async def registered_customers(self, sale_id: str) -> list[str]:
         return list(self._registrations.get(sale_id, {}))
 
+    async def count_registrations(self, sale_id: str) -> int:
+        return len(self._registrations.get(sale_id, {}))
+
     async def units_held(self, sale_ids: Sequence[str]) -> dict[str, int]:
         return {s: self._units_held[s] for s in sale_ids if s in self._sales}
 

@@ -104,6 +104,11 @@ class SqlSaleRepository(SqlDatabase):
         async with self._engine.connect() as conn:
             return list((await conn.execute(query)).scalars())
 
+    async def count_registrations(self, sale_id: str) -> int:
+        query = select(func.count()).where(registrations.c.sale_id == sale_id)
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
+
     async def held_by_customer(self, sale_id: str) -> dict[str, int]:
         query = (
             select(orders.c.customer_id, func.sum(orders.c.quantity))

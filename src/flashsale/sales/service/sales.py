@@ -193,6 +193,10 @@ class Sales:
     async def all(self) -> list[FlashSale]:
         return await self._store.sales()
 
+    async def registered_count(self, sale_id: str) -> int:
+        """How many customers registered for the sale (the operator's figure)."""
+        return await self._store.count_registrations(sale_id)
+
     async def is_registered(self, sale_id: str, customer_id: str) -> bool:
         return await self._store.is_registered(sale_id, customer_id)
 

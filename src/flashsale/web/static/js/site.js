@@ -1,5 +1,5 @@
-// Countdowns and the Buy button follow the server's clock, never the visitor's: the page
-// carries the server's time, and each live update corrects the estimate.
+// Countdowns, the sale page's state and its Buy button follow the server's clock, never the
+// visitor's: the page carries the server's time, and each live update corrects the estimate.
 (function () {
   "use strict";
   var offset = 0; // server time minus this browser's time, in ms
@@ -13,23 +13,52 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  // 0:42, 12:05, 3:07:09; a day or more away, days and hours (a countdown of 25:59:57 reads
+  // like a clock, not like "tomorrow").
   function shown(ms) {
     var s = Math.ceil(ms / 1000);
-    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
+    var m = Math.floor((s % 3600) / 60);
+    if (d > 0) { return d + (d === 1 ? " day " : " days ") + h + " h"; }
     return (h > 0 ? h + ":" + pad(m) : m) + ":" + pad(s % 60);
+  }
+
+  var BEFORE_OPENING = ["scheduled", "registration", "waiting"];
+
+  // The sale page follows the sale's state: blocks show in the states they name, and Buy is
+  // enabled only while the sale is open (and never for a fan for whom it can only fail).
+  function showState(state) {
+    var root = document.querySelector("[data-sale-feed]");
+    if (!root || root.getAttribute("data-state") === state) { return; }
+    root.setAttribute("data-state", state);
+    root.querySelectorAll("[data-show-in]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-show-in").split(" ").indexOf(state) < 0;
+    });
+    root.querySelectorAll("[data-buy]").forEach(function (button) {
+      button.disabled = button.hasAttribute("data-blocked") || state !== "open";
+    });
   }
 
   function tick() {
     var now = serverNow();
     document.querySelectorAll("[data-countdown-to]").forEach(function (el) {
       var left = Date.parse(el.getAttribute("data-countdown-to")) - now;
-      el.textContent = left > 0 ? shown(left) : (el.getAttribute("data-expired-text") || "now");
+      el.textContent = left > 0 ? shown(left) : (el.getAttribute("data-expired-text") || "0:00");
     });
-    document.querySelectorAll("[data-enable-at]").forEach(function (el) {
-      if (el.disabled && Date.parse(el.getAttribute("data-enable-at")) <= now) {
-        el.disabled = false;
+    var root = document.querySelector("[data-sale-feed]");
+    if (root) {
+      // The opening second, by the server's clock: the feed confirms (or says sold out) next.
+      var opens = Date.parse(root.getAttribute("data-opens-at"));
+      if (BEFORE_OPENING.indexOf(root.getAttribute("data-state")) >= 0 && opens <= now) {
+        showState("open");
       }
-    });
+      var due = Date.parse(root.getAttribute("data-reload-at") || "");
+      if (!isNaN(due) && due + 1000 <= now) {
+        // A reservation held ran out: the fan's standing changed, which only the server draws.
+        root.removeAttribute("data-reload-at");
+        window.location.reload();
+      }
+    }
   }
 
   // The bar's width is set here rather than in a style attribute, which the page's
@@ -47,13 +76,22 @@
       var sale = JSON.parse(event.data);
       syncTo(sale.server_time);
       var left = root.querySelector("[data-units-left]");
-      if (left) { left.textContent = sale.stock_left; }
+      if (left) {
+        // With the market's separators, as the server wrote it (1,00,000 in India).
+        var locale = left.getAttribute("data-locale") || undefined;
+        left.textContent = new Intl.NumberFormat(locale).format(sale.stock_left);
+      }
       var bar = root.querySelector("[data-units-bar]");
       if (bar) { fill(bar, sale.stock_left, sale.stock_total); }
-      var state = root.querySelector("[data-sale-state]");
-      if (state) {
-        state.textContent = sale.state_label;
-        state.className = "badge badge-" + sale.state;
+      var opened = Date.parse(root.getAttribute("data-opens-at")) <= serverNow();
+      // A snapshot taken a moment before the opening second does not take the page back.
+      if (!(opened && BEFORE_OPENING.indexOf(sale.state) >= 0)) {
+        var state = root.querySelector("[data-sale-state]");
+        if (state) {
+          state.textContent = sale.state_label;
+          state.className = "badge badge-" + sale.state;
+        }
+        showState(sale.state);
       }
       tick();
     };
@@ -82,11 +120,11 @@
         return;
       }
       if (QUEUE_TEXT[q.state]) { put("state", QUEUE_TEXT[q.state]); }
-      put("position", q.position === null ? "drawn at the opening" : String(q.position));
-      put("ahead", q.ahead === null ? "–" : String(q.ahead));
-      put("wait", q.estimated_wait_seconds === null ? "–"
-        : Math.round(q.estimated_wait_seconds) + " s");
-      put("chance", q.chance === null ? "–" : Math.round(100 * q.chance) + "%");
+      // The server words the place ("You are number 2 in line; 1 ahead of you"): one wording.
+      put("position", q.number);
+      put("line", q.line);
+      put("wait", q.wait);
+      put("chance", q.chance_text);
     };
     window.addEventListener("pagehide", function () { source.close(); });
     // Buying spends the token, which changes the state the stream reports: a reload then would
@@ -132,6 +170,13 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
+    // The part of the address after # never reaches the server: a log-in form carries it on
+    // in its way back (the console's audit link: /console/sales/ID#audit).
+    if (window.location.hash) {
+      document.querySelectorAll('form input[name="next"]').forEach(function (field) {
+        if (field.value && field.value.indexOf("#") < 0) { field.value += window.location.hash; }
+      });
+    }
     syncTo(document.body.getAttribute("data-server-now"));
     document.querySelectorAll("[data-units-bar]").forEach(function (bar) {
       fill(bar, Number(bar.getAttribute("aria-valuenow")),

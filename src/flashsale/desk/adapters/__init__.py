@@ -1,0 +1,1 @@
+"""The desk's repositories: in memory, and SQL (SQLite and PostgreSQL)."""

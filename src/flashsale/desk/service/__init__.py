@@ -1,0 +1,1 @@
+"""The desk's use cases (async): cases, routing, self-service, agent actions, e-mail, stats."""

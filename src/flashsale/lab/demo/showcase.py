@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -14,6 +16,7 @@ from flashsale.lab.crowd.behaviour import CrowdPlan
 from flashsale.lab.crowd.simulation import Crowd, CrowdReport
 from flashsale.lab.crowd.tables import findings_table, latency_table, outcomes_table, replies_table
 from flashsale.lab.demo.live import watch
+from flashsale.lab.demo.markets import INDIA
 from flashsale.lab.demo.seeding import (
     BandSale,
     create_band_sale,
@@ -23,11 +26,13 @@ from flashsale.lab.demo.seeding import (
     seed_markets,
 )
 from flashsale.lab.demo.story import RECORDS
+from flashsale.lab.demo.warehouses import receipts_covering, seed_warehouses
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.sales.domain.audit import SaleAudit
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.serving import Serving, serving
 from flashsale.terminal import audit_table
+from flashsale.web.moments import relative_time
 
 DEMO_HOST = "127.0.0.1"  # the crowd's load never leaves this machine
 # After the last walked-away reservation is due, the sweeper needs a tick or two to return it.
@@ -61,6 +66,10 @@ async def run_demo(shop: Shop, options: DemoOptions, console: Console) -> int:
             payment_window_seconds=options.payment_window_seconds,
         ),
     )
+    dcs, units = await seed_warehouses(
+        shop.catalog, shop.fulfilment, receipts=receipts_covering([sale])
+    )
+    console.print(f"Seeded {dcs} new distribution centres and received {units:,} units.")
     fans = await seed_fans(shop, options.fans) if options.simulate else []
     if options.preregister:
         await preregister(shop, sale, fans)
@@ -78,25 +87,64 @@ async def run_demo(shop: Shop, options: DemoOptions, console: Console) -> int:
             clean = report.ok and audit.clean
         if options.exit_after_sale:
             return 0 if clean else 1
+        # The crowd's sale sold out in a second: the newcomer gets one of their own to try.
+        yours = await create_band_sale(shop, YOUR_TURN)
+        print_your_turn(console, server.url, yours, shop.clock.now())
         console.print(f"Serving at {server.url} until Ctrl-C.", soft_wrap=True)
         await server.until_stopped()
     return 0 if clean else 1
 
 
-def print_addresses(console: Console, url: str, sale: FlashSale, admin_token: str) -> None:
-    lines = (
-        f"Shop         {url}/",
-        f"Sale page    {url}/sales/{sale.id}",
-        f"Dashboard    {url}/console/sales/{sale.id}  (log in with the admin token)",
-        f"API          {url}/api/v1",
-        f"OpenAPI      {url}/openapi.json",
-        f"Metrics      {url}/metrics",
-        f"Sale         {url}/api/v1/sales/{sale.id}",
-        f"Audit        {url}/api/v1/admin/sales/{sale.id}/audit",
-        f"Admin token  {admin_token}",
-    )
-    for line in lines:
+# A sale for the person at the terminal: registration open now, the opening two minutes away, and
+# the time a person needs to fill the checkout form.
+YOUR_TURN = BandSale(stock=10, opens_in_seconds=120, payment_window_seconds=15 * 60)
+LABEL_WIDTH = 12
+
+
+def print_links(console: Console, links: Sequence[tuple[str, str, str]]) -> None:
+    """``label  url  (note)``, each URL whole on one line: when a line would not fit the
+    terminal, the note goes to the next line, then the URL too (a terminal breaks a long line
+    anywhere, an id or a URL mid-word)."""
+    width = console.width
+    for label, url, note in links:
+        line = f"{label:<{LABEL_WIDTH}} {url}"
+        if len(line) > width:
+            console.print(label, soft_wrap=True, highlight=False)
+            line = url
+        if note and len(line) + len(note) + 4 <= width:
+            line = f"{line}  ({note})"
+            note = ""
         console.print(line, soft_wrap=True, highlight=False)
+        if note:
+            console.print(f"{'':<{LABEL_WIDTH}} ({note})", soft_wrap=True, highlight=False)
+
+
+def print_addresses(console: Console, url: str, sale: FlashSale, admin_token: str) -> None:
+    """Links a browser opens as they are: pages, and the API's index (its calls need a token)."""
+    dashboard = f"{url}/console/sales/{sale.id}"
+    print_links(
+        console,
+        [
+            ("Shop", f"{url}/", ""),
+            ("Sale page", f"{url}/sales/{sale.id}", ""),
+            ("Dashboard", dashboard, "log in with the admin token"),
+            ("Audit", f"{dashboard}#audit", "the dashboard's audit"),
+            ("API", f"{url}/docs", "every call; the document: /openapi.json"),
+            ("Admin token", admin_token, ""),
+        ],
+    )
+
+
+def print_your_turn(console: Console, url: str, sale: FlashSale, now: datetime) -> None:
+    opens = relative_time(sale.opens_at, INDIA, now)
+    minutes = max(1, round((sale.opens_at - now).total_seconds() / 60))
+    console.print(
+        f"\nYour turn: {sale.stock_total} more bands go on sale {opens}, in {minutes} minutes."
+        " Sign up on the sale's page, register, and press Buy now at the opening second"
+        " (test card 4242 4242 4242 4242).",
+        highlight=False,
+    )
+    print_links(console, [("Your sale", f"{url}/sales/{sale.id}", "")])
 
 
 async def simulate(
@@ -110,7 +158,7 @@ async def simulate(
     board = asyncio.create_task(watch(console, crowd.log, units_left, title, done))
     try:
         report = await crowd.run(sale.id)
-        crowd.log.phase = "waiting for walked-away reservations to go back on sale"
+        crowd.log.phase = "waiting for unpaid reservations to expire"
         await settle(shop, sale, report)
         crowd.log.phase = "done"
     finally:

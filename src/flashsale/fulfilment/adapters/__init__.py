@@ -1,0 +1,1 @@
+"""Fulfilment's repositories: in memory, and in SQL (SQLite and PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""The pure model of fulfilment: no I/O, no clock."""

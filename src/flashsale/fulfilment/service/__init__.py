@@ -1,0 +1,1 @@
+"""Use cases of fulfilment: the allocator, fulfilment orders, market settings."""

@@ -1,0 +1,1 @@
+"""The inventory's repositories: in memory, and in SQL (SQLite and PostgreSQL)."""

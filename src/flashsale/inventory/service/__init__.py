@@ -1,0 +1,1 @@
+"""Use cases of stock: locations, moves, allotments, the audit."""

@@ -27,11 +27,15 @@ from flashsale.bootstrap import Shop
 from flashsale.http import (
     catalog,
     customers,
+    desk,
     events,
+    fulfilment,
+    fulfilment_ops,
     operations,
     orders,
     problems,
     refunds,
+    reporting,
     room_api,
     sales,
     staff,
@@ -47,6 +51,7 @@ from flashsale.http.requests import EdgeError, validation_details
 from flashsale.kernel.errors import DomainError
 from flashsale.sales.ports import GateNotLoaded, GateUnavailable
 from flashsale.web import web_routes
+from flashsale.web.not_found import not_found_page, wants_html
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +66,10 @@ API: list[Callable[[Shop], list[Endpoint]]] = [
     events.endpoints,
     refunds.endpoints,
     webhooks.endpoints,
+    reporting.endpoints,
+    desk.endpoints,
+    fulfilment.endpoints,
+    fulfilment_ops.endpoints,
 ]
 
 
@@ -118,6 +127,8 @@ async def _store_unavailable(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and wants_html(request):  # a person's browser: a page
+        return not_found_page(request)
     code = {404: "route-not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
     return problems.problem(
         exc.status_code,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -11,10 +12,14 @@ from datetime import timedelta
 from flashsale.catalog.service import Catalog
 from flashsale.config import Settings
 from flashsale.customers.accounts import Accounts
+from flashsale.customers.password_reset import PasswordResets
 from flashsale.customers.security import PasswordHasher, SessionTokens
 from flashsale.customers.session_registry import SessionRegistry
 from flashsale.customers.sessions import CONSOLE_SESSION_TTL_SECONDS
 from flashsale.customers.throttle import AuthLimits, AuthThrottle, per_minute
+from flashsale.desk.service.desk import Desk
+from flashsale.fulfilment.service.assembly import CancelCheck, Fulfilment, build_fulfilment
+from flashsale.fulfilment.service.operations import Operations, build_operations
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
@@ -37,6 +42,7 @@ from flashsale.record.store import Store
 from flashsale.relay.domain.targets import NatsTarget, RelayTarget
 from flashsale.relay.ports import Publisher
 from flashsale.relay.service.relay import Relay, RelayTiming, RelayWatcher
+from flashsale.reporting.service.reporting import Reporting, build_reporting
 from flashsale.sales.adapters.local_gate import LocalStockGate
 from flashsale.sales.ports import StockGate
 from flashsale.sales.service.auditing import Auditing
@@ -92,6 +98,7 @@ class Shop:
     webhooks: Subscriptions  # the operator's webhook subscriptions and their deliveries
     webhook_worker: WebhookWorker  # fans the event feed out to them and delivers it
     order_mail: OrderMail  # customers' confirmations and refund notices, from the feed
+    password_resets: PasswordResets  # forgotten passwords: signed, single-use reset links
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -114,6 +121,9 @@ class Shop:
             self.start_background()
             self.start_webhooks()
             await self.start_order_mail()
+            self.start_reports()
+            self.start_fulfilment()
+            self.start_desk()
         poll = self.settings.session_revocation_poll_seconds
         self._background.append(asyncio.create_task(self.sessions.run_forever(poll)))
         await self.room.load()
@@ -145,6 +155,84 @@ class Shop:
         poll = self.settings.order_mail_poll_seconds
         self._background.append(asyncio.create_task(self.order_mail.run_forever(poll)))
 
+    @functools.cached_property
+    def reporting(self) -> Reporting:
+        """Sales reporting: facts projected from the feed, and the questions asked of them."""
+        return build_reporting(
+            self.order_events,
+            self.store,
+            self.sales,
+            self.catalog,
+            self.leadership,
+            self.clock,
+            reporting_currency=self.settings.reporting_currency,
+            fx_max_age_days=self.settings.fx_max_age_days,
+            # It yields to this process's purchases, as order mail does.
+            busy=Pace(lambda: purchases_answered(self.metrics)).busy,
+        )
+
+    @functools.cached_property
+    def fulfilment(self) -> Fulfilment:
+        """Locations, stock, allotments and the allocators of paid orders."""
+        return build_fulfilment(
+            self.store,
+            self.catalog,
+            self.sales,
+            self.directory,
+            self.leadership,
+            self.clock,
+            # It yields to this process's purchases, as order mail does.
+            busy=Pace(lambda: purchases_answered(self.metrics)).busy,
+        )
+
+    def start_fulfilment(self) -> None:
+        """Start allocating paid orders from the feed (one allocator per market leads;
+        ``flashsale worker --fulfilment`` where the servers leave it to workers)."""
+        poll = self.settings.fulfilment_poll_seconds
+        allocators = self.fulfilment.allocators
+        self._background.append(asyncio.create_task(allocators.run_forever(poll)))
+        deliveries = self.fulfilment_ops.shipping.run_forever(poll)
+        self._background.append(asyncio.create_task(deliveries))
+
+    @functools.cached_property
+    def fulfilment_ops(self) -> Operations:
+        """After allocation: waves, pick lists and packing slips, shipping, returns."""
+        f = self.fulfilment
+        return build_operations(
+            self.store, f.orders, f.locations, self.shipping, self.refunds, self.clock
+        )
+
+    @functools.cached_property
+    def desk(self) -> Desk:
+        """The service desk: cases answered from the record or routed per market, agents'
+        actions through the orders' services, replies through the notifier."""
+        secret = self.settings.desk_inbound_secret
+        return Desk(
+            self.store,
+            staff=self.staff,
+            catalog=self.catalog,
+            accounts=self.accounts,
+            customers=self.store,
+            orders=self.orders,
+            refunds=self.refunds,
+            order_events=self.order_events,
+            notifier=self.notifications,
+            clock=self.clock,
+            leadership=self.leadership,
+            public_url=self.settings.public_url,
+            inbound_secret=None if secret is None else secret.get_secret_value(),
+        )
+
+    def start_desk(self) -> None:
+        """Start the desk's routers (one per market leads) and its SLA sweeper."""
+        self._background.append(asyncio.create_task(self.desk.run_forever()))
+
+    def start_reports(self) -> None:
+        """Start projecting the feed into the sales facts (one process of the fleet leads;
+        ``flashsale worker --reports`` where the servers leave it to workers)."""
+        poll = self.settings.reports_poll_seconds
+        self._background.append(asyncio.create_task(self.reporting.projector.run_forever(poll)))
+
     def start_reconciling(self) -> None:
         self._background.append(
             asyncio.create_task(self.reconciler.run_forever(self.settings.gate_reconcile_seconds))
@@ -160,6 +248,8 @@ class Shop:
         self._background.clear()
         await self.purchasing.drain()
         await self.orders.drain()
+        if "desk" in self.__dict__:  # built: its case writes in flight reach the record
+            await self.desk.drain()
 
     async def aclose(self) -> None:
         await self.stop()
@@ -241,7 +331,7 @@ async def build_shop(
     gate = gate or await open_gate(settings)
     gateway = gateway or SandboxPaymentGateway()
     limits = ApprovalLimits.parse(settings.refund_approval_limit)
-    refunds = Refunds(store, store, gate, clock, gateway, limits)
+    refunds = Refunds(store, store, gate, clock, gateway, limits, CancelCheck(store))
     metrics = Metrics()
     hasher = PasswordHasher(
         settings.password_time_cost,
@@ -281,6 +371,7 @@ async def build_shop(
         directory=directory,
         catalog=catalog,
         accounts=accounts,
+        password_resets=PasswordResets(store, sessions, hasher, throttle, clock, keys.session),
         sessions=sessions,
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),

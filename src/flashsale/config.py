@@ -284,6 +284,44 @@ class Settings(BaseSettings):
             " feed for reservations and refunds to mail."
         ),
     )
+    # The mail gateway signs each customer's mail it POSTs to the service desk with this
+    # Standard Webhooks secret (whsec_…); unset, inbound mail is refused.
+    desk_inbound_secret: SecretStr | None = None
+    reporting_currency: str = Field(
+        default="USD",
+        pattern=r"^[A-Z]{3}$",
+        description=(
+            "The currency sales reports convert revenue to (ISO 4217), at each day's own rate;"
+            " a report may ask for another."
+        ),
+    )
+    fx_max_age_days: int = Field(
+        default=4,
+        ge=0,
+        le=31,
+        description=(
+            "A day without an exchange rate (a weekend, a holiday) uses the latest earlier one"
+            " at most this many days old; beyond it the report says incomplete."
+        ),
+    )
+    reports_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description=(
+            "How often the reporting projector (in the server, or `flashsale worker --reports`)"
+            " reads the order event feed into the daily sales facts."
+        ),
+    )
+    fulfilment_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description=(
+            "How often the allocator (in the server, or `flashsale worker --fulfilment`) reads"
+            " the order event feed for paid and cancelled orders once it has caught up."
+        ),
+    )
 
     @field_validator("admin_token", "secret_key")
     @classmethod

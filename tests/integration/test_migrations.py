@@ -67,12 +67,21 @@ def _differences(connection: Connection) -> list[Any]:
     return list(compare_metadata(context, metadata))
 
 
+# What an upgraded database records: every branch's head, but for the core's, which the domain
+# branches depend on and so stand for (alembic keeps only the newest of a line of dependencies).
+RECORDED_HEADS = head_revisions() - {"0008"}
+
+
 def test_the_core_branch_is_one_line_ending_at_the_newest() -> None:
     # Each branch has one head: the core's, and each domain branch's.
     assert head_revisions() == {
         "0008",
+        "desk_0001",
+        "fulfilment_0002",
+        "inventory_0001",
         "notifications_0001",
         "relay_0001",
+        "reporting_0001",
         "staff_0001",
         "webhooks_0001",
     }
@@ -91,19 +100,24 @@ async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
         "0006",
         "0007",
         "0008",
+        "desk_0001",
+        "fulfilment_0001",
+        "fulfilment_0002",
+        "inventory_0001",
         "notifications_0001",
         "relay_0001",
+        "reporting_0001",
         "staff_0001",
         "webhooks_0001",
     }
     await upgrade_database(empty_database_url)
-    assert await current_revisions(empty_database_url) == head_revisions()
+    assert await current_revisions(empty_database_url) == RECORDED_HEADS
     assert await pending_revisions(empty_database_url) == frozenset()
     schema = await _run(empty_database_url, _schema)
     assert set(schema) == {t.name for t in metadata.sorted_tables} | {"alembic_version"}
 
     await upgrade_database(empty_database_url)
-    assert await current_revisions(empty_database_url) == head_revisions()
+    assert await current_revisions(empty_database_url) == RECORDED_HEADS
     assert await _run(empty_database_url, _schema) == schema
 
 
@@ -114,7 +128,7 @@ async def test_migrated_schema_is_the_one_the_store_describes(empty_database_url
 
 async def test_concurrent_upgrades_of_one_database_both_succeed(empty_database_url: str) -> None:
     await asyncio.gather(upgrade_database(empty_database_url), upgrade_database(empty_database_url))
-    assert await current_revisions(empty_database_url) == head_revisions()
+    assert await current_revisions(empty_database_url) == RECORDED_HEADS
 
 
 # A domain's first revision, as docs/contributing.md tells a new domain to write it.

@@ -13,9 +13,13 @@ import typer
 
 from flashsale.cli.db import db_app
 from flashsale.cli.demo import demo_app
+from flashsale.cli.desk import desk_app
+from flashsale.cli.fulfilment import fulfil_app, location_app, stock_app
+from flashsale.cli.fulfilment_ops import return_app
 from flashsale.cli.gate import gate_app
 from flashsale.cli.mail import mail_app
 from flashsale.cli.relay import relay_app
+from flashsale.cli.reporting import fx_app, report_app, target_app
 from flashsale.cli.sale import sale_app
 from flashsale.cli.serve import serve_app
 from flashsale.cli.settings import build_settings
@@ -36,6 +40,14 @@ COMMANDS: list[typer.Typer] = [
     staff_app,
     mail_app,
     webhook_app,
+    report_app,
+    target_app,
+    fx_app,
+    location_app,
+    stock_app,
+    fulfil_app,
+    return_app,
+    desk_app,
 ]
 
 app = typer.Typer(

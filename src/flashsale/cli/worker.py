@@ -17,6 +17,8 @@ import typer
 from rich.console import Console
 
 from flashsale.bootstrap import running_shop
+from flashsale.cli.fulfilment import allocate_until_stopped
+from flashsale.cli.reporting import project_until_stopped
 from flashsale.cli.runtime import fail, run, run_in_shop
 from flashsale.cli.settings import refined, settings_of
 from flashsale.cli.webhook import deliver_once, deliver_until_stopped
@@ -61,6 +63,22 @@ def worker(
             " number may run).",
         ),
     ] = False,
+    reports: Annotated[
+        bool,
+        typer.Option(
+            "--reports",
+            help="Project the order event feed into the sales facts instead (one worker of the"
+            " fleet leads, the others stand by).",
+        ),
+    ] = False,
+    fulfilment: Annotated[
+        bool,
+        typer.Option(
+            "--fulfilment",
+            help="Allocate paid orders to locations instead (one allocator per market leads,"
+            " the others stand by).",
+        ),
+    ] = False,
 ) -> None:
     """Expire unpaid reservations and put their units back on sale, until SIGTERM or Ctrl-C.
 
@@ -69,9 +87,15 @@ def worker(
     gate lost (a server killed mid-sale, a Redis flushed) go back on sale by themselves.
     """
     settings = refined(settings_of(ctx), expiry_sweep_seconds=interval)
+    if settings.database_url.startswith("memory:"):
+        fail("the memory store lives inside one process; a worker cannot reach it", code=2)
+    if reports:
+        run(project_until_stopped(settings))
+        return
+    if fulfilment:
+        run(allocate_until_stopped(settings))
+        return
     if webhooks:
-        if settings.database_url.startswith("memory:"):
-            fail("the memory store lives inside one process; a worker cannot reach it", code=2)
         run(deliver_once(settings) if once else deliver_until_stopped(settings))
         return
     _refuse_unshareable(settings, once)
@@ -83,8 +107,6 @@ def worker(
 
 
 def _refuse_unshareable(settings: Settings, once: bool) -> None:
-    if settings.database_url.startswith("memory:"):
-        fail("the memory store lives inside one process; a worker cannot reach it", code=2)
     if settings.redis_url is not None:
         return
     if not once:

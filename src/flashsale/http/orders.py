@@ -7,11 +7,14 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.responses import Response
 
+from flashsale.fulfilment.service.assembly import Fulfilment
+from flashsale.fulfilment.service.operations import Operations
 from flashsale.http.callers import Callers, CallerServices
 from flashsale.http.endpoints import V1, Endpoint
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
 from flashsale.http.schemas.addresses import ShippingAddressIn, ShippingAddressOut
+from flashsale.http.schemas.fulfilment import OrderFulfilmentOut, ShipmentOut
 from flashsale.http.schemas.orders import OrderListOut, OrderOut, PaymentIn
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.service.orders import Orders
@@ -22,11 +25,22 @@ class OrderServices(CallerServices, Protocol):
     orders: Orders
     shipping: Shipping
 
+    @property
+    def fulfilment(self) -> Fulfilment:
+        """Where a paid order is on its way: composed here, not in orders."""
+        ...
+
+    @property
+    def fulfilment_ops(self) -> Operations:
+        """Its parcels: shipped, delivered."""
+        ...
+
 
 class OrdersApi:
     def __init__(self, services: OrderServices) -> None:
         self._orders = services.orders
         self._shipping = services.shipping
+        self._services = services
         self._callers = Callers(services)
 
     async def my_orders(self, request: Request) -> Response:
@@ -37,7 +51,12 @@ class OrdersApi:
         order = await self._orders.get(
             self._callers.customer(request), request.path_params["order_id"]
         )
-        return json_response(OrderOut.of(order))
+        summary = await self._services.fulfilment.orders.summary(order.id)
+        shipped = await self._services.fulfilment_ops.shipping.of_order(order.id)
+        fulfilment = OrderFulfilmentOut(
+            status=summary.status, shipments=[ShipmentOut.of(x) for x in shipped]
+        )
+        return json_response(OrderOut.of(order).model_copy(update={"fulfilment": fulfilment}))
 
     async def set_address(self, request: Request) -> Response:
         customer_id = self._callers.customer(request)

@@ -13,6 +13,9 @@ import orjson
 from starlette.responses import Response
 
 from flashsale.customers import errors as customer_errors
+from flashsale.desk import errors as desk_errors
+from flashsale.fulfilment import errors as fulfilment_errors
+from flashsale.inventory import errors as inventory_errors
 from flashsale.kernel import errors
 from flashsale.orders import errors as order_errors
 from flashsale.sales import errors as sale_errors
@@ -66,6 +69,20 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     customer_errors.TooManyAttempts: (429, "Too many attempts"),
     errors.Busy: (503, "Busy: try again in a moment"),
     webhook_errors.WebhookUrlNotAllowed: (422, "Webhook URL not allowed"),
+    # inventory and fulfilment
+    inventory_errors.InsufficientOnHand: (409, "Not enough on hand"),
+    inventory_errors.AllotmentAboveFree: (409, "Allotment above free stock"),
+    inventory_errors.AllotmentsDoNotSum: (422, "Allotments do not add up to the stock"),
+    fulfilment_errors.InvalidTransition: (409, "Invalid transition"),
+    order_errors.OrderInFulfilment: (409, "The order is in fulfilment"),
+    # the service desk
+    desk_errors.CaseNotFound: (404, "No such case"),
+    desk_errors.InvalidTransition: (409, "The case cannot move to that status"),
+    desk_errors.AgentUnavailable: (409, "The agent is not available"),
+    desk_errors.ActionUnavailable: (409, "The action is not available"),
+    desk_errors.UnknownVariable: (422, "Unknown macro variable"),
+    desk_errors.CaseChanged: (409, "The case changed meanwhile"),
+    desk_errors.NotYourCase: (403, "Not your case"),
 }
 
 # Answers a client should simply retry a moment later.

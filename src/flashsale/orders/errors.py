@@ -50,3 +50,10 @@ class RefundNeedsAnotherApprover(Forbidden):
     """Four eyes: whoever asked for a refund above the limit cannot also approve it."""
 
     code = "refund-needs-another-approver"
+
+
+class OrderInFulfilment(Conflict):
+    """A paid order whose units are being picked, packed or shipped: no longer cancelled, but
+    returned once delivered."""
+
+    code = "order-in-fulfilment"

@@ -14,6 +14,7 @@ from flashsale.orders.domain.events import EventCursor, EventPage, OrderEvent, O
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement
 from flashsale.orders.domain.refunds import Refund
+from flashsale.orders.domain.search import OrderQuery
 from flashsale.orders.domain.shipping import ShippingAddress
 
 
@@ -58,9 +59,18 @@ class OrderRepository(Protocol):
 
     async def orders_of_customer(self, customer_id: str) -> list[Order]: ...
 
+    async def customers_with_orders(self, customer_ids: Sequence[str]) -> set[str]:
+        """Which of these customers have at least one order, in one read."""
+        ...
+
     async def orders_of_sale(
         self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
     ) -> list[Order]: ...
+
+    async def search_orders(self, query: OrderQuery) -> list[Order]:
+        """Up to ``query.limit`` orders matching it, newest first by (created_at, id), after
+        its cursor: one keyset page (``domain.search``)."""
+        ...
 
     async def mark_paid(self, payments: Sequence[Payment]) -> set[str]:
         """reserved -> paid, with its payment, for a batch of payments in one transaction.
@@ -182,6 +192,15 @@ class UnitReturns(Protocol):
 
     async def give_back(self, returns: Sequence[tuple[HeldUnits, int]]) -> None:
         """Return units, each with the generation they were read under."""
+        ...
+
+
+class FulfilmentHolds(Protocol):
+    """Whether a paid order's units are still only promised (fulfilment, structurally): a
+    cancel is refused once they are being picked."""
+
+    async def check_cancellable(self, order_id: str) -> None:
+        """Raises ``OrderInFulfilment`` when picking has started."""
         ...
 
 

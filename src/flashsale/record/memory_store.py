@@ -11,9 +11,14 @@ from __future__ import annotations
 
 from flashsale.catalog.adapters.memory_repository import MemoryCatalogRepository
 from flashsale.customers.adapters.memory_repository import MemoryCustomerRepository
+from flashsale.desk.adapters.memory_repository import MemoryDeskRepository
+from flashsale.fulfilment.adapters.memory_operations import MemoryFulfilmentOperations
+from flashsale.fulfilment.adapters.memory_repository import MemoryFulfilmentRepository
+from flashsale.inventory.adapters.memory_repository import MemoryInventoryRepository
 from flashsale.notifications.adapters.memory_repository import MemoryOutboxRepository
 from flashsale.orders.adapters.memory_repository import MemoryOrderRepository
 from flashsale.relay.adapters.memory_repository import MemoryRelayCursorRepository
+from flashsale.reporting.adapters.memory_repository import MemoryReportingRepository
 from flashsale.sales.adapters.memory_repository import MemorySaleRepository
 from flashsale.staff.adapters.memory_repository import MemoryStaffRepository
 from flashsale.waiting_room.adapters.memory_repository import MemoryRoomRepository
@@ -30,7 +35,12 @@ class MemoryStore(
     MemoryOutboxRepository,
     MemoryStaffRepository,
     MemoryRelayCursorRepository,
+    MemoryReportingRepository,
     MemoryWebhookRepository,
+    MemoryInventoryRepository,
+    MemoryFulfilmentRepository,
+    MemoryFulfilmentOperations,
+    MemoryDeskRepository,
 ):
     async def close(self) -> None:
         return None

@@ -9,10 +9,38 @@ from __future__ import annotations
 
 from flashsale.catalog.adapters.sql_tables import markets, prices, products, variants
 from flashsale.customers.adapters.sql_tables import customers
+from flashsale.desk.adapters.sql_tables import (
+    case_events,
+    desk_agents,
+    desk_calendars,
+    desk_cases,
+    desk_macros,
+    desk_messages,
+    desk_queues,
+    desk_router_cursors,
+    desk_sla_policies,
+)
+from flashsale.fulfilment.adapters.sql_tables import (
+    fulfilment_cursors,
+    fulfilment_orders,
+    market_fulfilment,
+)
+from flashsale.fulfilment.adapters.sql_wave_tables import returns, shipments, wave_orders, waves
+from flashsale.inventory.adapters.sql_tables import allotments, locations, stock_levels, stock_moves
 from flashsale.notifications.adapters.sql_tables import mail_outbox
 from flashsale.orders.adapters.sql_tables import orders, payments, sale_stock, shipping_addresses
 from flashsale.platform.sql.metadata import metadata
 from flashsale.relay.adapters.sql_tables import relay_cursors
+from flashsale.reporting.adapters.sql_tables import (
+    fx_rates,
+    report_cursors,
+    report_rehearsal_sales,
+    report_sellouts,
+    report_targets,
+    sales_facts_daily,
+    sales_facts_daily_shadow,
+    sales_facts_markets,
+)
 from flashsale.sales.adapters.sql_tables import registrations, sales
 from flashsale.staff.adapters.sql_tables import staff_members
 from flashsale.waiting_room.adapters.sql_tables import queue_positions, waiting_rooms
@@ -23,8 +51,23 @@ from flashsale.webhooks.adapters.sql_tables import (
 )
 
 __all__ = [
+    "allotments",
+    "case_events",
     "customers",
+    "desk_agents",
+    "desk_calendars",
+    "desk_cases",
+    "desk_macros",
+    "desk_messages",
+    "desk_queues",
+    "desk_router_cursors",
+    "desk_sla_policies",
+    "fulfilment_cursors",
+    "fulfilment_orders",
+    "fx_rates",
+    "locations",
     "mail_outbox",
+    "market_fulfilment",
     "markets",
     "metadata",
     "orders",
@@ -34,12 +77,25 @@ __all__ = [
     "queue_positions",
     "registrations",
     "relay_cursors",
+    "report_cursors",
+    "report_rehearsal_sales",
+    "report_sellouts",
+    "report_targets",
+    "returns",
     "sale_stock",
     "sales",
+    "sales_facts_daily",
+    "sales_facts_daily_shadow",
+    "sales_facts_markets",
+    "shipments",
     "shipping_addresses",
     "staff_members",
+    "stock_levels",
+    "stock_moves",
     "variants",
     "waiting_rooms",
+    "wave_orders",
+    "waves",
     "webhook_cursors",
     "webhook_deliveries",
     "webhook_subscriptions",

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from flashsale.catalog.adapters.sql_repository import SqlCatalogRepository
 from flashsale.customers.adapters.sql_repository import SqlCustomerRepository
+from flashsale.desk.adapters.sql_repository import SqlDeskRepository
+from flashsale.fulfilment.adapters.sql_operations import SqlFulfilmentOperations
+from flashsale.fulfilment.adapters.sql_repository import SqlFulfilmentRepository
+from flashsale.inventory.adapters.sql_repository import SqlInventoryRepository
 from flashsale.notifications.adapters.sql_repository import SqlOutboxRepository
 from flashsale.orders.adapters.sql_repository import SqlOrderRepository
 from flashsale.relay.adapters.sql_repository import SqlRelayCursorRepository
+from flashsale.reporting.adapters.sql_repository import SqlReportingRepository
 from flashsale.sales.adapters.sql_repository import SqlSaleRepository
 from flashsale.staff.adapters.sql_repository import SqlStaffRepository
 from flashsale.waiting_room.adapters.sql_repository import SqlRoomRepository
@@ -26,6 +31,11 @@ class SqlStore(
     SqlOutboxRepository,
     SqlStaffRepository,
     SqlRelayCursorRepository,
+    SqlReportingRepository,
     SqlWebhookRepository,
+    SqlInventoryRepository,
+    SqlFulfilmentRepository,
+    SqlFulfilmentOperations,
+    SqlDeskRepository,
 ):
     """The record of truth in SQL; ``open``, ``engine`` and ``close`` come from SqlDatabase."""

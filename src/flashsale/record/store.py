@@ -11,9 +11,13 @@ from typing import Protocol
 
 from flashsale.catalog.ports import CatalogRepository
 from flashsale.customers.ports import CustomerRepository
+from flashsale.desk.ports import DeskRepository
+from flashsale.fulfilment.ports import FulfilmentRepository, OperationsRepository
+from flashsale.inventory.ports import InventoryRepository
 from flashsale.notifications.ports import OutboxRepository
 from flashsale.orders.ports import OrderEventFeed, OrderRepository, RefundRepository
 from flashsale.relay.ports import RelayCursorRepository
+from flashsale.reporting.ports import ReportingRepository
 from flashsale.sales.ports import SaleRepository
 from flashsale.staff.ports import StaffRepository
 from flashsale.waiting_room.ports import RoomRepository
@@ -31,7 +35,12 @@ class Store(
     OutboxRepository,
     StaffRepository,
     RelayCursorRepository,
+    ReportingRepository,
     WebhookRepository,
+    InventoryRepository,
+    FulfilmentRepository,
+    OperationsRepository,
+    DeskRepository,
     Protocol,
 ):
     """The record of truth. Raises ``Conflict`` on a duplicate key, returns None when absent."""

@@ -35,6 +35,29 @@ EXAMPLE_DATA: dict[str, dict[str, object]] = {
         "amount": Money(Decimal("18.00"), "USD"),
         "refunded_at": T0,
     },
+    "service_desk_reply": {
+        "case_number": "7K3F9Q2M",
+        "reply": "Your order ord_1 was refunded today.",
+        "case_url": "https://shop.example/cases/case_1",
+    },
+    "password_reset": {
+        "reset_url": "https://shop.example/password/reset?token=abc",
+        "expires_at": PAY_BY,
+    },
+    "order_shipped": {
+        "order_id": "ord_1",
+        "product": BAND,
+        "carrier": "sandbox",
+        "tracking_number": "SBX-0A1B2C3D4E5F",
+        "shipped_at": T0,
+        "order_url": "https://shop.example/orders/ord_1",
+    },
+    "order_delivered": {
+        "order_id": "ord_1",
+        "product": BAND,
+        "delivered_at": PAY_BY,
+        "order_url": "https://shop.example/orders/ord_1",
+    },
 }
 
 

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from flashsale.http.edge import DocumentedPattern, Line
 from flashsale.http.schemas.base import RequestBody, ResponseBody
+from flashsale.http.schemas.fulfilment import OrderFulfilmentOut
 from flashsale.orders.domain.order import Order
 
 
@@ -25,6 +26,9 @@ class OrderOut(ResponseBody):
     expires_at: datetime
     paid_at: datetime | None
     closed_at: datetime | None
+    # Where it is on its way (GET /orders/{id} only): composed by the HTTP layer from
+    # fulfilment, which the orders domain knows nothing of.
+    fulfilment: OrderFulfilmentOut | None = None
 
     @classmethod
     def of(cls, order: Order) -> OrderOut:

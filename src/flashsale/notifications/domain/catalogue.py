@@ -77,8 +77,64 @@ REFUND_ISSUED = MailTemplate(
     },
 )
 
+# The service desk's reply to a case (desk/): the subject carries the case number, by which a
+# reply to the mail is threaded back onto the case.
+SERVICE_DESK_REPLY = MailTemplate(
+    name="service_desk_reply",
+    sent_when="an agent of the service desk replies to a customer's case",
+    fields={
+        "case_number": Field(Kind.TEXT, "the case's number, as its page shows it"),
+        "reply": Field(Kind.TEXT, "the reply, or its first 1,000 characters"),
+        "case_url": Field(Kind.LINK, "the case's page, where the whole conversation is"),
+    },
+)
+
+# A forgotten password (customers/password_reset.py): the link works once, until expires_at.
+PASSWORD_RESET = MailTemplate(
+    name="password_reset",
+    sent_when="a customer asks for a new password on the log-in page",
+    fields={
+        "reset_url": Field(Kind.LINK, "the page where the new password is set"),
+        "expires_at": Field(Kind.MOMENT, "when the link stops working"),
+    },
+)
+
+# Fulfilment's parcels (fulfilment/): mailed by order mail from ``order.shipped`` and
+# ``order.delivered`` in the feed.
+ORDER_SHIPPED = MailTemplate(
+    name="order_shipped",
+    sent_when="a parcel of the order leaves the distribution centre",
+    fields={
+        "order_id": _ORDER_ID,
+        "product": _PRODUCT,
+        "carrier": Field(Kind.TEXT, "who carries the parcel"),
+        "tracking_number": Field(Kind.TEXT, "the carrier's tracking number"),
+        "shipped_at": Field(Kind.MOMENT, "when it left"),
+        "order_url": Field(Kind.LINK, "the order's page"),
+    },
+)
+ORDER_DELIVERED = MailTemplate(
+    name="order_delivered",
+    sent_when="the carrier reports a parcel of the order delivered",
+    fields={
+        "order_id": _ORDER_ID,
+        "product": _PRODUCT,
+        "delivered_at": Field(Kind.MOMENT, "when it was delivered"),
+        "order_url": Field(Kind.LINK, "the order's page, where a return is asked for"),
+    },
+)
+
 TEMPLATES: Mapping[str, MailTemplate] = {
-    t.name: t for t in (ORDER_CONFIRMATION, PAYMENT_REMINDER, REFUND_ISSUED)
+    t.name: t
+    for t in (
+        ORDER_CONFIRMATION,
+        PAYMENT_REMINDER,
+        REFUND_ISSUED,
+        SERVICE_DESK_REPLY,
+        PASSWORD_RESET,
+        ORDER_SHIPPED,
+        ORDER_DELIVERED,
+    )
 }
 
 

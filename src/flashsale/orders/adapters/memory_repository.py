@@ -24,6 +24,7 @@ from flashsale.orders.domain.events import (
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement, SaleUnits, place
 from flashsale.orders.domain.refunds import Refund, RefundStatus, check_fits, refundable
+from flashsale.orders.domain.search import OrderQuery
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.errors import OrderNotPaid
 
@@ -153,6 +154,10 @@ class MemoryOrderRepository:
         mine = [o for o in self._orders.values() if o.customer_id == customer_id]
         return sorted(mine, key=lambda o: (o.created_at, o.id), reverse=True)
 
+    async def customers_with_orders(self, customer_ids: Sequence[str]) -> set[str]:
+        wanted = set(customer_ids)
+        return {o.customer_id for o in self._orders.values() if o.customer_id in wanted}
+
     async def orders_of_sale(
         self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
     ) -> list[Order]:
@@ -162,6 +167,10 @@ class MemoryOrderRepository:
             if o.sale_id == sale_id and (status is None or o.status is status)
         ]
         return sorted(found, key=lambda o: (o.created_at, o.id))[:limit]
+
+    async def search_orders(self, query: OrderQuery) -> list[Order]:
+        found = [o for o in self._orders.values() if query.matches(o)]
+        return sorted(found, key=lambda o: (o.created_at, o.id), reverse=True)[: query.limit]
 
     async def mark_paid(self, payments: Sequence[Payment]) -> set[str]:
         stored = set()

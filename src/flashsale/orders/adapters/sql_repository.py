@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from flashsale.kernel.errors import InvalidInput
@@ -32,6 +32,7 @@ from flashsale.orders.domain.events import (
 )
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement
+from flashsale.orders.domain.search import OrderQuery
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.platform.sql.database import IDS_PER_STATEMENT, SqlDatabase, conflict
 from flashsale.platform.sql.sqlite_writer import SqliteWriter
@@ -135,6 +136,17 @@ class SqlOrderRepository(SqlRefundRepository, SqlOrderEventFeed, SqlDatabase):
         )
         return await self._orders(query)
 
+    async def customers_with_orders(self, customer_ids: Sequence[str]) -> set[str]:
+        wanted = list(dict.fromkeys(customer_ids))
+        found: set[str] = set()
+        async with self._engine.connect() as conn:
+            for start in range(0, len(wanted), _KEYS_PER_STATEMENT):
+                chunk = wanted[start : start + _KEYS_PER_STATEMENT]
+                query = select(orders.c.customer_id).where(orders.c.customer_id.in_(chunk))
+                result = await conn.execute(query.distinct())
+                found.update(row[0] for row in result)
+        return found
+
     async def orders_of_sale(
         self, sale_id: str, status: OrderStatus | None = None, limit: int = 1000
     ) -> list[Order]:
@@ -142,6 +154,27 @@ class SqlOrderRepository(SqlRefundRepository, SqlOrderEventFeed, SqlDatabase):
         if status is not None:
             query = query.where(orders.c.status == status.value)
         return await self._orders(query.order_by(orders.c.created_at, orders.c.id).limit(limit))
+
+    async def search_orders(self, query: OrderQuery) -> list[Order]:
+        if query.sale_ids == ():
+            return []
+        found = select(orders)
+        if query.sale_ids is not None:
+            found = found.where(orders.c.sale_id.in_(query.sale_ids))
+        if query.status is not None:
+            found = found.where(orders.c.status == query.status.value)
+        if query.customer_id is not None:
+            found = found.where(orders.c.customer_id == query.customer_id)
+        if (after := query.after) is not None:
+            # Spelt out rather than a row value: both engines plan it on (created_at, id).
+            found = found.where(
+                or_(
+                    orders.c.created_at < after.created_at,
+                    and_(orders.c.created_at == after.created_at, orders.c.id < after.order_id),
+                )
+            )
+        newest_first = found.order_by(orders.c.created_at.desc(), orders.c.id.desc())
+        return await self._orders(newest_first.limit(query.limit))
 
     async def _orders(self, query: Any) -> list[Order]:
         async with self._engine.connect() as conn:

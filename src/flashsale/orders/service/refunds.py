@@ -26,7 +26,13 @@ from flashsale.orders.errors import (
     RefundNeedsAnotherApprover,
     RefundNotAwaitingApproval,
 )
-from flashsale.orders.ports import OrderRepository, PaymentGateway, RefundRepository, UnitReturns
+from flashsale.orders.ports import (
+    FulfilmentHolds,
+    OrderRepository,
+    PaymentGateway,
+    RefundRepository,
+    UnitReturns,
+)
 from flashsale.orders.service.stock_release import generations_of, give_back_closed
 
 CANCEL_REASON = "the order was cancelled"
@@ -41,8 +47,11 @@ class Refunds:
         clock: Clock,
         gateway: PaymentGateway,
         limits: ApprovalLimits,
+        fulfilment: FulfilmentHolds | None = None,
     ) -> None:
         self._store = store
+        # Asked before a paid order is cancelled; its units' release follows from the feed.
+        self._fulfilment = fulfilment
         self._orders = orders
         self._gate = gate
         self._clock = clock
@@ -113,6 +122,8 @@ class Refunds:
         The gate's generations are read before the order closes, as every close does
         (stock_release.py), so a gate rebuilt meanwhile does not get the units twice.
         """
+        if self._fulfilment is not None:
+            await self._fulfilment.check_cancellable(order.id)
         generations = await generations_of(self._gate, [order.sale_id])
         now = self._clock.now()
         asked = Refund(

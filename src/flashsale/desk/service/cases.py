@@ -218,6 +218,7 @@ class Cases:
 
     async def accept_answer(self, customer_id: str, case_id: str) -> Case:
         async def accept(case: Case) -> Outcome:
+            _owned(case, customer_id)
             _verdict_owed(case)
             snapshot = await self._setup.snapshot()
             clock = snapshot.working_time(case.market, snapshot.policies[_policy(snapshot, case)])
@@ -232,18 +233,17 @@ class Cases:
                 ],
             )
 
-        await self._theirs(customer_id, case_id)
         return await self._writes.change(case_id, accept)
 
     async def ask_for_agent(self, customer_id: str, case_id: str) -> Case:
         async def route(case: Case) -> Outcome:
+            _owned(case, customer_id)
             _verdict_owed(case)
             now = self._clock.now()
             routed = replace(case, awaiting_verdict=False, routed_at=now, updated_at=now)
             event = event_of(routed, CaseEventKind.ROUTED, f"customer:{customer_id}", now)
             return Outcome(routed, events=[event])
 
-        await self._theirs(customer_id, case_id)
         return await self._writes.change(case_id, route)
 
     async def customer_writes(self, customer_id: str, case_id: str, text: str) -> Case:
@@ -282,6 +282,12 @@ class Cases:
 
 def _system(case: Case, text: str, at: datetime) -> CaseMessage:
     return CaseMessage(new_id("msg"), case.id, Author.SYSTEM, None, text, False, at)
+
+
+def _owned(case: Case, customer_id: str) -> None:
+    """Checked on the case the change is worked out on: no read of its own."""
+    if case.customer_id != customer_id:
+        raise CaseNotFound(f"no case {case.id[:64]}")
 
 
 def _verdict_owed(case: Case) -> None:

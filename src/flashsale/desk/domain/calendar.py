@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-import holidays
-
 from flashsale.kernel.errors import InvalidInput
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -165,9 +163,13 @@ class AlwaysOpen:
 
 @functools.cache
 def _countries() -> frozenset[str]:
+    import holidays  # a large package: imported when a calendar is first asked
+
     return frozenset(holidays.list_supported_countries())
 
 
 @functools.lru_cache(maxsize=256)
 def _holidays(country: str, year: int) -> frozenset[date]:
+    import holidays
+
     return frozenset(holidays.country_holidays(country, years=year).keys())

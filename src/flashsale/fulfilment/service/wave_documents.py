@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-
-from fpdf import FPDF
+from typing import TYPE_CHECKING
 
 from flashsale.fulfilment.domain.waves import Wave
 from flashsale.orders.domain.shipping import ShippingAddress
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT = "Helvetica"
 
@@ -37,6 +39,10 @@ def _latin1(text: str) -> str:
 
 
 def _document(title: str) -> FPDF:
+    # Imported here: fpdf2 (and the font tools it brings) cost every process half a second at
+    # start-up, and only a wave's documents need it.
+    from fpdf import FPDF
+
     pdf = FPDF(format="A4")
     pdf.set_title(title)
     pdf.set_creator("flashsale")

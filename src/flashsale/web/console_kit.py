@@ -4,6 +4,7 @@ name the record gives them, a message after every save, and amounts as the marke
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -52,6 +53,9 @@ def actor_of(operator: Operator) -> str:
     return ADMIN_ACTOR
 
 
+_AMOUNT_TEXT = re.compile(r"[0-9][0-9.,']*")
+
+
 def parse_amount(value: str, locale: str, label: str) -> Decimal:
     """An amount typed the market's way: ``1.299,90`` in Greece, ``1,299.90`` in India. A plain
     ``1299.90`` is read too where the locale's decimal sign is a comma but no group sign is a
@@ -61,6 +65,10 @@ def parse_amount(value: str, locale: str, label: str) -> Decimal:
     text = "".join(value.split())
     if not text:
         raise errors.InvalidInput(f"{label} is missing")
+    # Digits and the signs that group or split them; what Decimal would also take (1_999, 1E3,
+    # NaN) the API refuses, and so does the console.
+    if _AMOUNT_TEXT.fullmatch(text) is None:
+        raise errors.InvalidInput(f"{label}: {value!r} is not a decimal string")
     try:
         amount: Decimal = parse_decimal(text, locale=locale, strict=True)
     except (NumberFormatError, UnknownLocaleError, ValueError):

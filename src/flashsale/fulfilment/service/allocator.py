@@ -313,11 +313,11 @@ class Allocator:
         """Allotments of the market's ended sales (past their payment window) give back what
         the sale did not sell: each keeps only what its paid orders still waiting for a
         location need. Returns the sales trimmed."""
-        now = self._clock.now()
+        now = self._clock.now()  # moved back, never the stored times forward: year 9999 is valid
         ended = [
             s
             for s in await sales.all()
-            if s.market_code == self.market_code and now >= s.closes_at + s.payment_window
+            if s.market_code == self.market_code and now - s.payment_window >= s.closes_at
         ]
         if not ended:
             return 0

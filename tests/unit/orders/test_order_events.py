@@ -46,7 +46,7 @@ def test_the_payload_is_utc_text_and_exact_amounts() -> None:
         "sale_1", "cus_1", "MIBAND3", 2, "1998.00", "INR", T0 + timedelta(minutes=15)
     )
     event = OrderEvent(
-        EventCursor(0, 7),
+        7,
         "ord_1",
         OrderEventKind.PAID,
         T0.astimezone(india),

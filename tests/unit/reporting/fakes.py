@@ -84,8 +84,7 @@ class Feed:
             sale.price.currency,
             at + timedelta(minutes=15),
         )
-        cursor = EventCursor(0, len(self.events) + 1)
-        event = OrderEvent(cursor, order_id, kind, at, "system", facts, dict(data or {}))
+        event = OrderEvent(len(self.events) + 1, order_id, kind, at, "system", facts, dict(data or {}))
         self.events.append(event)
         return event
 

@@ -19,7 +19,7 @@ NOW = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
 
 def event(kind: OrderEventKind, at: datetime = NOW) -> OrderEvent:
     facts = OrderFacts("sale_1", "cus_1", "MIBAND2", 1, "999.00", "INR", at)
-    return OrderEvent(EventCursor(0, 7), "ord_1", kind, at, "customer:cus_1", facts)
+    return OrderEvent(7, "ord_1", kind, at, "customer:cus_1", facts)
 
 
 def subscribed(events: tuple[str, ...], *, active: bool = True) -> Subscription:

@@ -75,7 +75,7 @@ class MemoryOrderRepository:
             if kinds is not None and kind not in kinds:
                 continue
             facts = OrderFacts.of(self._orders[order_id])
-            found.append(OrderEvent(EventCursor(0, seq), order_id, kind, at, actor, facts, data))
+            found.append(OrderEvent(seq, order_id, kind, at, actor, facts, data))
             if len(found) == limit:
                 break
         return EventPage(found, found[-1].cursor if found else after)
@@ -86,7 +86,7 @@ class MemoryOrderRepository:
             return []
         facts = OrderFacts.of(order)
         return [
-            OrderEvent(EventCursor(0, seq), oid, kind, at, actor, facts, data)
+            OrderEvent(seq, oid, kind, at, actor, facts, data)
             for seq, oid, kind, at, actor, data in self._events
             if oid == order_id
         ]

@@ -63,7 +63,8 @@ class SqlOrderEventFeed(SqlDatabase):
             found = (await conn.execute(query)).all()
         return [
             OrderEvent(
-                cursor=EventCursor(row.xid or 0, row.seq),
+                seq=row.seq,
+                xid=row.xid or 0,
                 order_id=row.order_id,
                 kind=OrderEventKind(row.kind),
                 at=row.at,

@@ -3,6 +3,7 @@ the status it was read in, and writes its event and its stock moves with it, or 
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -31,7 +32,7 @@ def receipt(units: int, kind: MoveKind = MoveKind.RETURN_RECEIPT) -> Move:
 async def test_a_return_moves_with_its_event_and_its_stock(store: Store) -> None:
     await stocked(store, units=5)
     await paid_orders(store, ["ord_a"])
-    await store.add_return(asked(), "customer:cus_1")
+    assert await store.add_return(asked(), "customer:cus_1", most=2)
     assert await store.return_("ret_1") == asked()
     approved = replace(asked(), status=R.APPROVED)
     assert await store.move_return(R.REQUESTED, approved, "staff:1", [])
@@ -45,7 +46,7 @@ async def test_a_return_moves_with_its_event_and_its_stock(store: Store) -> None
     kinds = [m.kind for m in await store.moves("DC-BLR", limit=2)]
     assert kinds == [MoveKind.WRITE_OFF, MoveKind.RETURN_RECEIPT]
     resellable = replace(asked("ret_2"), status=R.APPROVED)
-    await store.add_return(resellable, "customer:cus_1")
+    assert await store.add_return(resellable, "customer:cus_1", most=2)
     back = replace(resellable, status=R.RECEIVED, location="DC-BLR", resellable=True)
     assert await store.move_return(R.APPROVED, back, "staff:1", [receipt(1)])
     (level,) = await store.stock_levels("DC-BLR")
@@ -69,10 +70,31 @@ async def test_a_return_moves_with_its_event_and_its_stock(store: Store) -> None
 async def test_a_move_that_would_break_a_level_writes_nothing(store: Store) -> None:
     await stocked(store, units=1)
     await paid_orders(store, ["ord_a"])
-    await store.add_return(replace(asked(), status=R.APPROVED), "customer:cus_1")
+    assert await store.add_return(replace(asked(), status=R.APPROVED), "customer:cus_1", most=1)
     received = replace(asked(), status=R.RECEIVED, location="DC-BLR", resellable=False)
     with pytest.raises(InsufficientOnHand):
         await store.move_return(R.APPROVED, received, "staff:1", [receipt(-5, MoveKind.WRITE_OFF)])
     assert (await store.return_("ret_1")).status is R.APPROVED  # type: ignore[union-attr]
     (level,) = await store.stock_levels("DC-BLR")
     assert level.on_hand == 1
+
+
+async def test_returns_of_an_order_never_ask_for_more_than_it_may_take_back(store: Store) -> None:
+    await stocked(store, units=5)
+    await paid_orders(store, ["ord_a"])
+    assert await store.add_return(asked("ret_1"), "customer:cus_1", most=2)
+    assert not await store.add_return(replace(asked("ret_2"), quantity=2), "customer:cus_1", most=2)
+    assert await store.return_("ret_2") is None
+    # A declined or cancelled return gives its units back to ask for.
+    assert await store.move_return(R.REQUESTED, replace(asked("ret_1"), status=R.DECLINED), "s", [])
+    assert await store.add_return(replace(asked("ret_3"), quantity=2), "customer:cus_1", most=2)
+
+
+async def test_requests_for_the_same_last_unit_at_once_store_one(store: Store) -> None:
+    await stocked(store, units=5)
+    await paid_orders(store, ["ord_a"])
+    stored = await asyncio.gather(
+        *(store.add_return(asked(f"ret_{n}"), "customer:cus_1", most=1) for n in range(8))
+    )
+    assert sorted(stored) == [False] * 7 + [True]
+    assert len(await store.returns_of(["ord_a"])) == 1

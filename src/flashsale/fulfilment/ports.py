@@ -238,8 +238,10 @@ class Carrier(Protocol):
 class ReturnRepository(Protocol):
     """Returns (``domain/returns.py``), each move written with its event and its stock moves."""
 
-    async def add_return(self, ret: Return, actor: str) -> None:
-        """Store a new return with its ``return.requested`` event."""
+    async def add_return(self, ret: Return, actor: str, most: int) -> bool:
+        """Store a new return with its ``return.requested`` event, only when the order's live
+        returns (``LIVE``) with this one come to at most ``most`` units; False, and nothing
+        stored, otherwise. Two requests for the same units at once: one is stored."""
         ...
 
     async def move_return(

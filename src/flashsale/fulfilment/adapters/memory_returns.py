@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from flashsale.fulfilment.adapters.return_rows import EVENT_OF, event_data
-from flashsale.fulfilment.domain.returns import Return, ReturnStatus
+from flashsale.fulfilment.domain.returns import LIVE, Return, ReturnStatus
 from flashsale.inventory.domain.stock import Move, StockLevel
 
 
@@ -22,9 +22,13 @@ class MemoryReturnRepository:
         super().__init__()
         self._returns: dict[str, Return] = {}
 
-    async def add_return(self, ret: Return, actor: str) -> None:
+    async def add_return(self, ret: Return, actor: str, most: int) -> bool:
+        live = (x for x in self._returns.values() if x.order_id == ret.order_id)
+        if sum(x.quantity for x in live if x.status in LIVE) + ret.quantity > most:
+            return False
         self._returns[ret.id] = ret
         self._event(ret.order_id, EVENT_OF[ret.status], ret.updated_at, actor, event_data(ret))
+        return True
 
     async def move_return(
         self, expected: ReturnStatus, after: Return, actor: str, moves: Sequence[Move]

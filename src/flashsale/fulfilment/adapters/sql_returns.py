@@ -7,12 +7,12 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from flashsale.fulfilment.adapters.return_rows import EVENT_OF, event_data, return_of, return_row
 from flashsale.fulfilment.adapters.sql_wave_tables import returns
-from flashsale.fulfilment.domain.returns import Return, ReturnStatus
+from flashsale.fulfilment.domain.returns import LIVE, Return, ReturnStatus
 from flashsale.inventory.adapters.sql_rows import move_row
 from flashsale.inventory.adapters.sql_tables import stock_levels, stock_moves
 from flashsale.inventory.domain.stock import Move
@@ -36,12 +36,27 @@ class SqlReturnRepository(SqlDatabase):
             "data": event_data(ret),
         }
 
-    async def add_return(self, ret: Return, actor: str) -> None:
-        def work(conn: Connection) -> None:
+    async def add_return(self, ret: Return, actor: str, most: int) -> bool:
+        def work(conn: Connection) -> bool:
+            if self._dialect == "postgresql":
+                # Requests for one order take turns, so each counts the ones before it;
+                # SQLite's one writer already runs them one after another.
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                    {"key": f"returns:{ret.order_id}"},
+                )
+            taken = conn.scalar(
+                select(func.coalesce(func.sum(r.quantity), 0)).where(
+                    r.order_id == ret.order_id, r.status.in_([s.value for s in LIVE])
+                )
+            )
+            if int(taken or 0) + ret.quantity > most:
+                return False
             conn.execute(insert(returns).values(return_row(ret)))
             self._append_events(conn, [self._return_event(ret, actor)])
+            return True
 
-        await self._write(work)
+        return await self._write(work)
 
     async def move_return(
         self, expected: ReturnStatus, after: Return, actor: str, moves: Sequence[Move]

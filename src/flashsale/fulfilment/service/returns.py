@@ -88,7 +88,13 @@ class Returns:
             self._ids(), order_id, customer_id, market, order.sku, quantity, why, R.REQUESTED,
             now, now,
         )  # fmt: skip
-        await self._store.add_return(made, f"customer:{customer_id}")
+        if not await self._store.add_return(made, f"customer:{customer_id}", delivered.units):
+            # Another request for some of these units was stored after they were counted:
+            # count again and refuse as the check does.
+            earlier = await self._store.returns_of([order_id])
+            taken = sum(x.quantity for x in earlier if x.status in LIVE)
+            check_returnable(quantity, reason, delivered, taken, window, now)
+            raise InvalidInput(f"quantity: at most {delivered.units - taken}")
         return made
 
     async def cancel(self, customer_id: str, return_id: str) -> Return:

@@ -18,6 +18,7 @@ from flashsale.customers.session_registry import SessionRegistry
 from flashsale.customers.sessions import CONSOLE_SESSION_TTL_SECONDS
 from flashsale.customers.throttle import AuthLimits, AuthThrottle, per_minute
 from flashsale.desk.service.desk import Desk
+from flashsale.desk.service.fulfilment_returns import FulfilmentReturns
 from flashsale.fulfilment.service.assembly import CancelCheck, Fulfilment, build_fulfilment
 from flashsale.fulfilment.service.operations import Operations, build_operations
 from flashsale.kernel.clock import Clock, SystemClock
@@ -221,6 +222,7 @@ class Shop:
             leadership=self.leadership,
             public_url=self.settings.public_url,
             inbound_secret=None if secret is None else secret.get_secret_value(),
+            returns=FulfilmentReturns(self.fulfilment_ops.returns),
         )
 
     def start_desk(self) -> None:

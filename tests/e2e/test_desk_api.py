@@ -310,11 +310,18 @@ async def test_bad_input_is_answered_as_the_issue_says(
         json={"agent": people["ann-id"]["id"]},
     )
     assert_problem(assign, 409, "agent-unavailable")
-    # start a return, with no returns service yet
+    # start a return: on a case about no order, of an order not delivered, of -1 units
+    start_return = "/api/v1/desk/cases/{}/actions/start-return"
+    returning = await client.post(start_return.format(second["id"]), headers=people["li"])
+    assert_problem(returning, 422, "invalid-input")
+    about = {"order_id": order_id, "topic": "delivery", "message": "send it back"}
+    on_order = await ok(await client.post(cases, headers=fan, json=about), 201)
+    returning = await client.post(start_return.format(on_order["id"]), headers=people["li"])
+    assert_problem(returning, 409, "not-delivered")
     returning = await client.post(
-        f"/api/v1/desk/cases/{second['id']}/actions/start-return", headers=people["li"]
+        start_return.format(on_order["id"]), headers=people["li"], json={"quantity": -1}
     )
-    assert_problem(returning, 409, "desk-action-unavailable")
+    assert_problem(returning, 422, "validation-error")
     # inbound mail with a bad signature
     mail = orjson.dumps({"from": "xiaomi-fan@mi.example", "subject": "hi", "text": "hello"})
     forged = {

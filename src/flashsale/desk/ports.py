@@ -131,6 +131,9 @@ class DeskRepository(Protocol):
 
 
 class Returns(Protocol):
-    """Fulfilment's returns, once they exist: start one for an order, its id back."""
+    """Fulfilment's returns: start one for an order on its customer's behalf, its id back;
+    ``quantity`` None asks for every unit that may still come back."""
 
-    async def start_return(self, order_id: str, reason: str, actor: str) -> str: ...
+    async def start_return(
+        self, order_id: str, customer_id: str, quantity: int | None, reason: str, actor: str
+    ) -> str: ...

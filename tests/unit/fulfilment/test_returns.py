@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from flashsale.desk.service.fulfilment_returns import FulfilmentReturns
 from flashsale.fulfilment.domain.returns import Return, ReturnStatus
 from flashsale.fulfilment.domain.shipments import ShipmentRequest
 from flashsale.fulfilment.errors import InvalidTransition
@@ -118,3 +119,23 @@ async def test_the_customer_may_cancel_before_receipt_and_declined_is_final(
     listed = await returns.listed(ReturnStatus.DECLINED)
     assert [x.id for x in listed] == [second.id]
     assert isinstance(listed[0], Return)
+
+
+async def test_the_desk_starts_a_return_of_what_may_still_come_back(warehouse: Warehouse) -> None:
+    order = await delivered_order(warehouse)  # two units
+    returns = warehouse.shop.fulfilment_ops.returns
+    declined = await returns.request(order.customer_id, order.id, 2, "both scratched")
+    await returns.decline(declined.id, "staff:1")
+    seam = FulfilmentReturns(returns)
+    started = await seam.start_return(order.id, order.customer_id, None, "all", "staff:agent_1")
+    made = await returns.get(started)
+    assert (made.quantity, made.status) == (2, ReturnStatus.REQUESTED)  # the declined gave back
+    events = await warehouse.shop.store.events_of_order(order.id)
+    assert [e.actor for e in events if e.kind is OrderEventKind.RETURN_REQUESTED] == [
+        f"customer:{order.customer_id}",
+        "staff:agent_1",
+    ]
+    with pytest.raises(InvalidInput, match="quantity: 1 to 0"):
+        await seam.start_return(order.id, order.customer_id, None, "more", "staff:agent_1")
+    with pytest.raises(NotFound):
+        await seam.start_return(order.id, "cus_other", 1, "not theirs", "staff:agent_1")

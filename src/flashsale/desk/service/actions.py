@@ -6,7 +6,8 @@ and the orders' services record it on the order (their events: refunded, cancell
 - ``cancel-order``: a reserved order closes, a paid one is cancelled and refunded whole;
 - ``refund``: part or all of a paid order; above the approval limit it waits for a supervisor;
 - ``approve-refund``: a supervisor approves one (not their own: 403, the refunds' rule);
-- ``start-return``: fulfilment's returns, once there are any; until then 409.
+- ``start-return``: a return through fulfilment's returns, on the customer's behalf
+  (``quantity``, else every unit that may still come back; 409 where the shop has none).
 """
 
 from __future__ import annotations
@@ -109,7 +110,12 @@ class Actions:
         else:
             assert self.returns is not None
             reason = _text(body, "reason", "asked through the service desk")
-            started = await self.returns.start_return(order.id, reason, actor)
+            quantity = body.get("quantity")
+            if quantity is not None and (type(quantity) is not int or quantity < 1):
+                raise InvalidInput("quantity: a whole number of units, 1 or more")
+            started = await self.returns.start_return(
+                order.id, order.customer_id, quantity, reason, actor
+            )
             detail = f"Return {started} of order {order.id} was started."
         recorded = await self._record(case_id, actor, action, order.id, detail, refund)
         return ActionDone(recorded, detail, refund, changed_order)

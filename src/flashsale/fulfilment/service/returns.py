@@ -67,7 +67,16 @@ class Returns:
         self._clock = clock
         self._ids = ids
 
-    async def request(self, customer_id: str, order_id: str, quantity: int, reason: str) -> Return:
+    async def request(
+        self,
+        customer_id: str,
+        order_id: str,
+        quantity: int | None,
+        reason: str,
+        actor: str | None = None,
+    ) -> Return:
+        """The customer's return of ``quantity`` units (None: all that may still come back),
+        asked by them or on their behalf (``actor``: the service desk's agent)."""
         order = await self._store.order(order_id)
         if order is None or order.customer_id != customer_id:
             raise NotFound(f"no order {order_id[:64]}")
@@ -80,6 +89,8 @@ class Returns:
         )
         earlier = await self._store.returns_of([order_id])
         taken = sum(x.quantity for x in earlier if x.status in LIVE)
+        if quantity is None:
+            quantity = delivered.units - taken
         market = parts[0].market_code if parts else ""
         window = (await self._orders.settings(market)).return_window_days if market else 0
         now = self._clock.now()
@@ -88,7 +99,8 @@ class Returns:
             self._ids(), order_id, customer_id, market, order.sku, quantity, why, R.REQUESTED,
             now, now,
         )  # fmt: skip
-        if not await self._store.add_return(made, f"customer:{customer_id}", delivered.units):
+        who = actor or f"customer:{customer_id}"
+        if not await self._store.add_return(made, who, delivered.units):
             # Another request for some of these units was stored after they were counted:
             # count again and refuse as the check does.
             earlier = await self._store.returns_of([order_id])

@@ -249,6 +249,12 @@ class ActionIn(RequestBody):
     amount: str | None = Field(default=None, max_length=20, description="refund: the amount")
     reason: Text | None = Field(default=None, max_length=500)
     refund_id: Line | None = Field(default=None, max_length=64, description="approve-refund")
+    quantity: int | None = Field(
+        default=None,
+        ge=1,
+        le=100_000,
+        description="start-return: the units (default: every unit that may still come back)",
+    )
 
 
 class ActionOut(ResponseBody):

@@ -84,7 +84,9 @@ class Feed:
             sale.price.currency,
             at + timedelta(minutes=15),
         )
-        event = OrderEvent(len(self.events) + 1, order_id, kind, at, "system", facts, dict(data or {}))
+        event = OrderEvent(
+            len(self.events) + 1, order_id, kind, at, "system", facts, dict(data or {})
+        )
         self.events.append(event)
         return event
 

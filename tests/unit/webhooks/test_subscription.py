@@ -9,7 +9,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from flashsale.kernel.errors import InvalidInput
-from flashsale.orders.domain.events import EventCursor, OrderEvent, OrderEventKind, OrderFacts
+from flashsale.orders.domain.events import OrderEvent, OrderEventKind, OrderFacts
 from flashsale.webhooks.domain.secret import canonical, new_secret, secret_problem
 from flashsale.webhooks.domain.signing import signed_headers
 from flashsale.webhooks.domain.subscription import Subscription, event_names

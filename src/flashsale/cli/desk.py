@@ -15,6 +15,7 @@ from rich.table import Table
 from flashsale.catalog.service import Catalog
 from flashsale.cli.runtime import run_in_shop
 from flashsale.cli.settings import settings_of
+from flashsale.desk.domain.macros import Macro
 from flashsale.desk.domain.sla import SlaPolicy
 from flashsale.desk.domain.staffing import DeskAgent, Queue
 from flashsale.desk.service.desk import Desk
@@ -109,6 +110,29 @@ def agent_add(
     )
 
 
+@agent_app.command("list")
+def agent_list(ctx: typer.Context) -> None:
+    """Every agent of the desk, with their status now."""
+
+    async def every(services: DeskServices) -> list[DeskAgent]:
+        return await services.desk.setup.agents()
+
+    found = run_in_shop(settings_of(ctx), every)
+    table = Table(title="Agents")
+    for name in ("staff", "market", "languages", "topics", "capacity", "status"):
+        table.add_column(name)
+    for a in found:
+        table.add_row(
+            a.staff_id,
+            a.market,
+            ",".join(sorted(a.languages)),
+            ",".join(sorted(t.value for t in a.topics)),
+            str(a.capacity),
+            a.status.value,
+        )
+    Console().print(table)
+
+
 @sla_app.command("set")
 def sla_set(
     ctx: typer.Context,
@@ -152,6 +176,21 @@ def macro_add(
         return macro.code
 
     Console().print(f"macro {run_in_shop(settings_of(ctx), add)} added", markup=False)
+
+
+@macro_app.command("list")
+def macro_list(ctx: typer.Context) -> None:
+    """Every macro: its code, title and the status it sets."""
+
+    async def every(services: DeskServices) -> list[Macro]:
+        return await services.desk.setup.macros()
+
+    table = Table(title="Macros")
+    for name in ("code", "title", "sets"):
+        table.add_column(name)
+    for m in run_in_shop(settings_of(ctx), every):
+        table.add_row(m.code, m.title, "" if m.set_status is None else m.set_status.value)
+    Console().print(table)
 
 
 @desk_app.command("stats")

@@ -25,6 +25,7 @@ from flashsale.lab.rehearsal.run import Rehearsal, crowd_plan
 from flashsale.lab.rehearsal.scenario import SCENARIOS, Scenario, chosen
 from flashsale.lab.rehearsal.summary import show
 from flashsale.lab.rehearsal.targets import rehearse_in_process, rehearse_remote
+from flashsale.lab.service_day import ServiceDay, ServiceDayError, simulate_service_day
 from flashsale.sales.ports import StockGate
 from flashsale.terminal import paragraphs
 
@@ -36,7 +37,7 @@ IN_PROCESS_CROWD_MAX = 2_000
 def simulate(
     ctx: typer.Context,
     scenario: Annotated[
-        str, typer.Option(help=f"Named preset: {', '.join(sorted(SCENARIOS))}.")
+        str, typer.Option(help=f"Named preset: {', '.join(sorted(SCENARIOS))}, service-day.")
     ] = "mi-band-india",
     scale: Annotated[
         float | None,
@@ -131,6 +132,13 @@ def simulate(
         str | None,
         typer.Option(help="The admin token of the server at --url. \\[env: FLASHSALE_ADMIN_TOKEN]"),
     ] = None,
+    contacts: Annotated[
+        int | None, typer.Option(min=1, help="service-day: contacts over the day (1,000,000).")
+    ] = None,
+    agents: Annotated[int | None, typer.Option(min=1, help="service-day: agents (1,800).")] = None,
+    self_service: Annotated[
+        float | None, typer.Option(min=0, max=1, help="service-day: share self-served (0.6).")
+    ] = None,
 ) -> None:
     """Rehearse a record day: a simulated crowd against a flash sale, measured and checked.
 
@@ -141,6 +149,12 @@ def simulate(
     self-contained HTML page with charts plus PNGs (--html). Exits 1 when any check fails.
     """
     settings = ctx.find_object(Settings) or build_settings()
+    if scenario == "service-day":  # the service desk's day: a rehearsal of its own
+        try:
+            day = ServiceDay.of(contacts, agents, self_service, seed)
+        except ServiceDayError as exc:
+            fail(str(exc), code=2)
+        raise typer.Exit(run(simulate_service_day(settings, day, Console())))
     if arrival_file is not None and arrival is None:
         arrival = "recorded"
     try:

@@ -15,6 +15,7 @@ from flashsale.bootstrap import Shop
 from flashsale.web import (
     accounts,
     api_docs,
+    cases,
     checkout,
     console,
     console_catalog,
@@ -25,6 +26,8 @@ from flashsale.web import (
     console_orders,
     console_reports,
     console_sale_tools,
+    desk,
+    desk_supervisor,
     password_pages,
     queue,
     store_pages,
@@ -50,6 +53,9 @@ PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [
     console_mail.routes,
     console_reports.routes,
     console_fulfilment.routes,
+    cases.routes,
+    desk.routes,
+    desk_supervisor.routes,
 ]
 
 

@@ -111,6 +111,11 @@ class AgentWork:
             order,
         )
 
+    async def thread(self, case_id: str) -> tuple[Case, list[CaseMessage]]:
+        """The case and its messages alone: what the agent's page re-reads every few seconds
+        while it is open (the order's record, four reads more, is not)."""
+        return await self._writes.read(case_id), await self._repo.messages_of_case(case_id)
+
     async def reply(
         self,
         member: StaffMember | None,

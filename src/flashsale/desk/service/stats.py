@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flashsale.desk.domain.case import Case, CaseStatus
-from flashsale.desk.domain.staffing import AgentStatus
+from flashsale.desk.domain.staffing import AgentStatus, DeskAgent
 from flashsale.desk.ports import CaseQuery, DeskRepository, View
 from flashsale.desk.service.setup import DeskSetup, Snapshot
 from flashsale.kernel.errors import InvalidInput
@@ -49,6 +49,27 @@ class DeskStats:
     @property
     def deflection_rate(self) -> float:
         return self.deflected / self.opened if self.opened else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLoad:
+    queue: str
+    waiting: int  # routed, nobody assigned yet
+    assigned: int  # with an agent, its clock running
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLoad:
+    agent: DeskAgent
+    load: int  # assigned cases whose clock runs: what capacity is measured against
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    """A market's desk at this moment: the supervisor's page."""
+
+    queues: list[QueueLoad]
+    agents: list[AgentLoad]
 
 
 def percentile(values: Sequence[float], fraction: float) -> float | None:
@@ -128,6 +149,34 @@ class Stats:
             agents_at_capacity=full,
             queues=sorted({c.queue for c in cases}),
         )
+
+    async def workload(self, market: str) -> Workload:
+        """Backlog per queue and every agent's load against capacity, now: one read of the
+        market's live cases (what its router rebuilds from), not one per agent."""
+        live = await self._repo.live_cases(market)
+        snapshot = await self._setup.snapshot()
+        codes = sorted(
+            {q.code for q in snapshot.queues.values() if q.market == market}
+            | {c.queue for c in live}
+        )
+        queues = [
+            QueueLoad(
+                code,
+                waiting=sum(c.waiting for c in live if c.queue == code),
+                assigned=sum(c.loads_assignee for c in live if c.queue == code),
+            )
+            for code in codes
+        ]
+        loads: dict[str, int] = {}
+        for case in live:
+            if case.loads_assignee and case.assignee is not None:
+                loads[case.assignee] = loads.get(case.assignee, 0) + 1
+        agents = [
+            AgentLoad(a, loads.get(a.staff_id, 0))
+            for a in await self._repo.desk_agents()
+            if a.market == market
+        ]
+        return Workload(queues, agents)
 
     async def _agents(self, market: str | None) -> tuple[int, int]:
         online = full = 0

@@ -13,7 +13,6 @@ import traceback
 from collections.abc import AsyncIterator, Callable
 
 import asyncpg.exceptions
-import orjson
 import sqlalchemy.exc
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -46,7 +45,7 @@ from flashsale.http.endpoints import Endpoint
 from flashsale.http.endpoints import routes as endpoint_routes
 from flashsale.http.guards import guarded
 from flashsale.http.headers import SecurityHeaders
-from flashsale.http.openapi import openapi_document
+from flashsale.http.openapi import openapi_json
 from flashsale.http.requests import EdgeError, validation_details
 from flashsale.kernel.errors import DomainError
 from flashsale.sales.ports import GateNotLoaded, GateUnavailable
@@ -215,7 +214,7 @@ def create_app(shop: Shop) -> Starlette:
     """The app serves ``shop``; the caller owns the shop and closes it after the app stops."""
     # Each behind the guard of the callers it declares (auth, roles): http/guards.py.
     endpoints = guarded([endpoint for build in API for endpoint in build(shop)], shop)
-    document = orjson.dumps(openapi_document(endpoints))
+    document = openapi_json(endpoints)
 
     async def openapi(request: Request) -> Response:
         return Response(document, media_type="application/json")

@@ -136,9 +136,13 @@ async def store(store_url: str) -> AsyncIterator[Store]:
 
 
 async def empty_tables(engine: AsyncEngine) -> None:
-    names = ", ".join(table.name for table in metadata.sorted_tables)
+    """Every table emptied, in one round trip. DELETE, children first, rather than TRUNCATE:
+    TRUNCATE gives each of the 60-odd tables and their indexes new files, 0.5-0.8 s a test
+    against 2-3 ms for deleting the few rows a test leaves (tests/contract/conftest.py is used
+    before some 500 PostgreSQL tests)."""
+    deletes = " ".join(f"DELETE FROM {table.name};" for table in reversed(metadata.sorted_tables))
     async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {names} CASCADE"))
+        await conn.execute(text(f"DO $$ BEGIN {deletes} END $$"))
 
 
 # Stock gates: every adapter of the StockGate contract (see test_stock_gate_contract.py).

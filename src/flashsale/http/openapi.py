@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
@@ -61,6 +62,27 @@ _IMPLIED_BY_AUTH = {
     "staff": (401, 403),
 }
 _IMPLIED_BY_BODY = (400, 413, 415, 422)
+
+
+# Documents made in this process, by what they say: pydantic's schemas for a hundred-odd models
+# cost most of a second, and an app is made many times over in one process by the tests.
+_MADE: dict[str, bytes] = {}
+
+
+def openapi_json(endpoints: list[Endpoint]) -> bytes:
+    """``openapi_document`` as JSON, made once per process for the same endpoints."""
+    key = repr(
+        [
+            (e.method, e.path, e.operation_id, e.summary, e.tag, e.status, e.body,
+             e.body_optional, e.response, e.also, e.auth, e.roles, e.problems, e.query,
+             e.headers, e.response_headers, e.media_type, e.event)
+            for e in endpoints
+        ]
+    )  # fmt: skip
+    made = _MADE.get(key)
+    if made is None:
+        made = _MADE[key] = orjson.dumps(openapi_document(endpoints))
+    return made
 
 
 def openapi_document(endpoints: list[Endpoint]) -> dict[str, Any]:

@@ -46,13 +46,6 @@ class SessionIn(RequestBody):
     password: Text = Field(max_length=1024)
 
 
-class PasswordChangeIn(RequestBody):
-    current_password: Text = Field(max_length=1024)
-    new_password: Text = Field(
-        max_length=1024, json_schema_extra={"minLength": MIN_PASSWORD_LENGTH}
-    )
-
-
 class SessionOut(ResponseBody):
     token: str
     customer_id: str

@@ -122,14 +122,14 @@ class CaseThreadOut(ResponseBody):
     messages: list[MessageOut]
 
 
-class EventOut(ResponseBody):
+class CaseEventOut(ResponseBody):
     kind: str
     at: datetime
     actor: str
     data: dict[str, Any]
 
     @classmethod
-    def of(cls, event: CaseEvent) -> EventOut:
+    def of(cls, event: CaseEvent) -> CaseEventOut:
         data = {k: v for k, v in event.data.items() if k != "route"}
         return cls(kind=event.kind.value, at=event.at, actor=event.actor, data=data)
 
@@ -154,7 +154,7 @@ class CaseFileOut(ResponseBody):
     contact: str
     customer_id: str | None
     messages: list[MessageOut]
-    events: list[EventOut]
+    events: list[CaseEventOut]
     order: OrderPanelOut | None
 
     @classmethod
@@ -202,7 +202,7 @@ class CaseFileOut(ResponseBody):
             contact=found.case.contact,
             customer_id=found.case.customer_id,
             messages=[MessageOut.of(m) for m in found.messages],
-            events=[EventOut.of(e) for e in found.events],
+            events=[CaseEventOut.of(e) for e in found.events],
             order=order,
         )
 

@@ -18,7 +18,7 @@ import pytest
 from flashsale.kernel.clock import ManualClock
 from tests.e2e import backends
 from tests.e2e.conftest import ADMIN, T0, sale_body
-from tests.e2e.test_web_pages import form_post
+from tests.e2e.test_web_pages import console_log_in, form_post
 
 # Every case on every record.
 shop = backends.shop
@@ -356,6 +356,43 @@ async def test_an_edit_out_of_bounds_is_refused(
     assert_problem(response, 422, "validation-error")
     after = (await client.get(f"/api/v1/sales/{sale['id']}")).json()
     assert {k: after[k] for k in body} == {k: sale[k] for k in body}
+
+
+@pytest.mark.parametrize(
+    "terms",
+    [
+        {"opens_at": "0001-01-01T00:30:00+01:00"},
+        {"closes_at": "9999-12-31T23:59:59"},
+        {"registration_opens_at": "1999-12-31T23:59:59"},
+        # Over a week is refused: stored, it would carry every purchase's expiry past 9999.
+        {"payment_window_seconds": "999999999999"},
+    ],
+)
+async def test_the_console_refuses_sale_terms_out_of_bounds(
+    client: httpx.AsyncClient, create_sale: CreateSale, terms: dict[str, str]
+) -> None:
+    sale = await create_sale()
+    await console_log_in(client)
+    fields = ("registration_opens_at", "registration_closes_at", "opens_at", "closes_at")
+    form = {
+        **{name: sale[name] for name in fields},
+        "stock": "10",
+        "per_customer_limit": "1",
+        "payment_window_seconds": "600",
+        "price": "",
+        **terms,
+    }
+    new = {**form, "sku": "MIBAND2", "market": "IN"}
+    created = await form_post(client, "/console/sales/new", "/console/sales", new)
+    assert created.status_code == 422, created.text
+    edit = f"/console/sales/{sale['id']}/edit"
+    edited = await form_post(client, edit, edit, {**form, "price": "999"})
+    assert edited.status_code == 422, edited.text
+    after = (await client.get(f"/api/v1/sales/{sale['id']}")).json()
+    assert {k: after[k] for k in (*fields, "payment_window_seconds")} == {
+        k: sale[k] for k in (*fields, "payment_window_seconds")
+    }
+    assert [s["id"] for s in (await client.get("/api/v1/sales")).json()["sales"]] == [sale["id"]]
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 from typer.testing import CliRunner, Result
 
 from flashsale.cli.app import app
-from tests.contract.conftest import create_database, drop_database
+from tests.contract.conftest import create_database, create_migrated_database, drop_database
 
 SALE_ID = re.compile(r"sale_[0-9a-f]{32}")
 
@@ -155,5 +157,34 @@ def test_a_database_never_migrated_is_named_not_a_traceback(
         asyncio.run(drop_database(url))
     assert result.exit_code == 2, result.output
     assert "was never migrated" in result.output
+    assert "flashsale db upgrade" in result.output
+    assert "Traceback" not in result.output
+
+
+async def _without_a_branch(url: str) -> None:
+    """The database as code from before the notifications branch left it."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("DELETE FROM alembic_version WHERE version_num = 'notifications_0001'")
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("command", [["serve", "--port", "0"], ["worker", "--once"]])
+def test_a_database_behind_the_code_is_named_not_a_traceback(
+    postgres_server_url: str, command: list[str]
+) -> None:
+    url = asyncio.run(create_migrated_database(postgres_server_url))
+    try:
+        asyncio.run(_without_a_branch(url))
+        result = CliRunner().invoke(app, ["--database-url", url, *command], env={"COLUMNS": "200"})
+    finally:
+        asyncio.run(drop_database(url))
+    assert result.exit_code == 2, result.output
+    assert "this code needs" in result.output and "notifications_0001" in result.output
     assert "flashsale db upgrade" in result.output
     assert "Traceback" not in result.output

@@ -31,6 +31,7 @@ from flashsale.kernel.clock import ManualClock
 from flashsale.kernel.ids import new_id
 from flashsale.lab.devtools.server_process import ServerProcess
 from flashsale.orders.domain.order import OrderStatus
+from flashsale.platform.redis.sale_keys import SaleKeys
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.sales.service.sales import SaleSpec
 from tests.conftest import fast_settings
@@ -316,6 +317,62 @@ async def test_a_server_without_its_sweeper_leaves_expiry_to_the_worker(
                 assert report["gate_stock_left"] == report["stock_left"] == 0, report
                 assert report["clean"] is True, report
         finally:
+            server.stop()
+            if sale_id:
+                await forget_sale_keys(redis_server_url, sale_id)
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+async def test_the_worker_puts_units_a_dead_process_stranded_back_on_sale(
+    tmp_path: Path, postgres_server_url: str, redis_server_url: str
+) -> None:
+    """Servers without their sweepers leave the gate's reconciler to the worker as well."""
+    async with migrated_postgres_database(postgres_server_url) as url:
+        env = server_env(
+            tmp_path / "unused.db", FLASHSALE_DATABASE_URL=url, FLASHSALE_REDIS_URL=redis_server_url
+        )
+        server = ServerProcess(env, log_path=tmp_path / "server.log", extra_args=("--no-sweeper",))
+        sale_id, worker = "", None
+        try:
+            server.start()
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+                await add_india(http, server.url)
+                (fan,) = await sign_up_fans(http, server.url, 1)
+                sale = await create_band_sale(
+                    http, server.url, stock=5, opens_in=2.0, payment_window=600
+                )
+                sale_id = sale["id"]
+                await register_fans(http, server.url, sale_id, [fan])
+                await wait_until_open(http, server.url, sale_id)
+                bought = f"{server.url}/api/v1/sales/{sale_id}/purchases"
+                async with http.post(bought, headers=fan) as answer:  # the gate is loaded
+                    assert answer.status == 201, await answer.text()
+                # Two units taken from the gate by a process that died before storing them.
+                redis = Redis.from_url(redis_server_url)
+                try:
+                    assert await redis.decrby(SaleKeys.of(sale_id, 0).stock, 2) == 2
+                finally:
+                    await redis.aclose()
+                stranded = await audit(http, server.url, sale_id)
+                assert (stranded["stock_left"], stranded["gate_stock_left"]) == (4, 2), stranded
+
+                reconciling = {
+                    "FLASHSALE_GATE_RECONCILE_SECONDS": "0.2",
+                    "FLASHSALE_GATE_DRIFT_SETTLE_SECONDS": "0.5",
+                }
+                worker = await start_worker({**worker_env(url, redis_server_url), **reconciling})
+                deadline = time.monotonic() + 20  # about a second; room for two busy cores
+                report = stranded
+                while report["gate_stock_left"] != report["stock_left"]:
+                    assert time.monotonic() < deadline, f"never healed: {report}"
+                    await asyncio.sleep(0.2)
+                    report = await audit(http, server.url, sale_id)
+                assert report["gate_drift_healed"] == 2 and report["clean"] is True, report
+        finally:
+            if worker is not None and worker.returncode is None:
+                worker.terminate()
+                await asyncio.wait_for(worker.wait(), WORKER_TIMEOUT)
             server.stop()
             if sale_id:
                 await forget_sale_keys(redis_server_url, sale_id)

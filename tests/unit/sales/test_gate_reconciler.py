@@ -64,6 +64,9 @@ async def test_units_a_dead_process_stranded_go_back_on_sale_by_themselves(world
     assert audit.gate_drift_healed == 2
     metrics = world.shop.metrics.render().decode()
     assert 'flashsale_gate_drift_healed_units_total{direction="returned"} 2.0' in metrics
+    assert "flashsale_gate_drift_units 2.0" in metrics  # what the healing look found
+    await reconciling.reconcile()
+    assert "flashsale_gate_drift_units 0.0" in world.shop.metrics.render().decode()
 
 
 async def test_drift_that_comes_and_goes_is_left_alone(world: World) -> None:

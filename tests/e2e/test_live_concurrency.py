@@ -101,7 +101,11 @@ async def test_two_thousand_buyers_race_for_one_hundred_units(tmp_path: Path) ->
             assert Counter(s for s, _, _ in second_wave)[201] == STOCK
 
             final = await audit(http, url, sale["id"])
-            assert (final["expired"], final["reserved"], final["stock_left"]) == (STOCK, STOCK, 0)
+            # A second-wave order may have passed its own window on a busy machine by now, and
+            # its unit be back on sale: what the clock cannot change is the sum.
+            assert final["expired"] + final["reserved"] == 2 * STOCK
+            assert final["expired"] >= STOCK
+            assert final["stock_left"] == STOCK - final["reserved"]
             assert final["clean"] is True
 
 

@@ -24,6 +24,9 @@ SECRET_MINIMUMS = {"admin_token": 24, "secret_key": 32}
 # Development takes a shorter secret with a warning (a team's fixed key survives restarts and is
 # shared by its processes), but one below this is brute-forced in seconds: it is replaced.
 DEVELOPMENT_SECRET_FLOOR = 12
+# Length is entropy only where the characters vary: "kkkk…" or "abab…" is long and guessed at
+# once. Any generated secret (token_urlsafe, token_hex, a password manager's) has many more.
+SECRET_MIN_DISTINCT = 8
 
 log = logging.getLogger(__name__)
 
@@ -335,9 +338,23 @@ class Settings(BaseSettings):
         if length == 0:
             return None
         minimum = SECRET_MINIMUMS[info.field_name]
+        name = _variable(info.field_name)
+        distinct = len(set(value.get_secret_value().strip()))
+        if length >= minimum and distinct < SECRET_MIN_DISTINCT:
+            if info.data.get("environment") != "development":
+                raise ValueError(
+                    f"{name} repeats too few characters ({distinct} different): production"
+                    f" needs at least {SECRET_MIN_DISTINCT} (for example: python -c 'import"
+                    " secrets; print(secrets.token_urlsafe(32))')"
+                )
+            log.warning(
+                "%s has only %d different characters: used in development, refused in production",
+                name,
+                distinct,
+            )
+            return value
         if length >= minimum:
             return value
-        name = _variable(info.field_name)
         if info.data.get("environment") != "development":
             raise ValueError(
                 f"{name} is too short: production needs at least {minimum} characters"

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 
 from flashsale.config import DEFAULT_DATABASE_URL, Settings
 
-STRONG_TOKEN = "t" * 24
-STRONG_KEY = "k" * 32
+STRONG_TOKEN = "t0k3n-0f-the-adm1n-c0ns0"  # 24 characters, 14 different
+STRONG_KEY = "k3y-that-signs-every-session-0k!"  # 32 characters
 
 
 def test_production_refuses_to_start_without_an_admin_token_and_a_secret_key() -> None:
@@ -71,12 +71,14 @@ def test_production_refuses_short_secrets_naming_the_variable_and_the_minimum() 
     with pytest.raises(ValidationError, match=r"FLASHSALE_SECRET_KEY is too short.* 32 "):
         Settings(environment="production", admin_token=STRONG_TOKEN, secret_key="s-12345")
     with pytest.raises(ValidationError, match=r"FLASHSALE_SECRET_KEY is too short.* 32 "):
-        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key="k" * 31)
+        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=STRONG_KEY[:31])
     with pytest.raises(ValidationError, match=r"FLASHSALE_ADMIN_TOKEN is too short.* 24 "):
-        Settings(environment="production", admin_token="t" * 23, secret_key=STRONG_KEY)
+        Settings(environment="production", admin_token=STRONG_TOKEN[:23], secret_key=STRONG_KEY)
     # Whitespace around a secret is not entropy.
     with pytest.raises(ValidationError, match="FLASHSALE_SECRET_KEY is too short"):
-        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=" " * 8 + "k" * 24)
+        Settings(
+            environment="production", admin_token=STRONG_TOKEN, secret_key=" " * 8 + STRONG_KEY[:24]
+        )
 
 
 def test_development_replaces_a_very_short_secret_with_a_generated_one(
@@ -178,3 +180,24 @@ def test_app_server_limits_out_of_range_are_refused(field: str, value: float) ->
     given: dict[str, Any] = {field: value}
     with pytest.raises(ValidationError, match=field):
         Settings(**given)
+
+
+@pytest.mark.parametrize("weak", ["k" * 40, "ab" * 20, "1234" * 10, "Aa1!Aa1!" * 5])
+def test_production_refuses_long_secrets_of_few_characters(weak: str) -> None:
+    with pytest.raises(ValidationError, match="FLASHSALE_SECRET_KEY repeats too few characters"):
+        Settings(environment="production", admin_token=STRONG_TOKEN, secret_key=weak)
+    with pytest.raises(ValidationError, match="FLASHSALE_ADMIN_TOKEN repeats too few characters"):
+        Settings(environment="production", admin_token=weak, secret_key=STRONG_KEY)
+
+
+def test_generated_secrets_pass() -> None:
+    import secrets
+
+    for _ in range(200):
+        Settings(
+            environment="production",
+            admin_token=secrets.token_hex(12),
+            secret_key=secrets.token_hex(16),
+            payments="sandbox",
+            public_url="https://shop.mi.example",
+        )

@@ -20,6 +20,7 @@ from flashsale.http.admission import client_address
 from flashsale.http.problems import status_and_title
 from flashsale.kernel import errors
 from flashsale.web.forms import read_form
+from flashsale.web.i18n import N_
 from flashsale.web.kit import PageKit
 from flashsale.web.rendering import Pages
 
@@ -125,7 +126,7 @@ class AccountPages:
         except (errors.InvalidInput, errors.Conflict) as exc:
             text = exc.detail
             if isinstance(exc, errors.Conflict):
-                text = "An account with this email exists already: log in instead."
+                text = N_("An account with this email exists already: log in instead.")
             kept = {"email": email, "next": form.get("next", ""), "market": form.get("market", "")}
             return await self.sign_up_form(request, text, 422, kept)
         default = f"/shop/{customer.market_code}"
@@ -166,7 +167,7 @@ class AccountPages:
             return try_again_later(self._pages, request, exc, _with_next("/login", form))
         except errors.AuthenticationFailed:
             return await self.log_in_form(
-                request, "Wrong email or password.", 401, email, form.get("next")
+                request, N_("Wrong email or password."), 401, email, form.get("next")
             )
         response = RedirectResponse(safe_next(form.get("next"), "/"), 303)
         self._security.log_in(request, response, token)

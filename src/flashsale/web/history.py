@@ -2,25 +2,34 @@
 
 Orders placed before the feed existed have no events; their history is derived from the moments
 the order row keeps, as it was before.
+
+A step's note is a message (marked for translation) and its values, so that each page says it
+in its own language (templates/_history.html); ``Step.note`` is the English.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flashsale.orders.domain.events import SYSTEM, OrderEvent, OrderEventKind
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.web.i18n import N_
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
     at: datetime
     status: str
-    note: str
+    message: str  # with %(name)s placeholders for ``values``
+    values: Mapping[str, object] = field(default_factory=dict)
     # A moment the note ends with, left to the page to show in the market's time zone.
     due: datetime | None = None
+
+    @property
+    def note(self) -> str:
+        return self.message % self.values
 
 
 def history_of(order: Order, payment: Payment | None, events: Sequence[OrderEvent]) -> list[Step]:
@@ -30,59 +39,85 @@ def history_of(order: Order, payment: Payment | None, events: Sequence[OrderEven
         Step(
             e.at,
             e.kind.value.removeprefix("order."),
-            _note(e, order, payment),
-            order.expires_at if e.kind is OrderEventKind.RESERVED else None,
+            *_note(e, order, payment),
+            due=order.expires_at if e.kind is OrderEventKind.RESERVED else None,
         )
         for e in events
     ]
 
 
+# One sentence per actor (translators see whole sentences); a staff member is named by id.
+CANCELLED_BY = {
+    "shop": N_("cancelled by the shop; the units went back on sale"),
+    "customer": N_("cancelled by the customer; the units went back on sale"),
+    "operator": N_("cancelled by the operator; the units went back on sale"),
+    "staff": N_("cancelled by %(who)s; the units went back on sale"),
+}
+REFUNDED_BY = {
+    "shop": N_("%(amount)s %(currency)s refunded by the shop: %(reason)s"),
+    "customer": N_("%(amount)s %(currency)s refunded by the customer: %(reason)s"),
+    "operator": N_("%(amount)s %(currency)s refunded by the operator: %(reason)s"),
+    "staff": N_("%(amount)s %(currency)s refunded by %(who)s: %(reason)s"),
+}
+NOT_PAID = N_("not paid in time; the units went back on sale")
+
+
 def _who(actor: str) -> str:
     if actor == SYSTEM:
-        return "the shop"
+        return "shop"
     if actor.startswith("customer:"):
-        return "the customer"
+        return "customer"
     if actor == "admin":
-        return "the operator"
-    return actor  # a staff member: staff:stf_…
+        return "operator"
+    return "staff"  # a staff member: staff:stf_…
 
 
-def _note(event: OrderEvent, order: Order, payment: Payment | None) -> str:
+Note = tuple[str, Mapping[str, object]]
+
+
+def _note(event: OrderEvent, order: Order, payment: Payment | None) -> Note:
     data = event.data
     match event.kind:
         case OrderEventKind.RESERVED:
             return _reserved(order)
         case OrderEventKind.PAID:
             if payment is not None:
-                return f"paid (gateway reference {payment.gateway_reference})"
-            return f"paid (payment {data.get('payment_id', '?')})"
+                reference = payment.gateway_reference
+                return N_("paid (gateway reference %(reference)s)"), {"reference": reference}
+            return N_("paid (payment %(payment)s)"), {"payment": data.get("payment_id", "?")}
         case OrderEventKind.EXPIRED:
-            return "not paid in time; the units went back on sale"
+            return NOT_PAID, {}
         case OrderEventKind.CANCELLED:
-            return f"cancelled by {_who(event.actor)}; the units went back on sale"
+            return CANCELLED_BY[_who(event.actor)], {"who": event.actor}
         case OrderEventKind.REFUNDED:
-            return (
-                f"{data.get('amount')} {data.get('currency')} refunded by {_who(event.actor)}:"
-                f" {data.get('reason')}"
-            )
+            values = {k: data.get(k) for k in ("amount", "currency", "reason")}
+            return REFUNDED_BY[_who(event.actor)], {**values, "who": event.actor}
         case OrderEventKind.ADDRESS_SET:
-            return f"shipping address set: {data.get('city')}, {data.get('postal_code')}"
-    return event.kind.value
+            values = {"city": data.get("city"), "postal_code": data.get("postal_code")}
+            return N_("shipping address set: %(city)s, %(postal_code)s"), values
+    return "%(kind)s", {"kind": event.kind.value}
 
 
-def _reserved(order: Order) -> str:
-    return f"{order.quantity} × {order.sku} reserved; payment due before"
+def _reserved(order: Order) -> Note:
+    values = {"quantity": order.quantity, "sku": order.sku}
+    return N_("%(quantity)s × %(sku)s reserved; payment due before"), values
 
 
 def _derived(order: Order, payment: Payment | None) -> list[Step]:
-    steps = [Step(order.created_at, OrderStatus.RESERVED.value, _reserved(order), order.expires_at)]
+    steps = [
+        Step(order.created_at, OrderStatus.RESERVED.value, *_reserved(order), order.expires_at)
+    ]
     if order.paid_at is not None:
-        reference = f" (gateway reference {payment.gateway_reference})" if payment else ""
-        steps.append(Step(order.paid_at, OrderStatus.PAID.value, f"paid{reference}"))
+        if payment:
+            reference = {"reference": payment.gateway_reference}
+            paid: Note = (N_("paid (gateway reference %(reference)s)"), reference)
+        else:
+            paid = (N_("paid"), {})
+        steps.append(Step(order.paid_at, OrderStatus.PAID.value, *paid))
     if order.closed_at is not None:
-        why = {
-            OrderStatus.EXPIRED: "not paid in time; the units went back on sale",
-            OrderStatus.CANCELLED: "cancelled by the customer; the units went back on sale",
-        }.get(order.status, str(order.status))
-        steps.append(Step(order.closed_at, order.status.value, why))
+        why: Note = {
+            OrderStatus.EXPIRED: (NOT_PAID, {}),
+            OrderStatus.CANCELLED: (CANCELLED_BY["customer"], {}),
+        }.get(order.status, ("%(status)s", {"status": str(order.status)}))
+        steps.append(Step(order.closed_at, order.status.value, *why))
     return steps

@@ -15,8 +15,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from flashsale.catalog.market import Market
 from flashsale.http.problems import status_and_title
 from flashsale.kernel.errors import DomainError
+from flashsale.web.i18n import N_
 from flashsale.web.rendering import Pages
 from flashsale.web.security import CsrfRejected, PageSecurity
 from flashsale.web.storefront import Storefront
@@ -38,25 +40,38 @@ class PageKit:
 
     def _page(self, handler: Callable[..., Awaitable[Response]]) -> Handler:
         pages = self.pages
+        storefront = self.storefront
 
         @functools.wraps(handler)
         async def run(request: Request) -> Response:
             try:
                 return await handler(request)
             except CsrfRejected:
+                # In the language of the market the page was about (a sale's, a shop's).
+                market = await _market_of(storefront, request)
                 return pages.render(
                     request,
                     "error.html",
                     {
-                        "title": "This form has expired",
-                        "detail": "Reload the page and send it again.",
+                        "title": N_("This form has expired"),
+                        "detail": N_("Reload the page and send it again."),
+                        "market": market,
                     },
                     403,
                 )
             except DomainError as exc:
                 status, title = status_and_title(exc)
-                return pages.render(
-                    request, "error.html", {"title": title, "detail": exc.detail}, status
-                )
+                market = await _market_of(storefront, request)
+                context = {"title": title, "detail": exc.detail, "market": market}
+                return pages.render(request, "error.html", context, status)
 
         return run
+
+
+async def _market_of(storefront: Storefront, request: Request) -> Market | None:
+    """The market of the page that failed, for its language; None when the record cannot say
+    (it may be what failed)."""
+    try:
+        return await storefront.market_of_path(request.url.path)
+    except DomainError:
+        return None

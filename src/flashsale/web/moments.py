@@ -9,6 +9,7 @@ UTC rather than not at all.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from babel.dates import (
 )
 
 from flashsale.catalog.market import DEFAULT_TIMEZONE, Market
+from flashsale.web.i18n import N_
 from flashsale.web.money import FALLBACK_LOCALE
 
 
@@ -52,10 +54,16 @@ def clock_time(moment: datetime | None, where: Market | str | None) -> str:
     return f"{format_time(local, 'short', locale=shown_in)} {_zone_label(local, shown_in)}"
 
 
-def relative_time(moment: datetime | None, where: Market | str | None, now: datetime) -> str:
+def relative_time(
+    moment: datetime | None,
+    where: Market | str | None,
+    now: datetime,
+    say: Callable[[str], str] = str,
+) -> str:
     """When ``moment`` is, said from ``now`` in the market's zone, as a shopper says it:
     ``today at 4:43 PM IST``, ``tomorrow at 12:00 PM IST``, ``Tue, 8 Dec at 9:00 AM IST`` within
-    the week ahead, ``8 Dec 2026 at 9:00 AM IST`` further away."""
+    the week ahead, ``8 Dec 2026 at 9:00 AM IST`` further away. ``say`` translates the words
+    (the page's gettext); the date and time stay written the market's way."""
     if moment is None:
         return ""
     local, shown_in = _in_zone(moment, where)
@@ -65,10 +73,12 @@ def relative_time(moment: datetime | None, where: Market | str | None, now: date
         days = (moment - now) // timedelta(days=1)
     time = f"{format_time(local, 'short', locale=shown_in)} {_zone_label(local, shown_in)}"
     if days in RELATIVE_DAYS:
-        return f"{RELATIVE_DAYS[days]} at {time}"
-    if 1 < days < 7:
-        return f"{format_skeleton('MMMEd', local, locale=shown_in)} at {time}"
-    return f"{format_date(local, 'medium', locale=shown_in)} at {time}"
+        day = say(RELATIVE_DAYS[days])
+    elif 1 < days < 7:
+        day = format_skeleton("MMMEd", local, locale=shown_in)
+    else:
+        day = format_date(local, "medium", locale=shown_in)
+    return say(N_("%(day)s at %(time)s")) % {"day": day, "time": time}
 
 
 def time_until(moment: datetime | None, now: datetime) -> str:
@@ -90,19 +100,20 @@ def time_until(moment: datetime | None, now: datetime) -> str:
     return f"in {span}" if seconds > 0 else f"{span} ago"
 
 
-def zone_name(where: Market | str | None) -> str:
+def zone_name(where: Market | str | None, locale: str | None = None) -> str:
     """The zone as a sentence names it, in the page's language: ``India Time (Asia/Kolkata)``;
     ``UTC`` for UTC and for a zone unknown here."""
     zone_id = (where.timezone if isinstance(where, Market) else where) or DEFAULT_TIMEZONE
     zone = _zone(zone_id)
     if zone is UTC or zone_id.upper() in ("UTC", "ETC/UTC"):
         return "UTC"
-    name: str = get_timezone_name(zone, width="long", uncommon=False, locale=FALLBACK_LOCALE)
+    shown_in = _locale(locale or FALLBACK_LOCALE)
+    name: str = get_timezone_name(zone, width="long", uncommon=False, locale=shown_in)
     return f"{name} ({zone_id})"
 
 
-# The page's own language (English until the interface is translated); the time is the market's.
-RELATIVE_DAYS = {-1: "yesterday", 0: "today", 1: "tomorrow"}
+# The page's own words (translated by ``say``); the time is the market's.
+RELATIVE_DAYS = {-1: N_("yesterday"), 0: N_("today"), 1: N_("tomorrow")}
 
 
 def _in_zone(moment: datetime, where: Market | str | None) -> tuple[datetime, Locale]:

@@ -3,19 +3,17 @@ program, told apart by what the request accepts (RFC 9110 content negotiation, r
 
 from __future__ import annotations
 
+import functools
+
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from flashsale.web.rendering import TEMPLATES
+from flashsale.web.i18n import pick_locale, translations
+from flashsale.web.rendering import page_values, template_environment
 
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES),
-    autoescape=jinja2.select_autoescape(default=True),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+# In the browser's language (no market applies to an unknown address): i18n.pick_locale.
+_env = functools.cache(template_environment)
 
 
 def wants_html(request: Request) -> bool:
@@ -41,15 +39,21 @@ def wants_html(request: Request) -> bool:
 
 
 def not_found_page(request: Request) -> HTMLResponse:
-    html = _ENV.get_template("error.html").render(
+    locale = pick_locale(request)
+    env: jinja2.Environment = _env(locale)
+    _ = translations(locale).gettext
+    html = env.get_template("error.html").render(
         {
+            **page_values(request, locale),
             "request": request,
             "csrf_token": "",  # no form on it: nothing to sign, no cookie to plant
             "server_now": "",
             "message": None,
-            "title": "Page not found",
-            "detail": f"There is no page at {request.url.path}. It may have moved, or the link"
-            " was mistyped.",
+            "title": _("Page not found"),
+            "detail": _(
+                "There is no page at %(path)s. It may have moved, or the link was mistyped."
+            )
+            % {"path": request.url.path},
         }
     )
-    return HTMLResponse(html, status_code=404)
+    return HTMLResponse(html, status_code=404, headers={"Vary": "Accept, Accept-Language, Cookie"})

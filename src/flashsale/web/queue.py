@@ -25,6 +25,7 @@ from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.waiting_room.domain.room import QueueState
 from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.forms import read_form
+from flashsale.web.i18n import chosen, pick_locale, translations
 from flashsale.web.kit import PageKit
 from flashsale.web.room_panel import room_message, status_json
 
@@ -73,6 +74,7 @@ class QueuePages:
         # Refusals (no room, rate-limited) are answered before the stream starts.
         await self._room.status(sale_id, customer_id, client_address(request))
         room = self._room
+        catalog = translations(await self._language(request, sale_id))
 
         async def stream() -> AsyncIterator[bytes]:
             yield b"retry: 1000\n\n"
@@ -83,7 +85,7 @@ class QueuePages:
                     if status is None:
                         yield b": keep-alive\n\n"
                         continue
-                    yield b"data: " + orjson.dumps(status_json(status)) + b"\n\n"
+                    yield b"data: " + orjson.dumps(status_json(status, catalog)) + b"\n\n"
                     if status.view.state is QueueState.CLOSED:
                         return
 
@@ -92,6 +94,14 @@ class QueuePages:
             media_type="text/event-stream",
             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
+
+    async def _language(self, request: Request, sale_id: str) -> str:
+        """The page's language: the shopper's choice when there is one (no look-up), else the
+        sale's market's (i18n.pick_locale)."""
+        if chosen(request):
+            return pick_locale(request)
+        market = await self._storefront.market_of_path(f"/sales/{sale_id}")
+        return pick_locale(request, market.locale if market else None)
 
 
 def routes(services: QueueServices, kit: PageKit) -> list[BaseRoute]:

@@ -1,10 +1,15 @@
 """Jinja2 templates and the filters every page shares: money per locale, times in the market's
 zone (``local``: the full moment; ``when``: "today at 4:43 PM IST"; ``clock``: "4:58 PM IST"),
-and in UTC where no market applies (``utc``)."""
+and in UTC where no market applies (``utc``).
+
+Templates are translated through Jinja2's i18n extension (``{% trans %}``, ``_()``), one
+environment per language holding its catalog (i18n.py): a render never swaps the catalog of an
+environment another render may be using."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +23,15 @@ from starlette.responses import HTMLResponse
 from flashsale.catalog.market import Market
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.money import Money
+from flashsale.web.i18n import (
+    country_names,
+    language_links,
+    market_name,
+    pick_locale,
+    remember_choice,
+    supported,
+    translations,
+)
 from flashsale.web.moments import clock_time, local_time, relative_time, time_until, zone_name
 from flashsale.web.money import FALLBACK_LOCALE, format_money
 from flashsale.web.security import PageSecurity
@@ -25,6 +39,8 @@ from flashsale.web.security import PageSecurity
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+# The operators' pages stay in the templates' English for now: only the shopper's are translated.
+UNTRANSLATED = ("console/", "desk/", "pos/")
 
 
 def shown_time(moment: datetime | None) -> str:
@@ -49,32 +65,77 @@ def count(number: int, locale: str) -> str:
     return shown
 
 
+def template_environment(locale: str | None) -> jinja2.Environment:
+    """The templates with ``locale``'s catalog (None: untranslated) and the filters that need no
+    clock."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    # Whitespace inside {% trans %} collapsed, as `pybabel extract` (babel.cfg) writes the msgid.
+    env.policies["ext.i18n.trimmed"] = True
+    catalog = translations(locale)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    # A message made in Python (marked with i18n.N_ so that extraction finds it) looked up as
+    # it is: no %-formatting of text that may hold a literal %.
+    env.filters["translate"] = catalog.gettext
+    # For a page part that words itself in Python (the waiting room's place: room_panel.py).
+    env.globals["i18n_catalog"] = catalog
+    env.filters.update(
+        money=money,
+        count=count,
+        utc=shown_time,
+        local=local_time,
+        iso=iso,
+        clock=clock_time,
+        # The zone named in the page's language ("भारत समय"), its time the market's.
+        zone=functools.partial(zone_name, locale=locale),
+        country_names=functools.partial(country_names, locale=locale),
+        market_name=functools.partial(market_name, locale=locale),
+    )
+    return env
+
+
+def page_values(request: Request, locale: str | None) -> dict[str, Any]:
+    """What base.html and the storefront's header need to speak ``locale``: the page's
+    ``lang`` and the language menu."""
+    return {
+        "page_lang": (locale or FALLBACK_LOCALE).replace("_", "-"),
+        "languages": language_links(request, locale) if locale else [],
+    }
+
+
+def market_locale(context: Mapping[str, Any]) -> str | None:
+    """The locale of the market a page is about: its ``market``, or its sale card's."""
+    market = context.get("market")
+    if not isinstance(market, Market):
+        card = context.get("card")
+        market = getattr(card, "market", None)
+    return market.locale if isinstance(market, Market) else None
+
+
 class Pages:
     def __init__(self, security: PageSecurity, clock: Clock) -> None:
         self._security = security
         self._clock = clock
-        self._env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(TEMPLATES),
-            autoescape=jinja2.select_autoescape(default=True),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
-        self._env.filters.update(
-            money=money,
-            count=count,
-            utc=shown_time,
-            local=local_time,
-            iso=iso,
-            clock=clock_time,
-            when=self._when,
-            zone=zone_name,
-            from_now=self._from_now,
-        )
 
-    def _when(self, moment: datetime | None, where: Market | str | None) -> str:
-        """``today at 4:43 PM IST``: said from this server's now, in the market's zone."""
-        return relative_time(moment, where, self._clock.now())
+    @functools.cache  # noqa: B019 - one Pages per app; its few environments live as long
+    def _env(self, locale: str | None) -> jinja2.Environment:
+        env = template_environment(locale)
+        say = translations(locale).gettext
+        env.filters.update(when=functools.partial(self._when, say=say), from_now=self._from_now)
+        return env
+
+    def _when(
+        self, moment: datetime | None, where: Market | str | None, say: Callable[[str], str]
+    ) -> str:
+        """``today at 4:43 PM IST``: said from this server's now, in the market's zone, its
+        words in the page's language."""
+        return relative_time(moment, where, self._clock.now(), say)
 
     def _from_now(self, moment: datetime | None) -> str:
         """``in 25 minutes``: from this server's now."""
@@ -88,14 +149,25 @@ class Pages:
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
+        translated = not template.startswith(UNTRANSLATED)
+        locale = None
+        if translated:
+            # A fragment may name the language of the page it lands in (page_locale).
+            named = supported(context.get("page_locale"))
+            locale = named or pick_locale(request, market_locale(context))
         values = {
             "request": request,
             "csrf_token": self._security.csrf_token(request),
             "server_now": iso(self._clock.now()),
             "message": None,
+            **page_values(request, locale),
             **context,
         }
-        html = self._env.get_template(template).render(values)
+        html = self._env(locale).get_template(template).render(values)
         response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
         self._security.plant_csrf_seed(request, response)
+        if translated:
+            # One address answers in several languages: a cache must tell the browsers apart.
+            response.headers.append("Vary", "Accept-Language, Cookie")
+            remember_choice(request, response)
         return response

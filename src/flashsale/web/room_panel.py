@@ -7,6 +7,7 @@ JSON API does (``room_api.py``), with the page's session instead of a bearer tok
 from __future__ import annotations
 
 from dataclasses import dataclass
+from gettext import NullTranslations
 from typing import Any
 
 from starlette.requests import Request
@@ -17,6 +18,7 @@ from flashsale.sales import errors as sale_errors
 from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.waiting_room.domain.room import QueueState, QueueView
 from flashsale.waiting_room.service.room import Challenge, QueueStatus, WaitingRoom
+from flashsale.web.i18n import N_
 
 # States the server must draw the page for (a Buy form with the token, the end of the line);
 # the page reloads when it reaches one it was not drawn in. The others only move numbers.
@@ -26,18 +28,23 @@ REDRAW_ON = frozenset(
 )
 
 ROOM_REFUSALS: dict[type[errors.DomainError], str] = {
-    room_errors.AdmissionRequired: "Not your turn yet: this sale lets fans buy through its"
-    " waiting room. Join the queue; the Buy button appears when you are admitted.",
-    room_errors.AdmissionTokenExpired: "Your turn has passed: the admission expired before you"
-    " bought. Join the queue again.",
-    room_errors.AdmissionTokenUsed: "Your admission was used for a purchase already.",
-    room_errors.AdmissionRefused: "This admission is not valid for you. Join the queue.",
-    room_errors.TooManyRequests: "Too many clicks at once: wait a second and try again.",
-    room_errors.ProofOfWorkRequired: "Your browser has to solve a small puzzle to join; let the"
-    " page finish it (it needs JavaScript), then press Join again.",
-    room_errors.AddressCapReached: "Too many fans have joined from this network address.",
-    sale_errors.NotRegistered: "Only fans who registered for the sale can join its queue.",
-    sale_errors.SaleClosed: "The sale is closed.",
+    room_errors.AdmissionRequired: N_(
+        "Not your turn yet: this sale lets fans buy through its"
+        " waiting room. Join the queue; the Buy button appears when you are admitted."
+    ),
+    room_errors.AdmissionTokenExpired: N_(
+        "Your turn has passed: the admission expired before you bought. Join the queue again."
+    ),
+    room_errors.AdmissionTokenUsed: N_("Your admission was used for a purchase already."),
+    room_errors.AdmissionRefused: N_("This admission is not valid for you. Join the queue."),
+    room_errors.TooManyRequests: N_("Too many clicks at once: wait a second and try again."),
+    room_errors.ProofOfWorkRequired: N_(
+        "Your browser has to solve a small puzzle to join; let the"
+        " page finish it (it needs JavaScript), then press Join again."
+    ),
+    room_errors.AddressCapReached: N_("Too many fans have joined from this network address."),
+    sale_errors.NotRegistered: N_("Only fans who registered for the sale can join its queue."),
+    sale_errors.SaleClosed: N_("The sale is closed."),
 }
 
 
@@ -69,7 +76,11 @@ class RoomPanel:
 
     @property
     def words(self) -> QueueWords | None:
-        return None if self.status is None else queue_words(self.status.view)
+        return self.words_in(ENGLISH)
+
+    def words_in(self, catalog: NullTranslations) -> QueueWords | None:
+        """The words in the page's language (its catalog, i18n.translations)."""
+        return None if self.status is None else queue_words(self.status.view, catalog)
 
     @property
     def admission_token(self) -> str | None:
@@ -88,19 +99,25 @@ class QueueWords:
     chance: str
 
 
-PLACE_DRAWN = "drawn at the opening"
+PLACE_DRAWN = N_("drawn at the opening")
+ENGLISH = NullTranslations()  # the source language: the messages as written here
 
 
-def queue_words(view: QueueView) -> QueueWords:
-    wait = _wait(view.estimated_wait_seconds)
-    chance = "–" if view.chance is None else f"about {round(100 * view.chance)}%"
+def queue_words(view: QueueView, catalog: NullTranslations = ENGLISH) -> QueueWords:
+    _ = catalog.gettext
+    wait = _wait(view.estimated_wait_seconds, catalog)
+    chance = "–"
+    if view.chance is not None:
+        chance = _("about %(percent)s%%") % {"percent": round(100 * view.chance)}
     if view.state is QueueState.PRE_QUEUE or (view.position is None and view.ahead is None):
         if view.state is not QueueState.PRE_QUEUE:
             return QueueWords("–", "", wait, chance)
         return QueueWords(
-            PLACE_DRAWN,
-            "Everyone who joined before the opening gets a place in one random draw at the"
-            " opening second, the same draw for all.",
+            _(PLACE_DRAWN),
+            _(
+                "Everyone who joined before the opening gets a place in one random draw at the"
+                " opening second, the same draw for all."
+            ),
             wait,
             chance,
         )
@@ -108,27 +125,27 @@ def queue_words(view: QueueView) -> QueueWords:
         return QueueWords("–", "", wait, chance)
     ahead = view.ahead
     if ahead == 0:
-        return QueueWords("1", "You are number 1 in line: you are let in next.", wait, chance)
+        return QueueWords("1", _("You are number 1 in line: you are let in next."), wait, chance)
     number = f"{ahead + 1:,}"
-    return QueueWords(
-        number, f"You are number {number} in line; {ahead:,} ahead of you.", wait, chance
-    )
+    line = _("You are number %(number)s in line; %(ahead)s ahead of you.")
+    return QueueWords(number, line % {"number": number, "ahead": f"{ahead:,}"}, wait, chance)
 
 
-def _wait(seconds: float | None) -> str:
+def _wait(seconds: float | None, catalog: NullTranslations) -> str:
     if seconds is None:
         return "–"
     if seconds < 1:
-        return "less than a second"
+        return catalog.gettext("less than a second")
     if seconds < 90:
         whole = round(seconds)
-        return f"about {whole} second{'s' if whole != 1 else ''}"
-    return f"about {round(seconds / 60)} minutes"
+        return catalog.ngettext("about %(n)s second", "about %(n)s seconds", whole) % {"n": whole}
+    minutes = round(seconds / 60)
+    return catalog.ngettext("about %(n)s minute", "about %(n)s minutes", minutes) % {"n": minutes}
 
 
-def status_json(status: QueueStatus) -> dict[str, Any]:
+def status_json(status: QueueStatus, catalog: NullTranslations = ENGLISH) -> dict[str, Any]:
     view = status.view
-    words = queue_words(view)
+    words = queue_words(view, catalog)
     return {
         "number": words.number,
         "line": words.line,

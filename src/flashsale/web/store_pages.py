@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from flashsale.web.i18n import pick_locale, translations
 from flashsale.web.kit import PageKit
 from flashsale.web.live import Snapshots, event_stream
 from flashsale.web.storefront import SALE_STATE_LABELS, StorefrontServices
@@ -32,7 +33,15 @@ def routes(services: StorefrontServices, kit: PageKit) -> list[BaseRoute]:
                 "server_time": view.server_time.isoformat(),
             }
 
-        return event_stream(lambda: snapshots.get(sale_id, snapshot))
+        # One snapshot for every viewer; each stream says its label in its page's language,
+        # which the page names (?lang=): a stream costs no look-up of the sale's market.
+        say = translations(pick_locale(request)).gettext
+
+        async def said() -> dict[str, Any]:
+            shared = await snapshots.get(sale_id, snapshot)
+            return {**shared, "state_label": say(shared["state_label"])}
+
+        return event_stream(said)
 
     return [
         kit.get("/", store.home),

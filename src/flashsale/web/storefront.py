@@ -30,6 +30,7 @@ from flashsale.sales.service.sales import Sales, SaleView
 from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.forms import read_form
+from flashsale.web.i18n import N_
 from flashsale.web.rendering import Pages
 from flashsale.web.room_panel import room_message, room_panel
 from flashsale.web.sale_standing import Standing
@@ -37,24 +38,31 @@ from flashsale.web.security import PageSecurity
 
 # One clear sentence per refusal; the fan reads it at the opening second.
 REFUSALS: dict[type[errors.DomainError], str] = {
-    sale_errors.SaleNotOpenYet: "Too early: the sale has not opened yet."
-    " Buy at the opening second.",
-    sale_errors.SoldOut: "Sold out: every unit has been taken."
-    " Unpaid reservations come back on sale when their payment window passes.",
-    sale_errors.InsufficientStock: "Not enough units left for that quantity; try fewer.",
-    sale_errors.LimitReached: "Limit reached: you already hold as many as one fan may buy.",
-    sale_errors.NotRegistered: "Not registered: only fans who registered before the sale may buy.",
-    sale_errors.SaleClosed: "The sale is closed.",
-    sale_errors.CommitFailed: "So many fans at once that your order could not be stored. Nothing"
-    " was taken: press Buy again.",
+    sale_errors.SaleNotOpenYet: N_(
+        "Too early: the sale has not opened yet. Buy at the opening second."
+    ),
+    sale_errors.SoldOut: N_(
+        "Sold out: every unit has been taken."
+        " Unpaid reservations come back on sale when their payment window passes."
+    ),
+    sale_errors.InsufficientStock: N_("Not enough units left for that quantity; try fewer."),
+    sale_errors.LimitReached: N_("Limit reached: you already hold as many as one fan may buy."),
+    sale_errors.NotRegistered: N_(
+        "Not registered: only fans who registered before the sale may buy."
+    ),
+    sale_errors.SaleClosed: N_("The sale is closed."),
+    sale_errors.CommitFailed: N_(
+        "So many fans at once that your order could not be stored. Nothing"
+        " was taken: press Buy again."
+    ),
 }
 SALE_STATE_LABELS = {
-    SaleState.SCHEDULED: "Registration opens soon",
-    SaleState.REGISTRATION: "Registration open",
-    SaleState.WAITING: "Opening soon",
-    SaleState.OPEN: "On sale now",
-    SaleState.SOLD_OUT: "Sold out",
-    SaleState.CLOSED: "Ended",
+    SaleState.SCHEDULED: N_("Registration opens soon"),
+    SaleState.REGISTRATION: N_("Registration open"),
+    SaleState.WAITING: N_("Opening soon"),
+    SaleState.OPEN: N_("On sale now"),
+    SaleState.SOLD_OUT: N_("Sold out"),
+    SaleState.CLOSED: N_("Ended"),
 }
 
 
@@ -289,9 +297,9 @@ class Storefront:
             await self._sales.register(sale_id, customer_id)
         except (sale_errors.RegistrationNotOpenYet, sale_errors.RegistrationClosed) as exc:
             text = (
-                "Registration has not opened yet."
+                N_("Registration has not opened yet.")
                 if isinstance(exc, sale_errors.RegistrationNotOpenYet)
-                else "Registration is closed: it ended before the sale opened."
+                else N_("Registration is closed: it ended before the sale opened.")
             )
             return await self.sale(request, text, 409)
         return RedirectResponse(f"/sales/{sale_id}", 303)
@@ -300,10 +308,11 @@ class Storefront:
         """htmx posts here at the opening second: a redirect to checkout, or why not."""
         form = await read_form(request)
         self._security.check_csrf(request, form)
+        request.state.page_lang = form.get("page_lang")  # the refusal's language: _buy_answer
         sale_id = request.path_params["sale_id"]
         customer_id = self._security.customer_id(request)
         if customer_id is None:
-            return await self._buy_answer(request, "Log in first, then press Buy.")
+            return await self._buy_answer(request, N_("Log in first, then press Buy."))
         try:
             quantity = int(form.get("quantity") or 1)
         except ValueError:
@@ -334,6 +343,9 @@ class Storefront:
 
     async def _buy_answer(self, request: Request, text: str) -> Response:
         if request.headers.get("hx-request"):
-            # 200 on purpose: htmx swaps it in, and the browser logs no failed request.
-            return self._pages.render(request, "store/_buy_refusal.html", {"text": text})
+            # 200 on purpose: htmx swaps it in, and the browser logs no failed request. In the
+            # language of the page it lands in, which the form names: no look-up at the opening
+            # second, when refusals come by the thousand.
+            context = {"text": text, "page_locale": getattr(request.state, "page_lang", None)}
+            return self._pages.render(request, "store/_buy_refusal.html", context)
         return await self.sale(request, text, 409)

@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Route
 from flashsale.bootstrap import Shop
 from flashsale.http import (
     catalog,
+    channels,
     customers,
     desk,
     events,
@@ -32,12 +33,14 @@ from flashsale.http import (
     fulfilment_ops,
     operations,
     orders,
+    pos,
     problems,
     refunds,
     reporting,
     room_api,
     sales,
     staff,
+    stores,
     webhooks,
 )
 from flashsale.http.edge import RefuseControlCharacters
@@ -69,6 +72,9 @@ API: list[Callable[[Shop], list[Endpoint]]] = [
     desk.endpoints,
     fulfilment.endpoints,
     fulfilment_ops.endpoints,
+    channels.endpoints,
+    stores.endpoints,
+    pos.endpoints,
 ]
 
 

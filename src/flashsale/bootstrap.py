@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flashsale.catalog.service import Catalog
+from flashsale.channels.adapters.recording_client import RecordingMarketplaceClient
+from flashsale.channels.service.assembly import Channels, build_channels
+from flashsale.channels.service.pool_commitments import PoolCommitments
 from flashsale.config import Settings
 from flashsale.customers.accounts import Accounts
 from flashsale.customers.password_reset import PasswordResets
@@ -54,6 +57,11 @@ from flashsale.sales.service.sales import Sales
 from flashsale.staff.model import STAFF_SESSION_TTL_SECONDS
 from flashsale.staff.service import StaffDirectory
 from flashsale.staff.tokens import StaffTokens
+from flashsale.stores.service.assembly import Stores, build_stores
+from flashsale.stores.service.pickup import ClickAndCollect
+from flashsale.stores.service.pickup_mail import MailPickupNotices
+from flashsale.stores.service.pickup_throttle import PickupThrottle
+from flashsale.stores.service.pickups import StorePickups
 from flashsale.waiting_room.adapters.memory_state import MemoryRoomState
 from flashsale.waiting_room.ports import RoomState
 from flashsale.waiting_room.service.room import WaitingRoom
@@ -93,6 +101,7 @@ class Shop:
     auditing: Auditing
     room: WaitingRoom  # the waiting room in front of the sales that have one
     throttle: AuthThrottle  # log-in and sign-up attempts, in the room state's token buckets
+    pickup_throttle: PickupThrottle  # wrong pickup codes per store, in the same buckets
     notifications: Notifications  # customers' mail, written to the outbox
     mailer: Mailer | None  # delivers the outbox over SMTP; None: mail is kept there only
     staff: StaffDirectory  # the shop's own people: roles, log-in, sessions
@@ -100,6 +109,7 @@ class Shop:
     webhook_worker: WebhookWorker  # fans the event feed out to them and delivers it
     order_mail: OrderMail  # customers' confirmations and refund notices, from the feed
     password_resets: PasswordResets  # forgotten passwords: signed, single-use reset links
+    payment_gateway: PaymentGateway  # cards: the orders' and the stores' tills alike
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -184,6 +194,8 @@ class Shop:
             self.clock,
             # It yields to this process's purchases, as order mail does.
             busy=Pace(lambda: purchases_answered(self.metrics)).busy,
+            # The partners' pools hold units at the DCs as allotments do.
+            commitments=[PoolCommitments(self.store)],
         )
 
     def start_fulfilment(self) -> None:
@@ -194,6 +206,8 @@ class Shop:
         self._background.append(asyncio.create_task(allocators.run_forever(poll)))
         deliveries = self.fulfilment_ops.shipping.run_forever(poll)
         self._background.append(asyncio.create_task(deliveries))
+        # Uncollected click & collect orders, given up after their store's pickup_days.
+        self._background.append(asyncio.create_task(self.pickups.run_forever(max(poll, 60.0))))
 
     @functools.cached_property
     def fulfilment_ops(self) -> Operations:
@@ -201,6 +215,34 @@ class Shop:
         f = self.fulfilment
         return build_operations(
             self.store, f.orders, f.locations, self.shipping, self.refunds, self.clock
+        )
+
+    @functools.cached_property
+    def stores(self) -> Stores:
+        """Stores, their tills and the point of sale, on the same stock as the web."""
+        return build_stores(self.store, self.catalog, self.staff, self.payment_gateway, self.clock)
+
+    @functools.cached_property
+    def pickup(self) -> ClickAndCollect:
+        """Click & collect: which stores can hand over an order, and the customer's choice."""
+        return ClickAndCollect(self.store, self.clock)
+
+    @functools.cached_property
+    def pickups(self) -> StorePickups:
+        """Click & collect at the counter: ready with a code, collected, given up."""
+        notices = MailPickupNotices(self.store, self.notifications, self.settings.public_url)
+        return StorePickups(self.store, notices, self.refunds, self.pickup_throttle, self.clock)
+
+    @functools.cached_property
+    def channels(self) -> Channels:
+        """Sales channels: prices, partner pools, order imports, feeds, reconciliation. The
+        partners' APIs are not reachable from here: their client records what it is given."""
+        return build_channels(
+            self.store,
+            self.catalog,
+            self.fulfilment.locations,
+            RecordingMarketplaceClient(),
+            self.clock,
         )
 
     @functools.cached_property
@@ -374,6 +416,7 @@ async def build_shop(
         catalog=catalog,
         accounts=accounts,
         password_resets=PasswordResets(store, sessions, hasher, throttle, clock, keys.session),
+        payment_gateway=gateway,
         sessions=sessions,
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
@@ -403,6 +446,7 @@ async def build_shop(
             proof_of_work_key=keys.proof_of_work,
         ),
         throttle=throttle,
+        pickup_throttle=PickupThrottle(room_state.limiter, clock),
         notifications=notifications,
         mailer=mailer,
         staff=StaffDirectory(

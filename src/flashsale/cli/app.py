@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 import typer
 
+from flashsale.cli.channel import channel_app
 from flashsale.cli.db import db_app
 from flashsale.cli.demo import demo_app
 from flashsale.cli.desk import desk_app
@@ -25,6 +26,7 @@ from flashsale.cli.serve import serve_app
 from flashsale.cli.settings import build_settings
 from flashsale.cli.simulate import simulate_commands
 from flashsale.cli.staff import staff_app
+from flashsale.cli.store import pos_app, store_app
 from flashsale.cli.webhook import webhook_app
 from flashsale.cli.worker import worker_app
 
@@ -35,6 +37,7 @@ COMMANDS: list[typer.Typer] = [
     worker_app,
     relay_app,
     db_app,
+    channel_app,
     sale_app,
     gate_app,
     staff_app,
@@ -48,6 +51,8 @@ COMMANDS: list[typer.Typer] = [
     fulfil_app,
     return_app,
     desk_app,
+    store_app,
+    pos_app,
 ]
 
 app = typer.Typer(

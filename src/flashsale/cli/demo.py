@@ -13,6 +13,7 @@ from rich.console import Console
 
 from flashsale.bootstrap import running_shop
 from flashsale.catalog.service import Catalog
+from flashsale.channels.service.assembly import Channels
 from flashsale.cli.db import db_app
 from flashsale.cli.runtime import fail, run, run_in_shop
 from flashsale.cli.settings import refined, settings_of
@@ -21,9 +22,12 @@ from flashsale.fulfilment.service.assembly import Fulfilment
 from flashsale.lab.crowd.arrivals import ArrivalCurve
 from flashsale.lab.crowd.behaviour import CrowdPlan
 from flashsale.lab.crowd.simulation import CrowdError
+from flashsale.lab.demo.channels import seed_channels
 from flashsale.lab.demo.seeding import seed_catalogue, seed_markets
 from flashsale.lab.demo.showcase import DemoOptions, run_demo
+from flashsale.lab.demo.stores import seed_stores
 from flashsale.lab.demo.warehouses import seed_warehouses
+from flashsale.stores.service.assembly import Stores
 from flashsale.terminal import paragraphs
 
 # The demo keeps its own file in the working directory, away from a real ./flashsale.db.
@@ -38,6 +42,12 @@ class SeedServices(Protocol):
 
     @property
     def fulfilment(self) -> Fulfilment: ...
+
+    @property
+    def stores(self) -> Stores: ...
+
+    @property
+    def channels(self) -> Channels: ...
 
 
 def demo(
@@ -132,6 +142,12 @@ def db_seed(ctx: typer.Context) -> None:
         markets = await seed_markets(services.catalog)
         products = await seed_catalogue(services.catalog)
         dcs, units = await seed_warehouses(services.catalog, services.fulfilment)
+        partners, pooled = await seed_channels(
+            services.catalog, services.fulfilment, services.channels
+        )
+        Console().print(f"added {partners} channels and pooled {pooled:,} units for partners")
+        shops, shelved = await seed_stores(services.catalog, services.fulfilment, services.stores)
+        Console().print(f"added {shops} stores and put {shelved:,} units on their shelves")
         return markets, products, dcs, units
 
     markets, products, dcs, units = run_in_shop(settings_of(ctx), seed)

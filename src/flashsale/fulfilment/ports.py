@@ -46,6 +46,7 @@ class FeedEntry:
     quantity: int
     region: str | None  # of the shipping address; None when it has none
     at: datetime
+    pickup: str | None = None  # the store it is picked up at (click & collect); None: shipped
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,10 @@ class FulfilmentRepository(Protocol):
 
     async def fulfilment_orders_of(self, source_ids: Sequence[str]) -> list[FulfilmentOrder]:
         """Every fulfilment order of these orders, by (source, part)."""
+        ...
+
+    async def pickup_stores(self, order_ids: Sequence[str]) -> dict[str, str]:
+        """The pickup store of each of these orders that is picked up (click & collect)."""
         ...
 
     async def unallocated_orders(self, market_code: str, limit: int) -> list[FulfilmentOrder]:

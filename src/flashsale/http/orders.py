@@ -16,9 +16,14 @@ from flashsale.http.responses import json_response
 from flashsale.http.schemas.addresses import ShippingAddressIn, ShippingAddressOut
 from flashsale.http.schemas.fulfilment import OrderFulfilmentOut, ShipmentOut
 from flashsale.http.schemas.orders import OrderListOut, OrderOut, PaymentIn
+from flashsale.http.schemas.pickup import DeliveryChoiceOut, DeliveryIn, PickupOut
+from flashsale.kernel.errors import NotFound
+from flashsale.orders.domain.delivery import Delivery
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.service.orders import Orders
 from flashsale.orders.service.shipping import Shipping
+from flashsale.stores.service.pickup import ClickAndCollect
+from flashsale.stores.service.pickups import StorePickups
 
 
 class OrderServices(CallerServices, Protocol):
@@ -33,6 +38,16 @@ class OrderServices(CallerServices, Protocol):
     @property
     def fulfilment_ops(self) -> Operations:
         """Its parcels: shipped, delivered."""
+        ...
+
+    @property
+    def pickup(self) -> ClickAndCollect:
+        """Click & collect: the stores' check of a pickup, then the orders' choice."""
+        ...
+
+    @property
+    def pickups(self) -> StorePickups:
+        """Click & collect at the counter: the code, once the order is set aside."""
         ...
 
 
@@ -64,6 +79,23 @@ class OrdersApi:
         address = ShippingAddress.of(body.fields())
         await self._shipping.set_address(customer_id, request.path_params["order_id"], address)
         return json_response(ShippingAddressOut.of(address))
+
+    async def set_delivery(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        body = await read_json(request, DeliveryIn)
+        order_id = request.path_params["order_id"]
+        delivery = Delivery.of(body.method, body.store)
+        chosen = await self._services.pickup.choose(customer_id, order_id, delivery)
+        return json_response(DeliveryChoiceOut.of(order_id, chosen))
+
+    async def pickup_code(self, request: Request) -> Response:
+        order = await self._orders.get(
+            self._callers.customer(request), request.path_params["order_id"]
+        )
+        found = await self._services.pickups.of_order(order.id)
+        if found is None:
+            raise NotFound(f"order {order.id} is not set aside for pickup (yet)")
+        return json_response(PickupOut.of(found))
 
     async def pay(self, request: Request) -> Response:
         customer_id = self._callers.customer(request)
@@ -110,6 +142,27 @@ def endpoints(services: OrderServices) -> list[Endpoint]:
             response=ShippingAddressOut,
             auth="customer",
             problems=(401, 404, 409, 422),
+        ),
+        Endpoint(
+            "PUT",
+            f"{V1}/orders/{{order_id}}/delivery",
+            api.set_delivery,
+            "Ship a reserved order, or pick it up at a store that holds the whole order",
+            "orders",
+            body=DeliveryIn,
+            response=DeliveryChoiceOut,
+            auth="customer",
+            problems=(401, 404, 409, 422),
+        ),
+        Endpoint(
+            "GET",
+            f"{V1}/orders/{{order_id}}/pickup",
+            api.pickup_code,
+            "My click & collect order's pickup code, once the store has set it aside",
+            "orders",
+            response=PickupOut,
+            auth="customer",
+            problems=(401, 404),
         ),
         Endpoint(
             "POST",

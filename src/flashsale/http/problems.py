@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from starlette.responses import Response
 
+from flashsale.channels import errors as channel_errors
 from flashsale.customers import errors as customer_errors
 from flashsale.desk import errors as desk_errors
 from flashsale.fulfilment import errors as fulfilment_errors
@@ -19,6 +20,8 @@ from flashsale.inventory import errors as inventory_errors
 from flashsale.kernel import errors
 from flashsale.orders import errors as order_errors
 from flashsale.sales import errors as sale_errors
+from flashsale.stores import errors as store_errors
+from flashsale.stores import pickup_errors
 from flashsale.waiting_room.domain import errors as room_errors
 from flashsale.webhooks.domain import errors as webhook_errors
 
@@ -75,6 +78,18 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     inventory_errors.AllotmentsDoNotSum: (422, "Allotments do not add up to the stock"),
     fulfilment_errors.InvalidTransition: (409, "Invalid transition"),
     order_errors.OrderInFulfilment: (409, "The order is in fulfilment"),
+    # partner channels
+    channel_errors.PoolAboveFree: (409, "Pool above free stock"),
+    channel_errors.PoolBelowConsumed: (409, "Pool below what the partner consumed"),
+    channel_errors.PoolChanged: (409, "Pool changed meanwhile: send the file again"),
+    channel_errors.UnreadableImport: (422, "Nothing in the file is readable"),
+    # stores and the point of sale
+    store_errors.NotSoldHere: (422, "Not sold here"),
+    store_errors.CashShort: (422, "Cash tendered below the total"),
+    store_errors.ReturnExceedsSale: (409, "More returned than sold"),
+    store_errors.NotThisStoresClerk: (403, "Not a clerk of this store"),
+    pickup_errors.PickupUnavailable: (409, "The store cannot hand over this order"),
+    pickup_errors.PickupNotAllocated: (409, "The order waits for stock at the store"),
     # the service desk
     desk_errors.CaseNotFound: (404, "No such case"),
     desk_errors.InvalidTransition: (409, "The case cannot move to that status"),
@@ -127,7 +142,8 @@ def from_domain_error(error: errors.DomainError) -> Response:
     status, title = status_and_title(error)
     retry_after = getattr(error, "retry_after", None)
     headers = None if retry_after is None else {"Retry-After": str(retry_after)}
-    return problem(status, error.code, title, error.detail, headers=headers)
+    extra = getattr(error, "extra", None)  # a refusal's own members (RFC 9457 §3.2)
+    return problem(status, error.code, title, error.detail, extra=extra, headers=headers)
 
 
 def catalogue() -> dict[str, dict[str, Any]]:

@@ -70,6 +70,13 @@ class InventoryRepository(Protocol):
         ...
 
 
+class Commitments(Protocol):
+    """Units held at locations for someone other than a sale's allotment (a partner's pool):
+    per (location, SKU), what they still hold. The audit adds them to the allotments'."""
+
+    async def committed_units(self) -> Mapping[Key, int]: ...
+
+
 class OpenAllocations(Protocol):
     """Fulfilment's side of the audit: units of open (allocated, picking, packed) fulfilment
     orders per (location, SKU)."""

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from flashsale.kernel.money import Money
 from flashsale.kernel.units import HeldUnits
+from flashsale.orders.domain.delivery import Delivery
 from flashsale.orders.domain.events import EventCursor, EventPage, OrderEvent, OrderEventKind
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.placement import Placement
@@ -117,6 +118,21 @@ class OrderRepository(Protocol):
 
     def keep_order_events(self, on: bool) -> None:
         """Off only to measure what the event feed costs (benchmarks/purchase_path.py)."""
+        ...
+
+
+class OrderDeliveries(Protocol):
+    """How an order reaches its customer (click & collect): ship or pick up at a store."""
+
+    async def set_delivery(self, order_id: str, delivery: Delivery, at: datetime) -> bool:
+        """Give a reserved order its delivery choice, replacing one given before, with its
+        ``order.delivery_set`` event in the same transaction. False (nothing written) when
+        the order is missing or no longer reserved: the allocator reads the choice when it
+        meets ``order.paid``, so it may not change after."""
+        ...
+
+    async def delivery_of(self, order_id: str) -> Delivery | None:
+        """None: none chosen (shipped)."""
         ...
 
 

@@ -10,6 +10,7 @@ their units from the orders, and a room's sale and registrations are the sales'.
 from __future__ import annotations
 
 from flashsale.catalog.adapters.memory_repository import MemoryCatalogRepository
+from flashsale.channels.adapters.memory_repository import MemoryChannelRepository
 from flashsale.customers.adapters.memory_repository import MemoryCustomerRepository
 from flashsale.desk.adapters.memory_repository import MemoryDeskRepository
 from flashsale.fulfilment.adapters.memory_operations import MemoryFulfilmentOperations
@@ -21,6 +22,8 @@ from flashsale.relay.adapters.memory_repository import MemoryRelayCursorReposito
 from flashsale.reporting.adapters.memory_repository import MemoryReportingRepository
 from flashsale.sales.adapters.memory_repository import MemorySaleRepository
 from flashsale.staff.adapters.memory_repository import MemoryStaffRepository
+from flashsale.stores.adapters.memory_pickups import MemoryPickupRepository
+from flashsale.stores.adapters.memory_repository import MemoryStoreRepository
 from flashsale.waiting_room.adapters.memory_repository import MemoryRoomRepository
 from flashsale.webhooks.adapters.memory_repository import MemoryWebhookRepository
 
@@ -41,6 +44,9 @@ class MemoryStore(
     MemoryFulfilmentRepository,
     MemoryFulfilmentOperations,
     MemoryDeskRepository,
+    MemoryChannelRepository,
+    MemoryStoreRepository,
+    MemoryPickupRepository,
 ):
     async def close(self) -> None:
         return None

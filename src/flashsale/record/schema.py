@@ -8,6 +8,12 @@ here is what puts every table on ``metadata``.
 from __future__ import annotations
 
 from flashsale.catalog.adapters.sql_tables import markets, prices, products, variants
+from flashsale.channels.adapters.sql_tables import (
+    channel_order_lines,
+    channel_pools,
+    channel_prices,
+    channels,
+)
 from flashsale.customers.adapters.sql_tables import customers
 from flashsale.desk.adapters.sql_tables import (
     case_events,
@@ -28,6 +34,7 @@ from flashsale.fulfilment.adapters.sql_tables import (
 from flashsale.fulfilment.adapters.sql_wave_tables import returns, shipments, wave_orders, waves
 from flashsale.inventory.adapters.sql_tables import allotments, locations, stock_levels, stock_moves
 from flashsale.notifications.adapters.sql_tables import mail_outbox
+from flashsale.orders.adapters.sql_delivery_tables import order_deliveries
 from flashsale.orders.adapters.sql_tables import orders, payments, sale_stock, shipping_addresses
 from flashsale.platform.sql.metadata import metadata
 from flashsale.relay.adapters.sql_tables import relay_cursors
@@ -43,6 +50,15 @@ from flashsale.reporting.adapters.sql_tables import (
 )
 from flashsale.sales.adapters.sql_tables import registrations, sales
 from flashsale.staff.adapters.sql_tables import staff_members
+from flashsale.stores.adapters.sql_pickup_tables import store_pickups
+from flashsale.stores.adapters.sql_tables import (
+    pos_returns,
+    pos_sale_lines,
+    pos_sales,
+    store_clerks,
+    stores,
+    tills,
+)
 from flashsale.waiting_room.adapters.sql_tables import queue_positions, waiting_rooms
 from flashsale.webhooks.adapters.sql_tables import (
     webhook_cursors,
@@ -53,6 +69,10 @@ from flashsale.webhooks.adapters.sql_tables import (
 __all__ = [
     "allotments",
     "case_events",
+    "channel_order_lines",
+    "channel_pools",
+    "channel_prices",
+    "channels",
     "customers",
     "desk_agents",
     "desk_calendars",
@@ -70,8 +90,12 @@ __all__ = [
     "market_fulfilment",
     "markets",
     "metadata",
+    "order_deliveries",
     "orders",
     "payments",
+    "pos_returns",
+    "pos_sale_lines",
+    "pos_sales",
     "prices",
     "products",
     "queue_positions",
@@ -92,6 +116,10 @@ __all__ = [
     "staff_members",
     "stock_levels",
     "stock_moves",
+    "store_clerks",
+    "store_pickups",
+    "stores",
+    "tills",
     "variants",
     "waiting_rooms",
     "wave_orders",

@@ -7,6 +7,7 @@ Every domain's SQL repository over one engine, one SQLite writer thread and one 
 from __future__ import annotations
 
 from flashsale.catalog.adapters.sql_repository import SqlCatalogRepository
+from flashsale.channels.adapters.sql_repository import SqlChannelRepository
 from flashsale.customers.adapters.sql_repository import SqlCustomerRepository
 from flashsale.desk.adapters.sql_repository import SqlDeskRepository
 from flashsale.fulfilment.adapters.sql_operations import SqlFulfilmentOperations
@@ -18,6 +19,8 @@ from flashsale.relay.adapters.sql_repository import SqlRelayCursorRepository
 from flashsale.reporting.adapters.sql_repository import SqlReportingRepository
 from flashsale.sales.adapters.sql_repository import SqlSaleRepository
 from flashsale.staff.adapters.sql_repository import SqlStaffRepository
+from flashsale.stores.adapters.sql_pickups import SqlPickupRepository
+from flashsale.stores.adapters.sql_repository import SqlStoreRepository
 from flashsale.waiting_room.adapters.sql_repository import SqlRoomRepository
 from flashsale.webhooks.adapters.sql_repository import SqlWebhookRepository
 
@@ -37,5 +40,8 @@ class SqlStore(
     SqlFulfilmentRepository,
     SqlFulfilmentOperations,
     SqlDeskRepository,
+    SqlChannelRepository,
+    SqlStoreRepository,
+    SqlPickupRepository,
 ):
     """The record of truth in SQL; ``open``, ``engine`` and ``close`` come from SqlDatabase."""

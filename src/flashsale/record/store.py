@@ -10,16 +10,24 @@ from __future__ import annotations
 from typing import Protocol
 
 from flashsale.catalog.ports import CatalogRepository
+from flashsale.channels.ports import ChannelRepository
 from flashsale.customers.ports import CustomerRepository
 from flashsale.desk.ports import DeskRepository
 from flashsale.fulfilment.ports import FulfilmentRepository, OperationsRepository
 from flashsale.inventory.ports import InventoryRepository
 from flashsale.notifications.ports import OutboxRepository
-from flashsale.orders.ports import OrderEventFeed, OrderRepository, RefundRepository
+from flashsale.orders.ports import (
+    OrderDeliveries,
+    OrderEventFeed,
+    OrderRepository,
+    RefundRepository,
+)
 from flashsale.relay.ports import RelayCursorRepository
 from flashsale.reporting.ports import ReportingRepository
 from flashsale.sales.ports import SaleRepository
 from flashsale.staff.ports import StaffRepository
+from flashsale.stores.pickup_ports import PickupRepository
+from flashsale.stores.ports import StoreRepository
 from flashsale.waiting_room.ports import RoomRepository
 from flashsale.webhooks.ports import WebhookRepository
 
@@ -29,6 +37,7 @@ class Store(
     CustomerRepository,
     SaleRepository,
     OrderRepository,
+    OrderDeliveries,
     OrderEventFeed,
     RefundRepository,
     RoomRepository,
@@ -41,6 +50,9 @@ class Store(
     FulfilmentRepository,
     OperationsRepository,
     DeskRepository,
+    ChannelRepository,
+    StoreRepository,
+    PickupRepository,
     Protocol,
 ):
     """The record of truth. Raises ``Conflict`` on a duplicate key, returns None when absent."""

@@ -29,6 +29,7 @@ from flashsale.web import (
     desk,
     desk_supervisor,
     password_pages,
+    pos,
     queue,
     store_pages,
     storefront,
@@ -56,6 +57,7 @@ PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [
     cases.routes,
     desk.routes,
     desk_supervisor.routes,
+    pos.routes,
 ]
 
 

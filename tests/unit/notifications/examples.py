@@ -58,6 +58,14 @@ EXAMPLE_DATA: dict[str, dict[str, object]] = {
         "delivered_at": PAY_BY,
         "order_url": "https://shop.example/orders/ord_1",
     },
+    "pickup_ready": {
+        "order_id": "ord_1",
+        "product": BAND,
+        "store": "Mi Home Bengaluru, Phoenix Marketcity, Whitefield Road",
+        "code": "042137",
+        "collect_by": PAY_BY,
+        "order_url": "https://shop.example/orders/ord_1",
+    },
 }
 
 

@@ -171,6 +171,8 @@ ENGLISH = {
     "en/order_shipped.txt": "t",
     "en/order_delivered.subject": "s",
     "en/order_delivered.txt": "t",
+    "en/pickup_ready.subject": "s",
+    "en/pickup_ready.txt": "t",
 }
 
 

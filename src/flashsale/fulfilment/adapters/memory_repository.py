@@ -24,6 +24,7 @@ from flashsale.fulfilment.ports import AlreadyPlaced, FeedEntry, FeedPage, Stale
 from flashsale.inventory.domain.allotment import Allotment
 from flashsale.inventory.domain.location import Location
 from flashsale.inventory.domain.stock import Move, StockLevel
+from flashsale.orders.domain.delivery import Delivery
 from flashsale.orders.domain.events import EventCursor, OrderEventKind
 from flashsale.orders.domain.order import Order
 from flashsale.orders.domain.shipping import ShippingAddress
@@ -36,6 +37,7 @@ class MemoryFulfilmentRepository:
     # The rest of the record, kept by the other memory repositories of the composed store.
     _orders: dict[str, Order]
     _addresses: dict[str, ShippingAddress]
+    _order_deliveries: dict[str, Delivery]
     _events: list[tuple[int, str, OrderEventKind, datetime, str, dict[str, Any]]]
     _order_events: bool
     _sales: dict[str, FlashSale]
@@ -70,6 +72,7 @@ class MemoryFulfilmentRepository:
                     order.quantity,
                     address.region if address else None,
                     at,
+                    self._pickup_of(order_id),
                 )
             )
             if len(found) == limit:
@@ -93,6 +96,13 @@ class MemoryFulfilmentRepository:
             (fo for fo in self._fulfilment.values() if fo.source_id in wanted),
             key=lambda fo: (fo.source_id, fo.part),
         )
+
+    def _pickup_of(self, order_id: str) -> str | None:
+        delivery = self._order_deliveries.get(order_id)
+        return None if delivery is None else delivery.pickup_store
+
+    async def pickup_stores(self, order_ids: Sequence[str]) -> dict[str, str]:
+        return {i: store for i in set(order_ids) if (store := self._pickup_of(i)) is not None}
 
     async def unallocated_orders(self, market_code: str, limit: int) -> list[FulfilmentOrder]:
         return await self.fulfilment_orders(FulfilmentStatus.UNALLOCATED, market_code, None, limit)

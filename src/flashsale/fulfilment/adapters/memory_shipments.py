@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus
+from flashsale.fulfilment.domain.order import ORDER_SOURCES, FulfilmentOrder, FulfilmentStatus
 from flashsale.fulfilment.domain.shipments import Shipment
 from flashsale.fulfilment.errors import InvalidTransition
 from flashsale.inventory.domain.stock import Move, MoveKind, StockLevel
@@ -68,7 +68,10 @@ class MemoryShipmentRepository:
             self._fulfilment[fo.id] = fo
             moved.append(fo)
             self._shipments[fo.id] = shipment
-            self._event(shipment.order_id, OrderEventKind.SHIPPED, at, actor, shipment.event_data())
+            if fo.source_kind in ORDER_SOURCES:
+                self._event(
+                    shipment.order_id, OrderEventKind.SHIPPED, at, actor, shipment.event_data()
+                )
         return moved
 
     async def deliver(
@@ -83,6 +86,8 @@ class MemoryShipmentRepository:
             shipment = replace(self._shipments[fo_id], delivered_at=at)
             self._shipments[fo_id] = shipment
             delivered.append(shipment)
+            if fo.source_kind not in ORDER_SOURCES:
+                continue
             self._event(
                 shipment.order_id,
                 OrderEventKind.DELIVERED,

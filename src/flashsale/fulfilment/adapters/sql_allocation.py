@@ -22,12 +22,13 @@ events are made from them server-side (``pg_orders.py`` measured why), on SQLite
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import cast
 
 import asyncpg
 import orjson
-from sqlalchemy import Connection
+from sqlalchemy import Connection, column, select, table
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -36,15 +37,16 @@ from flashsale.fulfilment.domain.order import FulfilmentStatus, SourceKind
 from flashsale.fulfilment.domain.plan import ACTOR, AllocatedEvent, AllocationPlan
 from flashsale.fulfilment.ports import AlreadyPlaced, FeedEntry, FeedPage, StaleSnapshot
 from flashsale.orders.domain.events import EventCursor, OrderEventKind
-from flashsale.platform.sql.database import SqlDatabase
+from flashsale.platform.sql.database import IDS_PER_STATEMENT, SqlDatabase
 
 _KINDS = {k.value: k for k in (OrderEventKind.PAID, OrderEventKind.CANCELLED)}
 # The sale's market is not joined: a sale's market never changes, so each adapter keeps what it
 # has looked up (a join read the sale again for every event, a fifth of the read's time).
 _FEED = (
-    "SELECT {cursor}, e.kind, e.at, e.order_id, o.sale_id, o.sku, o.quantity, a.region"
-    " FROM order_events AS e JOIN orders AS o ON o.id = e.order_id"
+    "SELECT {cursor}, e.kind, e.at, e.order_id, o.sale_id, o.sku, o.quantity, a.region,"
+    " d.store FROM order_events AS e JOIN orders AS o ON o.id = e.order_id"
     " LEFT JOIN shipping_addresses AS a ON a.order_id = e.order_id"
+    " LEFT JOIN order_deliveries AS d ON d.order_id = e.order_id"  # click & collect's store
     " WHERE {after} AND e.kind IN ('order.paid', 'order.cancelled')"
     " ORDER BY {order} LIMIT {limit}"
 )
@@ -58,6 +60,8 @@ _PG_FEED = _FEED.format(
 )
 _SQLITE_MARKETS = "SELECT id, market_code FROM sales WHERE id IN (SELECT value FROM json_each(?))"
 _PG_MARKETS = "SELECT id, market_code FROM sales WHERE id = ANY($1::text[])"
+# The orders' click & collect choices, read by name (a domain's tables are its adapters').
+_DELIVERIES = table("order_deliveries", column("order_id"), column("store"))
 _VALUE: dict[object, str] = {k: k.value for k in (*SourceKind, *FulfilmentStatus)}
 _UNGUARDED = -(2**31)  # a guard's bound when the change gives back rather than takes
 
@@ -230,10 +234,23 @@ class SqlAllocation(SqlDatabase):
                 quantity,
                 region,
                 at,
+                pickup,
             )
-            for xid, seq, kind, at, order_id, sale_id, sku, quantity, region in found
+            for xid, seq, kind, at, order_id, sale_id, sku, quantity, region, pickup in found
         ]
         return FeedPage(entries, entries[-1].cursor if entries else after)
+
+    async def pickup_stores(self, order_ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        wanted = sorted(set(order_ids))
+        async with self._engine.connect() as conn:
+            for start in range(0, len(wanted), IDS_PER_STATEMENT):
+                chunk = wanted[start : start + IDS_PER_STATEMENT]
+                query = select(_DELIVERIES.c.order_id, _DELIVERIES.c.store).where(
+                    _DELIVERIES.c.order_id.in_(chunk), _DELIVERIES.c.store.is_not(None)
+                )
+                found.update((row.order_id, row.store) for row in await conn.execute(query))
+        return found
 
     async def write_allocation(
         self,
@@ -497,7 +514,8 @@ def _sqlite_page(
             quantity,
             region,
             parse(at + "+00:00"),
+            pickup,
         )
-        for _, seq, kind, at, order_id, sale_id, sku, quantity, region in found
+        for _, seq, kind, at, order_id, sale_id, sku, quantity, region, pickup in found
     ]
     return FeedPage(entries, entries[-1].cursor if entries else after)

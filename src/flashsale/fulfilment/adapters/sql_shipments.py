@@ -13,7 +13,7 @@ from sqlalchemy import Connection, RowMapping, insert, select, update
 from flashsale.fulfilment.adapters import sql_rows as rows
 from flashsale.fulfilment.adapters.sql_tables import fulfilment_orders
 from flashsale.fulfilment.adapters.sql_wave_tables import shipments
-from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus
+from flashsale.fulfilment.domain.order import ORDER_SOURCES, FulfilmentOrder, FulfilmentStatus
 from flashsale.fulfilment.domain.shipments import Shipment
 from flashsale.fulfilment.errors import InvalidTransition
 from flashsale.inventory.adapters.sql_tables import stock_levels, stock_moves
@@ -138,6 +138,7 @@ class SqlShipmentRepository(SqlDatabase):
                         "data": x.event_data(),
                     }
                     for x in shipments_
+                    if moved[x.fulfilment_order_id].source_kind in ORDER_SOURCES
                 ],
             )
             return [moved[i] for i in wanted]
@@ -151,15 +152,19 @@ class SqlShipmentRepository(SqlDatabase):
 
         def work(conn: Connection) -> list[Shipment]:
             delivered: list[Shipment] = []
+            ours: set[str] = set()  # of orders of ours (not a partner's line)
+            sources = [kind.value for kind in ORDER_SOURCES]
             for chunk in _chunks(ids):
-                moved = list(
+                kinds: dict[str, str] = dict(
                     conn.execute(
                         update(fulfilment_orders)
                         .where(f.id.in_(chunk), f.status == FulfilmentStatus.SHIPPED.value)
                         .values(status=FulfilmentStatus.DELIVERED.value, updated_at=at)
-                        .returning(f.id)
-                    ).scalars()
+                        .returning(f.id, f.source_kind)
+                    ).all()
                 )
+                moved = list(kinds)
+                ours.update(i for i, kind in kinds.items() if kind in sources)
                 if not moved:
                     continue
                 delivered.extend(
@@ -182,6 +187,7 @@ class SqlShipmentRepository(SqlDatabase):
                         "data": {"fulfilment_order_id": x.fulfilment_order_id},
                     }
                     for x in delivered
+                    if x.fulfilment_order_id in ours
                 ],
             )
             return delivered

@@ -31,6 +31,8 @@ class Decision:
 def decide(need: Need, ctx: Context) -> Decision:
     """Take the first location along the strategy chain that has the whole order; else, where
     splits are allowed, the fewest first locations that have it between them; else nothing."""
+    if need.pickup is not None:
+        return decide_pickup(need, ctx)
     if not ctx.codes:
         return Decision(need, (), f"no active distribution centre in {ctx.settings.market_code}")
     available = ctx.available
@@ -76,6 +78,20 @@ def decide(need: Need, ctx: Context) -> Decision:
         (),
         f"no location has {need.quantity} of {need.sku}: the most is {most} at {best}{split}",
     )
+
+
+def decide_pickup(need: Need, ctx: Context) -> Decision:
+    """Click & collect: the whole order from its store's shelf (the sale's allotment there
+    first, if it has one), never a DC and never split; else it waits there for stock."""
+    store = need.pickup
+    assert store is not None
+    available = ctx.available
+    if available.of(need, store) < need.quantity:
+        most = max(0, available.of(need, store))
+        return Decision(
+            need, (), f"pickup store {store} has {most} of {need.sku}, not {need.quantity}"
+        )
+    return Decision(need, (Part(store, need.quantity, available.take(need, store, need.quantity)),))
 
 
 def decide_all(needs: Sequence[Need], ctx: Context) -> list[Decision]:

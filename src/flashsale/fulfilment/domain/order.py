@@ -23,8 +23,13 @@ from flashsale.fulfilment.errors import InvalidTransition
 
 class SourceKind(enum.StrEnum):
     ORDER = "order"  # a flash-sale order (orders/)
-    PARTNER = "partner"  # a marketplace partner's order: to come
-    PICKUP = "pickup"  # a store pickup: to come
+    PARTNER = "partner"  # a marketplace partner's order line (channels/): no order of ours
+    PICKUP = "pickup"  # a store pickup of an order of ours
+
+
+# The sources that are orders of ours, whose moves the order event feed tells; a partner's
+# line is the partner's to report (its feed table's rows must belong to an order).
+ORDER_SOURCES = frozenset({SourceKind.ORDER, SourceKind.PICKUP})
 
 
 class FulfilmentStatus(enum.StrEnum):

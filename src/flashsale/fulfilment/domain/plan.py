@@ -113,6 +113,9 @@ class PlanBuilder:
         """A paid order met for the first time, decided and added. The common case (the first
         strategy's first location has the whole order) without a ``Decision``: this is the
         allocator's loop, 10,000 times a batch."""
+        if need.pickup is not None:  # click & collect: its store or nothing
+            self.new(decide(need, ctx))
+            return
         first = STRATEGIES[ctx.settings.strategy](need, ctx)
         if not first or not ctx.codes:
             self.new(decide(need, ctx))

@@ -29,6 +29,8 @@ class Need:
     quantity: int
     region: str | None
     paid_at: datetime
+    # Click & collect: the store it is picked up at, which alone may serve it; None: shipped.
+    pickup: str | None = None
 
 
 class Availability:

@@ -278,7 +278,7 @@ class Allocator:
                     )
         place = builder.decide_new
         for e in paid.values():
-            place(Need(e.order_id, e.sale_id, e.sku, e.quantity, e.region, e.at), ctx)
+            place(Need(e.order_id, e.sale_id, e.sku, e.quantity, e.region, e.at, e.pickup), ctx)
         return builder.finish(""), released
 
     async def _retry_waiting(self) -> Allocated:
@@ -290,12 +290,16 @@ class Allocator:
         waiting = await self._store.unallocated_orders(self.market_code, self._batch)
         if not waiting:
             return Allocated()
+        pickups = await self._store.pickup_stores([fo.source_id for fo in waiting])
         for attempt in range(MAX_ATTEMPTS):
             await self._refresh(force=attempt > 0)
             ctx, _ = await self._context({fo.sale_id for fo in waiting})
             builder = PlanBuilder(self.market_code, self._clock.now(), _Ids())
             for fo in waiting:
-                need = Need(fo.source_id, fo.sale_id, fo.sku, fo.quantity, fo.region, fo.paid_at)
+                need = Need(
+                    fo.source_id, fo.sale_id, fo.sku, fo.quantity, fo.region, fo.paid_at,
+                    pickups.get(fo.source_id),
+                )  # fmt: skip
                 decision = decide(need, ctx)
                 if decision.parts:
                     builder.retried(fo, decision)

@@ -3,7 +3,7 @@ background runs (``bootstrap.Shop.fulfilment`` builds them once, from the shop's
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -12,7 +12,7 @@ from flashsale.fulfilment.ports import FulfilmentRepository, SaleCatalogue, Sale
 from flashsale.fulfilment.service.allocator import DEFAULT_BATCH, Allocator
 from flashsale.fulfilment.service.fulfilment_orders import FulfilmentOrders, check_cancellable
 from flashsale.fulfilment.service.running import Allocators
-from flashsale.inventory.ports import InventoryRepository
+from flashsale.inventory.ports import Commitments, InventoryRepository
 from flashsale.inventory.service.allotments import Allotments, SaleRules
 from flashsale.inventory.service.audit import StockAuditing
 from flashsale.inventory.service.locations import Locations
@@ -59,6 +59,7 @@ def build_fulfilment(
     *,
     batch: int = DEFAULT_BATCH,
     busy: Callable[[], bool] = lambda: False,
+    commitments: Sequence[Commitments] = (),
 ) -> Fulfilment:
     locations = Locations(store, catalog)
     stock = Stock(store, catalog, clock)
@@ -76,7 +77,7 @@ def build_fulfilment(
         locations=locations,
         stock=stock,
         allotments=allotments,
-        audit=StockAuditing(store, store),
+        audit=StockAuditing(store, store, commitments),
         orders=FulfilmentOrders(store, locations, catalog, clock),
         allocators=allocators,
     )

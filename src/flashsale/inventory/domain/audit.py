@@ -2,8 +2,9 @@
 
 Per (location, SKU): on-hand = the ledger's sum of on-hand changes (and its allocated changes
 add up to allocated), allocated = the units of the open fulfilment orders there, committed =
-what the live allotments still hold there. Per SKU: received + returned + adjusted + counted −
-shipped − written off + transferred in − transferred out = Σ on-hand over the locations.
+what the live allotments and the partners' pools still hold there. Per SKU: received +
+returned + adjusted + counted − shipped − written off + transferred in − transferred out =
+Σ on-hand over the locations.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ Key = tuple[str, str]  # (location, SKU)
 
 @dataclass(frozen=True, slots=True)
 class Discrepancy:
-    check: str  # ledger-on-hand, ledger-allocated, open-orders, allotments, sku-balance
+    check: str  # ledger-on-hand, ledger-allocated, open-orders, committed, sku-balance
     sku: str
     location: str | None  # None: the SKU over every location
     expected: int  # what the explanation adds up to
@@ -56,7 +57,7 @@ def audit(
     levels: Iterable[StockLevel],
     ledger: Iterable[LedgerSum],
     open_allocations: Mapping[Key, int],
-    live_allotments: Mapping[Key, int],
+    committed: Mapping[Key, int],
 ) -> StockAudit:
     by_key = {(level.location, level.sku): level for level in levels}
     on_hand_sum: dict[Key, int] = defaultdict(int)
@@ -67,7 +68,7 @@ def audit(
         allocated_sum[row.location, row.sku] += row.allocated
         by_sku_kind[row.sku, row.kind] += row.on_hand
     found: list[Discrepancy] = []
-    keys = sorted(set(by_key) | set(on_hand_sum) | set(open_allocations) | set(live_allotments))
+    keys = sorted(set(by_key) | set(on_hand_sum) | set(open_allocations) | set(committed))
     for key in keys:
         level = by_key.get(key, StockLevel(*key))
         location, sku = key
@@ -75,7 +76,7 @@ def audit(
             ("ledger-on-hand", on_hand_sum.get(key, 0), level.on_hand),
             ("ledger-allocated", allocated_sum.get(key, 0), level.allocated),
             ("open-orders", open_allocations.get(key, 0), level.allocated),
-            ("allotments", live_allotments.get(key, 0), level.committed),
+            ("committed", committed.get(key, 0), level.committed),
         ):
             if expected != actual:
                 found.append(Discrepancy(check, sku, location, expected, actual))

@@ -15,6 +15,7 @@ from flashsale.bootstrap import Shop
 from flashsale.lab.crowd.behaviour import CrowdPlan
 from flashsale.lab.crowd.simulation import Crowd, CrowdReport
 from flashsale.lab.crowd.tables import findings_table, latency_table, outcomes_table, replies_table
+from flashsale.lab.demo.channels import seed_channels
 from flashsale.lab.demo.live import watch
 from flashsale.lab.demo.markets import INDIA
 from flashsale.lab.demo.seeding import (
@@ -70,6 +71,8 @@ async def run_demo(shop: Shop, options: DemoOptions, console: Console) -> int:
         shop.catalog, shop.fulfilment, receipts=receipts_covering([sale])
     )
     console.print(f"Seeded {dcs} new distribution centres and received {units:,} units.")
+    partners, pooled = await seed_channels(shop.catalog, shop.fulfilment, shop.channels)
+    console.print(f"Seeded {partners} new channels and pooled {pooled:,} units for partners.")
     fans = await seed_fans(shop, options.fans) if options.simulate else []
     if options.preregister:
         await preregister(shop, sale, fans)

@@ -12,7 +12,7 @@ from datetime import time
 
 from flashsale.catalog.service import Catalog
 from flashsale.fulfilment.service.assembly import Fulfilment
-from flashsale.inventory.domain.location import Location, ranked_regions
+from flashsale.inventory.domain.location import Location, LocationKind, ranked_regions
 from flashsale.inventory.domain.stock import MoveKind
 from flashsale.sales.domain.sale import FlashSale
 
@@ -152,6 +152,8 @@ async def seed_warehouses(
             added += 1
     received = 0
     for location in await f.locations.all():
+        if location.kind is not LocationKind.DC:  # a store's shelf is stocked by lab/demo/stores.py
+            continue
         for sku, units in receipts.get(location.market_code, {}).items():
             if await catalog.variant(sku) is None:
                 continue

@@ -124,6 +124,20 @@ ORDER_DELIVERED = MailTemplate(
     },
 )
 
+# Click & collect (stores/service/pickups.py): sent when a clerk sets the order aside.
+PICKUP_READY = MailTemplate(
+    name="pickup_ready",
+    sent_when="a clerk sets a click & collect order aside at its store",
+    fields={
+        "order_id": _ORDER_ID,
+        "product": _PRODUCT,
+        "store": Field(Kind.TEXT, "the store's name and address"),
+        "code": Field(Kind.TEXT, "the six-digit pickup code the clerk asks for"),
+        "collect_by": Field(Kind.MOMENT, "when the order is given up unless collected"),
+        "order_url": Field(Kind.LINK, "the order's page, which shows the code"),
+    },
+)
+
 TEMPLATES: Mapping[str, MailTemplate] = {
     t.name: t
     for t in (
@@ -134,6 +148,7 @@ TEMPLATES: Mapping[str, MailTemplate] = {
         PASSWORD_RESET,
         ORDER_SHIPPED,
         ORDER_DELIVERED,
+        PICKUP_READY,
     )
 }
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flashsale.kernel.errors import Conflict, NotFound
+from flashsale.orders.adapters.memory_deliveries import MemoryOrderDeliveries
 from flashsale.orders.domain.events import (
     EventCursor,
     EventPage,
@@ -29,7 +30,7 @@ from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.errors import OrderNotPaid
 
 
-class MemoryOrderRepository:
+class MemoryOrderRepository(MemoryOrderDeliveries):
     """Orders, payments, addresses and each sale's counter of live units.
 
     A sale's stock and limit are the sales' side of the record: the composed store's sale

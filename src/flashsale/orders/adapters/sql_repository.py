@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.adapters import sql_rows as rows
 from flashsale.orders.adapters.pg_orders import PostgresOrderInserter
+from flashsale.orders.adapters.sql_deliveries import SqlOrderDeliveries
 from flashsale.orders.adapters.sql_events import SqlOrderEventFeed
 from flashsale.orders.adapters.sql_refunds import SqlRefundRepository
 from flashsale.orders.adapters.sql_tables import (
@@ -41,7 +42,7 @@ _CLOSING = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
 _KEYS_PER_STATEMENT = 500  # two bound parameters each
 
 
-class SqlOrderRepository(SqlRefundRepository, SqlOrderEventFeed, SqlDatabase):
+class SqlOrderRepository(SqlOrderDeliveries, SqlRefundRepository, SqlOrderEventFeed, SqlDatabase):
     def __init__(self, engine: AsyncEngine, writer: SqliteWriter | None = None) -> None:
         super().__init__(engine, writer)
         self._sqlite_orders = SqliteOrderInserter(engine.dialect)

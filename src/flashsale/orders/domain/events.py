@@ -34,6 +34,7 @@ class OrderEventKind(enum.StrEnum):
     CANCELLED = "order.cancelled"
     REFUNDED = "order.refunded"
     ADDRESS_SET = "order.address_set"
+    DELIVERY_SET = "order.delivery_set"  # ship or pick up at a store (click & collect)
     # Written by fulfilment in its own transactions, never by the purchase path: where the
     # order's units are (data: fulfilment_order_id, location, quantity, and carrier and
     # tracking_number when shipped) and what came back (data: return_id, quantity, and

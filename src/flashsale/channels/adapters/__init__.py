@@ -1,0 +1,2 @@
+"""The channels use cases.' > service/__init__.py
+echo 'The channels repositories and partner clients."""

@@ -1,0 +1,308 @@
+"""An import chunk in SQL: one transaction, one statement per table, for SQLite and PostgreSQL.
+
+The channel's pools of the chunk's SKUs are read locked (``FOR UPDATE`` after the channel's
+row on PostgreSQL: imports of one channel take turns; SQLite's one writer holds the database),
+the chunk's stored keys are read in one query, the domain decides the rest
+(``domain/planning.py``), and everything is written in a statement per table: the lines, the
+pools' consumption guarded by ``units - consumed >= n``, the levels' committed → allocated
+guarded by ``committed >= n``, the ``allocate`` ledger moves and the fulfilment orders
+(source_kind ``partner``), written into the inventory's and fulfilment's tables as the
+allocator's batch writes them (``fulfilment/adapters/sql_allocation.py``). On SQLite the rows
+go straight to the driver's ``executemany`` on the writer thread (SQLAlchemy's costs per row);
+on PostgreSQL as arrays (``unnest``) on the pooled asyncpg connection.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import cast
+
+import asyncpg
+import orjson
+from sqlalchemy import Connection
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from flashsale.channels.domain.order_line import OrderLine
+from flashsale.channels.domain.planning import ChunkPlan, Key
+from flashsale.channels.domain.pool import Pool
+from flashsale.channels.errors import PoolChanged
+from flashsale.channels.ports import Planner
+from flashsale.fulfilment.adapters.sql_rows import COLUMNS as FO_COLUMNS
+
+_LINE_COLUMNS = (
+    "channel",
+    "order_id",
+    "line_id",
+    "id",
+    "purchased_at",
+    "day",
+    "sku",
+    "quantity",
+    "currency",
+    "amount",
+    "status",
+    "problem",
+    "location",
+    "fulfilment_order_id",
+)
+# -- SQLite ----------------------------------------------------------------------------------
+# Only the pools of the chunk's SKUs: a channel may pool ten thousand.
+_S_POOLS = (
+    "SELECT location, sku, units, consumed FROM channel_pools"
+    " WHERE channel = ? AND sku IN (SELECT value FROM json_each(?))"
+)
+_S_KNOWN = (
+    "SELECT order_id, line_id FROM channel_order_lines WHERE channel = ?"
+    " AND order_id IN (SELECT value FROM json_each(?))"
+)
+_S_LINES = (
+    f"INSERT INTO channel_order_lines ({', '.join(_LINE_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in _LINE_COLUMNS)})"
+)
+_S_CONSUME = (
+    "UPDATE channel_pools SET consumed = consumed + ?"
+    " WHERE channel = ? AND location = ? AND sku = ? AND units - consumed >= ?"
+)
+_S_LEVEL = (
+    "UPDATE stock_levels SET committed = committed - ?, allocated = allocated + ?"
+    " WHERE location = ? AND sku = ? AND committed >= ?"
+)
+_S_FO = (
+    f"INSERT INTO fulfilment_orders ({', '.join(FO_COLUMNS)})"
+    f" VALUES ({', '.join('?' for _ in FO_COLUMNS)})"
+)
+_S_MOVE = (
+    "INSERT INTO stock_moves (location, sku, kind, on_hand_change, allocated_change, reference,"
+    " actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+# -- PostgreSQL ------------------------------------------------------------------------------
+# Imports of one channel take turns on its row: a channel without pools has none to lock.
+_P_CHANNEL = "SELECT 1 FROM channels WHERE code = $1 FOR UPDATE"
+_P_POOLS = (
+    "SELECT location, sku, units, consumed FROM channel_pools"
+    " WHERE channel = $1 AND sku = ANY($2::varchar[]) ORDER BY location, sku FOR UPDATE"
+)
+# A probe of the primary key per key, whatever the statistics say: a join the planner may make
+# a hash of the channel's every line (a million on a record day), once per chunk.
+P_KNOWN = (
+    "SELECT k.order_id, k.line_id FROM unnest($2::varchar[], $3::varchar[]) AS k(order_id,"
+    " line_id), LATERAL (SELECT 1 FROM channel_order_lines AS l WHERE l.channel = $1"
+    " AND l.order_id = k.order_id AND l.line_id = k.line_id LIMIT 1) AS found"
+)
+_P_LINES = (
+    f"INSERT INTO channel_order_lines ({', '.join(_LINE_COLUMNS)})"
+    " SELECT $1, o, l, i, p, dy, s, q, c, a::numeric, st, pr, lo, f FROM unnest($2::text[],"
+    " $3::text[], $4::text[], $5::timestamptz[], $6::date[], $7::text[], $8::int[], $9::text[],"
+    " $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])"
+    " AS d(o, l, i, p, dy, s, q, c, a, st, pr, lo, f)"
+)
+_P_CONSUME = (
+    "UPDATE channel_pools AS p SET consumed = p.consumed + d.n"
+    " FROM unnest($2::varchar[], $3::varchar[], $4::int[]) AS d(location, sku, n)"
+    " WHERE p.channel = $1 AND p.location = d.location AND p.sku = d.sku"
+    " AND p.units - p.consumed >= d.n"
+)
+_P_LEVELS = (
+    "UPDATE stock_levels AS s SET committed = s.committed - d.n, allocated = s.allocated + d.n"
+    " FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS d(location, sku, n)"
+    " WHERE s.location = d.location AND s.sku = d.sku AND s.committed >= d.n"
+)
+_P_FOS = (
+    f"INSERT INTO fulfilment_orders ({', '.join(FO_COLUMNS)})"
+    " SELECT d.id, 'partner', d.line_id, 0, '', $1, d.sku, d.quantity, d.region, 'allocated',"
+    " d.location, 0, '', d.paid_at, $2 FROM unnest($3::varchar[], $4::varchar[], $5::varchar[],"
+    " $6::int[], $7::varchar[], $8::varchar[], $9::timestamptz[])"
+    " AS d(id, line_id, sku, quantity, region, location, paid_at)"
+)
+_P_MOVES = (
+    "INSERT INTO stock_moves (location, sku, kind, on_hand_change, allocated_change, reference,"
+    " actor, at) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[],"
+    " $5::int[], $6::varchar[], $7::varchar[], $8::timestamptz[])"
+)
+
+
+KNOWN_CHUNK = 20_000  # keys a look-up query asks about
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """UtcDateTime's SQLite text: UTC wall time with microseconds, as SQLAlchemy writes it."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(" ", "microseconds")[:26]
+
+
+def _count(status: str) -> int:
+    return int(status.rsplit(" ", 1)[-1])
+
+
+async def driver_of(conn: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection of ``conn``, replaced once if the server has closed it."""
+    for _ in range(2):
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        if not driver.is_closed():
+            return cast(asyncpg.Connection, driver)
+        await conn.invalidate()
+    raise OperationalError("connect", None, ConnectionError("no open connection to the server"))
+
+
+def _pools_of(channel: str, found: Sequence[tuple[str, str, int, int]]) -> dict[Key, Pool]:
+    return {(loc, sku): Pool(channel, loc, sku, units, used) for loc, sku, units, used in found}
+
+
+def sqlite_known(
+    db: sqlite3.Connection, channel: str, keys: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The stored ones of ``keys``: the lines of their orders, read by the primary key."""
+    order_ids = orjson.dumps(list({k[0] for k in keys})).decode()
+    wanted = set(keys)
+    return {k for k in db.execute(_S_KNOWN, (channel, order_ids)) if k in wanted}
+
+
+def import_sqlite(
+    conn: Connection, channel: str, lines: Sequence[OrderLine], planner: Planner
+) -> ChunkPlan:
+    """On the writer thread, in its transaction (which holds SQLite's write lock)."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    db = cast(sqlite3.Connection, raw)
+    skus = orjson.dumps(list({x.sku for x in lines})).decode()
+    pools = _pools_of(channel, db.execute(_S_POOLS, (channel, skus)).fetchall())
+    stored = sqlite_known(db, channel, [x.key for x in lines])
+    plan = planner(lines, stored, pools)
+    # Each distinct time, day and price of the chunk made text once, then looked up in C.
+    times = {at: _sqlite_time(at) for at in {x.purchased_at for x in plan.lines}}
+    days = {day: day.isoformat() for day in {x.day for x in plan.lines}}
+    amounts: dict[Decimal | None, str | None] = {None: None}
+    amounts.update((a, format(a, "f")) for a in {x.amount for x in plan.lines} if a is not None)
+    if plan.lines:
+        db.executemany(
+            _S_LINES,
+            [
+                (
+                    x.channel,
+                    x.order_id,
+                    x.line_id,
+                    x.id,
+                    times[x.purchased_at],
+                    days[x.day],
+                    x.sku,
+                    x.quantity,
+                    x.currency,
+                    amounts[x.amount],
+                    x.status,  # a str already: StrEnum
+                    x.problem,
+                    x.location,
+                    x.fulfilment_order_id,
+                )
+                for x in plan.lines
+            ],
+        )
+    if plan.consumed:
+        keys = sorted(plan.consumed)
+        consume = [(plan.consumed[k], channel, k[0], k[1], plan.consumed[k]) for k in keys]
+        if db.executemany(_S_CONSUME, consume).rowcount != len(keys):
+            raise PoolChanged("a pool has less left than the chunk takes")
+        level = [(plan.consumed[k], plan.consumed[k], k[0], k[1], plan.consumed[k]) for k in keys]
+        if db.executemany(_S_LEVEL, level).rowcount != len(keys):
+            raise PoolChanged("a level has fewer committed units than its pool says")
+    if plan.shipments:
+        assert plan.at is not None
+        now, market = _sqlite_time(plan.at), plan.market_code
+        db.executemany(
+            _S_FO,
+            [
+                (x.id, "partner", x.line_id, 0, "", market, x.sku, x.quantity, x.region,
+                 "allocated", x.location, 0, "", times[x.paid_at], now)
+                for x in plan.shipments
+            ],
+        )  # fmt: skip
+    if plan.moves:
+        db.executemany(
+            _S_MOVE,
+            [
+                (
+                    m.location,
+                    m.sku,
+                    m.kind.value,
+                    m.on_hand_change,
+                    m.allocated_change,
+                    m.reference,
+                    m.actor,
+                    _sqlite_time(m.at),
+                )
+                for m in plan.moves
+            ],
+        )
+    return plan
+
+
+async def pg_chunk(
+    driver: asyncpg.Connection, channel: str, lines: Sequence[OrderLine], planner: Planner
+) -> ChunkPlan:
+    await driver.execute(_P_CHANNEL, channel)
+    skus = list({x.sku for x in lines})
+    pools = _pools_of(channel, [tuple(r) for r in await driver.fetch(_P_POOLS, channel, skus)])
+    found = await driver.fetch(
+        P_KNOWN, channel, [x.order_id for x in lines], [x.line_id for x in lines]
+    )
+    plan = planner(lines, {(r[0], r[1]) for r in found}, pools)
+    if plan.lines:
+        ls = plan.lines
+        await driver.execute(
+            _P_LINES,
+            channel,
+            [x.order_id for x in ls],
+            [x.line_id for x in ls],
+            [x.id for x in ls],
+            [x.purchased_at for x in ls],
+            [x.day for x in ls],
+            [x.sku for x in ls],
+            [x.quantity for x in ls],
+            [x.currency for x in ls],
+            [None if x.amount is None else str(x.amount) for x in ls],
+            [x.status.value for x in ls],
+            [x.problem for x in ls],
+            [x.location for x in ls],
+            [x.fulfilment_order_id for x in ls],
+        )
+    if plan.consumed:
+        keys = sorted(plan.consumed)
+        args = ([k[0] for k in keys], [k[1] for k in keys], [plan.consumed[k] for k in keys])
+        if _count(await driver.execute(_P_CONSUME, channel, *args)) != len(keys):
+            raise PoolChanged("a pool has less left than the chunk takes")
+        if _count(await driver.execute(_P_LEVELS, *args)) != len(keys):
+            raise PoolChanged("a level has fewer committed units than its pool says")
+    if plan.shipments:
+        xs = plan.shipments
+        await driver.execute(
+            _P_FOS,
+            plan.market_code,
+            plan.at,
+            [x.id for x in xs],
+            [x.line_id for x in xs],
+            [x.sku for x in xs],
+            [x.quantity for x in xs],
+            [x.region for x in xs],
+            [x.location for x in xs],
+            [x.paid_at for x in xs],
+        )
+    if plan.moves:
+        ms = plan.moves
+        await driver.execute(
+            _P_MOVES,
+            [m.location for m in ms],
+            [m.sku for m in ms],
+            [m.kind.value for m in ms],
+            [m.on_hand_change for m in ms],
+            [m.allocated_change for m in ms],
+            [m.reference for m in ms],
+            [m.actor for m in ms],
+            [m.at for m in ms],
+        )
+    return plan

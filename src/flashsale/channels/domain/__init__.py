@@ -1,0 +1,1 @@
+"""Channels, prices, pools, partner order lines, feeds and reconciliation: pure rules."""

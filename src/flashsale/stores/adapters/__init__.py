@@ -1,0 +1,1 @@
+"""The stores' repositories: memory and SQL (SQLite and PostgreSQL)."""

@@ -1,0 +1,1 @@
+"""The stores' pure model: no I/O, no clock reads."""

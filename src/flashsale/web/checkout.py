@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from flashsale.fulfilment.service.assembly import Fulfilment
 from flashsale.fulfilment.service.operations import Operations
 from flashsale.kernel import errors
 from flashsale.orders import errors as order_errors
@@ -16,6 +17,7 @@ from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.service.events import OrderEvents
 from flashsale.orders.service.orders import Orders
 from flashsale.orders.service.shipping import Shipping
+from flashsale.stores.service.pickups import StorePickups
 from flashsale.web import address_form
 from flashsale.web.forms import read_form
 from flashsale.web.history import history_of
@@ -41,6 +43,12 @@ class CheckoutServices(Protocol):
     @property
     def fulfilment_ops(self) -> Operations: ...
 
+    @property
+    def fulfilment(self) -> Fulfilment: ...
+
+    @property
+    def pickups(self) -> StorePickups: ...
+
 
 class CheckoutPages:
     def __init__(self, services: CheckoutServices, kit: PageKit) -> None:
@@ -48,6 +56,8 @@ class CheckoutPages:
         self._shipping = services.shipping
         self._events = services.order_events
         self._parcels = services.fulfilment_ops.shipping
+        self._pickups = services.pickups
+        self._locations = services.fulfilment.locations
         self._pages = kit.pages
         self._security = kit.security
         self._storefront = kit.storefront
@@ -148,12 +158,16 @@ class CheckoutPages:
         order = await self._orders.get(customer_id, request.path_params["order_id"])
         context = await self._order_context(request, order)
         payment = await self._orders.payment_of(order.id)
+        pickup = await self._pickups.of_order(order.id)
+        store = None if pickup is None else await self._locations.get(pickup.store)
         return self._pages.render(
             request,
             "store/order.html",
             {
                 **context,
                 "payment": payment,
+                "pickup": pickup,
+                "pickup_store": None if store is None else store.name,
                 "shipments": await self._parcels.of_order(order.id),
                 "history": history_of(order, payment, await self._events.history(order.id)),
                 "message": message,

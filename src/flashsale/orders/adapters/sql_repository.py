@@ -288,32 +288,14 @@ class SqlOrderRepository(SqlOrderDeliveries, SqlRefundRepository, SqlOrderEventF
     async def set_shipping_address(
         self, order_id: str, address: ShippingAddress, at: datetime
     ) -> bool:
-        values = rows.address_values(address)
-        # Row-locked on PostgreSQL, so a payment cannot land between the check and the write.
-        status_now = (
-            select(orders.c.status, orders.c.customer_id)
-            .where(orders.c.id == order_id)
-            .with_for_update()
+        return await self._set_while_reserved(
+            shipping_addresses,
+            order_id,
+            rows.address_values(address),
+            OrderEventKind.ADDRESS_SET,
+            address_data(address),
+            at,
         )
-        upsert = self._insert(shipping_addresses).values(order_id=order_id, **values)
-        upsert = upsert.on_conflict_do_update(index_elements=["order_id"], set_=values)
-
-        def save(conn: Connection) -> bool:
-            now = conn.execute(status_now).one_or_none()
-            if now is None or now.status != OrderStatus.RESERVED.value:
-                return False
-            conn.execute(upsert)
-            event = {
-                "order_id": order_id,
-                "kind": OrderEventKind.ADDRESS_SET.value,
-                "at": at,
-                "actor": customer_actor(now.customer_id),
-                "data": address_data(address),
-            }
-            self._append_events(conn, [event])
-            return True
-
-        return await self._write(save)
 
     async def shipping_address(self, order_id: str) -> ShippingAddress | None:
         query = select(shipping_addresses).where(shipping_addresses.c.order_id == order_id)

@@ -116,7 +116,7 @@ async def test_a_fan_collects_an_order_at_mi_home_bengaluru_by_code(
     page = await client.get(f"/orders/{order_id}?lang=en_IN")
     client.cookies.clear()
     assert page.status_code == 200, page.text
-    assert f'data-pickup-code>{code}<' in page.text and "Mi Home Bengaluru" in page.text
+    assert f"data-pickup-code>{code}<" in page.text and "Mi Home Bengaluru" in page.text
     other = await sign_up("other@example.com")
     theirs = await client.get(f"/api/v1/orders/{order_id}/pickup", headers=other)
     assert_problem(theirs, 404, "not-found")

@@ -31,93 +31,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import math
 import random
 import shutil
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, TextClause, text
 
 from flashsale.bootstrap import Shop, build_shop
-from flashsale.catalog.market import Market
 from flashsale.config import Settings
 from flashsale.desk.domain.case import Case, CaseStatus, Channel, Topic
 from flashsale.desk.domain.events import CaseEventKind
 from flashsale.desk.domain.sla import Priority
-from flashsale.desk.domain.staffing import AgentStatus, DeskAgent
-from flashsale.desk.service.cases import Opening
-from flashsale.desk.service.desk import Desk
 from flashsale.kernel.clock import ManualClock
+from flashsale.lab.service_day import (
+    CONCURRENCY,
+    DAY,
+    HANDLE,
+    QUEUES,
+    arrivals,
+    assignee,
+    contact,
+    set_up,
+)
 from flashsale.platform.sql.migrate import upgrade_database
-
-DAY = datetime(2015, 4, 8, 2, 0, tzinfo=UTC)  # 10:00 in Beijing: the festival opens
-HANDLE = timedelta(minutes=4)
-QUEUES = [  # code, market, language
-    ("cn-zh", "CN", "zh"),
-    ("cn-en", "CN", "en"),
-    ("in-en", "IN", "en"),
-    ("in-hi", "IN", "hi"),
-    ("es-es", "ES", "es"),
-    ("us-en", "US", "en"),
-]
-MARKETS = [
-    Market("CN", "China", "CNY", "zh_CN", "Asia/Shanghai"),
-    Market("IN", "India", "INR", "en_IN", "Asia/Kolkata"),
-    Market("ES", "España", "EUR", "es_ES", "Europe/Madrid"),
-    Market("US", "United States", "USD", "en_US", "America/New_York"),
-]
-CONCURRENCY = 2000
-
-
-def arrivals(contacts: int, rng: random.Random) -> list[float]:
-    """Seconds into the day: 30 % in the first hour, the rest decaying over the next 23."""
-    first = int(contacts * 0.3)
-    times = [rng.uniform(0, 3600) for _ in range(first)]
-    rest = contacts - first
-    # exponential decay with a 6-hour scale, truncated at the day's end
-    scale = 6 * 3600
-    cut = 1 - math.exp(-23 * 3600 / scale)
-    times += [3600 - scale * math.log(1 - rng.random() * cut) for _ in range(rest)]
-    return sorted(times)
-
-
-async def set_up(shop: Shop, agents: int) -> None:
-    await shop.catalog.add_markets(MARKETS)
-    desk = shop.desk
-    await desk.setup.set_sla_policy("festival", {"*": (30, 60, 240)})
-    week = {d: ["00:00-24:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
-    for each in MARKETS:
-        await desk.setup.set_calendar(each.code, week)
-    topics = ["payment", "delivery", "return", "product", "other"]
-    for code, market, language in QUEUES:
-        await desk.setup.add_queue(code, market, language, topics, "festival")
-    await desk.setup.add_macro(
-        "where-is-it",
-        "Where is my order",
-        "Case {{ case.number }}: your order is on its way; we wrote to {{ customer.email }}.",
-        "solved",
-    )
-    # Agents straight into the record: 1,800 staff accounts' password hashes are not the point.
-    from flashsale.desk.domain.events import CaseEvent
-
-    for n in range(agents):
-        _, market_code, language = QUEUES[n % len(QUEUES)]
-        agent = DeskAgent(
-            f"stf_{n:05d}",
-            market_code,
-            frozenset({language}),
-            frozenset(Topic),
-            8,
-            AgentStatus.AVAILABLE,
-            DAY - timedelta(minutes=n % 60),
-        )
-        event = CaseEvent(
-            CaseEventKind.AGENT, DAY, "admin", market, None, {"agent": agent.staff_id}
-        )
-        await shop.store.put_desk_agent(agent, event)
 
 
 async def the_day(
@@ -157,7 +96,7 @@ async def the_day(
         await desk.route()
         step_seconds += time.perf_counter() - began
         # Who took what, from the routers' boards (the record says the same: see the tests).
-        fresh = [c for c, market in waiting.items() if _assignee(desk, market, c) is not None]
+        fresh = [c for c, market in waiting.items() if assignee(desk, market, c) is not None]
         for case_id in fresh:
             del waiting[case_id]
         in_hand += [(now, case_id) for case_id in fresh]
@@ -185,32 +124,6 @@ async def the_day(
         "busy_minutes": busy_minutes,
         "breaches": desk.sweeper.breaches,
     }
-
-
-def _assignee(desk: Desk, market: str, case_id: str) -> str | None:
-    board = desk.router(market).board
-    return None if board is None else board.assignee_of(case_id)
-
-
-async def contact(desk: Desk, n: int, self_served: bool) -> tuple[str | None, str]:
-    """The case routed to a person (its id and market), or None when the record answered."""
-    _, market, language = QUEUES[n % len(QUEUES)]
-    customer = f"cus_{n:08d}"
-    case = await desk.cases.open(
-        Opening(
-            customer,
-            f"fan{n}@mi.example",
-            market,
-            language,
-            "product" if self_served else "delivery",
-            "我抢到了吗?" if self_served else "where is my order?",
-            channel=Channel.WEB,
-        )
-    )
-    if case.awaiting_verdict:
-        await desk.cases.accept_answer(customer, case.id)
-        return None, market
-    return case.id, market
 
 
 async def backlog(shop: Shop, clock: ManualClock, cases: int) -> tuple[int, float]:

@@ -205,7 +205,7 @@ async def the_day(shop: Shop, clock: ManualClock, plan: ServiceDay) -> ServiceDa
         await desk.route()
         # Who took what, from the routers' boards (the record says the same: the routers'
         # tests hold them to it).
-        taken = [c for c, market in waiting.items() if _assignee(desk, market, c) is not None]
+        taken = [c for c, market in waiting.items() if assignee(desk, market, c) is not None]
         for case_id in taken:
             del waiting[case_id]
         in_hand += [(now, case_id) for case_id in taken]
@@ -240,7 +240,7 @@ async def the_day(shop: Shop, clock: ManualClock, plan: ServiceDay) -> ServiceDa
     )
 
 
-def _assignee(desk: Desk, market: str, case_id: str) -> str | None:
+def assignee(desk: Desk, market: str, case_id: str) -> str | None:
     board = desk.router(market).board
     return None if board is None else board.assignee_of(case_id)
 

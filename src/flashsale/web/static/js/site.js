@@ -107,6 +107,9 @@
 
   function followQueue(box) {
     var drawnIn = box.getAttribute("data-queue-state");
+    // The page's own words for the states, in its language; English where a page has none.
+    var texts = QUEUE_TEXT;
+    try { texts = JSON.parse(box.getAttribute("data-queue-texts")) || QUEUE_TEXT; } catch (e) { /* English */ }
     var source = new EventSource(box.getAttribute("data-queue-feed"));
     function put(name, text) {
       var el = box.querySelector('[data-queue="' + name + '"]');
@@ -119,7 +122,7 @@
         window.location.reload();
         return;
       }
-      if (QUEUE_TEXT[q.state]) { put("state", QUEUE_TEXT[q.state]); }
+      if (texts[q.state]) { put("state", texts[q.state]); }
       // The server words the place ("You are number 2 in line; 1 ahead of you"): one wording.
       put("position", q.number);
       put("line", q.line);

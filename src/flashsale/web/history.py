@@ -38,7 +38,7 @@ def history_of(order: Order, payment: Payment | None, events: Sequence[OrderEven
     return [
         Step(
             e.at,
-            e.kind.value.removeprefix("order."),
+            STATUS_OF.get(e.kind, e.kind.value.removeprefix("order.")),
             *_note(e, order, payment),
             due=order.expires_at if e.kind is OrderEventKind.RESERVED else None,
         )
@@ -60,6 +60,21 @@ REFUNDED_BY = {
     "staff": N_("%(amount)s %(currency)s refunded by %(who)s: %(reason)s"),
 }
 NOT_PAID = N_("not paid in time; the units went back on sale")
+# The word a step is headed by where the event's own name is no word for a customer.
+STATUS_OF = {
+    OrderEventKind.DELIVERY_SET: N_("delivery"),
+    OrderEventKind.ALLOCATED: N_("preparing"),
+    **{kind: N_("return") for kind in OrderEventKind if kind.value.startswith("return.")},
+}
+RETURN_NOTES = {
+    OrderEventKind.RETURN_REQUESTED: N_("return of %(quantity)s asked for"),
+    OrderEventKind.RETURN_APPROVED: N_("return of %(quantity)s approved: send the units back"),
+    OrderEventKind.RETURN_DECLINED: N_("return of %(quantity)s declined"),
+    OrderEventKind.RETURN_RECEIVED: N_("%(quantity)s returned units received"),
+    OrderEventKind.RETURN_REFUNDED: N_("return of %(quantity)s refunded"),
+    OrderEventKind.RETURN_CANCELLED: N_("return of %(quantity)s cancelled"),
+    OrderEventKind.RETURN_CLOSED: N_("return of %(quantity)s closed"),
+}
 
 
 def _who(actor: str) -> str:
@@ -95,6 +110,19 @@ def _note(event: OrderEvent, order: Order, payment: Payment | None) -> Note:
         case OrderEventKind.ADDRESS_SET:
             values = {"city": data.get("city"), "postal_code": data.get("postal_code")}
             return N_("shipping address set: %(city)s, %(postal_code)s"), values
+        case OrderEventKind.DELIVERY_SET:
+            if data.get("method") == "pickup":
+                return N_("to be collected at the store %(store)s"), {"store": data.get("store")}
+            return N_("to be shipped to the address"), {}
+        case OrderEventKind.ALLOCATED:
+            return N_("being prepared for shipping"), {}
+        case OrderEventKind.SHIPPED:
+            values = {k: data.get(k) for k in ("carrier", "tracking_number")}
+            return N_("handed to %(carrier)s, tracking number %(tracking_number)s"), values
+        case OrderEventKind.DELIVERED:
+            return N_("delivered"), {}
+    if event.kind in RETURN_NOTES:
+        return RETURN_NOTES[event.kind], {"quantity": data.get("quantity")}
     return "%(kind)s", {"kind": event.kind.value}
 
 

@@ -61,6 +61,7 @@ from flashsale.kernel.money import Money
 from flashsale.lab.demo.warehouses import china_dcs
 from flashsale.lab.devtools.postgres_instance import PostgresInstance
 from flashsale.orders.domain.events import EventCursor
+from flashsale.platform.gc_tuning import tune_for_serving
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from flashsale.sales.domain.sale import FlashSale
@@ -629,6 +630,8 @@ def main() -> None:
         action="store_true",
         help="Use FLASHSALE_TEST_DATABASE_URL's server rather than a private one.",
     )
+    # Ours and the baselines alike with the collector tuned, as `flashsale worker` runs.
+    tune_for_serving()
     uvloop.run(main_async(parser.parse_args()))
 
 

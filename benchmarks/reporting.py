@@ -23,7 +23,8 @@ against baselines measured in the same run.
    database is created and dropped). The baseline: month-by-market by GROUP BY over the
    orders and payments of part 1, in the same run (no conversion): the goal is >= 50x.
 
-Everything runs on uvloop, as `flashsale serve` and `flashsale worker` do.
+Everything runs on uvloop, with the garbage collector tuned (platform/gc_tuning.py), as
+`flashsale serve` and `flashsale worker` do.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from flashsale.bootstrap import build_shop
 from flashsale.catalog.market import Market
 from flashsale.config import Settings
 from flashsale.lab.devtools.postgres_instance import admin_statement
+from flashsale.platform.gc_tuning import tune_for_serving
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.reporting.domain.facts import WIDTH, FactKey, Measure
 from flashsale.reporting.domain.fx import FxRate
@@ -171,6 +173,7 @@ def settings_for(url: str) -> Settings:
 
 async def projection_run(path: Path) -> Projection:
     shop = await build_shop(settings_for(f"sqlite+aiosqlite:///{path}"))
+    tune_for_serving()
     try:
         started = time.perf_counter()
         after, read = "0-0", 0
@@ -248,6 +251,7 @@ class Timing:
 
 async def question_timings(url: str, queries: int) -> dict[str, Timing]:
     shop = await build_shop(settings_for(url))
+    tune_for_serving()
     try:
         facts, rates = three_years()
         await shop.catalog.add_markets(MARKETS)

@@ -33,7 +33,8 @@ worker fans out and delivers every purchase's event (to a receiver process) whil
 medians of both sides' purchases/s and purchase/trivial ratios, and their quotients (target:
 >= 0.95).
 
-Everything runs on uvloop, as `flashsale serve` and `flashsale worker` do.
+Everything runs on uvloop, with the garbage collector tuned (platform/gc_tuning.py), as
+`flashsale serve` and `flashsale worker` do.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ from webhook_bench import (
 
 from flashsale.bootstrap import Shop, build_shop
 from flashsale.config import Settings
+from flashsale.platform.gc_tuning import tune_for_serving
 from flashsale.webhooks.adapters.http_sender import AiohttpSender
 from flashsale.webhooks.domain.delivery import DeliveryStatus
 from flashsale.webhooks.service.deliverer import DEFAULT_LEASE, Deliverer
@@ -134,6 +136,7 @@ async def one_run(seeded: Path, tmp: Path, args: argparse.Namespace, number: int
     path = copy_database(seeded, tmp / f"run-{number}.db")
     with ReceiverProcess(SECRET) as receiver:
         shop = await build_shop(settings_for(path, args.connections))
+        tune_for_serving()
         try:
             (hook,) = await shop.webhooks.all()
             await shop.webhooks.change(hook.id, url=receiver.url)
@@ -175,6 +178,7 @@ async def naive_run(seeded: Path, path: Path, url: str, count: int) -> float:
     """One delivery at a time: claim one, sign, POST, record, and again."""
     copy_database(seeded, path)
     shop = await build_shop(settings_for(path, 2))
+    tune_for_serving()
     sender = AiohttpSender(timeout_seconds=15, connections=1, public_only=False)
     try:
         (hook,) = await shop.webhooks.all()

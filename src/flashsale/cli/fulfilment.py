@@ -266,7 +266,7 @@ async def allocate_until_stopped(settings: Settings) -> None:
     for stopping_signal in STOPPING_SIGNALS:
         loop.add_signal_handler(stopping_signal, stopping.set)
     try:
-        async with running_shop(settings) as shop:
+        async with running_shop(settings, long_running=True) as shop:
             _console().print("flashsale worker allocates paid orders (Ctrl-C stops)")
             shop.start_fulfilment()
             await stopping.wait()

@@ -95,7 +95,7 @@ async def _relay_until_stopped(
     watcher = ConsoleWatcher(console, Console(stderr=True, highlight=False, soft_wrap=True))
     try:
         async with (
-            running_shop(settings) as shop,
+            running_shop(settings, long_running=True) as shop,
             relaying(
                 shop,
                 target,

@@ -388,7 +388,7 @@ async def project_until_stopped(settings: Settings) -> None:
         loop.add_signal_handler(stopping_signal, stopping.set)
     console = Console(highlight=False)
     try:
-        async with running_shop(settings) as shop:
+        async with running_shop(settings, long_running=True) as shop:
             shop.start_reports()
             console.print(
                 "flashsale worker projects the sales facts every"

@@ -174,7 +174,7 @@ async def deliver_until_stopped(settings: Settings) -> None:
         loop.add_signal_handler(stopping_signal, stopping.set)
     console = Console(highlight=False)
     try:
-        async with running_shop(settings) as shop:
+        async with running_shop(settings, long_running=True) as shop:
             services: WorkerServices = shop
             services.start_webhooks()
             console.print(

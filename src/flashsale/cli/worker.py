@@ -136,7 +136,7 @@ async def _sweep_until_stopped(settings: Settings) -> int:
     for stopping_signal in STOPPING_SIGNALS:
         loop.add_signal_handler(stopping_signal, stopping.set)
     try:
-        async with running_shop(settings) as shop:
+        async with running_shop(settings, long_running=True) as shop:
             return await _sweep_loop(shop, settings.expiry_sweep_seconds, stopping)
     finally:
         for stopping_signal in STOPPING_SIGNALS:

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any
 
 import asyncpg
@@ -33,6 +34,8 @@ from flashsale.orders.domain.events import (
 )
 
 _KINDS = {kind.value: kind for kind in OrderEventKind}
+_ORDER_ID = itemgetter(1)  # of a SQLite page's row
+_PG_ORDER_ID = itemgetter(2)  # of a PostgreSQL page's row
 # About 200 bytes an order: a reader keeps at most some 40 MB of facts.
 FACTS_KEPT = 200_000
 
@@ -43,10 +46,12 @@ _SQLITE_PAGE = (
 # UtcDateTime's SQLite text is UTC wall time: given its offset, it parses as an aware datetime
 # four times faster than ``replace(tzinfo=...)`` after parsing.
 _SQLITE_FACTS = (
-    "SELECT id, sale_id, customer_id, sku, quantity, amount, currency,"
-    " expires_at || '+00:00' FROM orders"
-    " WHERE id IN (SELECT value FROM json_each(?))"
+    "SELECT o.id, sale_id, customer_id, sku, quantity, amount, currency,"
+    " expires_at || '+00:00' FROM json_each(?) AS wanted CROSS JOIN orders AS o"
+    " ON o.id = wanted.value"
 )
+# CROSS JOIN makes SQLite walk the wanted ids and look each up: a quarter cheaper than
+# ``id IN (SELECT value FROM json_each(?))``, which builds a temporary list first.
 # Only below the xmin of the statement's snapshot: sql_events.py says why.
 _POSTGRES_PAGE = (
     "SELECT seq, xid, order_id, kind, at, actor, data::text FROM order_events"
@@ -68,8 +73,7 @@ class FactsKept:
         self.by_order: dict[str, OrderFacts] = {}
 
     def missing(self, order_ids: Iterable[str]) -> list[str]:
-        known = self.by_order
-        return list({order_id for order_id in order_ids if order_id not in known})
+        return list(set(order_ids).difference(self.by_order))
 
     def keep(self, found: list[tuple[str, OrderFacts]]) -> None:
         if len(self.by_order) + len(found) > self._most:
@@ -92,7 +96,7 @@ def sqlite_page(
     # tuple.__new__ skips the named tuples' Python-level __new__, and the parses are inlined:
     # at a few hundred thousand events a second each call is a tenth of the budget.
     new, parse, loads = tuple.__new__, datetime.fromisoformat, orjson.loads
-    missing = facts.missing(row[1] for row in page)
+    missing = facts.missing(map(_ORDER_ID, page))
     if missing:
         rows = db.execute(_SQLITE_FACTS, (orjson.dumps(missing),))
         facts.keep(
@@ -140,7 +144,7 @@ async def postgres_page(
             limit,
             sorted(kinds),
         )
-    missing = facts.missing(row[2] for row in page)
+    missing = facts.missing(map(_PG_ORDER_ID, page))
     if missing:
         rows = await db.fetch(_POSTGRES_FACTS, missing)
         facts.keep([(f[0], _postgres_facts(f)) for f in rows])

@@ -64,6 +64,13 @@ class StoreRepository(Protocol):
         ``Conflict`` when a twin with the same key commits first."""
         ...
 
+    async def pos_record_sales(self, sales: Sequence[PosSale]) -> list[PosSale | Exception]:
+        """Many sales, as if each were recorded alone in the order given (the group commit of
+        the point of sale), one answer per sale: the stored sale (the key's first one on a
+        replay) or the refusal ``pos_record_sale`` would have raised. A refused sale changes
+        nothing and does not stop the others."""
+        ...
+
     async def pos_sale(self, sale_id: str) -> PosSale | None: ...
 
     async def pos_sale_by_key(self, store_code: str, idempotency_key: str) -> PosSale | None: ...

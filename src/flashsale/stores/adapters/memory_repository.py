@@ -119,6 +119,15 @@ class MemoryStoreRepository:
         self._append_moves(sale_moves(numbered))
         return numbered
 
+    async def pos_record_sales(self, sales: Sequence[PosSale]) -> list[PosSale | Exception]:
+        outcomes: list[PosSale | Exception] = []
+        for sale in sales:
+            try:
+                outcomes.append(await self.pos_record_sale(sale))
+            except Exception as exc:  # this sale's answer; the others still go on
+                outcomes.append(exc)
+        return outcomes
+
     async def pos_sale(self, sale_id: str) -> PosSale | None:
         return self._pos_sales.get(sale_id)
 

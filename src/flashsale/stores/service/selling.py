@@ -1,6 +1,10 @@
 """The POS sale: priced from the store's price list, paid in cash or by card, written with its
 receipt number, ledger moves and the guarded decrement of the store's shelf in one transaction.
 
+That transaction is shared: sales arriving while one is being written wait and are written
+together in the next (a group commit, ``kernel.batching``), each still decided on its own, so
+a store chain's tills cost a few commits a second rather than one each.
+
 A card is charged before that transaction (a gateway is not part of it); a retry finds the
 key's stored sale before any charge, and a charge whose sale is not stored (the shelf went
 short, or a twin of the same key won) is refunded at once. For a card the free units are read
@@ -12,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from flashsale.catalog.market import Market
 from flashsale.customers.model import normalize_email
 from flashsale.inventory.ports import InventoryRepository
+from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import (
     Conflict,
@@ -43,9 +48,12 @@ from flashsale.stores.errors import InsufficientStoreStock
 from flashsale.stores.ports import PriceList, StoreRepository
 from flashsale.stores.service.directory import MarketReader
 from flashsale.stores.service.session import PosCaller
+from flashsale.stores.service.store_markets import StoreMarkets
 
 MAX_KEY = 200
 MARKET_CACHE = timedelta(seconds=5)
+# Sales a group commit writes at most: ~8 statements whatever the count, each sale a few rows.
+MAX_BATCH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,26 +83,17 @@ class PointOfSale:
     ) -> None:
         self._store = store
         self._inventory = inventory
-        self._markets = markets
         self._prices = prices
         self._gateway = gateway
         self._clock = clock
-        # Store code -> (time zone, market) and when it was read: two reads a sale saved, and a
-        # store's market does not change under its tills (a renamed zone shows within seconds).
-        self._markets_of: dict[str, tuple[tuple[str, Market], datetime]] = {}
+        self._markets_of = StoreMarkets(inventory, markets, clock, MARKET_CACHE)
+        self._commits: Batcher[PosSale, PosSale | Exception] = Batcher(
+            store.pos_record_sales, max_batch=MAX_BATCH
+        )
 
     async def market_of(self, store_code: str) -> tuple[str, Market]:
         """The store's time zone and market."""
-        now = self._clock.now()
-        known = self._markets_of.get(store_code)
-        if known is not None and now - known[1] < MARKET_CACHE:
-            return known[0]
-        location = await self._inventory.location(store_code)
-        market = None if location is None else await self._markets.find_market(location.market_code)
-        if location is None or market is None:
-            raise NotFound(f"no store {store_code[:40]}")
-        self._markets_of[store_code] = ((location.timezone, market), now)
-        return location.timezone, market
+        return await self._markets_of.of(store_code)
 
     async def quote(
         self, store_code: str, lines: Sequence[tuple[str, int]]
@@ -166,7 +165,7 @@ class PointOfSale:
             customer_email=email,
         )
         try:
-            stored = await self._store.pos_record_sale(sale)
+            stored = await self._record(sale)
         except InsufficientStoreStock:
             await self._void(sale)
             raise
@@ -180,6 +179,13 @@ class PointOfSale:
             await self._void(sale)
             return self._replay(stored, print_)
         return SaleOutcome(stored, replayed=False)
+
+    async def _record(self, sale: PosSale) -> PosSale:
+        """The sale through the group commit: stored, or its own refusal raised."""
+        outcome = await self._commits.submit(sale)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
 
     async def _void(self, sale: PosSale) -> None:
         """Give back the charge of a sale that was not stored. (A process that stops between a

@@ -9,14 +9,30 @@ from datetime import date
 from typing import Any, Protocol
 
 from flashsale.channels.domain.channel import Channel, ChannelPrice
-from flashsale.channels.domain.order_line import OrderLine
+from flashsale.channels.domain.order_line import OrderLine, StoredLine
 from flashsale.channels.domain.planning import ChunkPlan, Key
 from flashsale.channels.domain.pool import Pool, PoolTarget
 from flashsale.channels.domain.reconciliation import DaySku
+from flashsale.channels.domain.return_planning import ReturnKey, ReturnPlan
+from flashsale.channels.domain.returns import ReportedReturn
+from flashsale.fulfilment.domain.order import FulfilmentStatus
+from flashsale.inventory.domain.doors import DoorCount
 
 # Decides a chunk inside its transaction: (lines, keys stored already, the channel's pools).
 Planner = Callable[
     [Sequence[OrderLine], Collection[tuple[str, str]], Mapping[Key, Pool]], ChunkPlan
+]
+# Decides a chunk of returns inside its transaction: (returns, the (order, line, kind) stored
+# already, the channel's lines of their orders by order id, those lines' fulfilment orders'
+# statuses by id).
+ReturnPlanner = Callable[
+    [
+        Sequence[ReportedReturn],
+        Collection[ReturnKey],
+        Mapping[str, Sequence[StoredLine]],
+        Mapping[str, FulfilmentStatus],
+    ],
+    ReturnPlan,
 ]
 
 
@@ -73,6 +89,11 @@ class ChannelRepository(Protocol):
         the allotments' committed units."""
         ...
 
+    async def door_counts(self, sku: str | None = None) -> list[DoorCount]:
+        """Per SKU (this one, or every one) and door, units that left and came back
+        (``domain/door_counting.py``): read from the ledger and the fulfilment orders."""
+        ...
+
     async def channel_import_chunk(
         self, channel: str, lines: Sequence[OrderLine], planner: Planner
     ) -> ChunkWritten:
@@ -83,6 +104,17 @@ class ChannelRepository(Protocol):
         and fulfilment orders."""
         ...
 
+    async def channel_returns_chunk(
+        self, channel: str, returns: Sequence[ReportedReturn], planner: ReturnPlanner
+    ) -> ReturnPlan:
+        """In one transaction: read which of ``returns`` are stored, the lines they name and
+        those lines' fulfilment orders (locked), let ``planner`` decide, and write its returns,
+        the fulfilment orders it cancels (guarded: still allocated), the levels (allocated →
+        committed, guarded; on-hand for returns), the pools' consumption given back (guarded)
+        and its ledger moves. Raises ``PoolChanged`` (nothing written) when a guard falls
+        short."""
+        ...
+
     async def channel_known_lines(
         self, channel: str, keys: Sequence[tuple[str, str]]
     ) -> set[tuple[str, str]]:
@@ -91,7 +123,8 @@ class ChannelRepository(Protocol):
         ...
 
     async def channel_reconciliation(self, channel: str, start: date, end: date) -> list[DaySku]:
-        """Per (day, SKU) between the two market-local days, inclusive."""
+        """Per (day, SKU) between the two market-local days, inclusive: the lines by their
+        purchase day, the applied cancellations and returns (``returned``) by theirs."""
         ...
 
 

@@ -1,5 +1,5 @@
-"""``flashsale channel``: sales channels, their prices, partners' pools, order reports, feeds
-and reconciliation."""
+"""``flashsale channel``: sales channels, their prices, partners' pools, order reports, their
+cancellations and returns, feeds and reconciliation."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from flashsale.channels.domain.feeds import FeedFormat
 from flashsale.channels.domain.parsing import ImportFormat
 from flashsale.channels.domain.pool import Pool, PoolTarget
 from flashsale.channels.domain.reconciliation import Reconciliation
+from flashsale.channels.domain.return_parsing import ReturnFormat
 from flashsale.channels.service.assembly import Channels
 from flashsale.channels.service.feeds import Feed
 from flashsale.channels.service.imports import ImportResult
+from flashsale.channels.service.returns import ReturnsResult
 from flashsale.cli.runtime import fail, run_in_shop
 from flashsale.cli.settings import settings_of
 
@@ -173,6 +175,33 @@ def channel_import(
     console.print(
         f"{done.imported:,} imported, {done.duplicates:,} duplicates,"
         f" {done.rejected_total:,} rejected (batch {done.batch})"
+    )
+    for line, problem in done.rejected[:SHOWN_REJECTED]:
+        console.print(f"  line {line}: {problem}")
+    if done.rejected_total > SHOWN_REJECTED:
+        console.print(f"  … and {done.rejected_total - SHOWN_REJECTED:,} more")
+
+
+@channel_app.command("returns")
+def channel_returns(
+    ctx: typer.Context,
+    code: Annotated[str, typer.Argument()],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    format: Annotated[ReturnFormat, typer.Option("--format")] = ReturnFormat.JSON,
+) -> None:
+    """Import a partner's cancellations and returns: each once per line and kind, however
+    often it is sent. A cancellation gives the line's units back to its pool, a return takes
+    the unit back in (or writes it off when damaged)."""
+    data = file.read_bytes()
+
+    async def load(services: ChannelServices) -> ReturnsResult:
+        return await services.channels.returns.run(code, data, format)
+
+    done = run_in_shop(settings_of(ctx), load)
+    console = _console()
+    console.print(
+        f"{done.applied:,} applied, {done.duplicates:,} duplicates, {done.passed_over:,} passed"
+        f" over, {done.rejected_total:,} rejected (batch {done.batch})"
     )
     for line, problem in done.rejected[:SHOWN_REJECTED]:
         console.print(f"  line {line}: {problem}")

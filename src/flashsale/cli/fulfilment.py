@@ -16,6 +16,7 @@ from rich.table import Table
 from flashsale.bootstrap import running_shop
 from flashsale.cli.runtime import fail, run_in_shop
 from flashsale.cli.settings import settings_of
+from flashsale.cli.stock_audit import stock_table
 from flashsale.config import Settings
 from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus
 from flashsale.fulfilment.service.allocator import Allocated
@@ -196,15 +197,20 @@ def stock_show(
 
 
 @stock_app.command("audit")
-def stock_audit(ctx: typer.Context) -> None:
-    """Every level explained by the ledger, the open fulfilment orders and the live allotments;
-    exits 1 when anything is off."""
+def stock_audit(
+    ctx: typer.Context,
+    sku: Annotated[str | None, typer.Option(help="Only this SKU's levels and doors.")] = None,
+) -> None:
+    """Every level explained by the ledger, the open fulfilment orders, the allotments and the
+    partners' pools, and per SKU: received = sold on the web + in stores + by partners + in
+    pools + on hand + written off, door by door; exits 1 when anything is off."""
 
     async def audit(services: FulfilmentServices) -> StockAudit:
-        return await services.fulfilment.audit.audit()
+        return await services.fulfilment.audit.audit(sku)
 
     found = run_in_shop(settings_of(ctx), audit)
     console = _console()
+    console.print(stock_table(found))
     for d in found.discrepancies:
         console.print(d.describe(), markup=False)
     if not found.clean:

@@ -4,6 +4,8 @@
     GET|PUT  /api/v1/admin/channels/{code}/prices   {prices: {sku: amount}}
     GET|PUT  /api/v1/admin/channels/{code}/pools    {pools: [{location, sku, units}]}
     POST     /api/v1/admin/channels/{code}/orders?format=amazon-flatfile|flipkart-json|json
+    POST     /api/v1/admin/channels/{code}/returns?format=amazon-returns|amazon-flatfile|
+                                                  flipkart-json|json
     GET      /api/v1/admin/channels/{code}/feed?format=amazon-json|flipkart-json|csv
     GET      /api/v1/admin/channels/{code}/feed.csv
     GET      /api/v1/admin/channels/{code}/reconciliation?from=&to=
@@ -22,6 +24,7 @@ from flashsale.channels.domain.channel import ChannelKind
 from flashsale.channels.domain.feeds import FeedFormat
 from flashsale.channels.domain.parsing import ImportFormat
 from flashsale.channels.domain.pool import PoolTarget
+from flashsale.channels.domain.return_parsing import ReturnFormat
 from flashsale.channels.errors import UnreadableImport
 from flashsale.channels.service.assembly import Channels
 from flashsale.http.callers import CallerServices
@@ -45,6 +48,8 @@ from flashsale.http.schemas.channels import (
     PoolsIn,
     ReconciliationOut,
     ReconciliationQuery,
+    ReturnsOut,
+    ReturnsQuery,
 )
 
 MANAGERS = ("supervisor",)
@@ -149,6 +154,19 @@ class ChannelApi:
                            extra={"lines": lines})  # fmt: skip
         return json_response(ImportOut.of(done))
 
+    async def import_returns(self, request: Request) -> Response:
+        query = ReturnsQuery.of(request.query_params)
+        data = await read_file(request)
+        try:
+            done = await self._c.returns.run(
+                request.path_params["code"], data, ReturnFormat(query.format)
+            )
+        except UnreadableImport as exc:
+            lines = [{"line": n, "problem": why} for n, why in exc.problems]
+            return problem(422, exc.code, "Nothing in the file is readable", exc.detail,
+                           extra={"lines": lines})  # fmt: skip
+        return json_response(ReturnsOut.of(done))
+
     async def feed(self, request: Request) -> Response:
         query = FeedQuery.of(request.query_params)
         made = await self._c.feeds.make(
@@ -203,6 +221,12 @@ def endpoints(services: ChannelServices) -> list[Endpoint]:
                  " or neutral JSON): idempotent per order line", tag, response=ImportOut,
                  auth="admin", roles=MANAGERS, query=ImportQuery,
                  problems=(401, 403, 404, 413, 422), headers=(REPORT_TYPE,)),
+        Endpoint("POST", f"{one}/returns", api.import_returns,
+                 "Import a partner's cancellations and returns (Amazon's returns report or"
+                 " cancelled order lines, Flipkart's returns or cancelled shipments, or neutral"
+                 " JSON): idempotent per order line and kind", tag, response=ReturnsOut,
+                 auth="admin", roles=MANAGERS, query=ReturnsQuery,
+                 problems=(401, 403, 404, 409, 413, 422), headers=(REPORT_TYPE,)),
         Endpoint("GET", f"{one}/feed", api.feed,
                  "What the partner may sell, in its feed's shape (or CSV)", tag,
                  response=FeedOut, auth="admin", roles=READERS, query=FeedQuery,

@@ -2,7 +2,7 @@
 
     GET|POST /api/v1/admin/locations             GET|PUT /api/v1/admin/locations/{code}
     POST     /api/v1/admin/locations/{code}/stock-moves   {sku, kind, quantity, reference}
-    GET      /api/v1/admin/stock?location=&sku=   GET /api/v1/admin/stock/audit
+    GET      /api/v1/admin/stock?location=&sku=   GET /api/v1/admin/stock/audit?sku=
     GET|PUT  /api/v1/admin/sales/{sale_id}/allotments
     GET|PUT  /api/v1/admin/markets/{code}/fulfilment
     POST     /api/v1/admin/fulfilment/allocate?market=
@@ -51,6 +51,7 @@ from flashsale.http.schemas.fulfilment import (
     StockMoveIn,
     StockMoveOut,
 )
+from flashsale.http.schemas.stock_audit import StockAuditQuery
 from flashsale.inventory.domain.stock import MoveKind
 from flashsale.kernel.errors import InvalidInput
 from flashsale.staff.model import StaffMember
@@ -126,7 +127,8 @@ class FulfilmentApi:
         return json_response(LevelListOut(levels=[LevelOut.of(x) for x in found]))
 
     async def audit(self, request: Request) -> Response:
-        return json_response(StockAuditOut.of(await self._f.audit.audit()))
+        query = StockAuditQuery.of(request.query_params)
+        return json_response(StockAuditOut.of(await self._f.audit.audit(query.sku)))
 
     async def allotments(self, request: Request) -> Response:
         sale_id = request.path_params["sale_id"]
@@ -207,8 +209,9 @@ def endpoints(services: FulfilmentServices) -> list[Endpoint]:
                  problems=(401, 403, 404)),
         Endpoint("GET", f"{V1}/admin/stock/audit", api.audit,
                  "The stock audit: every level explained by the ledger, the open fulfilment"
-                 " orders and the live allotments", tag, response=StockAuditOut, auth="admin",
-                 roles=WAREHOUSE, problems=(401, 403)),
+                 " orders, the allotments and the pools; per SKU, received = every door's"
+                 " sold + in pools + on hand + written off", tag, response=StockAuditOut,
+                 auth="admin", roles=WAREHOUSE, query=StockAuditQuery, problems=(401, 403, 422)),
         Endpoint("GET", f"{V1}/admin/sales/{{sale_id}}/allotments", api.allotments,
                  "A sale's allotments", tag, response=AllotmentListOut, auth="admin",
                  roles=READERS, problems=(401, 403, 404)),

@@ -14,16 +14,20 @@ from datetime import date
 
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Variant
+from flashsale.channels.domain import door_counting as doors
 from flashsale.channels.domain.channel import Channel, ChannelPrice
 from flashsale.channels.domain.order_line import LineStatus, OrderLine, Problem, StoredLine
 from flashsale.channels.domain.planning import Key, fulfilment_order
 from flashsale.channels.domain.pool import Pool, PoolTarget
-from flashsale.channels.domain.reconciliation import DaySku
+from flashsale.channels.domain.reconciliation import DaySku, with_returned
+from flashsale.channels.domain.return_planning import CANCELLED_REASON, ReturnPlan
+from flashsale.channels.domain.returns import ReportedReturn, StoredReturn
 from flashsale.channels.errors import PoolAboveFree, PoolBelowConsumed, PoolChanged
-from flashsale.channels.ports import ChunkWritten, Planner
-from flashsale.fulfilment.domain.order import FulfilmentOrder
+from flashsale.channels.ports import ChunkWritten, Planner, ReturnPlanner
+from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus
+from flashsale.inventory.domain.doors import DoorCount
 from flashsale.inventory.domain.location import Location
-from flashsale.inventory.domain.stock import Move, StockLevel
+from flashsale.inventory.domain.stock import Move, MoveKind, StockLevel
 from flashsale.kernel.errors import Conflict
 
 
@@ -43,6 +47,7 @@ class MemoryChannelRepository:
         self._channel_prices: dict[tuple[str, str], ChannelPrice] = {}
         self._pools: dict[tuple[str, str, str], Pool] = {}
         self._channel_lines: dict[tuple[str, str, str], StoredLine] = {}
+        self._channel_returns: dict[tuple[str, str, str, str], StoredReturn] = {}
 
     async def channel_add(self, channel: Channel) -> None:
         if channel.code in self._channels:
@@ -107,6 +112,27 @@ class MemoryChannelRepository:
     async def pool_all(self) -> list[Pool]:
         return [p for _, p in sorted(self._pools.items())]
 
+    async def door_counts(self, sku: str | None = None) -> list[DoorCount]:
+        moves = [m for m in self._moves if sku is None or m.sku == sku]
+        kinds = {code: loc.kind for code, loc in self._locations.items()}
+        return doors.door_counts(
+            [
+                (m.sku, -m.on_hand_change)
+                for m in moves
+                if m.kind is MoveKind.SHIP and m.reference.startswith(doors.POS_SALE)
+            ],
+            [
+                (m.sku, doors.return_door(m.reference), m.on_hand_change)
+                for m in moves
+                if m.kind is MoveKind.RETURN_RECEIPT
+            ],
+            [
+                (fo.sku, fo.source_kind, kinds.get(fo.location or ""), fo.quantity)
+                for fo in self._fulfilment.values()
+                if fo.status.value in doors.LEFT and (sku is None or fo.sku == sku)
+            ],
+        )
+
     async def channel_import_chunk(
         self, channel: str, lines: Sequence[OrderLine], planner: Planner
     ) -> ChunkWritten:
@@ -145,6 +171,53 @@ class MemoryChannelRepository:
             self._moves.append(replace(move, id=len(self._moves) + 1))
         return ChunkWritten(plan.imported, plan.duplicates, plan.rejected)
 
+    async def channel_returns_chunk(
+        self, channel: str, returns: Sequence[ReportedReturn], planner: ReturnPlanner
+    ) -> ReturnPlan:
+        order_ids = {x.order_id for x in returns}
+        lines: dict[str, list[StoredLine]] = defaultdict(list)
+        for (c, order_id, _), line in sorted(self._channel_lines.items()):
+            if c == channel and order_id in order_ids:
+                lines[order_id].append(line)
+        stored = {
+            (o, line_id, kind)
+            for (c, o, line_id, kind) in self._channel_returns
+            if c == channel and o in order_ids
+        }
+        statuses = {
+            x.fulfilment_order_id: self._fulfilment[x.fulfilment_order_id].status
+            for ls in lines.values()
+            for x in ls
+            if x.fulfilment_order_id in self._fulfilment
+        }
+        plan = planner(returns, stored, lines, statuses)
+        levels, pools = dict(self._levels), dict(self._pools)
+        for (loc, sku), units in plan.released.items():
+            pool = pools[channel, loc, sku]
+            if pool.consumed < units:
+                raise PoolChanged(f"the pool of {sku} at {loc} has consumed fewer than {units}")
+            pools[channel, loc, sku] = replace(pool, consumed=pool.consumed - units)
+            levels[loc, sku] = levels[loc, sku].changed(allocated=-units, committed=units)
+        for (loc, sku), units in plan.received.items():
+            levels[loc, sku] = levels[loc, sku].changed(on_hand=units)
+        assert plan.at is not None
+        for fo_id in plan.cancelled:
+            if self._fulfilment[fo_id].status is not FulfilmentStatus.ALLOCATED:
+                raise PoolChanged(f"fulfilment order {fo_id} moved while it was cancelled")
+        for fo_id in plan.cancelled:
+            self._fulfilment[fo_id] = replace(
+                self._fulfilment[fo_id],
+                status=FulfilmentStatus.CANCELLED,
+                reason=CANCELLED_REASON,
+                updated_at=plan.at,
+            )
+        self._levels, self._pools = levels, pools
+        for ret in plan.rows:
+            self._channel_returns[channel, ret.order_id, ret.line_id, ret.kind.value] = ret
+        for move in plan.moves:
+            self._moves.append(replace(move, id=len(self._moves) + 1))
+        return plan
+
     async def channel_known_lines(
         self, channel: str, keys: Sequence[tuple[str, str]]
     ) -> set[tuple[str, str]]:
@@ -165,7 +238,11 @@ class MemoryChannelRepository:
                 row[1] += line.quantity
                 if line.status is LineStatus.IMPORTED:
                     row[2] += line.quantity
-        return [
-            DaySku(day, sku, r[0], r[1], r[2], r[3], r[4], 0)
-            for (day, sku), r in sorted(sums.items())
-        ]
+        returned: dict[tuple[date, str], int] = defaultdict(int)
+        for (c, _, _, _), ret in self._channel_returns.items():
+            if c == channel and start <= ret.day <= end and ret.applied:
+                returned[ret.day, ret.sku] += ret.quantity
+        return with_returned(
+            [DaySku(day, sku, r[0], r[1], r[2], r[3], r[4], 0) for (day, sku), r in sums.items()],
+            returned,
+        )

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 
 from flashsale.channels.adapters import sql_rows as rows
+from flashsale.channels.adapters.sql_doors import door_counts
 from flashsale.channels.adapters.sql_import import (
     KNOWN_CHUNK,
     P_KNOWN,
@@ -24,20 +25,25 @@ from flashsale.channels.adapters.sql_import import (
     pg_chunk,
     sqlite_known,
 )
+from flashsale.channels.adapters.sql_returns import apply_returns
 from flashsale.channels.adapters.sql_tables import (
     channel_order_lines,
     channel_pools,
     channel_prices,
+    channel_returns,
     channels,
 )
 from flashsale.channels.domain.channel import Channel, ChannelPrice
 from flashsale.channels.domain.order_line import OrderLine
 from flashsale.channels.domain.planning import ChunkPlan
 from flashsale.channels.domain.pool import Pool, PoolTarget
-from flashsale.channels.domain.reconciliation import DaySku
+from flashsale.channels.domain.reconciliation import DaySku, with_returned
+from flashsale.channels.domain.return_planning import ReturnPlan
+from flashsale.channels.domain.returns import APPLIED, ReportedReturn
 from flashsale.channels.errors import PoolAboveFree, PoolBelowConsumed
-from flashsale.channels.ports import ChunkWritten, Planner
+from flashsale.channels.ports import ChunkWritten, Planner, ReturnPlanner
 from flashsale.inventory.adapters.sql_tables import stock_levels
+from flashsale.inventory.domain.doors import DoorCount
 from flashsale.kernel.errors import Conflict
 from flashsale.platform.sql.database import SqlDatabase, conflict
 
@@ -173,6 +179,10 @@ class SqlChannelRepository(SqlDatabase):
         async with self._engine.connect() as conn:
             return [rows.pool_of(r) for r in (await conn.execute(query)).mappings()]
 
+    async def door_counts(self, sku: str | None = None) -> list[DoorCount]:
+        async with self._engine.connect() as conn:
+            return await conn.run_sync(door_counts, sku)
+
     # -- import ---------------------------------------------------------------------------
 
     async def channel_import_chunk(
@@ -205,6 +215,17 @@ class SqlChannelRepository(SqlDatabase):
                 await conn.invalidate()
                 raise
 
+    async def channel_returns_chunk(
+        self, channel: str, returns: Sequence[ReportedReturn], planner: ReturnPlanner
+    ) -> ReturnPlan:
+        postgres = self._dialect == "postgresql"
+
+        def work(conn: Connection) -> ReturnPlan:
+            return apply_returns(conn, postgres, channel, returns, planner)
+
+        with conflict("a return names what the record does not hold"):
+            return await self._write(work)
+
     async def channel_known_lines(
         self, channel: str, keys: Sequence[tuple[str, str]]
     ) -> set[tuple[str, str]]:
@@ -230,8 +251,16 @@ class SqlChannelRepository(SqlDatabase):
             .where(c.channel == channel, c.day >= start, c.day <= end)
             .group_by(c.day, c.sku, c.status, c.problem)
         )
+        r = channel_returns.c
+        back = (
+            select(r.day, r.sku, func.sum(r.quantity))
+            .where(r.channel == channel, r.day >= start, r.day <= end)
+            .where(r.outcome.in_([o.value for o in APPLIED]))
+            .group_by(r.day, r.sku)
+        )
         async with self._engine.connect() as conn:
             found = (await conn.execute(query)).all()
+            returned = {(day, sku): int(units) for day, sku, units in await conn.execute(back)}
         sums: dict[tuple[date, str], list[int]] = {}
         for day, sku, status, problem, units in found:
             row = sums.setdefault((day, sku), [0, 0, 0, 0, 0])
@@ -244,7 +273,7 @@ class SqlChannelRepository(SqlDatabase):
                 row[1] += units
                 if status == "imported":
                     row[2] += units
-        return [
-            DaySku(day, sku, r[0], r[1], r[2], r[3], r[4], 0)
-            for (day, sku), r in sorted(sums.items())
-        ]
+        return with_returned(
+            [DaySku(day, sku, x[0], x[1], x[2], x[3], x[4], 0) for (day, sku), x in sums.items()],
+            returned,
+        )

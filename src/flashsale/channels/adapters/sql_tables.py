@@ -20,6 +20,7 @@ from sqlalchemy import (
 
 from flashsale.channels.domain.channel import ChannelKind
 from flashsale.channels.domain.order_line import LineStatus
+from flashsale.channels.domain.returns import Outcome, ReturnKind
 from flashsale.inventory.adapters.sql_tables import LOCATION_CODE
 from flashsale.platform.sql.columns import Amount, UtcDateTime
 from flashsale.platform.sql.metadata import CURRENCY, ID, MARKET_CODE, SKU, metadata
@@ -93,4 +94,27 @@ channel_order_lines = Table(
     _one_of("status", [s.value for s in LineStatus], "status_known"),
     CheckConstraint("quantity > 0", name="quantity_positive"),
     sqlite_with_rowid=False,
+)
+
+# A partner's cancellations and returns, once per (channel, order, line, kind): a report sent
+# again meets the primary key. Few beside the lines (a return is a few in a hundred sales).
+channel_returns = Table(
+    "channel_returns",
+    metadata,
+    Column("channel", CHANNEL_CODE, ForeignKey("channels.code"), primary_key=True),
+    Column("order_id", EXTERNAL_ID, primary_key=True),
+    Column("line_id", EXTERNAL_ID, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("id", ID, nullable=False, unique=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("sku", SKU, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("problem", String(32), nullable=False),
+    Column("location", LOCATION_CODE, nullable=True),
+    Column("fulfilment_order_id", ID, nullable=True),
+    _one_of("kind", [k.value for k in ReturnKind], "return_kind_known"),
+    _one_of("outcome", [o.value for o in Outcome], "outcome_known"),
+    CheckConstraint("quantity > 0", name="return_quantity_positive"),
 )

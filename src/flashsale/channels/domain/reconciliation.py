@@ -7,7 +7,8 @@ They are shown, never netted away.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date
 
 
@@ -20,7 +21,7 @@ class DaySku:
     consumed: int  # of them, units taken from our pools
     rejected: int  # units refused, for any problem
     oversold: int  # of them, units refused because the pool was exhausted
-    returned: int  # units come back (returns of partner orders)
+    returned: int  # units the partner cancelled or sent back, on the day it reported them
 
     @property
     def partner_oversold(self) -> bool:
@@ -41,3 +42,13 @@ class Reconciliation:
     @property
     def partner_oversold(self) -> bool:
         return self.oversold > 0
+
+
+def with_returned(rows: Iterable[DaySku], returned: Mapping[tuple[date, str], int]) -> list[DaySku]:
+    """The rows with each (day, SKU)'s returned units, by day and SKU; a day with returns and no
+    sales gets a row of its own."""
+    by_key = {(row.day, row.sku): row for row in rows}
+    for key, units in returned.items():
+        row = by_key.get(key) or DaySku(key[0], key[1], 0, 0, 0, 0, 0, 0)
+        by_key[key] = replace(row, returned=units)
+    return [row for _, row in sorted(by_key.items())]

@@ -10,6 +10,7 @@ from flashsale.channels.service.feeds import Feeds
 from flashsale.channels.service.imports import OrderImports
 from flashsale.channels.service.pools import LocationBook, Pools
 from flashsale.channels.service.reconciling import Reconciler
+from flashsale.channels.service.returns import PartnerReturns
 from flashsale.kernel.clock import Clock
 
 
@@ -18,6 +19,7 @@ class Channels:
     book: ChannelBook
     pools: Pools
     imports: OrderImports
+    returns: PartnerReturns
     feeds: Feeds
     reconciler: Reconciler
 
@@ -34,6 +36,7 @@ def build_channels(
         book=book,
         pools=Pools(store, book, locations),
         imports=OrderImports(store, book, clock),
+        returns=PartnerReturns(store, book, clock),
         feeds=Feeds(store, book, client),
         reconciler=Reconciler(store, book),
     )

@@ -12,6 +12,10 @@ from flashsale.channels.service.catalogue import ChannelBook
 from flashsale.inventory.domain.location import Location, LocationKind
 from flashsale.kernel.errors import InvalidInput
 
+# A store's shelf may back a partner too (a Mi Home shipping Flipkart's local orders): its
+# pooled units are committed there, so neither its tills nor click & collect can take them.
+POOL_KINDS = frozenset({LocationKind.DC, LocationKind.STORE})
+
 
 class LocationBook(Protocol):
     """``Locations``: a location by code (NotFound when there is none)."""
@@ -42,9 +46,9 @@ class Pools:
         for target in wanted:
             await self._book.require_sku(target.sku)
             location = await self._locations.get(target.location)
-            if location.kind is not LocationKind.DC or location.market_code != channel.market_code:
+            if location.kind not in POOL_KINDS or location.market_code != channel.market_code:
                 raise InvalidInput(
-                    f"location: {location.code} is not a DC of {channel.code}'s market"
+                    f"location: {location.code} is not a DC or store of {channel.code}'s market"
                     f" {channel.market_code}"
                 )
         return channel, await self._store.pool_put(channel.code, wanted)

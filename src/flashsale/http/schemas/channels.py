@@ -1,4 +1,4 @@
-"""Bodies of sales channels: channels, prices, partner pools, order imports, feeds and
+"""Bodies of sales channels: channels, prices, partner pools, order imports, returns, feeds and
 reconciliation."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from flashsale.channels.domain.channel import (
 from flashsale.channels.domain.pool import MAX_UNITS, Pool
 from flashsale.channels.domain.reconciliation import DaySku, Reconciliation
 from flashsale.channels.service.imports import ImportResult
+from flashsale.channels.service.returns import ReturnsResult
 from flashsale.http.edge import Line
 from flashsale.http.schemas.base import (
     AmountIn,
@@ -174,6 +175,38 @@ class ImportOut(ResponseBody):
             batch=r.batch,
             imported=r.imported,
             duplicates=r.duplicates,
+            rejected_total=r.rejected_total,
+            rejected=[RejectedOut(line=n, problem=why) for n, why in r.rejected],
+        )
+
+
+class ReturnsQuery(RequestQuery):
+    format: Literal["amazon-returns", "amazon-flatfile", "flipkart-json", "json"] = Field(
+        default="json",
+        description="amazon-returns: Amazon's returns report by return date; amazon-flatfile:"
+        " its order report (lines Cancelled); flipkart-json: GET /v2/returns' returnItems or"
+        " cancelled shipments; json: {events: [{order_id, line_id, kind, at, quantity?,"
+        " condition?}]}",
+    )
+
+
+class ReturnsOut(ResponseBody):
+    channel: str
+    batch: str
+    applied: int = Field(description="Released, restocked, written off, or recorded.")
+    duplicates: int
+    passed_over: int = Field(description="Entries that are no cancellation or return (yet).")
+    rejected_total: int = Field(description="Every rejected entry; ``rejected`` lists the first.")
+    rejected: list[RejectedOut]
+
+    @classmethod
+    def of(cls, r: ReturnsResult) -> ReturnsOut:
+        return cls(
+            channel=r.channel,
+            batch=r.batch,
+            applied=r.applied,
+            duplicates=r.duplicates,
+            passed_over=r.passed_over,
             rejected_total=r.rejected_total,
             rejected=[RejectedOut(line=n, problem=why) for n, why in r.rejected],
         )

@@ -14,6 +14,7 @@ from flashsale.fulfilment.domain.shipments import Shipment
 from flashsale.fulfilment.service.allocator import Allocated
 from flashsale.http.edge import Line
 from flashsale.http.schemas.base import MarketCodeIn, RequestBody, RequestQuery, ResponseBody
+from flashsale.http.schemas.stock_audit import SkuStockOut
 from flashsale.inventory.domain.allotment import Allotment
 from flashsale.inventory.domain.audit import StockAudit
 from flashsale.inventory.domain.location import (
@@ -210,6 +211,7 @@ class StockAuditOut(ResponseBody):
     levels: int
     skus: int
     discrepancies: list[DiscrepancyOut]
+    stock: list[SkuStockOut]
 
     @classmethod
     def of(cls, audit: StockAudit) -> StockAuditOut:
@@ -227,6 +229,7 @@ class StockAuditOut(ResponseBody):
                 )
                 for d in audit.discrepancies
             ],
+            stock=[SkuStockOut.of(row) for row in audit.stock],
         )
 
 

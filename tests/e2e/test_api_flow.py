@@ -180,7 +180,8 @@ async def test_metrics_count_purchases(
     await client.post(f"/api/v1/sales/{sale['id']}/purchases", headers=fan)
     assert (await client.get("/metrics")).status_code == 401  # the operator's figures
     text = (await client.get("/metrics", headers=ADMIN)).text
-    assert 'flashsale_purchases_total{outcome="sale-not-open-yet"} 1.0' in text
+    counted = f'flashsale_purchases_total{{outcome="sale-not-open-yet",sale="{sale["id"]}"}} 1.0'
+    assert counted in text
     assert "flashsale_commit_batch_size_bucket" in text
 
 

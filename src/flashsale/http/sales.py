@@ -96,6 +96,11 @@ class SalesApi:
         )
         return json_response(SaleOut.of(await self._sales.view(sale.id)))
 
+    async def close_sale(self, request: Request) -> Response:
+        self._callers.require_admin(request)
+        closing = await self._sales.close(request.path_params["sale_id"])
+        return json_response(SaleOut.of(await self._sales.view(closing.sale.id)))
+
     async def list_sales(self, request: Request) -> Response:
         views = [await self._sales.view(sale.id) for sale in await self._sales.all()]
         return json_response(SaleListOut(sales=[SaleOut.of(v) for v in views]))
@@ -143,6 +148,16 @@ def endpoints(services: SaleServices) -> list[Endpoint]:
             response=SaleOut,
             auth="admin",
             problems=(401, 403, 404, 409, 422),
+        ),
+        Endpoint(
+            "POST",
+            f"{V1}/admin/sales/{{sale_id}}/close",
+            api.close_sale,
+            "Close a sale now (one not open yet never opens); closing a closed one changes nothing",
+            "operator",
+            response=SaleOut,
+            auth="admin",
+            problems=(401, 403, 404, 503),
         ),
         Endpoint(
             "GET",

@@ -8,10 +8,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        # By sale too, for the sale's dashboard: the sales a process has served since it
+        # started bound the series (refusals need a stored sale; an unknown id is a 404).
         self.purchases = Counter(
             "flashsale_purchases",
-            "Purchase attempts by outcome (reserved or the refusal's problem type).",
-            ["outcome"],
+            "Purchase attempts by outcome (reserved or the refusal's problem type) and sale.",
+            ["outcome", "sale"],
             registry=self.registry,
         )
         self.gate_seconds = Histogram(

@@ -143,6 +143,14 @@ class StockGate(Protocol):
         """Units the gate can still sell; None when it holds no such sale."""
         ...
 
+    async def close_sale(self, sale_id: str, at: datetime) -> datetime | None:
+        """Take no purchase stamped at or after ``at`` from now on: the sale's close moves
+        back to ``at`` (and an opening after it, to it). Never moves a close later, so a repeated
+        or late call changes nothing. Returns the close the gate holds; None when it holds no
+        such sale (a load then takes the close from the record).
+        """
+        ...
+
     async def close(self) -> None: ...
 
 

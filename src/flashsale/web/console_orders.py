@@ -32,10 +32,13 @@ from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sales import Sales
 from flashsale.staff.model import Role
 from flashsale.web.console_kit import ConsoleKit
+from flashsale.web.i18n import N_, staff_words
 from flashsale.web.kit import PageKit
 
 PAGE_SIZE = 50
 CSV_PAGE = 500
+# Why no order matches: a message (i18n.N_) and the value it names, said in the page's language.
+Note = tuple[str, str]
 EXPORTERS = (Role.SUPERVISOR.value,)  # and admins, who may everything
 CSV_COLUMNS = (
     "order_id",
@@ -127,7 +130,9 @@ class OrderListPages:
                 "selection": selection,
                 "states": [s.value for s in OrderStatus],
                 "rows": [_row(o, customers, by_sale, markets) for o in found],
-                "note": note,
+                "note": staff_words(request).gettext(note[0]) % {"value": note[1]}
+                if note
+                else None,
                 "first_page": after is None,
                 "first_url": _url("/console/orders", selection, None),
                 "next_url": _url("/console/orders", selection, page.next)
@@ -185,7 +190,7 @@ class OrderListPages:
 
     async def _query(
         self, selection: Selection, sales: Sequence[FlashSale], limit: int
-    ) -> tuple[Found, str | None]:
+    ) -> tuple[Found, Note | None]:
         """The query of these filters, or the one order searched for by its id; None (and
         why) when nothing can match."""
         status = OrderStatus(selection.status) if selection.status in _STATES else None
@@ -199,13 +204,13 @@ class OrderListPages:
         if text.startswith("ord_"):
             order = await self._orders.find(text)
             if order is None:
-                return None, f"No order {text}."
+                return None, (N_("No order %(value)s."), text)
             alone = OrderQuery(sale_ids, status, customer_id)  # the other filters still apply
             return ([order] if alone.matches(order) else []), None
         if text:
             customer = await self._accounts.by_email(text)
             if customer is None:
-                return None, f"No customer has the email {text}."
+                return None, (N_("No customer has the email %(value)s."), text)
             if customer_id is not None and customer_id != customer.id:
                 return None, None
             customer_id = customer.id

@@ -1,6 +1,7 @@
-"""Two of the console's tools for a sale: duplicate it (the new-sale form, filled in with its
-terms and its timetable moved on by whole days until it lies ahead), and its waiting room's
-settings as a form. Both need the admin role, as over the API; each save says what it did."""
+"""The console's tools for a sale: duplicate it (the new-sale form, filled in with its terms and
+its timetable moved on by whole days until it lies ahead), its waiting room's settings as a
+form, and closing it early after a confirm step. Each needs the admin role, as over the API;
+each save says what it did."""
 
 from __future__ import annotations
 
@@ -22,18 +23,20 @@ from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.web.console_forms import SALE_TIMES, sale_form_values
 from flashsale.web.console_kit import ConsoleKit
 from flashsale.web.forms import read_form
+from flashsale.web.i18n import N_
 from flashsale.web.kit import PageKit
 
 CHANGES = (Role.ADMIN.value,)
+SAVED = {"closed": N_("The sale is closed: no purchase is admitted from now on.")}
 DAY = timedelta(days=1)
 # The room form's fields: (name, label, kind); kind "rate" a positive number, "whole" a count.
 ROOM_FIELDS = (
-    ("admission_rate_per_second", "Fans let in per second", "rate"),
-    ("token_lifetime_seconds", "Seconds an admitted fan has to buy", "rate"),
-    ("pow_difficulty", "Proof of work (leading zero bits; 0: none)", "whole"),
-    ("registrations_per_address", "Fans one address may enter (empty: any)", "whole"),
-    ("customer_requests_per_second", "Requests per second per fan", "rate"),
-    ("address_requests_per_second", "Requests per second per address", "rate"),
+    ("admission_rate_per_second", N_("Fans let in per second"), "rate"),
+    ("token_lifetime_seconds", N_("Seconds an admitted fan has to buy"), "rate"),
+    ("pow_difficulty", N_("Proof of work (leading zero bits; 0: none)"), "whole"),
+    ("registrations_per_address", N_("Fans one address may enter (empty: any)"), "whole"),
+    ("customer_requests_per_second", N_("Requests per second per fan"), "rate"),
+    ("address_requests_per_second", N_("Requests per second per address"), "rate"),
 )
 
 
@@ -51,7 +54,7 @@ class SaleToolPages:
         self._room = services.room
         self._clock = services.clock
         self._storefront = kit.storefront
-        self._console = ConsoleKit(kit, {})
+        self._console = ConsoleKit(kit, SAVED)
 
     async def duplicate(self, request: Request) -> Response:
         operator = await self._console.operator(request, *CHANGES)
@@ -132,6 +135,41 @@ class SaleToolPages:
             return await self.room_form(request, exc.detail, 422, form)
         return RedirectResponse(f"/console/sales/{sale_id}?saved=room", 303)
 
+    async def close_form(
+        self, request: Request, message: str | None = None, status: int = 200
+    ) -> Response:
+        """The confirm step before closing a sale early, or what its close did."""
+        operator = await self._console.operator(request, *CHANGES)
+        if isinstance(operator, Response):
+            return operator
+        card = await self._storefront.sale_card(request.path_params["sale_id"])
+        now = self._clock.now()
+        return self._console.render(
+            request,
+            "console/sale_close.html",
+            {
+                "section": "sales",
+                "card": card,
+                "closed": card.sale.closes_at <= now,
+                "opened": card.sale.opens_at <= now,
+                "message": message,
+            },
+            status,
+        )
+
+    async def close(self, request: Request) -> Response:
+        operator = await self._console.operator(request, *CHANGES)
+        if isinstance(operator, Response):
+            return operator
+        sale_id = request.path_params["sale_id"]
+        form = await read_form(request)
+        self._console.security.check_csrf(request, form)
+        if form.get("confirm") != "yes":
+            message = N_("Tick the box to confirm: a closed sale cannot be opened again.")
+            return await self.close_form(request, message, 422)
+        await self._sales.close(sale_id)
+        return RedirectResponse(f"/console/sales/{sale_id}/close?saved=closed", 303)
+
 
 def _shown(value: float | int | None) -> str:
     if value is None:
@@ -165,4 +203,6 @@ def routes(services: SaleToolServices, kit: PageKit) -> list[BaseRoute]:
         kit.get("/console/sales/{sale_id}/duplicate", pages.duplicate),
         kit.get("/console/sales/{sale_id}/room", pages.room_form),
         kit.post("/console/sales/{sale_id}/room", pages.save_room),
+        kit.get("/console/sales/{sale_id}/close", pages.close_form),
+        kit.post("/console/sales/{sale_id}/close", pages.close),
     ]

@@ -2,12 +2,14 @@
 read together each time so that no figure on the page contradicts another.
 
 Units, orders, purchases per second and revenue come from the stored orders, so every server of
-a fleet shows the same; refusals and latency come from this server's Prometheus metrics (the
-purchase counter is not labelled by sale: one label per sale would grow without end).
+a fleet shows the same; refusals and latency come from this server's Prometheus metrics, the
+refusals the sale's own (the purchase counter is labelled by sale, as the purchase path counts
+them: no work added to it).
 """
 
 from __future__ import annotations
 
+import gettext
 import math
 from datetime import datetime
 from decimal import Decimal
@@ -23,9 +25,19 @@ from flashsale.orders.domain.order import OrderStatus
 from flashsale.orders.service.orders import Orders
 from flashsale.sales.domain.audit import SaleAudit
 from flashsale.sales.domain.sale import FlashSale, SaleState
+from flashsale.sales.errors import (
+    CommitFailed,
+    InsufficientStock,
+    LimitReached,
+    NotRegistered,
+    SaleClosed,
+    SaleNotOpenYet,
+    SoldOut,
+)
 from flashsale.sales.service.auditing import Auditing
 from flashsale.sales.service.sales import Sales
 from flashsale.waiting_room.service.room import WaitingRoom
+from flashsale.web.i18n import N_
 from flashsale.web.money import format_money
 from flashsale.web.sale_chart import purchase_chart
 from flashsale.web.storefront import SALE_STATE_LABELS
@@ -60,14 +72,37 @@ def p99_seconds(histogram: Histogram) -> float | None:
     return math.inf
 
 
-def refusals(counter: PromCounter) -> dict[str, int]:
+# The purchase path's refusals (their problem types), as an operator says them.
+REFUSAL_REASONS = {
+    SoldOut.code: N_("sold out"),
+    InsufficientStock.code: N_("fewer units left than asked"),
+    LimitReached.code: N_("limit reached"),
+    NotRegistered.code: N_("not registered"),
+    SaleClosed.code: N_("closed"),
+    SaleNotOpenYet.code: N_("not open yet"),
+    CommitFailed.code: N_("not stored, try again (503)"),
+}
+
+
+def refusals(counter: PromCounter, sale_id: str) -> list[dict[str, Any]]:
+    """This sale's refusals on this server by reason, the most frequent first."""
     found: dict[str, int] = {}
     for metric in counter.collect():
         for sample in metric.samples:
-            outcome = sample.labels.get("outcome")
-            if sample.name.endswith("_total") and outcome and outcome != "reserved":
-                found[outcome] = int(sample.value)
-    return dict(sorted(found.items()))
+            labels = sample.labels
+            outcome = labels.get("outcome")
+            if (
+                sample.name.endswith("_total")
+                and labels.get("sale") == sale_id
+                and outcome
+                and outcome != "reserved"
+            ):
+                found[outcome] = found.get(outcome, 0) + int(sample.value)
+    ranked = sorted(found.items(), key=lambda item: (-item[1], item[0]))
+    return [
+        {"code": code, "reason": REFUSAL_REASONS.get(code, code), "count": count}
+        for code, count in ranked
+    ]
 
 
 def _ms(seconds: float | None) -> str:
@@ -106,7 +141,7 @@ async def sale_figures(services: DashboardServices, sale_id: str) -> dict[str, A
         "expired": audit.units.expired,
         "cancelled": audit.units.cancelled,
         "revenue": format_money(Money(revenue, sale.price.currency), market.locale),
-        "refusals": refusals(services.metrics.purchases),
+        "refusals": refusals(services.metrics.purchases, sale.id),
         "gate_p99": _ms(p99_seconds(services.metrics.gate_seconds)),
         "commit_p99": _ms(p99_seconds(services.metrics.commit_seconds)),
         "chart": purchase_chart(
@@ -123,6 +158,7 @@ async def sale_figures(services: DashboardServices, sale_id: str) -> dict[str, A
     chart = figures["chart"]
     figures["peak"] = f"{chart['peak']:,}"
     after = chart["sold_out_after"]
+    # English here; worded() says them in the reader's language.
     figures["sold_out"] = f"sold out after {after}" if after else "not sold out"
     if await services.room.room_of(sale.id) is not None:
         summary = await services.room.summary(sale.id, now)
@@ -170,28 +206,51 @@ def audit_figures(audit: SaleAudit, settled: bool) -> dict[str, Any]:
         "clean": audit.clean if settled else record_ok,
         "settled": settled,
         "rows": [
-            ["Stock", audit.stock_total, True],
-            ["Units left (record)", audit.stock_left, True],
-            ["Units left (gate)" if settled else "Units left (gate, live)", gate, gate_ok],
-            ["Reserved", audit.units.reserved, True],
-            ["Paid", audit.units.paid, True],
-            ["Expired", audit.units.expired, True],
-            ["Cancelled", audit.units.cancelled, True],
-            ["Oversold", audit.oversold, audit.oversold == 0],
+            [N_("Stock"), audit.stock_total, True],
+            [N_("Units left (record)"), audit.stock_left, True],
+            [N_("Units left (gate)") if settled else N_("Units left (gate, live)"), gate, gate_ok],
+            [N_("Reserved"), audit.units.reserved, True],
+            [N_("Paid"), audit.units.paid, True],
+            [N_("Expired"), audit.units.expired, True],
+            [N_("Cancelled"), audit.units.cancelled, True],
+            [N_("Oversold"), audit.oversold, audit.oversold == 0],
             [
-                "Customers over the limit",
+                N_("Customers over the limit"),
                 audit.customers_over_limit,
                 audit.customers_over_limit == 0,
             ],
             [
-                "Orders without a matching payment",
+                N_("Orders without a matching payment"),
                 audit.orders_without_payment_match,
                 audit.orders_without_payment_match == 0,
             ],
             [
-                "Stock conserved",
-                "yes" if (audit.conservation_ok if settled else counted) else "no",
+                N_("Stock conserved"),
+                N_("yes") if (audit.conservation_ok if settled else counted) else N_("no"),
                 audit.conservation_ok if settled else counted,
             ],
         ],
+    }
+
+
+def worded(figures: dict[str, Any], say: gettext.NullTranslations) -> dict[str, Any]:
+    """``figures`` with their words in a reader's language (``say``: the page's catalog): the
+    state, the sell-out and the audit's rows. The figures themselves are shared by every tab
+    (console.py reads them once a period), their words said for each."""
+    gettext_ = say.gettext
+    after = figures["chart"]["sold_out_after"]
+    sold_out = say.gettext("sold out after %(after)s") % {"after": after} if after else None
+    audit = figures["audit"]
+    return {
+        **figures,
+        "state_label": gettext_(figures["state_label"]),
+        "sold_out": sold_out or say.gettext("not sold out"),
+        "refusals": [{**r, "reason": gettext_(r["reason"])} for r in figures["refusals"]],
+        "audit": {
+            **audit,
+            "rows": [
+                [gettext_(label), gettext_(value) if isinstance(value, str) else value, ok]
+                for label, value, ok in audit["rows"]
+            ],
+        },
     }

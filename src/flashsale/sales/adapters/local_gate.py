@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flashsale.kernel.units import HeldUnits
+from flashsale.sales.domain.closing import closed_early
 from flashsale.sales.domain.purchase import PurchaseRequest, Refusal, decide
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.ports import GateLevel, GateNotLoaded
@@ -123,6 +124,13 @@ class LocalStockGate:
     async def stock_left(self, sale_id: str) -> int | None:
         gate = self._sales.get(sale_id)
         return None if gate is None else gate.stock_left
+
+    async def close_sale(self, sale_id: str, at: datetime) -> datetime | None:
+        gate = self._sales.get(sale_id)
+        if gate is None:
+            return None
+        gate.sale = closed_early(gate.sale, at)
+        return gate.sale.closes_at
 
     async def close(self) -> None:
         self._sales.clear()

@@ -14,13 +14,14 @@ multi-purchase call on a bucketed gate is decided one purchase after another, in
 
 The gate is assembled from one part per concern, on ``redis_base.RedisGateBase``: loading
 (``redis_loading``), the purchase path (``redis_take``), returns (``redis_returns``) and reads
-(``redis_reads``); the scripts are in ``lua/`` (``redis_scripts``), the sold-out board in
-``redis_soldout``.
+(``redis_reads``), and closing a sale early (``redis_closing``); the scripts are in ``lua/``
+(``redis_scripts``), the sold-out board in ``redis_soldout``.
 """
 
 from __future__ import annotations
 
 from flashsale.platform.redis.client import open_redis
+from flashsale.sales.adapters.redis_closing import GateClosing
 from flashsale.sales.adapters.redis_loading import GateLoading
 from flashsale.sales.adapters.redis_reads import GateReads
 from flashsale.sales.adapters.redis_returns import GateReturns
@@ -28,7 +29,7 @@ from flashsale.sales.adapters.redis_soldout import SoldOutBoard
 from flashsale.sales.adapters.redis_take import GateTakes
 
 
-class RedisStockGate(GateLoading, GateTakes, GateReturns, GateReads):
+class RedisStockGate(GateLoading, GateTakes, GateReturns, GateReads, GateClosing):
     @classmethod
     async def connect(
         cls, url: str, *, buckets: int = 1, sold_out_flag: bool = False

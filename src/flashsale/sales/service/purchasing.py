@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
+from prometheus_client import Counter
+
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import InvalidInput
@@ -92,7 +94,8 @@ class Purchasing:
         self._clock = clock
         self._directory = directory
         self._metrics = metrics
-        self._reserved = metrics.purchases.labels("reserved")
+        # Each sale's count of purchases reserved, its counter's child looked up once.
+        self._reserved: dict[str, Counter] = {}
         self._gates: Batcher[_Ticket, _Passed] = Batcher(self._take_batch, max_batch=4096)
         self._commits: Batcher[_Taken, _Committed] = Batcher(
             self._commit_batch,
@@ -152,7 +155,7 @@ class Purchasing:
                 earlier = await self._key_lookups.submit(key)
                 if earlier is not None:
                     return PurchaseResult(earlier, replayed=True)
-            self._metrics.purchases.labels(passed.error.code).inc()
+            self._metrics.purchases.labels(passed.error.code, request.sale_id).inc()
             raise passed.error(passed.detail)
         try:
             committed = await passed
@@ -162,13 +165,13 @@ class Purchasing:
             earlier = await self._earlier_if_readable(key)
             if earlier is not None:
                 return PurchaseResult(earlier, replayed=True)
-            self._metrics.purchases.labels(CommitFailed.code).inc()
+            self._metrics.purchases.labels(CommitFailed.code, request.sale_id).inc()
             raise CommitFailed(
                 "the order could not be stored; nothing was charged, try again"
             ) from exc
         if isinstance(committed, Refusal):  # the record's last word: the gate was wrong
             self._metrics.record_refusals.labels(committed.error.code).inc()
-            self._metrics.purchases.labels(committed.error.code).inc()
+            self._metrics.purchases.labels(committed.error.code, request.sale_id).inc()
             raise committed.error(committed.detail)
         order = committed
         if order is None:  # another process stored this idempotency key first
@@ -181,7 +184,12 @@ class Purchasing:
             self._stored_keys[key] = order
             if len(self._stored_keys) > STORED_KEYS_REMEMBERED:
                 self._stored_keys.popitem(last=False)
-        self._reserved.inc()
+        reserved = self._reserved.get(request.sale_id)
+        if reserved is None:
+            reserved = self._reserved[request.sale_id] = self._metrics.purchases.labels(
+                "reserved", request.sale_id
+            )
+        reserved.inc()
         return PurchaseResult(order, replayed=False)
 
     # -- stage 1: the stock gate decides a batch ---------------------------------------------

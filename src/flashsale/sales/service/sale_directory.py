@@ -17,6 +17,13 @@ to know its sale. Because ``REFRESH_SECONDS`` is shorter than ``EDIT_FREEZE -
 FINAL_BEFORE_OPENING``, every process knows the last terms before anyone can buy. This assumes
 an edit commits within ``EDIT_FREEZE - FINAL_BEFORE_OPENING`` of its check and process clocks
 agree to within seconds.
+
+One change can still follow: the operator closing the sale early (``Sales.close``), which moves
+the close in the gate itself, so every process's gate refuses at once. A kept copy of a sale
+not closed yet is re-read in the background once it is ``REFRESH_SECONDS`` old, when it is next
+asked for (the caller is answered from the copy meanwhile: no read on the purchase path), so the
+pages and the room of every process learn the close within that; a re-read that finds a close
+earlier than the copy's also moves it in the gate, which heals a close whose gate write was lost.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.errors import NotFound
@@ -45,6 +52,9 @@ REFRESH_SECONDS = 5.0
 class _Cached:
     sale: FlashSale
     fresh_until: float  # time.monotonic(); infinite once no edit can follow
+    # time.monotonic() after which a kept copy is re-read in the background, for an early
+    # close; infinite for a copy still refreshed by fresh_until, or of a sale already closed
+    recheck_at: float = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +74,7 @@ class SaleDirectory:
         self._clock = clock or SystemClock()
         self._ready: dict[str, _Cached] = {}
         self._loading: dict[str, asyncio.Lock] = {}
+        self._rechecks: set[asyncio.Task[None]] = set()
 
     def _lock(self, sale_id: str) -> asyncio.Lock:
         return self._loading.setdefault(sale_id, asyncio.Lock())
@@ -71,9 +82,48 @@ class SaleDirectory:
     def ready(self, sale_id: str) -> FlashSale | None:
         """The sale if this process holds a fresh copy (its gate is loaded), without awaiting."""
         cached = self._ready.get(sale_id)
-        if cached is None or time.monotonic() >= cached.fresh_until:
+        if cached is None:
             return None
+        now = time.monotonic()
+        if now >= cached.fresh_until:
+            return None
+        if now >= cached.recheck_at:
+            self._recheck(cached)
         return cached.sale
+
+    def keep(self, sale: FlashSale) -> None:
+        """After ``Sales.close``: this process's copy, if it has one, becomes the closed sale,
+        kept for good (nothing follows a close). A sale it never met stays unmet, so that its
+        first ``get`` still loads the gate."""
+        if sale.id in self._ready:
+            self._ready[sale.id] = _Cached(sale, math.inf)
+
+    def _recheck(self, cached: _Cached) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # asked outside the event loop: the next caller rechecks
+            return
+        pending = _Cached(cached.sale, cached.fresh_until)  # one re-read at a time
+        self._ready[cached.sale.id] = pending
+        task = loop.create_task(self._reread(pending))
+        self._rechecks.add(task)
+        task.add_done_callback(self._rechecks.discard)
+
+    async def _reread(self, pending: _Cached) -> None:
+        old = pending.sale
+        try:
+            sale = await self._store.sale(old.id)
+            if sale is not None and sale.closes_at < old.closes_at:
+                await self._gate.close_sale(sale.id, sale.closes_at)
+        except Exception as exc:  # the copy stays, and is re-read again later
+            log.warning("sale %s could not be re-read: %r", old.id, exc)
+            sale = None
+        if self._ready.get(old.id) is not pending:
+            return  # replaced meanwhile (a close in this process, a reload)
+        if sale is None:
+            self._ready[old.id] = _Cached(old, math.inf, time.monotonic() + REFRESH_SECONDS)
+        else:
+            self._ready[old.id] = _Cached(sale, math.inf, _recheck_at(sale, self._clock.now()))
 
     async def get(self, sale_id: str) -> FlashSale:
         """The sale, with its gate loaded; raises NotFound."""
@@ -83,10 +133,12 @@ class SaleDirectory:
         async with self._lock(sale_id):
             sale = self.ready(sale_id)
             if sale is None:
-                first_meeting = sale_id not in self._ready
+                previous = self._ready.get(sale_id)
                 sale = await self._read(sale_id)
-                if first_meeting:
+                if previous is None:
                     await self._load_if_absent(sale)
+                elif sale.closes_at < previous.sale.closes_at:  # closed early meanwhile
+                    await self._gate.close_sale(sale.id, sale.closes_at)
         return sale
 
     async def reload(self, sale_id: str) -> FlashSale:
@@ -113,8 +165,10 @@ class SaleDirectory:
             raise NotFound(f"no sale {sale_id}")
         # Added to the clock, not taken from the opening: a stored opening may lie near year 1.
         final = read_at + FINAL_BEFORE_OPENING >= sale.opens_at
-        fresh_until = math.inf if final else time.monotonic() + REFRESH_SECONDS
-        self._ready[sale_id] = _Cached(sale, fresh_until)
+        if final:
+            self._ready[sale_id] = _Cached(sale, math.inf, _recheck_at(sale, read_at))
+        else:
+            self._ready[sale_id] = _Cached(sale, time.monotonic() + REFRESH_SECONDS)
         return sale
 
     async def recover(
@@ -188,3 +242,8 @@ class SaleDirectory:
 
     def forget(self) -> None:
         self._ready.clear()
+
+
+def _recheck_at(sale: FlashSale, read_at: datetime) -> float:
+    """When a kept copy read at ``read_at`` is re-read: never once the sale has closed."""
+    return math.inf if read_at >= sale.closes_at else time.monotonic() + REFRESH_SECONDS

@@ -15,6 +15,7 @@ from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import DomainError, InvalidInput, NotFound
 from flashsale.kernel.ids import new_id
 from flashsale.kernel.money import Money, parse_price
+from flashsale.sales.domain.closing import closed_early
 from flashsale.sales.domain.sale import FlashSale, SaleState
 from flashsale.sales.errors import (
     CommitFailed,
@@ -59,6 +60,12 @@ class SaleEdit:
 
     def is_empty(self) -> bool:
         return all(getattr(self, f.name) is None for f in fields(self))
+
+
+@dataclass(frozen=True, slots=True)
+class SaleClosing:
+    sale: FlashSale  # as the record now holds it
+    closed_now: bool  # False: it had closed already (early, or on schedule)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +181,34 @@ class Sales:
         if not await self._store.replace_sale(new):
             raise NotFound(f"no sale {sale_id}")
         return await self._directory.reload(sale_id)
+
+    async def close(self, sale_id: str) -> SaleClosing:
+        """Close the sale now: from this moment the gate admits no purchase, in every process.
+
+        The gate first, so that selling stops before anything else: its close is rewritten
+        where every take reads it (one HSET a bucket in Redis); then the record's row, with the
+        close the gate answered (an earlier attempt's, if that one reached the gate and not the
+        record). Other processes learn it from their gate at once, and their cached copies of
+        the sale within ``REFRESH_SECONDS`` (``SaleDirectory``). Reserved orders keep their time
+        to pay; what is unsold is released as at a scheduled close. A sale that has not opened
+        never opens (``closed_early``). Closing a closed sale changes nothing and says so: a
+        retried request gets the same answer.
+        """
+        current = await self._store.sale(sale_id)
+        if current is None:
+            raise NotFound(f"no sale {sale_id}")
+        now = self._clock.now()
+        if current.closes_at <= now:
+            # The gate is told again: a close whose gate write failed is mended by a retry.
+            await self._gate.close_sale(current.id, current.closes_at)
+            self._directory.keep(current)
+            return SaleClosing(current, closed_now=False)
+        at = await self._gate.close_sale(current.id, now) or now
+        closed = closed_early(current, min(at, now))
+        if not await self._store.replace_sale(closed):
+            raise NotFound(f"no sale {sale_id}")
+        self._directory.keep(closed)
+        return SaleClosing(closed, closed_now=True)
 
     def is_editable(self, sale: FlashSale) -> bool:
         """Whether ``edit`` would take new terms now, as far as the clock goes."""

@@ -23,13 +23,13 @@
   }
 
   // The opening and the sell-out as vertical lines on the chart (canvas: no inline style).
-  function marks(chartData) {
+  function marks(chartData, el) {
     return {
       hooks: {
         draw: [function (u) {
           var ctx = u.ctx, top = u.bbox.top, height = u.bbox.height;
-          [[chartData().opens_at, "#1a7f37", "opening"],
-           [chartData().sold_out_at, "#b42318", "sold out"]].forEach(function (mark) {
+          [[chartData().opens_at, "#1a7f37", el.getAttribute("data-opening-label")],
+           [chartData().sold_out_at, "#b42318", el.getAttribute("data-sold-out-label")]].forEach(function (mark) {
             if (mark[0] === null || mark[0] === undefined) { return; }
             var x = Math.round(u.valToPos(mark[0], "x", true));
             if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) { return; }
@@ -60,15 +60,16 @@
       // The axis in the market's time zone, not the operator's browser's.
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), zone); },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
-      axes: [{ label: zone }, { label: "purchases/s" }],
-      series: [{ label: "Time (" + zone + ")" }, { label: "purchases/s", stroke: "#0b5cad", fill: "rgba(11,92,173,0.12)", width: 2 }],
-      plugins: [marks(current)]
+      // The page's words for the axes (data-rate-label, data-time-label), in its language.
+      axes: [{ label: zone }, { label: el.getAttribute("data-rate-label") }],
+      series: [{ label: el.getAttribute("data-time-label") }, { label: el.getAttribute("data-rate-label"), stroke: "#0b5cad", fill: "rgba(11,92,173,0.12)", width: 2 }],
+      plugins: [marks(current, el)]
     }, [data.times, data.counts], el);
   }
 
   function drawAudit(audit) {
     var verdict = document.querySelector("[data-audit-verdict]");
-    verdict.textContent = audit.clean ? "clean" : "check";
+    verdict.textContent = verdict.getAttribute(audit.clean ? "data-clean-text" : "data-check-text");
     verdict.className = "badge " + (audit.clean ? "badge-open" : "badge-bad");
     document.querySelector("[data-audit-rows]").innerHTML = rows(audit.rows, function (row) {
       return "<tr" + (row[2] ? "" : ' class="bad"') + '><th scope="row">' + escape(row[0]) +
@@ -96,10 +97,10 @@
       chart.setData([f.chart.times, f.chart.counts]);
       // What the chart spans, for a reader (and a test) that cannot see the canvas.
       chartEl.setAttribute("data-from", f.chart.times.length ? f.chart.times[0] : "");
-      var reasons = Object.keys(f.refusals);
-      document.querySelector("[data-refusals]").innerHTML = reasons.length ? rows(reasons, function (r) {
-        return "<li><span>" + escape(r) + "</span><strong>" + escape(f.refusals[r]) + "</strong></li>";
-      }) : '<li class="muted">none yet</li>';
+      document.querySelector("[data-refusals]").innerHTML = f.refusals.length ? rows(f.refusals, function (r) {
+        return '<li><span title="' + escape(r.code) + '">' + escape(r.reason) + "</span><strong>" +
+          escape(r.count) + "</strong></li>";
+      }) : '<li class="muted">' + escape(document.querySelector("[data-refusals]").getAttribute("data-none-text")) + "</li>";
       drawAudit(f.audit);
       root.setAttribute("data-server-time", f.server_time);
     };

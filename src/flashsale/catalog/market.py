@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 import zoneinfo
 from dataclasses import dataclass
+from decimal import Decimal
 
 from flashsale.kernel.errors import InvalidInput
 
@@ -30,6 +32,11 @@ class Market:
     # IANA time zone, in which its pages show times (stored and sent in UTC all the same).
     timezone: str = DEFAULT_TIMEZONE
 
+    @property
+    def payment_methods(self) -> PaymentMethods:
+        """How its shoppers pay (``payment_methods_of``)."""
+        return payment_methods_of(self.code)
+
     def __post_init__(self) -> None:
         if not _COUNTRY.match(self.code):
             raise InvalidInput(f"{self.code!r} is not an ISO 3166 country code")
@@ -50,6 +57,51 @@ class Market:
         if not _LOCALE.fullmatch(self.locale):
             raise InvalidInput(f"locale: {self.locale[:40]!r} is not a locale such as en_IN")
         check_timezone(self.timezone)
+
+
+class PaymentMethod(enum.StrEnum):
+    CARD = "card"
+    UPI = "upi"  # India's Unified Payments Interface: a virtual payment address (name@bank)
+    COD = "cod"  # cash on delivery: nothing is charged at checkout, the carrier collects
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMethods:
+    """The ways a market's shoppers pay, in the order its checkout offers them, and the
+    largest order (in the market's currency) it sends cash on delivery; None: no limit."""
+
+    accepted: tuple[PaymentMethod, ...]
+    cod_limit: Decimal | None = None
+
+    def takes(self, method: PaymentMethod) -> bool:
+        return method in self.accepted
+
+    def cod_allowed_for(self, amount: Decimal) -> bool:
+        return self.takes(PaymentMethod.COD) and (
+            self.cod_limit is None or amount <= self.cod_limit
+        )
+
+
+# UPI is India's; cash on delivery is offered where shoppers expect it, up to about what the
+# market's large shops send against cash (a carrier will not carry more in cash).
+_UPI_COUNTRIES = frozenset({"IN"})
+_COD_LIMITS: dict[str, Decimal] = {
+    "IN": Decimal("50000"),
+    "ID": Decimal("5000000"),
+    "GR": Decimal("500"),
+    "RU": Decimal("100000"),
+}
+
+
+def payment_methods_of(country: str) -> PaymentMethods:
+    """Cards everywhere; UPI in India; cash on delivery where the market allows it."""
+    accepted = [PaymentMethod.CARD]
+    if country in _UPI_COUNTRIES:
+        accepted.append(PaymentMethod.UPI)
+    limit = _COD_LIMITS.get(country)
+    if limit is not None:
+        accepted.append(PaymentMethod.COD)
+    return PaymentMethods(tuple(accepted), limit)
 
 
 def check_timezone(name: str) -> None:

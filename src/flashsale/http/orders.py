@@ -15,7 +15,7 @@ from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
 from flashsale.http.schemas.addresses import ShippingAddressIn, ShippingAddressOut
 from flashsale.http.schemas.fulfilment import OrderFulfilmentOut, ShipmentOut
-from flashsale.http.schemas.orders import OrderListOut, OrderOut, PaymentIn
+from flashsale.http.schemas.orders import OrderListOut, OrderOut, PaymentIn, PaymentOptionsOut
 from flashsale.http.schemas.pickup import DeliveryChoiceOut, DeliveryIn, PickupOut
 from flashsale.kernel.errors import NotFound
 from flashsale.orders.domain.delivery import Delivery
@@ -100,8 +100,16 @@ class OrdersApi:
     async def pay(self, request: Request) -> Response:
         customer_id = self._callers.customer(request)
         body = await read_json(request, PaymentIn)
-        order = await self._orders.pay(customer_id, request.path_params["order_id"], body.card)
+        order = await self._orders.pay(customer_id, request.path_params["order_id"], body.choice())
         return json_response(OrderOut.of(order))
+
+    async def payment_options(self, request: Request) -> Response:
+        customer_id = self._callers.customer(request)
+        order, methods, usable = await self._orders.payment_options(
+            customer_id, request.path_params["order_id"]
+        )
+        payment = await self._orders.payment_of(order.id)
+        return json_response(PaymentOptionsOut.of(order, methods, usable, payment))
 
     async def cancel(self, request: Request) -> Response:
         customer_id = self._callers.customer(request)
@@ -168,12 +176,23 @@ def endpoints(services: OrderServices) -> list[Endpoint]:
             "POST",
             f"{V1}/orders/{{order_id}}/payments",
             api.pay,
-            "Pay a reserved order (paying twice charges once)",
+            "Pay a reserved order by card, UPI or cash on delivery, as its market offers"
+            " (paying twice charges once)",
             "orders",
             body=PaymentIn,
             response=OrderOut,
             auth="customer",
             problems=(401, 402, 404, 409, 410, 422, 503),
+        ),
+        Endpoint(
+            "GET",
+            f"{V1}/orders/{{order_id}}/payment-options",
+            api.payment_options,
+            "How my order can be paid (its market's methods) and, once paid, how it was",
+            "orders",
+            response=PaymentOptionsOut,
+            auth="customer",
+            problems=(401, 404),
         ),
         Endpoint(
             "POST",

@@ -3,7 +3,7 @@ code (the RFC 9457 problem ``type`` at the HTTP edge)."""
 
 from __future__ import annotations
 
-from flashsale.kernel.errors import Conflict, DomainError, Forbidden
+from flashsale.kernel.errors import Conflict, DomainError, Forbidden, InvalidInput
 
 
 class OrderNotPayable(DomainError):
@@ -28,6 +28,20 @@ class InsufficientFunds(PaymentDeclined):
 
 class PaymentGatewayUnavailable(DomainError):
     code = "payment-gateway-unavailable"
+
+
+class PaymentMethodNotAccepted(InvalidInput):
+    """A way of paying the order's market does not offer (UPI outside India), or cash on
+    delivery above the market's limit."""
+
+    code = "payment-method-not-accepted"
+
+
+class CashNotDue(Conflict):
+    """Cash on delivery reported refused for an order that owes none (paid otherwise, or its
+    cash collected or given up already)."""
+
+    code = "cash-not-due"
 
 
 class OrderNotPaid(Conflict):

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
+from flashsale.catalog.market import Market
 from flashsale.kernel.money import Money
 from flashsale.kernel.units import HeldUnits
 from flashsale.orders.domain.delivery import Delivery
@@ -217,6 +218,42 @@ class FulfilmentHolds(Protocol):
 
     async def check_cancellable(self, order_id: str) -> None:
         """Raises ``OrderInFulfilment`` when picking has started."""
+        ...
+
+
+@runtime_checkable
+class UpiGateway(Protocol):
+    """UPI collect payments, where the gateway offers them (in India)."""
+
+    async def charge_upi(self, *, idempotency_key: str, amount: Money, vpa: str) -> str:
+        """Collect once per idempotency key from the payer's UPI address; the reference, which
+        ``PaymentGateway.refund`` takes as a card charge's. Raises PaymentDeclined (the payer
+        refused, or the address pays nothing) or PaymentGatewayUnavailable."""
+        ...
+
+
+class SaleMarkets(Protocol):
+    """The market an order's sale sells in (sales, structurally): it says how to pay."""
+
+    async def market_of_sale(self, sale_id: str) -> Market:
+        """Raises NotFound when there is no such sale."""
+        ...
+
+
+class CashCollection(Protocol):
+    """Cash on delivery (domain/order.py's ``due`` payments), collected as parcels arrive."""
+
+    async def collect_cash(self, order_ids: Sequence[str], at: datetime) -> list[str]:
+        """due -> succeeded for the cash-on-delivery payments of these orders still due; the
+        ids of the orders whose cash this recorded (each once, however often asked)."""
+        ...
+
+    async def cash_cursor(self) -> str | None:
+        """Where the collector is in the order event feed; None before it first ran."""
+        ...
+
+    async def move_cash_cursor(self, expected: str | None, cursor: str, at: datetime) -> bool:
+        """Set the cursor if it still is ``expected``; False (nothing written) otherwise."""
         ...
 
 

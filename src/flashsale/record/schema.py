@@ -14,6 +14,7 @@ from flashsale.channels.adapters.sql_tables import (
     channel_prices,
     channels,
 )
+from flashsale.customers.adapters.sql_address_tables import saved_addresses
 from flashsale.customers.adapters.sql_tables import customers
 from flashsale.desk.adapters.sql_tables import (
     case_events,
@@ -34,6 +35,7 @@ from flashsale.fulfilment.adapters.sql_tables import (
 from flashsale.fulfilment.adapters.sql_wave_tables import returns, shipments, wave_orders, waves
 from flashsale.inventory.adapters.sql_tables import allotments, locations, stock_levels, stock_moves
 from flashsale.notifications.adapters.sql_tables import mail_outbox
+from flashsale.orders.adapters.sql_cash_tables import cash_cursors
 from flashsale.orders.adapters.sql_delivery_tables import order_deliveries
 from flashsale.orders.adapters.sql_tables import orders, payments, sale_stock, shipping_addresses
 from flashsale.platform.sql.metadata import metadata
@@ -69,6 +71,7 @@ from flashsale.webhooks.adapters.sql_tables import (
 __all__ = [
     "allotments",
     "case_events",
+    "cash_cursors",
     "channel_order_lines",
     "channel_pools",
     "channel_prices",
@@ -111,6 +114,7 @@ __all__ = [
     "sales_facts_daily",
     "sales_facts_daily_shadow",
     "sales_facts_markets",
+    "saved_addresses",
     "shipments",
     "shipping_addresses",
     "staff_members",

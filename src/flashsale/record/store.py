@@ -17,6 +17,7 @@ from flashsale.fulfilment.ports import FulfilmentRepository, OperationsRepositor
 from flashsale.inventory.ports import InventoryRepository
 from flashsale.notifications.ports import OutboxRepository
 from flashsale.orders.ports import (
+    CashCollection,
     OrderDeliveries,
     OrderEventFeed,
     OrderRepository,
@@ -40,6 +41,7 @@ class Store(
     OrderDeliveries,
     OrderEventFeed,
     RefundRepository,
+    CashCollection,
     RoomRepository,
     OutboxRepository,
     StaffRepository,

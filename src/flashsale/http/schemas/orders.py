@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from flashsale.catalog.market import PaymentMethod, PaymentMethods
 from flashsale.http.edge import DocumentedPattern, Line
 from flashsale.http.schemas.base import RequestBody, ResponseBody
 from flashsale.http.schemas.fulfilment import OrderFulfilmentOut
-from flashsale.orders.domain.order import Order
+from flashsale.orders.domain.order import Order, Payment
+from flashsale.orders.domain.payment_methods import MAX_VPA, PaymentChoice
 
 
 class OrderOut(ResponseBody):
@@ -53,9 +55,57 @@ class OrderListOut(ResponseBody):
 
 # A card number as a gateway takes it: 12 to 19 digits, spaced or dashed as printed.
 CARD_PATTERN = r"^[ -]*(?:[0-9][ -]*){12,19}$"
+# A UPI address (orders/domain/payment_methods.py checks it exactly): name@handle.
+VPA_PATTERN = r"^[^@\s]+@[A-Za-z][A-Za-z0-9]*$"
 
 
 class PaymentIn(RequestBody):
-    card: Annotated[Line, DocumentedPattern(CARD_PATTERN)] = Field(
-        min_length=1, max_length=32, examples=["4242424242424242"]
+    """``{"card": …}`` (a card, as before methods were named), ``{"method": "card", "card":
+    …}``, ``{"method": "upi", "vpa": "success@razorpay"}`` or ``{"method": "cod"}``: what the
+    order's market offers (``GET …/payment-options``)."""
+
+    method: Literal["card", "upi", "cod"] = "card"
+    card: Annotated[Line, DocumentedPattern(CARD_PATTERN)] | None = Field(
+        default=None, min_length=1, max_length=32, examples=["4242424242424242"]
     )
+    vpa: Annotated[Line, DocumentedPattern(VPA_PATTERN)] | None = Field(
+        default=None, min_length=3, max_length=MAX_VPA, examples=["success@razorpay"]
+    )
+
+    def choice(self) -> PaymentChoice:
+        return PaymentChoice.of(self.method, self.card, self.vpa)
+
+
+class PaymentOut(ResponseBody):
+    method: str
+    status: str  # succeeded; cash on delivery: due until delivered, uncollected if refused
+
+    @classmethod
+    def of(cls, payment: Payment) -> PaymentOut:
+        return cls(method=payment.method.value, status=payment.status.value)
+
+
+class PaymentOptionsOut(ResponseBody):
+    order_id: str
+    methods: list[str]  # the market's, in the order its checkout offers them
+    usable: list[str]  # those that can pay this order (cash on delivery up to its limit)
+    cod_limit: Decimal | None  # the largest order sent cash on delivery; none: no limit
+    currency: str
+    payment: PaymentOut | None  # how it was paid, once it is
+
+    @classmethod
+    def of(
+        cls,
+        order: Order,
+        methods: PaymentMethods,
+        usable: tuple[PaymentMethod, ...],
+        payment: Payment | None,
+    ) -> PaymentOptionsOut:
+        return cls(
+            order_id=order.id,
+            methods=[m.value for m in methods.accepted],
+            usable=[m.value for m in usable],
+            cod_limit=methods.cod_limit if PaymentMethod.COD in methods.accepted else None,
+            currency=order.amount.currency,
+            payment=None if payment is None else PaymentOut.of(payment),
+        )

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from flashsale.kernel.errors import Conflict, NotFound
+from flashsale.orders.adapters.memory_cash import MemoryCashCollection
 from flashsale.orders.adapters.memory_deliveries import MemoryOrderDeliveries
 from flashsale.orders.domain.events import (
     EventCursor,
@@ -22,7 +23,7 @@ from flashsale.orders.domain.events import (
     paid_data,
     refunded_data,
 )
-from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
 from flashsale.orders.domain.placement import Placement, SaleUnits, place
 from flashsale.orders.domain.refunds import Refund, RefundStatus, check_fits, refundable
 from flashsale.orders.domain.search import OrderQuery
@@ -30,7 +31,7 @@ from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.orders.errors import OrderNotPaid
 
 
-class MemoryOrderRepository(MemoryOrderDeliveries):
+class MemoryOrderRepository(MemoryOrderDeliveries, MemoryCashCollection):
     """Orders, payments, addresses and each sale's counter of live units.
 
     A sale's stock and limit are the sales' side of the record: the composed store's sale
@@ -258,7 +259,7 @@ class MemoryOrderRepository(MemoryOrderDeliveries):
         payment = self._payments.get(refund.order_id)
         if payment is None:
             raise OrderNotPaid(f"order {refund.order_id} has no payment to refund")
-        check_fits(refund.amount, payment.amount, await self.refunds_of(refund.order_id))
+        check_fits(refund.amount, payment.taken, await self.refunds_of(refund.order_id))
         self._store_refund(refund)
         return refund
 
@@ -310,7 +311,10 @@ class MemoryOrderRepository(MemoryOrderDeliveries):
         self._orders[order_id] = cancelled
         self._count(order, -1)
         self._event(order_id, OrderEventKind.CANCELLED, at, actor)
-        left = refundable(payment.amount, await self.refunds_of(order_id))
+        if payment.cash_due:  # never delivered: the cash is not to be collected, nor refunded
+            payment = replace(payment, status=PaymentStatus.UNCOLLECTED)
+            self._payments[order_id] = payment
+        left = refundable(payment.taken, await self.refunds_of(order_id))
         if left.amount <= 0:
             return cancelled, None
         stored = replace(refund, amount=left)

@@ -3,6 +3,9 @@
 4242424242424242 succeeds, 4000000000000002 is declined, 4000000000009995 fails for
 insufficient funds and 4000000000000119 times out (the gateway is unavailable; try again).
 Any other well-formed card is declined, as in a real gateway's test mode.
+
+UPI follows Razorpay's test mode: the address ``success@razorpay`` pays and
+``failure@razorpay`` is declined; any other address is declined, as a test mode's is.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ CARD_SUCCEEDS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
 CARD_INSUFFICIENT_FUNDS = "4000000000009995"
 CARD_TIMES_OUT = "4000000000000119"
+UPI_SUCCEEDS = "success@razorpay"
+UPI_FAILS = "failure@razorpay"
 
 
 def _luhn_ok(digits: str) -> bool:
@@ -77,7 +82,21 @@ class SandboxPaymentGateway:
             raise PaymentGatewayUnavailable("the payment gateway timed out; try again")
         if digits != CARD_SUCCEEDS:
             raise PaymentDeclined("this test gateway accepts only its test cards")
-        charge = Charge(reference=f"ch_{secrets.token_hex(12)}", amount=amount)
+        return self._charged(idempotency_key, amount, "ch")
+
+    async def charge_upi(self, *, idempotency_key: str, amount: Money, vpa: str) -> str:
+        """Collect from a UPI address once per idempotency key; its reference."""
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        existing = self._by_key.get(idempotency_key)
+        if existing is not None:
+            return existing.reference
+        if vpa.strip().lower() != UPI_SUCCEEDS:
+            raise PaymentDeclined("the UPI payment was declined")
+        return self._charged(idempotency_key, amount, "upi")
+
+    def _charged(self, idempotency_key: str, amount: Money, prefix: str) -> str:
+        charge = Charge(reference=f"{prefix}_{secrets.token_hex(12)}", amount=amount)
         self._by_key[idempotency_key] = charge
         self._by_reference[charge.reference] = charge
         return charge.reference

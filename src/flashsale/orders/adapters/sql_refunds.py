@@ -20,7 +20,7 @@ from flashsale.orders.adapters import sql_rows as rows
 from flashsale.orders.adapters.sql_events import SqlOrderEventFeed
 from flashsale.orders.adapters.sql_tables import orders, payments, refunds, sale_stock
 from flashsale.orders.domain.events import OrderEventKind, refunded_data
-from flashsale.orders.domain.order import Order, OrderStatus
+from flashsale.orders.domain.order import Order, OrderStatus, PaymentStatus, taken
 from flashsale.orders.domain.refunds import Refund, RefundStatus, check_fits, refundable
 from flashsale.orders.errors import OrderNotPaid
 from flashsale.platform.sql.database import conflict
@@ -116,6 +116,15 @@ class SqlRefundRepository(SqlOrderEventFeed):
             .values(units_held=sale_stock.c.units_held - bindparam("units"))
         )
 
+        uncollected = (
+            update(payments)
+            .where(
+                payments.c.order_id == bindparam("order"),
+                payments.c.status == PaymentStatus.DUE.value,
+            )
+            .values(status=PaymentStatus.UNCOLLECTED.value)
+        )
+
         def cancel(conn: Connection) -> tuple[Order, Refund | None] | None:
             row = conn.execute(move).mappings().one_or_none()
             if row is None:
@@ -130,6 +139,8 @@ class SqlRefundRepository(SqlOrderEventFeed):
                 "data": None,
             }
             self._append_events(conn, [event])
+            # Cash on delivery never delivered: not to be collected, nor refunded.
+            conn.execute(uncollected, {"order": order_id})
             paid = self._payment_amount(conn, order_id)
             assert paid is not None, "a paid order has its payment"
             left = refundable(paid, self._refunds_of(conn, order_id))
@@ -152,11 +163,14 @@ class SqlRefundRepository(SqlOrderEventFeed):
 
     @staticmethod
     def _payment_amount(conn: Connection, order_id: str) -> Money | None:
-        query = select(payments.c.amount, payments.c.currency).where(
+        """What the shop holds of the order's payment (nothing of cash not collected)."""
+        query = select(payments.c.amount, payments.c.currency, payments.c.status).where(
             payments.c.order_id == order_id
         )
         row = conn.execute(query).one_or_none()
-        return None if row is None else Money(row.amount, row.currency)
+        if row is None:
+            return None
+        return taken(Money(row.amount, row.currency), PaymentStatus(row.status))
 
     @staticmethod
     def _refunds_of(conn: Connection, order_id: str) -> list[Refund]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import RowMapping
 
+from flashsale.catalog.market import PaymentMethod
 from flashsale.kernel.money import Money
 from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
 from flashsale.orders.domain.shipping import ShippingAddress
@@ -55,6 +56,7 @@ def payment_row(payment: Payment) -> dict[str, Any]:
         "status": payment.status.value,
         "gateway_reference": payment.gateway_reference,
         "created_at": payment.created_at,
+        "method": payment.method.value,
     }
 
 
@@ -66,6 +68,7 @@ def payment_of(row: RowMapping) -> Payment:
         status=PaymentStatus(row["status"]),
         gateway_reference=row["gateway_reference"],
         created_at=row["created_at"],
+        method=PaymentMethod(row["method"]),
     )
 
 

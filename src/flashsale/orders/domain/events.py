@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from flashsale.catalog.market import PaymentMethod
 from flashsale.kernel.errors import InvalidInput
 from flashsale.orders.domain.order import Order, OrderStatus, Payment
 from flashsale.orders.domain.refunds import Refund
@@ -70,7 +71,11 @@ def closing_actor(order: Order, to: OrderStatus, actor: str | None) -> str:
 
 # What each kind says besides the order's facts; the same on every adapter.
 def paid_data(payment: Payment) -> dict[str, Any]:
-    return {"payment_id": payment.id}
+    """A card payment says only its id, as before other methods existed; UPI and cash on
+    delivery say their method (cash on delivery: paid when delivered, nothing taken yet)."""
+    if payment.method is PaymentMethod.CARD:
+        return {"payment_id": payment.id}
+    return {"payment_id": payment.id, "method": payment.method.value}
 
 
 def refunded_data(refund: Refund) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import enum
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from flashsale.catalog.market import PaymentMethod
 from flashsale.kernel.money import Money
 from flashsale.orders.errors import OrderExpired, OrderNotCancellable, OrderNotPayable
 
@@ -73,15 +74,35 @@ class Order:
 
 
 class PaymentStatus(enum.StrEnum):
-    SUCCEEDED = "succeeded"
+    SUCCEEDED = "succeeded"  # the money is ours (cash on delivery: collected at the door)
     REFUNDED = "refunded"
+    DUE = "due"  # cash on delivery, not delivered yet: the order ships, nothing is taken
+    UNCOLLECTED = "uncollected"  # cash on delivery refused, returned or cancelled: never taken
+
+
+# Payments whose money was never taken: nothing of them can be refunded.
+NOTHING_TAKEN = frozenset({PaymentStatus.DUE, PaymentStatus.UNCOLLECTED})
 
 
 @dataclass(frozen=True, slots=True)
 class Payment:
     id: str
     order_id: str
-    amount: Money
+    amount: Money  # what the order costs, whether taken yet or (cash on delivery) due
     status: PaymentStatus
     gateway_reference: str
     created_at: datetime
+    method: PaymentMethod = PaymentMethod.CARD
+
+    @property
+    def taken(self) -> Money:
+        """What of it the shop holds: what refunds may give back."""
+        return taken(self.amount, self.status)
+
+    @property
+    def cash_due(self) -> bool:
+        return self.method is PaymentMethod.COD and self.status is PaymentStatus.DUE
+
+
+def taken(amount: Money, status: PaymentStatus) -> Money:
+    return amount.times(0) if status in NOTHING_TAKEN else amount

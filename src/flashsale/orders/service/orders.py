@@ -1,19 +1,29 @@
-"""A customer's orders: seeing them, paying them (once), cancelling them."""
+"""A customer's orders: seeing them, paying them (once, by a way their market offers),
+cancelling them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
 
+from flashsale.catalog.market import PaymentMethod, PaymentMethods
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import NotFound
 from flashsale.kernel.ids import new_id
 from flashsale.orders.domain.events import customer_actor
-from flashsale.orders.domain.order import Order, OrderStatus, Payment, PaymentStatus
+from flashsale.orders.domain.order import Order, OrderStatus, Payment
+from flashsale.orders.domain.payment_methods import PaymentChoice
 from flashsale.orders.domain.search import OrderCursor, OrderPage, OrderQuery
 from flashsale.orders.errors import OrderExpired, OrderNotPayable
-from flashsale.orders.ports import OrderRepository, PaymentGateway, UnitReturns
+from flashsale.orders.ports import (
+    OrderRepository,
+    PaymentGateway,
+    SaleMarkets,
+    UnitReturns,
+    UpiGateway,
+)
+from flashsale.orders.service.paying import Payer
 from flashsale.orders.service.refunds import Refunds
 from flashsale.orders.service.stock_release import close_giving_back
 
@@ -26,12 +36,15 @@ class Orders:
         clock: Clock,
         gateway: PaymentGateway,
         refunds: Refunds | None = None,
+        *,
+        upi: UpiGateway | None = None,
+        markets: SaleMarkets | None = None,
     ) -> None:
         self._store = store
         self._refunds = refunds
         self._gate = gate
         self._clock = clock
-        self._gateway = gateway
+        self._payer = Payer(gateway, upi, markets)
         # Payments are group-committed like purchases: one transaction (one fsync) records a
         # whole batch, so the winners of a sale can pay within their window (one write per
         # payment paid ~150/s under a sale's refusal flood, and reservations expired unpaid).
@@ -72,34 +85,45 @@ class Orders:
     async def payment_of(self, order_id: str) -> Payment | None:
         return await self._store.payment_of(order_id)
 
-    async def pay(self, customer_id: str, order_id: str, card: str) -> Order:
+    async def payment_options(
+        self, customer_id: str, order_id: str
+    ) -> tuple[Order, PaymentMethods, tuple[PaymentMethod, ...]]:
+        """The order, its market's ways to pay, and those that can pay it."""
+        order = await self.get(customer_id, order_id)
+        methods, usable = await self._payer.options(order)
+        return order, methods, usable
+
+    async def pay(self, customer_id: str, order_id: str, how: PaymentChoice | str) -> Order:
+        """Pay by the way chosen (a bare string: a card number). Cash on delivery charges
+        nothing: the order is paid as far as the sale and fulfilment go (it ships), its payment
+        ``due`` until the carrier delivers it."""
+        choice = how if isinstance(how, PaymentChoice) else PaymentChoice.by_card(how)
         order = await self.get(customer_id, order_id)
         if order.status is OrderStatus.PAID:
             return order  # paying twice charges once
         order.check_payable(self._clock.now())
-        # The order id is the idempotency key: a retried or concurrent payment is one charge.
-        reference = await self._gateway.charge(
-            idempotency_key=order.id, amount=order.amount, card=card
-        )
+        reference, status = await self._payer.take(order, choice)
         paid_at = self._clock.now()
         payment = Payment(
             id=new_id("pay"),
             order_id=order.id,
             amount=order.amount,
-            status=PaymentStatus.SUCCEEDED,
+            status=status,
             gateway_reference=reference,
             created_at=paid_at,
+            method=choice.method,
         )
         if await self._payments.submit(payment):
             return order.paid(paid_at)
         current = await self.get(customer_id, order_id)
         if current.status is OrderStatus.PAID:
             return current  # a concurrent payment of the same order won; one charge in all
-        # The window closed while the card was being charged: give the money back.
-        await self._gateway.refund(reference)
+        # The window closed while the payment was being taken: give the money back.
+        refunded = await self._payer.give_back(reference, status)
+        said = "the charge was refunded" if refunded else "nothing was charged"
         if current.status is OrderStatus.RESERVED or current.status is OrderStatus.EXPIRED:
-            raise OrderExpired(f"order {order_id} expired while paying; the charge was refunded")
-        raise OrderNotPayable(f"order {order_id} is {current.status}; the charge was refunded")
+            raise OrderExpired(f"order {order_id} expired while paying; {said}")
+        raise OrderNotPayable(f"order {order_id} is {current.status}; {said}")
 
     async def _record_payments(self, payments: Sequence[Payment]) -> list[bool]:
         stored = await self._store.mark_paid(payments)

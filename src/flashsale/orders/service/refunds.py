@@ -5,10 +5,15 @@ then the gateway is asked with the refund's id as its idempotency key, then the 
 stored. A crash or a gateway outage between the two leaves it ``pending``: the client's retry
 with the same Idempotency-Key finds it and asks the gateway again, which gives the money back
 once whatever the number of asks.
+
+Cash on delivery: nothing is refunded of cash not collected (a cancel before delivery, or a
+parcel refused, gives up the cash due instead). Cash collected went to the carrier, not the
+gateway: its refunds are paid out by hand, and their record says so (``MANUAL_PAYOUT``).
 """
 
 from __future__ import annotations
 
+from flashsale.catalog.market import PaymentMethod
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import IdempotencyKeyReused, InvalidInput, NotFound
 from flashsale.kernel.ids import new_id
@@ -36,6 +41,8 @@ from flashsale.orders.ports import (
 from flashsale.orders.service.stock_release import generations_of, give_back_closed
 
 CANCEL_REASON = "the order was cancelled"
+# The reference of a refund the gateway holds nothing of (cash collected at the door).
+MANUAL_PAYOUT = "manual-payout:cash-on-delivery"
 
 
 class Refunds:
@@ -72,6 +79,12 @@ class Refunds:
             raise NotFound(f"no order {order_id}")
         money = refund_amount(amount, order.amount.currency)
         why = refund_reason(reason)
+        payment = await self._orders.payment_of(order_id)
+        if payment is not None and payment.method is PaymentMethod.COD and not payment.taken.amount:
+            raise OrderNotPaid(
+                f"order {order_id} is cash on delivery and its cash was not collected"
+                f" ({payment.status}): there is nothing to refund"
+            )
         asked = Refund(
             id=new_id("ref"),
             order_id=order_id,
@@ -151,6 +164,12 @@ class Refunds:
             return refund
         payment = await self._orders.payment_of(refund.order_id)
         assert payment is not None, "a refund is stored only for an order with a payment"
+        if payment.method is PaymentMethod.COD:
+            # The carrier collected the cash; the shop pays it back by hand, as recorded.
+            done = await self._store.settle_refund(
+                refund.id, True, self._clock.now(), MANUAL_PAYOUT
+            )
+            return done or await self.get(refund.id)
         try:
             reference = await self._gateway.refund(
                 payment.gateway_reference, amount=refund.amount, idempotency_key=refund.id

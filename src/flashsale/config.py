@@ -27,6 +27,9 @@ DEVELOPMENT_SECRET_FLOOR = 12
 # Length is entropy only where the characters vary: "kkkk…" or "abab…" is long and guessed at
 # once. Any generated secret (token_urlsafe, token_hex, a password manager's) has many more.
 SECRET_MIN_DISTINCT = 8
+# An S3 secret key: AWS's are 40 characters; an S3-compatible server's own must be no weaker
+# than the shop's secret key.
+MEDIA_SECRET_MINIMUM = 32
 
 log = logging.getLogger(__name__)
 
@@ -326,6 +329,47 @@ class Settings(BaseSettings):
         ),
     )
 
+    media_dir: str | None = Field(
+        default=None,
+        description=(
+            "The folder product images are kept in when no bucket is set. Unset: `media`"
+            " beside the SQLite database file, or ./media with a database server (every"
+            " process of a fleet must then share it: use a bucket instead); in memory with"
+            " the memory:// record."
+        ),
+    )
+    media_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        ge=1024,
+        le=5 * 1024 * 1024,
+        description="The largest product image an operator may upload (at most 5 MB).",
+    )
+    media_s3_bucket: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$",
+        description=(
+            "Keep product images in this S3-compatible bucket (the `s3` extra: pip install"
+            " 'flashsale[s3]'), served through the shop at /media/...; unset: a local folder"
+            " (FLASHSALE_MEDIA_DIR)."
+        ),
+    )
+    media_s3_endpoint: str | None = Field(
+        default=None,
+        pattern=r"^https?://[^\s/]+/?$",
+        description=(
+            "The S3 API's address for a server other than AWS (MinIO, Ceph, R2…):"
+            " https://host:port. Unset: AWS S3 in FLASHSALE_MEDIA_S3_REGION."
+        ),
+    )
+    media_s3_region: str = Field(default="us-east-1", pattern=r"^[a-z0-9-]{2,32}$")
+    media_s3_prefix: str = Field(
+        default="",
+        pattern=r"^[A-Za-z0-9_./-]{0,100}$",
+        description="A folder of the bucket the shop keeps its files under.",
+    )
+    media_s3_access_key_id: SecretStr | None = None
+    media_s3_secret_access_key: SecretStr | None = None
+
     @field_validator("admin_token", "secret_key")
     @classmethod
     def _strong_enough(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
@@ -387,6 +431,41 @@ class Settings(BaseSettings):
         except InvalidInput as exc:
             raise ValueError(exc.detail) from exc
         return value
+
+    @model_validator(mode="after")
+    def _media_bucket_complete(self) -> Settings:
+        """A bucket needs both keys; keys or an endpoint without a bucket are a mistake. In
+        production the secret must be a real one (a default such as minioadmin is refused)."""
+        keys = [self.media_s3_access_key_id, self.media_s3_secret_access_key]
+        given = [k is not None and k.get_secret_value().strip() != "" for k in keys]
+        if self.media_s3_bucket is None:
+            if any(given) or self.media_s3_endpoint is not None:
+                raise ValueError(
+                    "FLASHSALE_MEDIA_S3_ENDPOINT and the S3 keys need FLASHSALE_MEDIA_S3_BUCKET"
+                )
+            return self
+        if not all(given):
+            raise ValueError(
+                "FLASHSALE_MEDIA_S3_BUCKET needs FLASHSALE_MEDIA_S3_ACCESS_KEY_ID and"
+                " FLASHSALE_MEDIA_S3_SECRET_ACCESS_KEY"
+            )
+        if self.environment == "production":
+            assert self.media_s3_secret_access_key is not None
+            secret = self.media_s3_secret_access_key.get_secret_value().strip()
+            if len(secret) < MEDIA_SECRET_MINIMUM or len(set(secret)) < SECRET_MIN_DISTINCT:
+                raise ValueError(
+                    "FLASHSALE_MEDIA_S3_SECRET_ACCESS_KEY is too weak: production needs at"
+                    f" least {MEDIA_SECRET_MINIMUM} characters, {SECRET_MIN_DISTINCT} of them"
+                    " different (a server's default, such as minioadmin, is refused)"
+                )
+            if self.media_s3_endpoint is not None and not self.media_s3_endpoint.startswith(
+                "https://"
+            ):
+                raise ValueError(
+                    "production needs an https:// FLASHSALE_MEDIA_S3_ENDPOINT: over plain HTTP"
+                    " the images and the signed requests cross the network in the clear"
+                )
+        return self
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from flashsale.bootstrap import running_shop
+from flashsale.catalog.images import ProductImages
 from flashsale.catalog.service import Catalog
 from flashsale.channels.service.assembly import Channels
 from flashsale.cli.db import db_app
@@ -39,6 +40,7 @@ demo_app = typer.Typer()
 
 class SeedServices(Protocol):
     catalog: Catalog
+    product_images: ProductImages
 
     @property
     def fulfilment(self) -> Fulfilment: ...
@@ -140,7 +142,7 @@ def db_seed(ctx: typer.Context) -> None:
 
     async def seed(services: SeedServices) -> tuple[int, int, int, int]:
         markets = await seed_markets(services.catalog)
-        products = await seed_catalogue(services.catalog)
+        products = await seed_catalogue(services.catalog, images=services.product_images)
         dcs, units = await seed_warehouses(services.catalog, services.fulfilment)
         partners, pooled = await seed_channels(
             services.catalog, services.fulfilment, services.channels

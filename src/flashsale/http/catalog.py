@@ -11,6 +11,8 @@ from flashsale.catalog.market import DEFAULT_TIMEZONE, Market
 from flashsale.catalog.service import Catalog, VariantSpec
 from flashsale.http.callers import Callers, CallerServices
 from flashsale.http.endpoints import V1, Endpoint
+from flashsale.http.product_images import ProductImageServices
+from flashsale.http.product_images import endpoints as image_endpoints
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
 from flashsale.http.schemas.catalog import (
@@ -24,7 +26,7 @@ from flashsale.http.schemas.catalog import (
 )
 
 
-class CatalogServices(CallerServices, Protocol):
+class CatalogServices(ProductImageServices, CallerServices, Protocol):
     catalog: Catalog
 
 
@@ -115,4 +117,5 @@ def endpoints(services: CatalogServices) -> list[Endpoint]:
             auth="admin",
             problems=(401, 403, 409, 422),
         ),
+        *image_endpoints(services),
     ]

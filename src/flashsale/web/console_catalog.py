@@ -1,6 +1,7 @@
 """Editing a product in the console: its name, each variant's attributes and prices (typed the
 market's way), and a new variant. Variants are never removed (sales sell their SKUs). Admins
-only, as over the API; the save lands on the products page with a message."""
+only, as over the API; the save lands on the products page with a message. Its pictures are
+uploaded, moved and removed on the same page (``console_pictures``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute
 
+from flashsale.catalog.images import ProductImages
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product
 from flashsale.catalog.service import Catalog, VariantSpec
@@ -17,6 +19,7 @@ from flashsale.kernel import errors
 from flashsale.staff.model import Role
 from flashsale.web.console_forms import parse_attributes
 from flashsale.web.console_kit import ConsoleKit, parse_amount
+from flashsale.web.console_pictures import PICTURES_SAVED, picture_routes
 from flashsale.web.forms import read_form
 from flashsale.web.kit import PageKit
 
@@ -26,12 +29,14 @@ NEW = "new"  # the form's prefix of the variant being added
 
 class CatalogPageServices(Protocol):
     catalog: Catalog
+    product_images: ProductImages
 
 
 class CatalogPages:
     def __init__(self, services: CatalogPageServices, kit: PageKit) -> None:
         self._catalog = services.catalog
-        self._console = ConsoleKit(kit, {})
+        self._images = services.product_images
+        self._console = ConsoleKit(kit, PICTURES_SAVED)
 
     async def edit_form(
         self,
@@ -52,6 +57,11 @@ class CatalogPages:
                 "section": "products",
                 "product": product,
                 "markets": markets,
+                "images": [
+                    (image, self._images.url(image))
+                    for image in await self._images.of_product(product.id)
+                ],
+                "max_image_mb": self._images.max_bytes // (1024 * 1024),
                 "form": form or form_values(product),
                 "new": NEW,
                 "message": message,
@@ -107,4 +117,5 @@ def routes(services: CatalogPageServices, kit: PageKit) -> list[BaseRoute]:
     return [
         kit.get("/console/products/{product_id}", pages.edit_form),
         kit.post("/console/products/{product_id}", pages.save),
+        *picture_routes(services, kit, pages.edit_form),
     ]

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from flashsale.bootstrap import Shop
 from flashsale.web import (
     accounts,
+    address_book,
     api_docs,
     cases,
     checkout,
@@ -28,6 +29,7 @@ from flashsale.web import (
     console_sale_tools,
     desk,
     desk_supervisor,
+    media,
     password_pages,
     pos,
     queue,
@@ -45,6 +47,7 @@ PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [
     password_pages.routes,
     api_docs.routes,
     checkout.routes,
+    address_book.routes,
     console.routes,
     console_orders.routes,
     console_order_actions.routes,
@@ -58,6 +61,7 @@ PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [
     desk.routes,
     desk_supervisor.routes,
     pos.routes,
+    media.routes,
 ]
 
 

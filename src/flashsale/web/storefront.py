@@ -13,6 +13,8 @@ from typing import Protocol
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from flashsale.catalog.image_model import ProductImage, image_for
+from flashsale.catalog.images import ProductImages
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product, Variant
 from flashsale.catalog.service import Catalog
@@ -74,11 +76,23 @@ def refusal_message(error: errors.DomainError) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """A product's picture as a page shows it: ``store/_picture.html`` draws it, or a neutral
+    placeholder where there is none."""
+
+    url: str
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
 class SaleCard:
     view: SaleView
     product: Product | None
     variant: Variant | None
     market: Market
+    picture: Picture | None = None
 
     @property
     def sale(self) -> FlashSale:
@@ -125,6 +139,7 @@ LISTING_ORDER = {
 
 class StorefrontServices(Protocol):
     catalog: Catalog
+    product_images: ProductImages
     accounts: Accounts
     sales: Sales
     purchasing: Purchasing
@@ -135,6 +150,7 @@ class StorefrontServices(Protocol):
 class Storefront:
     def __init__(self, services: StorefrontServices, pages: Pages, security: PageSecurity) -> None:
         self._catalog = services.catalog
+        self._images = services.product_images
         self._accounts = services.accounts
         self._sales = services.sales
         self._purchasing = services.purchasing
@@ -186,10 +202,24 @@ class Storefront:
         market = await self._catalog.market(view.sale.market_code)
         variant = await self._catalog.variant(view.sale.sku)
         product = None
+        picture = None
         if variant is not None:
             found = [p for p in await self._catalog.products() if p.id == variant.product_id]
             product = found[0] if found else None
-        return SaleCard(view, product, variant, market)
+            images = await self._images.of_product(variant.product_id)
+            picture = self.picture(image_for(images, variant.sku))
+        return SaleCard(view, product, variant, market, picture)
+
+    def picture(self, image: ProductImage | None) -> Picture | None:
+        if image is None:
+            return None
+        return Picture(self._images.url(image), image.alt, image.width, image.height)
+
+    async def pictures(self, products: list[Product]) -> dict[str, Picture]:
+        """Each product's first picture for all its variants (or first of any), by product id."""
+        found = await self._images.of_products([p.id for p in products])
+        shown = {pid: self.picture(image_for(images, None)) for pid, images in found.items()}
+        return {pid: picture for pid, picture in shown.items() if picture is not None}
 
     async def _market_sales(self, market: Market, sku: str | None = None) -> list[SaleCard]:
         cards = []
@@ -219,6 +249,7 @@ class Storefront:
             {
                 **await self.chrome(request, market),
                 "products": products,
+                "pictures": await self.pictures(products),
                 "sales": await self._market_sales(market),
             },
         )
@@ -232,6 +263,7 @@ class Storefront:
         product = found[0]
         wanted = request.query_params.get("sku")
         chosen = next((v for v in product.variants if v.sku == wanted), product.variants[0])
+        images = await self._images.of_product(product.id)
         return self._pages.render(
             request,
             "store/product.html",
@@ -239,6 +271,7 @@ class Storefront:
                 **await self.chrome(request, market),
                 "product": product,
                 "chosen": chosen,
+                "product_picture": self.picture(image_for(images, chosen.sku)),
                 "sales": await self._market_sales(market, chosen.sku),
             },
         )

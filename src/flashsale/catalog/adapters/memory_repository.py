@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from flashsale.catalog.adapters.memory_images import MemoryProductImageRepository
+from flashsale.catalog.image_model import ProductImage
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product, Variant
 from flashsale.kernel.errors import Conflict
 
 
-class MemoryCatalogRepository:
+class MemoryCatalogRepository(MemoryProductImageRepository):
     def __init__(self) -> None:
         super().__init__()
         self._markets: dict[str, Market] = {}
@@ -48,6 +50,14 @@ class MemoryCatalogRepository:
         for variant in product.variants:
             self._variants[variant.sku] = variant
         return True
+
+    async def add_image(self, image: ProductImage, most: int) -> ProductImage | None:
+        # As the SQL record's foreign keys: a picture of a product, or of one of its variants.
+        product = self._products.get(image.product_id)
+        skus = {v.sku for v in product.variants} if product is not None else set()
+        if product is None or (image.sku is not None and image.sku not in skus):
+            raise Conflict(f"product {image.product_id} or its variant {image.sku} is gone")
+        return await super().add_image(image, most)
 
     async def products(self) -> list[Product]:
         return sorted(self._products.values(), key=lambda p: p.name)

@@ -9,15 +9,16 @@ from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flashsale.catalog.adapters import sql_rows as rows
+from flashsale.catalog.adapters.sql_images import SqlProductImageRepository
 from flashsale.catalog.adapters.sql_tables import markets, prices, products, variants
 from flashsale.catalog.market import Market
 from flashsale.catalog.model import Product, Variant
 from flashsale.kernel.errors import Conflict
 from flashsale.kernel.money import Money
-from flashsale.platform.sql.database import SqlDatabase, conflict
+from flashsale.platform.sql.database import conflict
 
 
-class SqlCatalogRepository(SqlDatabase):
+class SqlCatalogRepository(SqlProductImageRepository):
     async def add_markets(self, markets_: Sequence[Market]) -> None:
         if not markets_:
             return

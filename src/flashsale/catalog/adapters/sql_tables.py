@@ -6,7 +6,7 @@ the migrated database with the metadata.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text
 
 from flashsale.platform.sql.columns import Amount
 from flashsale.platform.sql.metadata import CURRENCY, ID, MARKET_CODE, SKU, metadata
@@ -46,4 +46,22 @@ prices = Table(
     Column("market_code", MARKET_CODE, ForeignKey("markets.code"), primary_key=True),
     Column("amount", Amount, nullable=False),
     Column("currency", CURRENCY, nullable=False),
+)
+
+# A product's pictures; the files themselves are in the media store, under ``media_key``.
+product_images = Table(
+    "product_images",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("product_id", ID, ForeignKey("products.id"), nullable=False),
+    # The variant it shows; NULL: the product as a whole.
+    Column("sku", SKU, ForeignKey("variants.sku"), nullable=True),
+    Column("media_key", String(300), nullable=False, unique=True),
+    Column("content_type", String(64), nullable=False),
+    Column("alt", Text, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Index("ix_product_images_product_position", "product_id", "position"),
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flashsale.bootstrap import Shop
+from flashsale.catalog.images import ProductImages
 from flashsale.catalog.market import Market
 from flashsale.catalog.service import Catalog
 from flashsale.customers.model import Customer
@@ -20,6 +21,7 @@ from flashsale.kernel.ids import new_id
 from flashsale.lab.crowd.fan import Fan
 from flashsale.lab.demo.catalogue import BAND_SKU, DEMO_PRODUCTS, DemoProduct
 from flashsale.lab.demo.markets import DEMO_MARKETS, INDIA
+from flashsale.lab.demo.pictures import seed_pictures
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.service.sales import SaleSpec
 
@@ -38,14 +40,22 @@ async def seed_markets(catalog: Catalog, markets: Sequence[Market] = DEMO_MARKET
     return len(missing)
 
 
-async def seed_catalogue(catalog: Catalog, products: Sequence[DemoProduct] = DEMO_PRODUCTS) -> int:
-    """Add the products none of whose SKUs exist yet; returns how many were added."""
+async def seed_catalogue(
+    catalog: Catalog,
+    products: Sequence[DemoProduct] = DEMO_PRODUCTS,
+    *,
+    images: ProductImages | None = None,
+) -> int:
+    """Add the products none of whose SKUs exist yet, and with ``images`` their drawn pictures
+    where they have none; returns how many products were added."""
     added = 0
     for product in products:
         if any([await catalog.variant(v.sku) is not None for v in product.variants]):
             continue
         await catalog.add_product(product.name, product.variants)
         added += 1
+    if images is not None:
+        await seed_pictures(catalog, images, products)
     return added
 
 

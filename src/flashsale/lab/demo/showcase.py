@@ -57,7 +57,7 @@ async def run_demo(shop: Shop, options: DemoOptions, console: Console) -> int:
     """Returns the exit code: 0 when the audit (and the crowd's own checks) came out clean."""
     console.print(Panel("\n".join(RECORDS), title="Mi.com record days", expand=False))
     markets = await seed_markets(shop.catalog)
-    products = await seed_catalogue(shop.catalog)
+    products = await seed_catalogue(shop.catalog, images=shop.product_images)
     console.print(f"Seeded {markets} new markets and {products} new products.")
     sale = await create_band_sale(
         shop,

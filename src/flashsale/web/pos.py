@@ -28,13 +28,16 @@ from flashsale.http.problems import status_and_title
 from flashsale.kernel import errors
 from flashsale.staff.model import StaffMember, may
 from flashsale.staff.service import StaffDirectory
-from flashsale.stores.domain.receipt import receipt_text
+from flashsale.stores.domain.receipt import receipt_path, receipt_text
 from flashsale.stores.domain.sale import TenderMethod
 from flashsale.stores.service.assembly import Stores
+from flashsale.stores.service.pickups import StorePickups
 from flashsale.stores.service.selling import SaleRequest
 from flashsale.stores.service.session import PosCaller
 from flashsale.web.forms import read_form
+from flashsale.web.i18n import N_
 from flashsale.web.kit import PageKit
+from flashsale.web.qr import qr_svg
 
 TILL_COOKIE = "flashsale_till"
 TILL_COOKIE_SECONDS = 400 * 86_400  # a till's tablet keeps its till until it is revoked
@@ -56,6 +59,9 @@ class PosPageServices(Protocol):
 
     @property
     def stores(self) -> Stores: ...
+
+    @property
+    def pickups(self) -> StorePickups: ...
 
 
 def parse_cart(text: str) -> list[tuple[str, int]]:
@@ -132,8 +138,57 @@ class PosPages:
         caller = await self._caller(request)
         if isinstance(caller, Response):
             return caller
+        context = await self._till_context(caller, [], message)
         return self._render(
-            request, "pos/page.html", await self._till_context(caller, [], message), status
+            request, "pos/page.html", {**context, **await self._counter(request, caller)}, status
+        )
+
+    async def _counter(self, request: Request, caller: PosCaller) -> dict[str, Any]:
+        """The pickup just readied or handed over at this store (``?readied=``,
+        ``?collected=``: the address the counter's forms redirect to)."""
+        found: dict[str, Any] = {}
+        for key in ("readied", "collected"):
+            order_id = request.query_params.get(key, "")[:64]
+            pickup = await self._services.pickups.of_order(order_id) if order_id else None
+            if pickup is not None and pickup.store == caller.store_code:
+                found[key] = pickup
+        return found
+
+    async def ready_pickup(self, request: Request) -> Response:
+        """Set a click & collect order aside: its code is made and mailed to the customer."""
+        caller = await self._caller(request)
+        if isinstance(caller, Response):
+            return caller
+        form = await self._form(request)
+        order_id = form.get("order_id", "").strip()
+        try:
+            pickup = await self._services.pickups.ready(
+                caller.store_code, caller.clerk.id, order_id
+            )
+        except errors.DomainError as exc:
+            return await self._counter_refusal(request, caller, exc)
+        return RedirectResponse(f"/pos?readied={pickup.order_id}", 303)
+
+    async def collect_pickup(self, request: Request) -> Response:
+        """Hand an order over on its pickup code (typed, or scanned from its QR)."""
+        caller = await self._caller(request)
+        if isinstance(caller, Response):
+            return caller
+        form = await self._form(request)
+        try:
+            done = await self._services.pickups.collect(
+                caller.store_code, caller.clerk.id, form.get("code", "").strip()
+            )
+        except errors.DomainError as exc:
+            return await self._counter_refusal(request, caller, exc)
+        return RedirectResponse(f"/pos?collected={done.pickup.order_id}", 303)
+
+    async def _counter_refusal(
+        self, request: Request, caller: PosCaller, exc: errors.DomainError
+    ) -> Response:
+        context = await self._till_context(caller, [], None)
+        return self._render(
+            request, "pos/page.html", {**context, "pickup_message": exc.detail}, _status(exc)
         )
 
     async def _till_context(
@@ -209,7 +264,7 @@ class PosPages:
         if sku:
             quantity = form.get("quantity", "1").strip() or "1"
             if not quantity.isdigit() or int(quantity) < 1:
-                message = "quantity: a whole number, at least 1"
+                message = N_("quantity: a whole number, at least 1")
             else:
                 try:
                     await self._stores.pos.quote(caller.store_code, [(sku, int(quantity))])
@@ -256,10 +311,11 @@ class PosPages:
         timezone, market = await self._stores.pos.market_of(sale.store_code)
         text = receipt_text(sale, market.locale, timezone)
         base = self._services.settings.public_url.rstrip("/")
+        url = f"{base}{receipt_path(sale.id)}"
         return self._render(
             request,
             "pos/receipt.html",
-            {"sale": sale, "store": store, "text": text, "url": f"{base}/pos/receipts/{sale.id}"},
+            {"sale": sale, "store": store, "text": text, "url": url, "qr": qr_svg(url)},
             200,
         )
 
@@ -278,5 +334,7 @@ def routes(services: PosPageServices, kit: PageKit) -> list[BaseRoute]:
         kit.post("/pos/cart", pages.cart),
         kit.post("/pos/sales", pages.sell),
         kit.get("/pos/receipts/{sale_id}", pages.receipt),
+        kit.post("/pos/pickups/ready", pages.ready_pickup),
+        kit.post("/pos/pickups/collect", pages.collect_pickup),
         Route("/pos/print.js", pages.print_script, methods=["GET"]),
     ]

@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import segno
+
 from flashsale.kernel.money import Money
 from flashsale.notifications.domain.message import Message
 
@@ -63,6 +65,7 @@ EXAMPLE_DATA: dict[str, dict[str, object]] = {
         "product": BAND,
         "store": "Mi Home Bengaluru, Phoenix Marketcity, Whitefield Road",
         "code": "042137",
+        "code_qr": segno.make_qr("042137").png_data_uri(scale=4),
         "collect_by": PAY_BY,
         "order_url": "https://shop.example/orders/ord_1",
     },

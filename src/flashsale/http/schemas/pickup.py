@@ -66,7 +66,7 @@ class PickupOut(ResponseBody):
     status: Literal["ready", "collected", "expired"]
     code: str = Field(description="The six-digit pickup code, asked for at the counter.")
     qr_text: str = Field(
-        description="What the code's QR encodes (no QR library is installed: show the code)."
+        description="What the code's QR encodes (the code itself), as the order's page draws it."
     )
     ready_at: datetime
     collect_by: datetime

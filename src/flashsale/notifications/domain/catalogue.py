@@ -133,6 +133,7 @@ PICKUP_READY = MailTemplate(
         "product": _PRODUCT,
         "store": Field(Kind.TEXT, "the store's name and address"),
         "code": Field(Kind.TEXT, "the six-digit pickup code the clerk asks for"),
+        "code_qr": Field(Kind.IMAGE, "the code's QR code, a PNG the clerk's scanner reads"),
         "collect_by": Field(Kind.MOMENT, "when the order is given up unless collected"),
         "order_url": Field(Kind.LINK, "the order's page, which shows the code"),
     },

@@ -100,7 +100,7 @@ async def test_a_fan_gets_help_and_an_agent_answers_with_a_macro(
     )
 
     order_page = await fan.get(f"/orders/{order_id}")
-    assert "Get help" in order_page.text and f"/orders/{order_id}/help" in order_page.text
+    assert "获取帮助" in order_page.text and f"/orders/{order_id}/help" in order_page.text
     opened = await form_post(
         fan,
         f"/orders/{order_id}",
@@ -110,7 +110,7 @@ async def test_a_fan_gets_help_and_an_agent_answers_with_a_macro(
     case_id = case_id_of(opened)
     page = await fan.get(f"/cases/{case_id}")
     assert page.status_code == 200
-    assert "Did this answer help?" in page.text  # the record answered first
+    assert "这个答复有帮助吗？" in page.text  # the record answered first (a CN fan reads Chinese)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # stored as text, escaped
     assert "<script>alert(1)" not in page.text
     asked = await form_post(fan, f"/cases/{case_id}", f"/cases/{case_id}/ask-for-agent", {})
@@ -146,7 +146,7 @@ async def test_a_fan_gets_help_and_an_agent_answers_with_a_macro(
     thread = await fan.get(f"/cases/{case_id}/thread")
     assert f"Case {number}: order {order_id} is reserved." in thread.text
     assert "fan seems honest" not in thread.text  # internal notes stay with the staff
-    assert "solved" in thread.text
+    assert "已解决" in thread.text  # "solved", in the fan's language
     again = await form_post(
         fan, f"/cases/{case_id}", f"/cases/{case_id}/messages", {"message": "谢谢, one more"}
     )
@@ -319,13 +319,13 @@ async def test_calls_assignment_and_merging_from_the_desk(
     # The record's answer accepted from the case page: solved, deflected.
     pay = {"topic": "payment", "message": "did my payment go through?"}
     third = case_id_of(await form_post(fan, f"/orders/{order_id}", f"/orders/{order_id}/help", pay))
-    assert "Yes, that solves it" in (await fan.get(f"/cases/{third}")).text
+    assert "是的，问题解决了" in (await fan.get(f"/cases/{third}")).text
     accepted = await form_post(fan, f"/cases/{third}", f"/cases/{third}/accept-answer", {})
     assert accepted.headers["location"] == f"/cases/{third}?saved=accepted"
     solved = (await desk_shop.desk.work.case_file(third)).case
     assert solved.status.value == "solved" and solved.deflected
     again_page = await fan.get(f"/cases/{third}?saved=accepted")
-    assert "Glad it helped" in again_page.text and "Yes, that solves it" not in again_page.text
+    assert "很高兴能帮到您" in again_page.text and "是的，问题解决了" not in again_page.text
     late = await form_post(fan, f"/cases/{third}", f"/cases/{third}/accept-answer", {})
     assert late.status_code == 409  # no answer awaits a verdict any more
     listed = await fan.get("/cases")

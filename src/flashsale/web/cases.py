@@ -19,13 +19,14 @@ from flashsale.desk.service.desk import Desk
 from flashsale.kernel import errors
 from flashsale.web.desk_markets import Markets
 from flashsale.web.forms import read_form
+from flashsale.web.i18n import N_
 from flashsale.web.kit import PageKit
 
 POLL_SECONDS = 5
 SAVED = {
-    "sent": "Your message is sent.",
-    "accepted": "Glad it helped: the case is solved.",
-    "asked": "A person from our service team will answer you here and by e-mail.",
+    "sent": N_("Your message is sent."),
+    "accepted": N_("Glad it helped: the case is solved."),
+    "asked": N_("A person from our service team will answer you here and by e-mail."),
 }
 
 

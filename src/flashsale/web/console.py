@@ -36,18 +36,19 @@ from flashsale.web.console_forms import (
     sale_price,
 )
 from flashsale.web.console_kit import parse_amount
-from flashsale.web.dashboard import DashboardServices, sale_figures
+from flashsale.web.dashboard import DashboardServices, sale_figures, worded
 from flashsale.web.forms import read_form
+from flashsale.web.i18n import N_, staff_words
 from flashsale.web.kit import PageKit
 from flashsale.web.live import Snapshots, event_stream
 
 SAVED = {
-    "product": "The product is added.",
-    "sale": "The sale is created: its dashboard is below.",
-    "terms": "The new terms are saved.",
-    "room": "The waiting room settings are saved.",
-    "edited": "The product is saved.",
-    "variant": "The product is saved with its new variant.",
+    "product": N_("The product is added."),
+    "sale": N_("The sale is created: its dashboard is below."),
+    "terms": N_("The new terms are saved."),
+    "room": N_("The waiting room settings are saved."),
+    "edited": N_("The product is saved."),
+    "variant": N_("The product is saved with its new variant."),
 }
 # Who may change products and sales here: who may over the API (its admin endpoints).
 CHANGES = (Role.ADMIN.value,)
@@ -118,7 +119,7 @@ class ConsolePages:
             if not same_secret(form.get("token", ""), self._admin_token):
                 await self._throttle.failed(address)
                 return await self.log_in_form(
-                    request, "That is not the admin token.", 401, form.get("next", "")
+                    request, N_("That is not the admin token."), 401, form.get("next", "")
                 )
         except TooManyAttempts as exc:
             return try_again_later(self._pages, request, exc)
@@ -134,7 +135,7 @@ class ConsolePages:
         except (TooManyAttempts, errors.Busy) as exc:
             return try_again_later(self._pages, request, exc)
         except errors.AuthenticationFailed:
-            text = "That is not a staff email and password."
+            text = N_("That is not a staff email and password.")
             return await self.log_in_form(request, text, 401, form.get("next", ""))
         except errors.Forbidden as exc:  # a disabled member
             return await self.log_in_form(request, exc.detail, 403, form.get("next", ""))
@@ -312,7 +313,9 @@ class ConsolePages:
             {
                 "section": "sales",
                 "card": card,
-                "figures": await sale_figures(self._services, sale_id),
+                "figures": worded(
+                    await sale_figures(self._services, sale_id), staff_words(request)
+                ),
                 "editable": self._sales.is_editable(card.sale),
             },
         )
@@ -326,8 +329,13 @@ class ConsolePages:
         async def figures() -> dict[str, Any]:
             return await sale_figures(self._services, sale_id)
 
-        # Every tab on a sale's dashboard shares one reading a period.
-        return event_stream(lambda: self._figures.get(sale_id, figures))
+        # Every tab on a sale's dashboard shares one reading a period, worded for each.
+        words = staff_words(request)
+
+        async def shown() -> dict[str, Any]:
+            return worded(await self._figures.get(sale_id, figures), words)
+
+        return event_stream(shown)
 
 
 def routes(services: ConsoleServices, kit: PageKit) -> list[BaseRoute]:

@@ -22,15 +22,16 @@ from flashsale.kernel import errors
 from flashsale.staff.model import Operator, may
 from flashsale.web.console_kit import ConsoleKit, actor_of
 from flashsale.web.forms import read_form, whole_number
+from flashsale.web.i18n import N_
 from flashsale.web.kit import PageKit
 
 WAREHOUSE = ("supervisor", "warehouse")
 SAVED = {
-    "wave": "Wave cut: its orders are picking.",
-    "shipped": "Shipped: the parcels are on their way.",
-    "approved": "Return approved.",
-    "declined": "Return declined.",
-    "received": "Return received and refunded.",
+    "wave": N_("Wave cut: its orders are picking."),
+    "shipped": N_("Shipped: the parcels are on their way."),
+    "approved": N_("Return approved."),
+    "declined": N_("Return declined."),
+    "received": N_("Return received and refunded."),
 }
 SHOWN = 50
 

@@ -30,16 +30,17 @@ from flashsale.staff.model import Operator, Role, may
 from flashsale.web.console_kit import ConsoleKit, actor_of, parse_amount
 from flashsale.web.forms import read_form
 from flashsale.web.history import history_of
+from flashsale.web.i18n import N_
 from flashsale.web.kit import PageKit
 
 # Who may cancel an order or mail it again: the service desk and its supervisors (and admins).
 CANCELLERS = (Role.SUPERVISOR.value, Role.AGENT.value)
 SAVED = {
-    "cancelled": "The order is cancelled; a paid one is refunded whole.",
-    "refunded": "The refund is made.",
-    "refund-waits": "The refund waits for another supervisor's approval.",
-    "approved": "The refund is approved and made.",
-    "resent": "The confirmation is in the outbox again.",
+    "cancelled": N_("The order is cancelled; a paid one is refunded whole."),
+    "refunded": N_("The refund is made."),
+    "refund-waits": N_("The refund waits for another supervisor's approval."),
+    "approved": N_("The refund is approved and made."),
+    "resent": N_("The confirmation is in the outbox again."),
 }
 
 

@@ -33,6 +33,7 @@ from flashsale.staff.service import StaffDirectory
 from flashsale.web.console_kit import ConsoleKit
 from flashsale.web.desk_markets import Markets
 from flashsale.web.forms import read_form, whole_number
+from flashsale.web.i18n import N_
 from flashsale.web.kit import PageKit
 
 AGENTS = ("agent", "supervisor")
@@ -40,23 +41,23 @@ SUPERVISORS = ("supervisor",)
 POLL_SECONDS = 5
 SHOWN = 100
 SAVED = {
-    "replied": "Reply sent.",
-    "noted": "Internal note added.",
-    "status": "Status changed.",
-    "acted": "Done: what it did is noted in the thread.",
-    "me": "Your status is changed.",
-    "assigned": "Assigned.",
-    "merged": "Merged: this case is closed into the other.",
-    "logged": "The call is logged as a case.",
+    "replied": N_("Reply sent."),
+    "noted": N_("Internal note added."),
+    "status": N_("Status changed."),
+    "acted": N_("Done: what it did is noted in the thread."),
+    "me": N_("Your status is changed."),
+    "assigned": N_("Assigned."),
+    "merged": N_("Merged: this case is closed into the other."),
+    "logged": N_("The call is logged as a case."),
 }
 # What the buttons may set; the service refuses a transition the case does not allow (409).
 STATUSES = ("open", "pending", "on_hold", "solved")
 ACTION_LABELS = {
-    "resend-confirmation": "Resend the confirmation",
-    "cancel-order": "Cancel the order",
-    "refund": "Refund",
-    "approve-refund": "Approve the refund",
-    "start-return": "Start a return",
+    "resend-confirmation": N_("Resend the confirmation"),
+    "cancel-order": N_("Cancel the order"),
+    "refund": N_("Refund"),
+    "approve-refund": N_("Approve the refund"),
+    "start-return": N_("Start a return"),
 }
 
 

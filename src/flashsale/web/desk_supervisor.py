@@ -25,6 +25,7 @@ from flashsale.staff.model import StaffMember
 from flashsale.staff.service import StaffDirectory
 from flashsale.web.console_kit import ConsoleKit
 from flashsale.web.desk_chart import stacked_columns
+from flashsale.web.i18n import staff_words
 from flashsale.web.kit import PageKit
 
 SUPERVISORS = ("supervisor",)
@@ -79,15 +80,21 @@ class SupervisorPage:
         figures = await self._desk.stats.figures(start, end, market=market.code)
         workload = await self._desk.stats.workload(market.code)
         hours = [b.start.astimezone(zone).strftime("%H") for b in figures.buckets]
+        # The series' names, in the legend and each column's title, in the reader's language.
+        say = staff_words(request)
         per_hour = stacked_columns(
             hours,
             [
-                ("deflected", [b.deflected for b in figures.buckets]),
-                ("to a person", [b.opened - b.deflected for b in figures.buckets]),
+                (say.gettext("deflected"), [b.deflected for b in figures.buckets]),
+                (say.gettext("to a person"), [b.opened - b.deflected for b in figures.buckets]),
             ],
         )
-        breaches = stacked_columns(hours, [("breaches", [b.breaches for b in figures.buckets])])
-        backlog = stacked_columns(hours, [("backlog", [b.backlog for b in figures.buckets])])
+        breaches = stacked_columns(
+            hours, [(say.gettext("breaches"), [b.breaches for b in figures.buckets])]
+        )
+        backlog = stacked_columns(
+            hours, [(say.gettext("backlog"), [b.backlog for b in figures.buckets])]
+        )
         names = {m.id: m.email for m in await self._staff.members()}
         context: dict[str, Any] = {
             "section": "supervisor",

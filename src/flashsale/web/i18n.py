@@ -1,10 +1,12 @@
 """The language a page is written in, and its gettext catalog.
 
-A page speaks the shopper's choice first (``?lang=zh_CN``, then remembered in the ``lang``
-cookie), else its market's language (the browser's pick among that country's languages: Hindi
-or English in India), else the browser's Accept-Language among the supported ones, else US
-English. Money, numbers and times keep the market's formats whatever the language (money.py,
-moments.py): a Hindi page in India still prices in the Indian way.
+A shopper's page speaks the shopper's choice first (``?lang=zh_CN``, then remembered in the
+``lang`` cookie), else its market's language (the browser's pick among that country's
+languages: Hindi or English in India), else the browser's Accept-Language among the supported
+ones, else US English. A staff page (console, service desk, point of sale) skips the market: it
+speaks its reader's choice or browser. Money, numbers and times keep the market's formats
+whatever the language (money.py, moments.py): a Hindi page in India still prices in the Indian
+way.
 
 Catalogs are the ``.po`` files under ``locale/<locale>/LC_MESSAGES/``, compiled in memory the
 first time a language is asked for: a fresh ``pip install -e .`` needs no build step, and no
@@ -60,6 +62,33 @@ def N_(message: str) -> str:
 # history (web/history.py), as its pages show them.
 ORDER_STATUS_WORDS = (N_("reserved"), N_("paid"), N_("expired"), N_("cancelled"))
 ORDER_STEP_WORDS = (N_("refunded"), N_("shipped"), N_("delivered"), N_("address_set"))
+
+# The states and kinds the staff's pages show (desk/domain/case.py, desk/domain/staffing.py,
+# orders/, notifications/domain/outbox.py, fulfilment/domain/returns.py), each said with the
+# ``translate`` filter; the service desk's words shown to customers too (cases/ templates).
+CASE_WORDS = (
+    *(N_("new"), N_("open"), N_("pending"), N_("on_hold"), N_("solved"), N_("closed")),
+    *(N_("payment"), N_("delivery"), N_("return"), N_("product"), N_("other")),
+    *(N_("web"), N_("email"), N_("phone")),
+    *(N_("customer"), N_("agent"), N_("system")),
+    *(N_("urgent"), N_("high"), N_("normal"), N_("low")),
+    *(N_("available"), N_("away"), N_("offline")),
+)
+STAFF_STATE_WORDS = (
+    *(N_("succeeded"), N_("refunded"), N_("due"), N_("uncollected")),
+    *(N_("awaiting_approval"), N_("failed")),
+    *(N_("kept"), N_("sent")),
+    *(N_("requested"), N_("approved"), N_("declined"), N_("received")),
+)
+# The reports' choices (web/console_reports.py).
+REPORT_WORDS = (
+    *(N_("revenue"), N_("units_sold"), N_("units_shipped"), N_("orders")),
+    *(N_("day"), N_("week"), N_("month"), N_("quarter"), N_("year")),
+    *(N_("exclude"), N_("include"), N_("only")),
+)
+# The staff's pages (console, service desk, point of sale): their language is the staff
+# member's choice or browser, never the market a page is about (docs/translations.md).
+STAFF_PAGES = ("console/", "desk/", "pos/")
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +164,17 @@ def pick_locale(request: Request, market_locale: str | None = None) -> str:
     return _match(tags, SUPPORTED) or DEFAULT_LOCALE
 
 
+def staff_locale(request: Request) -> str:
+    """The language of a staff page: ``?lang=``, the cookie, the browser, else US English. A
+    Greek sale's dashboard speaks the operator's language, not Greek."""
+    return pick_locale(request)
+
+
+def staff_words(request: Request) -> gettext.NullTranslations:
+    """The catalog of a staff page's language, for words said in Python (a note, a feed)."""
+    return translations(staff_locale(request))
+
+
 def remember_choice(request: Request, response: Response) -> None:
     """Keep a ``?lang=`` choice in a cookie, so that every later page speaks it."""
     chosen = supported(request.query_params.get(QUERY))
@@ -177,6 +217,22 @@ def market_name(market: Market, locale: str | None) -> str:
     if market.name != Locale.parse("en").territories.get(market.code):
         return market.name
     return str(Locale.parse(code).territories.get(market.code, market.name))
+
+
+@functools.cache
+def countdown_days(locale: str | None) -> dict[str, str]:
+    """A countdown a day or more away ("2 days 3 h") in ``locale``, by CLDR plural category
+    (one, few, many, other): site.js picks the form with the browser's ``Intl.PluralRules``
+    for the page's ``lang``, so that a Russian page says 2 дня and 5 дней."""
+    catalog = translations(locale)
+    rules = Locale.parse(supported(locale) or DEFAULT_LOCALE).plural_form
+    forms: dict[str, str] = {}
+    for days in range(200):  # every category a whole number of days falls in
+        words = catalog.ngettext("%(days)s day %(hours)s h", "%(days)s days %(hours)s h", days)
+        forms.setdefault(rules(days), words)
+    # Never reached by a whole number in some languages (Russian's "other" is for fractions).
+    forms.setdefault("other", forms.get("few") or forms.get("many") or forms[rules(2)])
+    return forms
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 from babel import UnknownLocaleError
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -24,6 +25,8 @@ from flashsale.catalog.market import Market
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.money import Money
 from flashsale.web.i18n import (
+    STAFF_PAGES,
+    countdown_days,
     country_names,
     language_links,
     market_name,
@@ -39,8 +42,6 @@ from flashsale.web.security import PageSecurity
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-# The operators' pages stay in the templates' English for now: only the shopper's are translated.
-UNTRANSLATED = ("console/", "desk/", "pos/")
 
 
 def shown_time(moment: datetime | None) -> str:
@@ -85,6 +86,8 @@ def template_environment(locale: str | None) -> jinja2.Environment:
     env.filters["translate"] = catalog.gettext
     # For a page part that words itself in Python (the waiting room's place: room_panel.py).
     env.globals["i18n_catalog"] = catalog
+    # A countdown's "2 days 3 h" for site.js, in the page's language (base.html).
+    env.globals["day_words"] = countdown_days(locale)
     env.filters.update(
         money=money,
         count=count,
@@ -127,7 +130,10 @@ class Pages:
     def _env(self, locale: str | None) -> jinja2.Environment:
         env = template_environment(locale)
         say = translations(locale).gettext
-        env.filters.update(when=functools.partial(self._when, say=say), from_now=self._from_now)
+        env.filters.update(
+            when=functools.partial(self._when, say=say),
+            from_now=functools.partial(self._from_now, locale=locale),
+        )
         return env
 
     def _when(
@@ -137,9 +143,14 @@ class Pages:
         words in the page's language."""
         return relative_time(moment, where, self._clock.now(), say)
 
-    def _from_now(self, moment: datetime | None) -> str:
-        """``in 25 minutes``: from this server's now."""
-        return time_until(moment, self._clock.now())
+    def _from_now(self, moment: datetime | None, locale: str | None = None) -> str:
+        """``in 25 minutes``: from this server's now; in another language, CLDR's words for
+        it (``через 25 минут``)."""
+        code = supported(locale)
+        if moment is None or code is None or code.startswith("en_"):
+            return time_until(moment, self._clock.now())
+        shown: str = format_timedelta(moment - self._clock.now(), add_direction=True, locale=code)
+        return shown
 
     def render(
         self,
@@ -149,12 +160,10 @@ class Pages:
         status: int = 200,
         headers: Mapping[str, str] | None = None,
     ) -> HTMLResponse:
-        translated = not template.startswith(UNTRANSLATED)
-        locale = None
-        if translated:
-            # A fragment may name the language of the page it lands in (page_locale).
-            named = supported(context.get("page_locale"))
-            locale = named or pick_locale(request, market_locale(context))
+        # A fragment may name the language of the page it lands in (page_locale). A staff page
+        # speaks its reader's language, whatever market it is about.
+        about = None if template.startswith(STAFF_PAGES) else market_locale(context)
+        locale = supported(context.get("page_locale")) or pick_locale(request, about)
         values = {
             "request": request,
             "csrf_token": self._security.csrf_token(request),
@@ -166,8 +175,7 @@ class Pages:
         html = self._env(locale).get_template(template).render(values)
         response = HTMLResponse(html, status_code=status, headers=dict(headers or {}))
         self._security.plant_csrf_seed(request, response)
-        if translated:
-            # One address answers in several languages: a cache must tell the browsers apart.
-            response.headers.append("Vary", "Accept-Language, Cookie")
-            remember_choice(request, response)
+        # One address answers in several languages: a cache must tell the browsers apart.
+        response.headers.append("Vary", "Accept-Language, Cookie")
+        remember_choice(request, response)
         return response

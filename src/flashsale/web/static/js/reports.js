@@ -12,13 +12,14 @@
     var data = JSON.parse(el.getAttribute("data-report-chart"));
     el.textContent = "";
     if (!data.times.length) {
-      el.textContent = "No sales in these periods.";
+      el.textContent = el.getAttribute("data-empty-text");
       return;
     }
     // Each series is already added to the ones below it: the widest (all markets) first, so
     // each narrower band is painted over it.
     var ordered = data.series.slice().reverse();
-    var series = [{ label: "Period", value: function (u, v, i, idx) { return idx === null ? "" : data.labels[idx]; } }];
+    // The page's words (data-period-label, data-unit-label), in its language.
+    var series = [{ label: el.getAttribute("data-period-label"), value: function (u, v, i, idx) { return idx === null ? "" : data.labels[idx]; } }];
     ordered.forEach(function (s, n) {
       var colour = COLOURS[(ordered.length - 1 - n) % COLOURS.length];
       series.push({ label: s.market, stroke: colour, fill: colour + "cc", width: 1 });
@@ -27,7 +28,7 @@
       width: Math.max(280, el.clientWidth),
       height: 260,
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
-      axes: [{}, { label: data.unit, size: 70 }],
+      axes: [{}, { label: el.getAttribute("data-unit-label"), size: 70 }],
       series: series
     }, [data.times].concat(ordered.map(function (s) { return s.values; })), el);
     el.setAttribute("data-drawn", String(data.series.length));

@@ -13,13 +13,30 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  // "2 days 3 h" in the page's language: the page carries each plural form of its words
+  // (data-day-words, by CLDR category: one, few, many, other) and the browser's plural rules
+  // for the page's lang pick one.
+  var dayWords = null;
+
+  function inDays(d, h) {
+    if (dayWords === null) {
+      try { dayWords = JSON.parse(document.body.getAttribute("data-day-words")) || {}; } catch (e) { dayWords = {}; }
+    }
+    var rule = "other";
+    try { rule = new Intl.PluralRules(document.documentElement.lang).select(d); } catch (e) { /* other */ }
+    var words = dayWords[rule] || dayWords.other;
+    return words ? words.replace("%(days)s", d).replace("%(hours)s", h) : null;
+  }
+
   // 0:42, 12:05, 3:07:09; a day or more away, days and hours (a countdown of 25:59:57 reads
-  // like a clock, not like "tomorrow").
+  // like a clock, not like "tomorrow"): a page without the words shows the clock.
   function shown(ms) {
     var s = Math.ceil(ms / 1000);
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600);
     var m = Math.floor((s % 3600) / 60);
-    if (d > 0) { return d + (d === 1 ? " day " : " days ") + h + " h"; }
+    var days = d > 0 ? inDays(d, h) : null;
+    if (days) { return days; }
+    h += d * 24;
     return (h > 0 ? h + ":" + pad(m) : m) + ":" + pad(s % 60);
   }
 
@@ -100,16 +117,12 @@
 
   // The waiting room: the server pushes the fan's place when it changes; a state the page was
   // not drawn in (admitted: the Buy form with the token) makes the server draw it again.
-  var QUEUE_TEXT = {
-    pre_queue: "In the queue: your place is drawn at the opening",
-    waiting: "In the queue"
-  };
-
   function followQueue(box) {
     var drawnIn = box.getAttribute("data-queue-state");
-    // The page's own words for the states, in its language; English where a page has none.
-    var texts = QUEUE_TEXT;
-    try { texts = JSON.parse(box.getAttribute("data-queue-texts")) || QUEUE_TEXT; } catch (e) { /* English */ }
+    // The page's own words for the states, in its language (data-queue-texts); a state it has
+    // no words for keeps the text drawn with the page.
+    var texts = {};
+    try { texts = JSON.parse(box.getAttribute("data-queue-texts")) || {}; } catch (e) { /* none */ }
     var source = new EventSource(box.getAttribute("data-queue-feed"));
     function put(name, text) {
       var el = box.querySelector('[data-queue="' + name + '"]');
@@ -163,7 +176,10 @@
       var button = form.querySelector("button");
       button.disabled = true;
       var note = form.querySelector("[data-pow-note]");
-      if (note) { note.textContent = "Solving the puzzle…"; }
+      // The page's words for it (data-pow-solving), in its language.
+      if (note && note.getAttribute("data-pow-solving")) {
+        note.textContent = note.getAttribute("data-pow-solving");
+      }
       solve(form.getAttribute("data-pow-challenge"),
             Number(form.getAttribute("data-pow-difficulty"))).then(function (found) {
         nonce.value = found;

@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute, Route
 
 from flashsale.bootstrap import Shop
 from flashsale.http import (
+    address_book,
     catalog,
     channels,
     customers,
@@ -61,6 +62,7 @@ API: list[Callable[[Shop], list[Endpoint]]] = [
     operations.endpoints,
     catalog.endpoints,
     customers.endpoints,
+    address_book.endpoints,
     sales.endpoints,
     orders.endpoints,
     room_api.endpoints,

@@ -5,17 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
+from flashsale.catalog.images import ProductImages
+from flashsale.catalog.market import Market
 from flashsale.catalog.service import Catalog
 from flashsale.channels.adapters.recording_client import RecordingMarketplaceClient
 from flashsale.channels.service.assembly import Channels, build_channels
 from flashsale.channels.service.pool_commitments import PoolCommitments
 from flashsale.config import Settings
 from flashsale.customers.accounts import Accounts
+from flashsale.customers.address_book import AddressBook
+from flashsale.customers.address_ports import AddressRepository
 from flashsale.customers.password_reset import PasswordResets
+from flashsale.customers.saved_addresses import AddressFields
 from flashsale.customers.security import PasswordHasher, SessionTokens
 from flashsale.customers.session_registry import SessionRegistry
 from flashsale.customers.sessions import CONSOLE_SESSION_TTL_SECONDS
@@ -33,7 +41,9 @@ from flashsale.notifications.service.rendering import MailRenderer
 from flashsale.order_mail.service import OrderMail
 from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
 from flashsale.orders.domain.refunds import ApprovalLimits
-from flashsale.orders.ports import PaymentGateway
+from flashsale.orders.domain.shipping import ShippingAddress
+from flashsale.orders.ports import PaymentGateway, UpiGateway
+from flashsale.orders.service.cash_on_delivery import CashOnDelivery
 from flashsale.orders.service.events import OrderEvents
 from flashsale.orders.service.expiry import ExpirySweeper
 from flashsale.orders.service.orders import Orders
@@ -42,6 +52,7 @@ from flashsale.orders.service.shipping import Shipping
 from flashsale.platform.gc_tuning import tune_for_serving
 from flashsale.platform.leadership import Leadership
 from flashsale.platform.local_leadership import LocalLeadership
+from flashsale.platform.media.port import MediaStore
 from flashsale.record.memory_store import MemoryStore
 from flashsale.record.store import Store
 from flashsale.relay.domain.targets import NatsTarget, RelayTarget
@@ -111,6 +122,7 @@ class Shop:
     order_mail: OrderMail  # customers' confirmations and refund notices, from the feed
     password_resets: PasswordResets  # forgotten passwords: signed, single-use reset links
     payment_gateway: PaymentGateway  # cards: the orders' and the stores' tills alike
+    product_images: ProductImages  # products' pictures: rows in the record, files in media
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -209,6 +221,13 @@ class Shop:
         self._background.append(asyncio.create_task(deliveries))
         # Uncollected click & collect orders, given up after their store's pickup_days.
         self._background.append(asyncio.create_task(self.pickups.run_forever(max(poll, 60.0))))
+        # Cash on delivery collected as the deliveries reach the feed.
+        self._background.append(asyncio.create_task(self.cash_on_delivery.run_forever(poll)))
+
+    @functools.cached_property
+    def cash_on_delivery(self) -> CashOnDelivery:
+        """Cash on delivery: collected from the feed's deliveries, given up when refused."""
+        return CashOnDelivery(self.store, self.gate, self.clock)
 
     @functools.cached_property
     def fulfilment_ops(self) -> Operations:
@@ -217,6 +236,11 @@ class Shop:
         return build_operations(
             self.store, f.orders, f.locations, self.shipping, self.refunds, self.clock
         )
+
+    @functools.cached_property
+    def address_book(self) -> AddressBook:
+        """Customers' saved shipping addresses, each held to an order's address's rules."""
+        return AddressBook(open_address_repository(self.store), saved_address_rules, self.clock)
 
     @functools.cached_property
     def stores(self) -> Stores:
@@ -315,6 +339,37 @@ async def open_store(settings: Settings) -> Store:
     )
 
 
+def open_address_repository(store: Store) -> AddressRepository:
+    """The address books in the record's database (its engine), or in this process."""
+    from flashsale.record.sql_store import SqlStore
+
+    if isinstance(store, SqlStore):
+        from flashsale.customers.adapters.sql_addresses import SqlAddressRepository
+
+        return SqlAddressRepository(store.engine)
+    from flashsale.customers.adapters.memory_addresses import MemoryAddressRepository
+
+    return MemoryAddressRepository()
+
+
+def saved_address_rules(fields: Mapping[str, str]) -> AddressFields:
+    """A saved address passes the checks an order's address passes (the orders' rule, which
+    the customers' domain cannot import: the two are siblings)."""
+    address = ShippingAddress.of(dict(fields))
+    address.check_new()
+    assert address.country is not None  # check_new refuses an address without its country
+    return AddressFields(
+        recipient=address.recipient,
+        line1=address.line1,
+        line2=address.line2,
+        city=address.city,
+        postal_code=address.postal_code,
+        phone=address.phone,
+        country=address.country,
+        region=address.region,
+    )
+
+
 async def open_gate(settings: Settings) -> StockGate:
     if settings.redis_url is None:
         return LocalStockGate()
@@ -346,6 +401,37 @@ async def open_room_state(settings: Settings) -> RoomState:
     from flashsale.waiting_room.adapters.redis_state import RedisRoomState
 
     return await RedisRoomState.connect(settings.redis_url)
+
+
+def open_media(settings: Settings) -> MediaStore:
+    """Where product images are kept: the bucket FLASHSALE_MEDIA_S3_BUCKET names, else a
+    local folder (FLASHSALE_MEDIA_DIR; by default beside the SQLite file), else, for the
+    memory:// record, memory."""
+    if settings.media_s3_bucket is not None:
+        # Imported here: boto3 is the s3 extra's, loaded only where a bucket is set.
+        from flashsale.platform.media.s3 import S3MediaStore
+
+        assert settings.media_s3_access_key_id and settings.media_s3_secret_access_key
+        return S3MediaStore(
+            settings.media_s3_bucket,
+            endpoint_url=settings.media_s3_endpoint,
+            region=settings.media_s3_region,
+            access_key_id=settings.media_s3_access_key_id.get_secret_value(),
+            secret_access_key=settings.media_s3_secret_access_key.get_secret_value(),
+            prefix=settings.media_s3_prefix,
+        )
+    from flashsale.platform.media.local import LocalMediaStore
+
+    if settings.media_dir is not None:
+        return LocalMediaStore(Path(settings.media_dir))
+    if settings.database_url == MEMORY_DATABASE_URL:
+        from flashsale.platform.media.memory import MemoryMediaStore
+
+        return MemoryMediaStore()
+    database = make_url(settings.database_url).database if settings.is_sqlite else None
+    if database and database != ":memory:":
+        return LocalMediaStore(Path(database).parent / "media")
+    return LocalMediaStore(Path("media"))
 
 
 def open_mailer(settings: Settings, store: Store, clock: Clock) -> Mailer | None:
@@ -418,10 +504,21 @@ async def build_shop(
         accounts=accounts,
         password_resets=PasswordResets(store, sessions, hasher, throttle, clock, keys.session),
         payment_gateway=gateway,
+        product_images=ProductImages(
+            store, catalog, open_media(settings), settings.media_max_bytes
+        ),
         sessions=sessions,
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
-        orders=Orders(store, gate, clock, gateway, refunds),
+        orders=Orders(
+            store,
+            gate,
+            clock,
+            gateway,
+            refunds,
+            upi=gateway if isinstance(gateway, UpiGateway) else None,
+            markets=SaleMarkets(directory, catalog),
+        ),
         refunds=refunds,
         shipping=Shipping(store, clock),
         order_events=OrderEvents(store),
@@ -531,6 +628,25 @@ def auth_limits(settings: Settings) -> AuthLimits:
         address_failures=per_minute(s.auth_address_failures, s.auth_address_failures_per_minute),
         account_failures=per_minute(s.auth_account_failures, s.auth_account_failures_per_minute),
     )
+
+
+class SaleMarkets:
+    """The orders' ``SaleMarkets``: a sale's market, from the sale directory's cache. Markets
+    are kept once read: a payment asks only for its methods, which follow the market's country,
+    and a sale's winners pay by the thousand within minutes."""
+
+    def __init__(self, directory: SaleDirectory, catalog: Catalog) -> None:
+        self._directory = directory
+        self._catalog = catalog
+        self._markets: dict[str, Market] = {}
+
+    async def market_of_sale(self, sale_id: str) -> Market:
+        sale = await self._directory.get(sale_id)
+        market = self._markets.get(sale.market_code)
+        if market is None:
+            market = await self._catalog.market(sale.market_code)
+            self._markets[market.code] = market
+        return market
 
 
 class DatabaseNotReady(RuntimeError):

@@ -146,7 +146,7 @@ async def test_every_shopper_page_in_chinese_shows_no_interface_english(
     )
     assert expired.status_code == 403 and "表单已过期" in expired.text
     assert_no_english(expired, fragments)
-    cancelled = await form_post(client, order_path, f"{order_path}/cancel", {})
+    cancelled = await form_post(client, order_path, f"{order_path}/cancel", {"confirm": "yes"})
     assert cancelled.status_code == 303
     history = await client.get(order_path)  # its story, in Chinese
     assert "付款截止时间" in history.text and "顾客已取消；商品已重新开售" in history.text

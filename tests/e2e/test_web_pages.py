@@ -151,7 +151,7 @@ async def test_a_fan_registers_buys_pays_and_sees_the_order(
     )
     assert paid.status_code == 303 and paid.headers["location"] == f"/orders/{order_id}"
     order_page = await client.get(f"/orders/{order_id}")
-    assert "Paid" in order_page.text and "560001 Bengaluru" in order_page.text
+    assert "Paid" in order_page.text and "Bengaluru 560001" in order_page.text
     assert "reserved" in order_page.text and "paid (gateway reference" in order_page.text
     stored = await shop.store.shipping_address(order_id)
     assert stored is not None and stored.city == "Bengaluru"

@@ -89,7 +89,7 @@ async def test_a_fan_signs_up_registers_buys_at_the_opening_and_pays(
 
     await page.wait_for_url("**/orders/**")
     await expect(page.locator("[data-order-status]")).to_have_text("Paid")
-    await expect(page.get_by_text("560001 Bengaluru")).to_be_visible()
+    await expect(page.get_by_text("Bengaluru 560001")).to_be_visible()
 
     await page.goto(f"{server.url}/sales/{sale_id}")
     await expect(page.locator("[data-units-left]")).to_have_text("4")

@@ -62,7 +62,7 @@ async def test_the_operator_waves_ships_and_receives_a_return(
         await expect(page.get_by_role("status")).to_have_text("Wave cut: its orders are picking.")
         wave = page.locator("[data-wave]")
         await expect(wave).to_have_count(1)
-        await expect(wave).to_contain_text(f"{BAND}: 1 units for 1 orders")
+        await expect(wave).to_contain_text(f"{BAND}: 1 unit · 1 order")
         link = await wave.get_by_role("link", name="Pick list (PDF)").get_attribute("href")
         pdf = await page.request.get(f"{live.url}{link}")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"

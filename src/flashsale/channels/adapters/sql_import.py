@@ -1,15 +1,21 @@
 """An import chunk in SQL: one transaction, one statement per table, for SQLite and PostgreSQL.
 
-The channel's pools of the chunk's SKUs are read locked (``FOR UPDATE`` after the channel's
+The channel's pools of the chunk's SKUs are read (locked ``FOR UPDATE`` after the channel's
 row on PostgreSQL: imports of one channel take turns; SQLite's one writer holds the database),
-the chunk's stored keys are read in one query, the domain decides the rest
-(``domain/planning.py``), and everything is written in a statement per table: the lines, the
-pools' consumption guarded by ``units - consumed >= n``, the levels' committed → allocated
-guarded by ``committed >= n``, the ``allocate`` ledger moves and the fulfilment orders
-(source_kind ``partner``), written into the inventory's and fulfilment's tables as the
-allocator's batch writes them (``fulfilment/adapters/sql_allocation.py``). On SQLite the rows
-go straight to the driver's ``executemany`` on the writer thread (SQLAlchemy's costs per row);
-on PostgreSQL as arrays (``unnest``) on the pooled asyncpg connection.
+the domain decides the chunk (``domain/planning.py``), and everything is written in a statement
+per table: the lines, the pools' consumption guarded by ``units - consumed >= n``, the levels'
+committed → allocated guarded by ``committed >= n``, the ``allocate`` ledger moves and the
+fulfilment orders (source_kind ``partner``), written into the inventory's and fulfilment's
+tables as the allocator's batch writes them (``fulfilment/adapters/sql_allocation.py``). On
+SQLite the rows go straight to the driver's ``executemany`` on the writer thread (SQLAlchemy's
+costs per row); on PostgreSQL by binary ``COPY`` on the pooled asyncpg connection, the updates
+as arrays (``unnest``).
+
+The service sends only lines it found unstored a moment before (``channel_known_lines``), so a
+chunk first assumes none is stored: its lines go in first, skipping any stored meanwhile (a
+race with another import of the same report), behind a savepoint. Only if one was skipped does
+the chunk go back to the savepoint, read its stored keys and decide again: the look-up is paid
+by a race, not by every chunk.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from flashsale.channels.domain.order_line import OrderLine
+from flashsale.channels.domain.order_line import OrderLine, StoredLine
 from flashsale.channels.domain.planning import ChunkPlan, Key
 from flashsale.channels.domain.pool import Pool
 from flashsale.channels.errors import PoolChanged
@@ -49,6 +55,11 @@ _LINE_COLUMNS = (
     "location",
     "fulfilment_order_id",
 )
+# StoredLine's fields, in its order: its tuples are COPY's records as they are.
+_LINE_FIELDS = tuple(StoredLine._fields)
+_MOVE_COLUMNS = (
+    "location", "sku", "kind", "on_hand_change", "allocated_change", "reference", "actor", "at"
+)  # fmt: skip
 # -- SQLite ----------------------------------------------------------------------------------
 # Only the pools of the chunk's SKUs: a channel may pool ten thousand.
 _S_POOLS = (
@@ -59,10 +70,17 @@ _S_KNOWN = (
     "SELECT order_id, line_id FROM channel_order_lines WHERE channel = ?"
     " AND order_id IN (SELECT value FROM json_each(?))"
 )
+# How many of the keys are stored, probing the primary key per key and building no row: half
+# the cost of reading them back, and the answer when it is none or all of them.
+_S_KNOWN_COUNT = (
+    "SELECT count(*) FROM json_each(?) AS k WHERE EXISTS (SELECT 1 FROM channel_order_lines"
+    " WHERE channel = ? AND order_id = k.value ->> 0 AND line_id = k.value ->> 1)"
+)
 _S_LINES = (
     f"INSERT INTO channel_order_lines ({', '.join(_LINE_COLUMNS)})"
     f" VALUES ({', '.join('?' for _ in _LINE_COLUMNS)})"
 )
+_S_NEW_LINES = _S_LINES.replace("INSERT", "INSERT OR IGNORE", 1)
 _S_CONSUME = (
     "UPDATE channel_pools SET consumed = consumed + ?"
     " WHERE channel = ? AND location = ? AND sku = ? AND units - consumed >= ?"
@@ -83,9 +101,12 @@ _S_MOVE = (
 # -- PostgreSQL ------------------------------------------------------------------------------
 # Imports of one channel take turns on its row: a channel without pools has none to lock.
 _P_CHANNEL = "SELECT 1 FROM channels WHERE code = $1 FOR UPDATE"
+# A semi-join on the SKUs, not ``sku = ANY($2)``: a prepared statement's generic plan tests
+# the array element by element, ten thousand SKUs times ten thousand pools (seconds a chunk).
 _P_POOLS = (
     "SELECT location, sku, units, consumed FROM channel_pools"
-    " WHERE channel = $1 AND sku = ANY($2::varchar[]) ORDER BY location, sku FOR UPDATE"
+    " WHERE channel = $1 AND sku IN (SELECT unnest($2::varchar[]))"
+    " ORDER BY location, sku FOR UPDATE"
 )
 # A probe of the primary key per key, whatever the statistics say: a join the planner may make
 # a hash of the channel's every line (a million on a record day), once per chunk.
@@ -93,13 +114,6 @@ P_KNOWN = (
     "SELECT k.order_id, k.line_id FROM unnest($2::varchar[], $3::varchar[]) AS k(order_id,"
     " line_id), LATERAL (SELECT 1 FROM channel_order_lines AS l WHERE l.channel = $1"
     " AND l.order_id = k.order_id AND l.line_id = k.line_id LIMIT 1) AS found"
-)
-_P_LINES = (
-    f"INSERT INTO channel_order_lines ({', '.join(_LINE_COLUMNS)})"
-    " SELECT $1, o, l, i, p, dy, s, q, c, a::numeric, st, pr, lo, f FROM unnest($2::text[],"
-    " $3::text[], $4::text[], $5::timestamptz[], $6::date[], $7::text[], $8::int[], $9::text[],"
-    " $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])"
-    " AS d(o, l, i, p, dy, s, q, c, a, st, pr, lo, f)"
 )
 _P_CONSUME = (
     "UPDATE channel_pools AS p SET consumed = p.consumed + d.n"
@@ -111,18 +125,6 @@ _P_LEVELS = (
     "UPDATE stock_levels AS s SET committed = s.committed - d.n, allocated = s.allocated + d.n"
     " FROM unnest($1::varchar[], $2::varchar[], $3::int[]) AS d(location, sku, n)"
     " WHERE s.location = d.location AND s.sku = d.sku AND s.committed >= d.n"
-)
-_P_FOS = (
-    f"INSERT INTO fulfilment_orders ({', '.join(FO_COLUMNS)})"
-    " SELECT d.id, 'partner', d.line_id, 0, '', $1, d.sku, d.quantity, d.region, 'allocated',"
-    " d.location, 0, '', d.paid_at, $2 FROM unnest($3::varchar[], $4::varchar[], $5::varchar[],"
-    " $6::int[], $7::varchar[], $8::varchar[], $9::timestamptz[])"
-    " AS d(id, line_id, sku, quantity, region, location, paid_at)"
-)
-_P_MOVES = (
-    "INSERT INTO stock_moves (location, sku, kind, on_hand_change, allocated_change, reference,"
-    " actor, at) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[],"
-    " $5::int[], $6::varchar[], $7::varchar[], $8::timestamptz[])"
 )
 
 
@@ -155,13 +157,22 @@ def _pools_of(channel: str, found: Sequence[tuple[str, str, int, int]]) -> dict[
     return {(loc, sku): Pool(channel, loc, sku, units, used) for loc, sku, units, used in found}
 
 
+class _Raced(Exception):
+    """A line of the chunk was stored since the service looked: decide it again."""
+
+
 def sqlite_known(
     db: sqlite3.Connection, channel: str, keys: Sequence[tuple[str, str]]
 ) -> set[tuple[str, str]]:
-    """The stored ones of ``keys``: the lines of their orders, read by the primary key."""
-    order_ids = orjson.dumps(list({k[0] for k in keys})).decode()
+    """The stored ones of ``keys``: counted first (a report imported again has all of them
+    stored, a new one none), and only when some are, the lines of their orders read by the
+    primary key."""
     wanted = set(keys)
-    return {k for k in db.execute(_S_KNOWN, (channel, order_ids)) if k in wanted}
+    (count,) = db.execute(_S_KNOWN_COUNT, (orjson.dumps(list(wanted)).decode(), channel)).fetchone()
+    if count in (0, len(wanted)):
+        return wanted if count else set()
+    order_ids = orjson.dumps(list({k[0] for k in keys})).decode()
+    return wanted.intersection(db.execute(_S_KNOWN, (channel, order_ids)))
 
 
 def import_sqlite(
@@ -173,36 +184,36 @@ def import_sqlite(
     db = cast(sqlite3.Connection, raw)
     skus = orjson.dumps(list({x.sku for x in lines})).decode()
     pools = _pools_of(channel, db.execute(_S_POOLS, (channel, skus)).fetchall())
-    stored = sqlite_known(db, channel, [x.key for x in lines])
-    plan = planner(lines, stored, pools)
+    # Begins the transaction if the driver has not yet; the commit ends both.
+    db.execute("SAVEPOINT channel_chunk")
+    plan = planner(lines, (), pools)
+    try:
+        _write_sqlite(db, channel, plan, fresh=True)
+        return plan
+    except _Raced:
+        db.execute("ROLLBACK TO channel_chunk")
+    plan = planner(lines, sqlite_known(db, channel, [x.key for x in lines]), pools)
+    _write_sqlite(db, channel, plan, fresh=False)
+    return plan
+
+
+def _write_sqlite(db: sqlite3.Connection, channel: str, plan: ChunkPlan, fresh: bool) -> None:
+    """``fresh``: the plan counted none of its lines stored; ``_Raced`` if one was."""
     # Each distinct time, day and price of the chunk made text once, then looked up in C.
     times = {at: _sqlite_time(at) for at in {x.purchased_at for x in plan.lines}}
     days = {day: day.isoformat() for day in {x.day for x in plan.lines}}
     amounts: dict[Decimal | None, str | None] = {None: None}
     amounts.update((a, format(a, "f")) for a in {x.amount for x in plan.lines} if a is not None)
     if plan.lines:
-        db.executemany(
-            _S_LINES,
-            [
-                (
-                    x.channel,
-                    x.order_id,
-                    x.line_id,
-                    x.id,
-                    times[x.purchased_at],
-                    days[x.day],
-                    x.sku,
-                    x.quantity,
-                    x.currency,
-                    amounts[x.amount],
-                    x.status,  # a str already: StrEnum
-                    x.problem,
-                    x.location,
-                    x.fulfilment_order_id,
-                )
-                for x in plan.lines
-            ],
-        )
+        rows = [
+            (x.channel, x.order_id, x.line_id, x.id, times[x.purchased_at], days[x.day], x.sku,
+             x.quantity, x.currency, amounts[x.amount], x.status, x.problem, x.location,
+             x.fulfilment_order_id)  # x.status is a str already: StrEnum
+            for x in plan.lines
+        ]  # fmt: skip
+        written = db.executemany(_S_NEW_LINES if fresh else _S_LINES, rows).rowcount
+        if written != len(rows):
+            raise _Raced
     if plan.consumed:
         keys = sorted(plan.consumed)
         consume = [(plan.consumed[k], channel, k[0], k[1], plan.consumed[k]) for k in keys]
@@ -223,54 +234,52 @@ def import_sqlite(
             ],
         )  # fmt: skip
     if plan.moves:
+        at = {m.at: _sqlite_time(m.at) for m in plan.moves}
         db.executemany(
             _S_MOVE,
             [
-                (
-                    m.location,
-                    m.sku,
-                    m.kind.value,
-                    m.on_hand_change,
-                    m.allocated_change,
-                    m.reference,
-                    m.actor,
-                    _sqlite_time(m.at),
-                )
+                (m.location, m.sku, m.kind.value, m.on_hand_change, m.allocated_change,
+                 m.reference, m.actor, at[m.at])
                 for m in plan.moves
             ],
-        )
-    return plan
+        )  # fmt: skip
 
 
 async def pg_chunk(
     driver: asyncpg.Connection, channel: str, lines: Sequence[OrderLine], planner: Planner
 ) -> ChunkPlan:
+    """Inside the caller's transaction on ``driver``."""
     await driver.execute(_P_CHANNEL, channel)
     skus = list({x.sku for x in lines})
     pools = _pools_of(channel, [tuple(r) for r in await driver.fetch(_P_POOLS, channel, skus)])
+    try:
+        async with driver.transaction():  # a savepoint
+            plan = planner(lines, (), pools)
+            await _write_pg(driver, channel, plan, fresh=True)
+            return plan
+    except _Raced:
+        pass
     found = await driver.fetch(
         P_KNOWN, channel, [x.order_id for x in lines], [x.line_id for x in lines]
     )
     plan = planner(lines, {(r[0], r[1]) for r in found}, pools)
+    await _write_pg(driver, channel, plan, fresh=False)
+    return plan
+
+
+async def _write_pg(driver: asyncpg.Connection, channel: str, plan: ChunkPlan, fresh: bool) -> None:
+    """``fresh``: the plan counted none of its lines stored; ``_Raced`` if one was. The rows go
+    in by ``COPY``, binary (the cheapest insert the server has); the stored lines are tuples in
+    the table's column order already."""
     if plan.lines:
-        ls = plan.lines
-        await driver.execute(
-            _P_LINES,
-            channel,
-            [x.order_id for x in ls],
-            [x.line_id for x in ls],
-            [x.id for x in ls],
-            [x.purchased_at for x in ls],
-            [x.day for x in ls],
-            [x.sku for x in ls],
-            [x.quantity for x in ls],
-            [x.currency for x in ls],
-            [None if x.amount is None else str(x.amount) for x in ls],
-            [x.status.value for x in ls],
-            [x.problem for x in ls],
-            [x.location for x in ls],
-            [x.fulfilment_order_id for x in ls],
-        )
+        try:
+            await driver.copy_records_to_table(
+                "channel_order_lines", records=plan.lines, columns=_LINE_FIELDS
+            )
+        except asyncpg.UniqueViolationError:
+            if fresh:
+                raise _Raced from None
+            raise
     if plan.consumed:
         keys = sorted(plan.consumed)
         args = ([k[0] for k in keys], [k[1] for k in keys], [plan.consumed[k] for k in keys])
@@ -279,30 +288,23 @@ async def pg_chunk(
         if _count(await driver.execute(_P_LEVELS, *args)) != len(keys):
             raise PoolChanged("a level has fewer committed units than its pool says")
     if plan.shipments:
-        xs = plan.shipments
-        await driver.execute(
-            _P_FOS,
-            plan.market_code,
-            plan.at,
-            [x.id for x in xs],
-            [x.line_id for x in xs],
-            [x.sku for x in xs],
-            [x.quantity for x in xs],
-            [x.region for x in xs],
-            [x.location for x in xs],
-            [x.paid_at for x in xs],
-        )
+        market, now = plan.market_code, plan.at
+        await driver.copy_records_to_table(
+            "fulfilment_orders",
+            records=[
+                (x.id, "partner", x.line_id, 0, "", market, x.sku, x.quantity, x.region,
+                 "allocated", x.location, 0, "", x.paid_at, now)
+                for x in plan.shipments
+            ],
+            columns=FO_COLUMNS,
+        )  # fmt: skip
     if plan.moves:
-        ms = plan.moves
-        await driver.execute(
-            _P_MOVES,
-            [m.location for m in ms],
-            [m.sku for m in ms],
-            [m.kind.value for m in ms],
-            [m.on_hand_change for m in ms],
-            [m.allocated_change for m in ms],
-            [m.reference for m in ms],
-            [m.actor for m in ms],
-            [m.at for m in ms],
-        )
-    return plan
+        await driver.copy_records_to_table(
+            "stock_moves",
+            records=[
+                (m.location, m.sku, m.kind.value, m.on_hand_change, m.allocated_change,
+                 m.reference, m.actor, m.at)
+                for m in plan.moves
+            ],
+            columns=_MOVE_COLUMNS,
+        )  # fmt: skip

@@ -15,14 +15,14 @@ which nothing can be read raises ``UnreadableImport`` (422 with the line numbers
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
+import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
@@ -185,15 +185,36 @@ def _key(order_id: object, line_id: object) -> tuple[str, str] | None:
 
 # -- Amazon's flat file ---------------------------------------------------------------------
 
+
+@functools.cache
+def _keys_pattern(width: int, order_column: int, line_column: int) -> re.Pattern[str]:
+    """A whole line of ``width`` fields, capturing the two key columns (in column order) when
+    neither is empty nor starts or ends with white space: such a key needs no stripping."""
+    fields = [r"[^\t\n]*"] * width
+    for column in (order_column, line_column):
+        fields[column] = r"(\S(?:[^\t\n]*\S)?)"
+    return re.compile("^" + "\t".join(fields) + "$", re.MULTILINE)
+
+
 _AMAZON_REQUIRED = ("order-id", "order-item-id", "purchase-date", "sku", "quantity-purchased")
 _AMAZON_OPTIONAL = ("currency", "item-price", "ship-state", "ship-country", "fulfillment-channel")
 
 
 class AmazonReport(Report):
+    """Tab-separated, unquoted (as ``csv`` reads it with ``QUOTE_NONE``): a line ends at LF,
+    CR LF or CR, a field at a tab. A line is split into its fields only when it is read as an
+    order line: a report imported again needs its keys alone, found for the whole file at once
+    by a regular expression."""
+
     def __init__(self, data: bytes, context: FileContext) -> None:
         super().__init__(context)
-        rows = csv.reader(io.StringIO(_text(data)), delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = [name.strip().lower() for name in next(rows, [])]
+        text = _text(data)
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        if lines[-1] == "":  # the last line's end, not a line
+            lines.pop()
+        header = [name.strip().lower() for name in lines[0].split("\t")] if lines else []
         missing = [name for name in _AMAZON_REQUIRED if name not in header]
         if missing:
             raise UnreadableImport(
@@ -204,23 +225,33 @@ class AmazonReport(Report):
         # Where the optional columns are (None: the report has not got it).
         self._optional = tuple(at.get(n) for n in _AMAZON_OPTIONAL)
         self._o, self._i, self._p, self._s, self._q = (at[n] for n in _AMAZON_REQUIRED)
-        self._rows: list[list[str]] = []
         self._moment, self._amount = _Cached(_moment), _Cached(_amount)
-        width, o, i = len(header), self._o, self._i
-        keys, numbers, kept = self.keys, self.numbers, self._rows
-        for number, row in enumerate(rows, start=2):
-            if len(row) != width:
-                if row and (len(row) > 1 or row[0].strip()):  # a blank line, as reports end
-                    self.problems.append((number, f"{len(row)} columns, the header names {width}"))
+        self._region: dict[tuple[str, str], str | None] = {}  # (country, state) → region
+        self._lines = lines[1:]
+        width = len(header)
+        body = text[len(lines[0]) + 1 :]
+        found = _keys_pattern(width, self._o, self._i).findall(body)
+        if len(found) == len(self._lines):  # every line whole, every key neatly written
+            self.numbers = list(range(2, len(found) + 2))
+            self.keys = found if self._o < self._i else [(o, i) for i, o in found]
+            return
+        kept = []
+        for number, line in enumerate(self._lines, start=2):
+            fields = line.count("\t") + 1
+            if fields != width:
+                if fields > 1 or line.strip():  # a blank line: reports end so
+                    self.problems.append((number, f"{fields} columns, the header names {width}"))
                 continue
+            self.numbers.append(number)
+            kept.append(line)
+            row = line.split("\t")
             # Checked when the line is read: a key too long or empty is never stored, so it
             # is never found a duplicate either.
-            keys.append((row[o].strip(), row[i].strip()))
-            numbers.append(number)
-            kept.append(row)
+            self.keys.append((row[self._o].strip(), row[self._i].strip()))
+        self._lines = kept
 
     def _line(self, index: int) -> OrderLine:
-        row, context = self._rows[index], self.context
+        row, context = self._lines[index].split("\t"), self.context
         order_id, line_id = self.keys[index] or ("", "")
         sku = row[self._s].strip()
         if not (0 < len(order_id) <= MAX_ID and 0 < len(line_id) <= MAX_ID
@@ -240,9 +271,17 @@ class AmazonReport(Report):
             _quantity(row[self._q]),
             currency,
             self._amount(row[price]) if price is not None else None,
-            region_of(ship_to, row[state].strip()) if state is not None else None,
+            self._region_of(ship_to, row[state].strip()) if state is not None else None,
             channel is None or row[channel].strip().lower() != "amazon",
         )
+
+    def _region_of(self, country: str, state: str) -> str | None:
+        # A report names a few dozen states a million times.
+        key = (country, state)
+        found = self._region.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._region[key] = region_of(country, state)
+        return cast(str | None, found)
 
 
 # -- JSON -----------------------------------------------------------------------------------

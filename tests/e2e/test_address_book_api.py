@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 
 from flashsale.customers.saved_addresses import MOST_SAVED_ADDRESSES
+from flashsale.kernel.clock import ManualClock
 from tests.e2e import backends
 from tests.e2e.test_bad_input import SignUp, assert_problem
 
@@ -35,7 +36,7 @@ def ids(listing: httpx.Response) -> list[tuple[str, bool]]:
 
 
 async def test_a_customer_keeps_changes_and_forgets_addresses_with_one_default(
-    client: httpx.AsyncClient, sign_up: SignUp
+    client: httpx.AsyncClient, sign_up: SignUp, clock: ManualClock
 ) -> None:
     fan = await sign_up("asha@example.com")
     assert ids(await client.get(BOOK, headers=fan)) == []
@@ -45,11 +46,13 @@ async def test_a_customer_keeps_changes_and_forgets_addresses_with_one_default(
     # Stored as an order's address is: codes upper case, line 2 empty.
     assert home["default"] is True
     assert home["address"] == {**HOME, "line2": "", "country": "IN", "region": "IN-KA"}
+    clock.advance(1)  # the book lists in the order addresses were added: not in one instant
     office = (await client.post(BOOK, headers=fan, json=OFFICE)).json()
     assert office["default"] is False
     # The same address again is not kept twice.
     again = await client.post(BOOK, headers=fan, json=HOME)
     assert again.status_code == 201 and again.json()["id"] == home["id"]
+    clock.advance(1)
     parents = await client.post(BOOK, headers=fan, json={**PARENTS, "default": True})
     assert parents.json()["default"] is True
     assert ids(await client.get(BOOK, headers=fan)) == [

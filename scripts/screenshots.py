@@ -118,7 +118,7 @@ async def run(url: str) -> None:
         await phone.wait_for_url("**/checkout/**")
         await phone.get_by_label("Full name").fill("Asha Rao")
         await phone.get_by_label("Address", exact=True).fill("12 MG Road")
-        await phone.get_by_label("City").fill("Bengaluru")
+        await phone.get_by_label("City", exact=True).fill("Bengaluru")
         await phone.get_by_label("Postal code").fill("560001")
         await phone.get_by_label("Region").select_option("IN-KA")
         await phone.get_by_label("Phone").fill("+91 80 1234 5678")

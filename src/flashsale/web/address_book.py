@@ -55,12 +55,6 @@ class AddressBookPages:
     def _book(self) -> AddressBook:
         return self._services.address_book
 
-    def _customer_or_login(self, request: Request) -> str | Response:
-        customer_id = self._security.customer_id(request)
-        if customer_id is None:
-            return RedirectResponse(f"/login?next={request.url.path}", 303)
-        return customer_id
-
     async def book(
         self,
         request: Request,
@@ -68,7 +62,7 @@ class AddressBookPages:
         status: int = 200,
         form: dict[str, str] | None = None,
     ) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         chrome = await self._storefront.chrome(request)
@@ -94,7 +88,7 @@ class AddressBookPages:
         status: int = 200,
         form: dict[str, str] | None = None,
     ) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         saved = await self._book.address(customer_id, request.path_params["address_id"])
@@ -123,7 +117,7 @@ class AddressBookPages:
     async def add(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         kept = {**address_form.kept(form), "default": form.get("default", "")}
@@ -138,7 +132,7 @@ class AddressBookPages:
     async def update(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         try:
@@ -150,7 +144,7 @@ class AddressBookPages:
     async def make_default(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         await self._book.make_default(customer_id, request.path_params["address_id"])
@@ -159,7 +153,7 @@ class AddressBookPages:
     async def remove(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         await self._book.remove(customer_id, request.path_params["address_id"])
@@ -169,7 +163,7 @@ class AddressBookPages:
         """The checkout's one click: the order ships to a copy of a saved address."""
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         order_id = request.path_params["order_id"]

@@ -45,14 +45,8 @@ class CasePages:
         self._security = kit.security
         self._storefront = kit.storefront
 
-    def _customer_or_login(self, request: Request) -> str | Response:
-        customer_id = self._security.customer_id(request)
-        if customer_id is None:
-            return RedirectResponse(f"/login?next={request.url.path}", 303)
-        return customer_id
-
     async def _posted(self, request: Request) -> tuple[str | Response, dict[str, str]]:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id, {}
         form = await read_form(request)
@@ -73,7 +67,7 @@ class CasePages:
         return RedirectResponse(f"/cases/{case.id}", 303)
 
     async def my_cases(self, request: Request) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         return self._pages.render(
@@ -88,7 +82,7 @@ class CasePages:
     async def case(
         self, request: Request, message: str | None = None, status: int = 200
     ) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         thread = await self._desk.cases.customer_case(customer_id, request.path_params["case_id"])
@@ -109,7 +103,7 @@ class CasePages:
         )
 
     async def thread(self, request: Request) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         thread = await self._desk.cases.customer_case(customer_id, request.path_params["case_id"])

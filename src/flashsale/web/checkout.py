@@ -80,12 +80,6 @@ class CheckoutPages:
         self._storefront = kit.storefront
         self._services = services
 
-    def _customer_or_login(self, request: Request) -> str | Response:
-        customer_id = self._security.customer_id(request)
-        if customer_id is None:
-            return RedirectResponse(f"/login?next={request.url.path}", 303)
-        return customer_id
-
     async def _order_context(
         self, request: Request, order: Order, card: SaleCard | None = None
     ) -> dict[str, object]:
@@ -107,7 +101,7 @@ class CheckoutPages:
         status: int = 200,
         form: dict[str, str] | None = None,
     ) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         order = await self._orders.get(customer_id, request.path_params["order_id"])
@@ -173,7 +167,7 @@ class CheckoutPages:
         """Ship, or pick up at a store, while the order is reserved (``PUT …/delivery``)."""
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         order_id = request.path_params["order_id"]
@@ -189,7 +183,7 @@ class CheckoutPages:
     async def pay(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         order_id = request.path_params["order_id"]
@@ -233,7 +227,7 @@ class CheckoutPages:
     async def cancel(self, request: Request) -> Response:
         form = await read_form(request)
         self._security.check_csrf(request, form)
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         order_id = request.path_params["order_id"]
@@ -249,7 +243,7 @@ class CheckoutPages:
     async def order(
         self, request: Request, message: str | None = None, status: int = 200
     ) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         order = await self._orders.get(customer_id, request.path_params["order_id"])
@@ -275,7 +269,7 @@ class CheckoutPages:
         )
 
     async def my_orders(self, request: Request) -> Response:
-        customer_id = self._customer_or_login(request)
+        customer_id = self._security.customer_or_login(request)
         if isinstance(customer_id, Response):
             return customer_id
         orders = await self._orders.of_customer(customer_id)

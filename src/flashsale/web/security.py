@@ -31,7 +31,7 @@ import secrets
 from typing import Literal, Protocol
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from flashsale.config import Settings
 from flashsale.customers.accounts import Accounts
@@ -91,6 +91,13 @@ class PageSecurity:
             return self._accounts.customer_id_of(token)
         except AuthenticationFailed:
             return None
+
+    def customer_or_login(self, request: Request) -> str | Response:
+        """The signed-in customer's id, or the way to the log-in page and back here."""
+        customer_id = self.customer_id(request)
+        if customer_id is None:
+            return RedirectResponse(f"/login?next={request.url.path}", 303)
+        return customer_id
 
     def log_in(self, request: Request, response: Response, token: str) -> None:
         self._set_cookie(request, response, SESSION_COOKIE, token, self._session_ttl)

@@ -65,7 +65,7 @@ async def test_stored_lines_the_sample_missed_are_duplicates_on_postgres(
         await stored_lines_missed_by_the_sample(url, monkeypatch)
 
 
-def _read(text: str) -> tuple[object, ...]:
+def _read(text: str) -> tuple[object, object, list[tuple[object, ...]], object]:
     report = read_report(text.encode(), AMAZON, FileContext("IN", "INR"))
     parsed = report.lines()
     return report.keys, report.numbers, [tuple(x) for x in parsed.lines], parsed.problems

@@ -63,7 +63,12 @@ async def test_a_clerk_sells_a_band_for_cash_and_prints_the_receipt(
         await expect(page.locator(f'[data-line="{BAND}"]')).to_contain_text("₹999")
         await expect(page.locator("[data-total]")).to_have_text("₹999")
 
+        # htmx settles the swapped cart after it shows: a field typed in before then is wiped.
+        await page.wait_for_function(
+            "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+        )
         await page.get_by_label("Cash tendered").fill("1000")
+        await expect(page.get_by_label("Cash tendered")).to_have_value("1000")
         await page.get_by_role("button", name="Pay ₹999").click()
         await page.wait_for_url("**/pos/receipts/*")
         await expect(page.locator("[data-receipt-number]")).to_have_text("MH-BLR-000001")

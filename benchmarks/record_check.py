@@ -1,7 +1,9 @@
 """What the record's check of each group commit costs the purchase path: the same server with and
-without it, side by side in one run.
+without it, side by side in one run. With ``--compare events``: what the order event feed's rows
+cost it, the same way.
 
     python benchmarks/record_check.py [--backend sqlite|redis] [--seconds 8] [--runs 4]
+        [--compare check|events]
 
 The group commit's transaction checks every batch against the record (the sale's units held and
 each customer's live units; ``orders/domain/placement.py``) and moves the sale's count, so that
@@ -22,6 +24,14 @@ purchase (what a busy or drifting machine inflates least). It prints the medians
 ratios with the check over without (the criterion: purchases/s >= 0.95). Both servers keep
 drift healing off (``FLASHSALE_GATE_DRIFT_SETTLE_SECONDS=3600``): without the count the second
 one's record would always look drifted.
+
+``--compare events``: the second server runs with the feed off (``FLASHSALE_ORDER_EVENTS=false``)
+and both load ``feed_readers_off/sitecustomize.py``, which keeps the back office's feed readers
+from starting in the server (order mail, webhooks, reporting, fulfilment, the desk). An embedded
+server runs them in its own process: with the feed on they would read every purchase's event
+and mail a confirmation for each, with it off nothing, and the ratio would price that work
+rather than the rows (the back office's own benchmarks run the purchase path beside it).
+Criterion: >= 0.97.
 """
 
 from __future__ import annotations
@@ -56,7 +66,9 @@ from flashsale.lab.devtools.postgres_instance import scratch_database
 from flashsale.lab.devtools.server_process import ServerProcess
 
 HERE = Path(__file__).parent
-SIDES = ("with the check", "without")
+SIDES = ("with", "without")
+WHAT = {"check": "the check", "events": "the feed"}  # what the first side has and the second not
+CRITERION = {"check": 0.95, "events": 0.97}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 # The commit as it was before the record's check, for the second server only.
@@ -117,6 +129,26 @@ pg_orders.PostgresOrderInserter.__init__ = _init_unchecked
 '''
 
 
+READERS_OFF = '''
+"""Loaded by both servers of --compare events: the back office's feed readers never start."""
+
+from flashsale import bootstrap
+
+
+def _not_started(self):
+    return None
+
+
+async def _not_started_async(self):
+    return None
+
+
+for _name in ("start_webhooks", "start_reports", "start_fulfilment", "start_desk"):
+    setattr(bootstrap.Shop, _name, _not_started)
+bootstrap.Shop.start_order_mail = _not_started_async
+'''
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process and its live children (a server's workers)."""
     total = 0.0
@@ -149,6 +181,7 @@ def main() -> int:
     parser.add_argument("--fans-per-run", type=int, default=40_000)
     parser.add_argument("--database-server-url", default=DEFAULT_DATABASE_SERVER)
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--compare", choices=["check", "events"], default="check")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not on PATH: apt-get install wrk", file=sys.stderr)
@@ -158,9 +191,11 @@ def main() -> int:
             print(f"benchmarks send load to 127.0.0.1 only, not {url}", file=sys.stderr)
             return 2
     with tempfile.TemporaryDirectory(prefix="flashsale-check-") as tmp:
-        patch = Path(tmp) / "record_check_off"
+        patch = Path(tmp) / ("record_check_off" if args.compare == "check" else "feed_readers_off")
         patch.mkdir()
-        (patch / "sitecustomize.py").write_text(SITECUSTOMIZE)
+        (patch / "sitecustomize.py").write_text(
+            SITECUSTOMIZE if args.compare == "check" else READERS_OFF
+        )
         if args.backend == "sqlite":
             return run_sqlite(args, Path(tmp), patch)
         return asyncio.run(run_redis(args, Path(tmp), patch))
@@ -174,9 +209,16 @@ def common_env() -> dict[str, str]:
     }
 
 
-def unchecked_env(patch: Path) -> dict[str, str]:
-    path = os.environ.get("PYTHONPATH")
-    return {"PYTHONPATH": f"{patch}{os.pathsep}{path}" if path else str(patch)}
+def side_env(side: str, patch: Path, compare: str) -> dict[str, str]:
+    """What sets a side apart: the patch loaded (the second side's, or both with --compare
+    events), and the feed off for the second side of --compare events."""
+    env = {}
+    if side == "without" or compare == "events":
+        path = os.environ.get("PYTHONPATH")
+        env["PYTHONPATH"] = f"{patch}{os.pathsep}{path}" if path else str(patch)
+    if side == "without" and compare == "events":
+        env["FLASHSALE_ORDER_EVENTS"] = "false"
+    return env
 
 
 def token_files(tmp: Path, tokens: list[str], args: argparse.Namespace) -> list[str]:
@@ -202,8 +244,7 @@ def run_sqlite(args: argparse.Namespace, tmp: Path, patch: Path) -> int:
             if Path(f"{seeded}{suffix}").exists():
                 shutil.copyfile(f"{seeded}{suffix}", f"{copy}{suffix}")
         env = {**common_env(), "FLASHSALE_DATABASE_URL": f"sqlite+aiosqlite:///{copy}"}
-        if side == "without":
-            env.update(unchecked_env(patch))
+        env.update(side_env(side, patch, args.compare))
         servers[side] = ServerProcess(env, log_path=tmp / f"server-{n}.log")
     sales = dict.fromkeys(SIDES, sale_id)
     return drive(args, servers, sales, files, "one server process each, SQLite FULL")
@@ -228,7 +269,7 @@ async def run_redis(args: argparse.Namespace, tmp: Path, patch: Path) -> int:
         workers = ("--workers", "1", "--no-sweeper")
         servers = {
             side: ServerProcess(
-                {**env, **(unchecked_env(patch) if side == "without" else {})},
+                {**env, **side_env(side, patch, args.compare)},
                 log_path=tmp / f"server-{n}.log",
                 extra_args=workers,
             )
@@ -275,7 +316,7 @@ def drive(
                 )
                 results[side].append(found)
                 shown.append(
-                    f"{side}: {found[0].requests_per_second:,.0f} purchases/s,"
+                    f"{side} {WHAT[args.compare]}: {found[0].requests_per_second:,.0f} purchases/s,"
                     f" {found[1]:,.0f} µs CPU each (201: {found[0].created})"
                 )
             print(f"run {run + 1}: " + "; ".join(shown), flush=True)
@@ -291,25 +332,28 @@ def drive(
     rate = {s: statistics.median(r.requests_per_second for r, _ in results[s]) for s in SIDES}
     cpu = {s: statistics.median(c for _, c in results[s]) for s in SIDES}
     p99 = {s: statistics.median(r.p99_ms for r, _ in results[s]) for s in SIDES}
+    what = WHAT[args.compare]
     for side in SIDES:
         print(
-            f"  {side:<16} {rate[side]:>8,.0f} purchases/s  {cpu[side]:>6,.0f} µs server CPU"
-            f" a purchase  p99 {p99[side]:.1f} ms"
+            f"  {side + ' ' + what:<20} {rate[side]:>8,.0f} purchases/s"
+            f"  {cpu[side]:>6,.0f} µs server CPU a purchase  p99 {p99[side]:.1f} ms"
         )
-    with_check, without = SIDES
+    with_it, without = SIDES
     print(
-        f"with the check / without: purchases/s {rate[with_check] / rate[without]:.3f}"
-        f" (criterion >= 0.95); CPU a purchase {cpu[with_check] / cpu[without]:.3f}"
+        f"with {what} / without: purchases/s {rate[with_it] / rate[without]:.3f}"
+        f" (criterion >= {CRITERION[args.compare]}); CPU a purchase"
+        f" {cpu[with_it] / cpu[without]:.3f}"
     )
     ok = True
     for side in SIDES:
         audit = audits[side]
         print(
-            f"audit ({side}): reserved={audit['reserved']}, counted={audit['units_counted']},"
+            f"audit ({side} {what}): reserved={audit['reserved']},"
+            f" counted={audit['units_counted']},"
             f" oversold={audit['oversold']}"
         )
         ok = ok and all_bought([r for r, _ in results[side]], side)
-    return 0 if ok and audits[with_check]["clean"] else 1
+    return 0 if ok and audits[with_it]["clean"] else 1
 
 
 if __name__ == "__main__":

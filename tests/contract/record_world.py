@@ -109,8 +109,11 @@ async def stocked_world(store: Store, stock: int, limit: int = 1, customers: int
     await store.replace_sale(replace(sale(limit=limit), stock_total=stock))
 
 
-async def feed_caught_up(store: Store, deadline_seconds: float = 30.0) -> None:
-    """Wait until every event stored so far is readable.
+async def feed_caught_up(
+    store: Store, deadline_seconds: float = 30.0, table: str = "order_events"
+) -> None:
+    """Wait until every event stored so far in ``table`` (a feed read by ``(xid, seq)``: the
+    orders' or the desk's ``case_events``) is readable.
 
     On PostgreSQL the feed is read below the oldest transaction running anywhere on the server
     (orders/adapters/sql_events.py): another test process's, or a background task's, may hold
@@ -124,7 +127,7 @@ async def feed_caught_up(store: Store, deadline_seconds: float = 30.0) -> None:
         return
     readable = text(
         "SELECT coalesce(max(xid), 0) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-        " FROM order_events"
+        f" FROM {table}"
     )
     waited = 0.0
     while True:

@@ -3,6 +3,7 @@ cancellations and returns, feeds and reconciliation."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Protocol
@@ -176,10 +177,7 @@ def channel_import(
         f"{done.imported:,} imported, {done.duplicates:,} duplicates,"
         f" {done.rejected_total:,} rejected (batch {done.batch})"
     )
-    for line, problem in done.rejected[:SHOWN_REJECTED]:
-        console.print(f"  line {line}: {problem}")
-    if done.rejected_total > SHOWN_REJECTED:
-        console.print(f"  … and {done.rejected_total - SHOWN_REJECTED:,} more")
+    _print_rejected(console, done.rejected, done.rejected_total)
 
 
 @channel_app.command("returns")
@@ -203,10 +201,15 @@ def channel_returns(
         f"{done.applied:,} applied, {done.duplicates:,} duplicates, {done.passed_over:,} passed"
         f" over, {done.rejected_total:,} rejected (batch {done.batch})"
     )
-    for line, problem in done.rejected[:SHOWN_REJECTED]:
+    _print_rejected(console, done.rejected, done.rejected_total)
+
+
+def _print_rejected(console: Console, rejected: Sequence[tuple[int, str]], total: int) -> None:
+    """The first lines a file could not take, and how many more."""
+    for line, problem in rejected[:SHOWN_REJECTED]:
         console.print(f"  line {line}: {problem}")
-    if done.rejected_total > SHOWN_REJECTED:
-        console.print(f"  … and {done.rejected_total - SHOWN_REJECTED:,} more")
+    if total > SHOWN_REJECTED:
+        console.print(f"  … and {total - SHOWN_REJECTED:,} more")
 
 
 @channel_app.command("reconcile")

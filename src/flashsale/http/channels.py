@@ -149,9 +149,7 @@ class ChannelApi:
                 request.path_params["code"], data, ImportFormat(query.format)
             )
         except UnreadableImport as exc:
-            lines = [{"line": n, "problem": why} for n, why in exc.problems]
-            return problem(422, exc.code, "Nothing in the file is readable", exc.detail,
-                           extra={"lines": lines})  # fmt: skip
+            return _unreadable(exc)
         return json_response(ImportOut.of(done))
 
     async def import_returns(self, request: Request) -> Response:
@@ -162,9 +160,7 @@ class ChannelApi:
                 request.path_params["code"], data, ReturnFormat(query.format)
             )
         except UnreadableImport as exc:
-            lines = [{"line": n, "problem": why} for n, why in exc.problems]
-            return problem(422, exc.code, "Nothing in the file is readable", exc.detail,
-                           extra={"lines": lines})  # fmt: skip
+            return _unreadable(exc)
         return json_response(ReturnsOut.of(done))
 
     async def feed(self, request: Request) -> Response:
@@ -239,3 +235,11 @@ def endpoints(services: ChannelServices) -> list[Endpoint]:
                  " partner's oversell", tag, response=ReconciliationOut, auth="admin",
                  roles=READERS, query=ReconciliationQuery, problems=(401, 403, 404, 422)),
     ]  # fmt: skip
+
+
+def _unreadable(exc: UnreadableImport) -> Response:
+    """A partner's file with nothing readable in it: 422, each line's problem listed."""
+    lines = [{"line": n, "problem": why} for n, why in exc.problems]
+    return problem(
+        422, exc.code, "Nothing in the file is readable", exc.detail, extra={"lines": lines}
+    )

@@ -61,5 +61,12 @@ class Metrics:
             registry=self.registry,
         )
 
+        # Purchase attempts that reached this process, answered or still waiting: how the
+        # back office in the same process knows a sale is selling (webhooks' Pace). Counted on
+        # arrival, not on answer: a batch of the back office's that holds the SQLite writer
+        # delays the answers, and must not read that lull as the sale's end. A plain int: the
+        # purchase path pays one addition for it.
+        self.purchases_arrived = 0
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -429,3 +429,32 @@ async def test_a_retry_after_a_restart_replays_even_when_its_commit_fails(world:
     assert retry.replayed
     assert retry.order.id == first.order.id
     assert await shop.gate.stock_left(world.sale.id) == world.sale.stock_total - 1
+
+
+async def test_purchases_count_as_arrived_before_they_are_answered(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The back office in the same process yields while a sale sells; a batch of its own that
+    # holds the record's writer delays every answer, and that lull must not read as the end.
+    buyers = [await world.customer() for _ in range(3)]
+    world.at(OPENS)
+    insert = world.store.insert_orders
+    writer_free = asyncio.Event()
+
+    async def held(orders: Sequence[Order]) -> Placement:
+        await writer_free.wait()
+        return await insert(orders)
+
+    monkeypatch.setattr(world.store, "insert_orders", held)
+    arrived = world.shop.metrics.purchases_arrived
+    buying = [
+        asyncio.create_task(world.shop.purchasing.purchase(b, world.sale.id, 1)) for b in buyers
+    ]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert not any(task.done() for task in buying)
+    assert world.shop.metrics.purchases_arrived == arrived + len(buyers)
+    writer_free.set()
+    await asyncio.gather(*buying)
+    assert world.shop.metrics.purchases_arrived == arrived + len(buyers)
+    await world.assert_clean()

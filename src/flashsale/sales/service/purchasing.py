@@ -120,6 +120,7 @@ class Purchasing:
         quantity: int,
         idempotency_key: str | None = None,
     ) -> PurchaseResult:
+        self._metrics.purchases_arrived += 1
         request = PurchaseRequest(sale_id, customer_id, quantity)
         if idempotency_key is None:
             return await self._purchase(request, None)

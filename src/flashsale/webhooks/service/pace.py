@@ -3,7 +3,7 @@
 Inside ``flashsale serve`` the webhook worker shares the process, its event loop and the SQLite
 writer with the purchase path. A delivery costs the process more CPU than the purchase that
 caused it (an HTTP request and its answer), so keeping up with a flash sale's events would take
-the sale's own capacity. While the process answers purchases faster than ``BUSY_RATE`` the
+the sale's own capacity. While purchases reach the process faster than ``BUSY_RATE`` the
 worker goes at a trickle instead (a small page of fan-out and one small batch of deliveries a
 poll, so a long busy spell still makes progress), and it catches up once the burst is over:
 webhooks are late by the length of the burst, purchases are not slowed. A steady trickle of
@@ -31,7 +31,7 @@ class Pace:
         quiet_seconds: float = QUIET_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``activity``: a count that grows with every purchase this process answers (None: a
+        """``activity``: a count that grows with every purchase reaching this process (None: a
         process that sells nothing, such as ``flashsale worker --webhooks``)."""
         self._activity = activity
         self._busy_rate = busy_rate

@@ -21,9 +21,11 @@ turn its check off.
 Each run drives both with wrk (-t1, keep-alive, fresh buyers), in alternating order, and reads
 each server's CPU time from /proc before and after: purchases/s and the server's CPU per
 purchase (what a busy or drifting machine inflates least). It prints the medians and the
-ratios with the check over without (the criterion: purchases/s >= 0.95). Both servers keep
-drift healing off (``FLASHSALE_GATE_DRIFT_SETTLE_SECONDS=3600``): without the count the second
-one's record would always look drifted.
+ratios with the check over without (the criterion: purchases/s >= 0.95), and each server's group
+commits from its /metrics: how many, their mean size and time (a cost per commit weighs more on
+each order of a smaller batch; a commit that takes longer holds its buyers longer). Both
+servers keep drift healing off (``FLASHSALE_GATE_DRIFT_SETTLE_SECONDS=3600``): without the count
+the second one's record would always look drifted.
 
 ``--compare events``: the second server runs with the feed off (``FLASHSALE_ORDER_EVENTS=false``)
 and both load ``feed_readers_off/sitecustomize.py``, which keeps the back office's feed readers
@@ -44,6 +46,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -70,6 +73,11 @@ SIDES = ("with", "without")
 WHAT = {"check": "the check", "events": "the feed"}  # what the first side has and the second not
 CRITERION = {"check": 0.95, "events": 0.97}
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+COMMIT_SERIES = (
+    "flashsale_commit_batch_size_count",
+    "flashsale_commit_batch_size_sum",
+    "flashsale_commit_seconds_sum",
+)
 
 # The commit as it was before the record's check, for the second server only.
 UNCHECKED_FUNCTION = """
@@ -162,6 +170,23 @@ def cpu_seconds(pid: int) -> float:
         if int(entry.name) == pid or int(fields[1]) == pid:
             total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     return total
+
+
+def commit_figures(server_url: str) -> tuple[float, float, float]:
+    """The server's group commits so far, the orders they stored and their seconds: what the
+    per-batch costs of a commit are shared by (a smaller batch pays more of them an order)."""
+    request = urllib.request.Request(
+        f"{server_url}/metrics", headers={"Authorization": f"Bearer {ADMIN}"}
+    )
+    with urllib.request.urlopen(request) as answer:
+        text = answer.read().decode()
+    found = dict.fromkeys(COMMIT_SERIES, 0.0)
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in found:
+            found[name] = float(value)
+    count, orders, seconds = found.values()
+    return max(count, 1.0), orders, seconds
 
 
 def measured(pid: int, drive: Callable[[], WrkResult], seconds: int) -> tuple[WrkResult, float]:
@@ -324,6 +349,7 @@ def drive(
             side: admin_get(f"{servers[side].url}/api/v1/admin/sales/{sales[side]}/audit")
             for side in SIDES
         }
+        commits = {side: commit_figures(servers[side].url) for side in SIDES}
     finally:
         for server in servers.values():
             server.stop()
@@ -344,6 +370,12 @@ def drive(
         f" (criterion >= {CRITERION[args.compare]}); CPU a purchase"
         f" {cpu[with_it] / cpu[without]:.3f}"
     )
+    for side in SIDES:
+        count, orders, seconds = commits[side]
+        print(
+            f"group commits ({side} {what}): {count:,.0f}, {orders / count:.1f} orders"
+            f" and {seconds / count * 1e3:.2f} ms each (the server's /metrics, warm-up included)"
+        )
     ok = True
     for side in SIDES:
         audit = audits[side]

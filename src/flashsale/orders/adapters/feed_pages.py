@@ -98,7 +98,8 @@ def sqlite_page(
     new, parse, loads = tuple.__new__, datetime.fromisoformat, orjson.loads
     missing = facts.missing(map(_ORDER_ID, page))
     if missing:
-        rows = db.execute(_SQLITE_FACTS, (orjson.dumps(missing),))
+        # Text, not bytes: SQLite 3.45.0 alone read a blob argument as its binary JSON.
+        rows = db.execute(_SQLITE_FACTS, (orjson.dumps(missing).decode(),))
         facts.keep(
             [
                 (f[0], new(OrderFacts, (f[1], f[2], f[3], f[4], f[5], f[6], parse(f[7]))))

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -111,7 +112,8 @@ shipping_addresses = Table(
 # The order event feed (orders/domain/events.py), one row per change, written in the change's
 # transaction. ``xid`` is the writing transaction's id on PostgreSQL (the column's default
 # there, set by the migration: every writer gets it without naming it), and NULL on SQLite,
-# whose one writer commits in ``seq`` order.
+# whose one writer commits in ``seq`` order: there the (xid, seq) index is partial, and empty
+# (migration orders_0003).
 order_events = Table(
     "order_events",
     metadata,
@@ -122,7 +124,7 @@ order_events = Table(
     Column("at", UtcDateTime, nullable=False),
     Column("actor", String(80), nullable=False),
     Column("data", JSON().with_variant(JSONB(), "postgresql"), nullable=True),
-    Index("ix_order_events_xid_seq", "xid", "seq"),
+    Index("ix_order_events_xid_seq", "xid", "seq", sqlite_where=text("xid IS NOT NULL")),
     Index("ix_order_events_order_id", "order_id"),
 )
 

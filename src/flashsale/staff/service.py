@@ -27,6 +27,7 @@ from flashsale.kernel.errors import (
     NotFound,
 )
 from flashsale.kernel.ids import new_id
+from flashsale.kernel.single_flight import SingleFlight
 from flashsale.staff.model import (
     StaffMember,
     parse_languages,
@@ -72,6 +73,7 @@ class StaffDirectory:
         # Member id -> the member and when it was read. Only ids from tokens we signed get in,
         # so it holds at most the staff who have sessions.
         self._known: dict[str, tuple[StaffMember, datetime]] = {}
+        self._reads: SingleFlight[str, StaffMember | None] = SingleFlight()
 
     async def add(self, spec: StaffSpec) -> StaffMember:
         """A new, active member; 422 for a bad email, password, role, market or language, 409
@@ -166,6 +168,10 @@ class StaffDirectory:
         known = self._known.get(staff_id)
         if known is not None and now - known[1] < self._cache_for:
             return known[0]
+        # Every request of the member's in flight when the cache lapses shares one read.
+        return await self._reads.do(staff_id, lambda: self._read(staff_id, now))
+
+    async def _read(self, staff_id: str, now: datetime) -> StaffMember | None:
         member = await self._store.staff_member(staff_id)
         if member is None:
             self._known.pop(staff_id, None)

@@ -161,3 +161,24 @@ async def test_known_lines_are_the_stored_ones_among_those_asked(store: Store) -
     assert known == {line(1).key, line(2).key, line(3).key}  # rejected lines are stored too
     assert await store.channel_known_lines("FLIPKART", asked) == set()
     assert await store.channel_known_lines("AMAZON_IN", []) == set()
+
+
+async def test_a_chunk_of_a_thousand_lines_some_stored_before(store: Store) -> None:
+    # More lines than the SQLite adapter's rows a statement, twice, and a rest; the first
+    # 450 stored before, as by an import of the same report that ran meanwhile.
+    await stocked(store, on_hand=2000)
+    await store.pool_put("AMAZON_IN", [PoolTarget("DC-BLR", SKU, 1500)])
+    plan = planner()
+    lines = [line(n) for n in range(1, 1002)]
+    first = await store.channel_import_chunk("AMAZON_IN", lines[:450], plan)
+    assert (first.imported, first.duplicates) == (450, 0)
+    written = await store.channel_import_chunk("AMAZON_IN", lines, plan)
+    assert (written.imported, written.duplicates, written.rejected) == (551, 450, [])
+    assert await store.pools("AMAZON_IN") == [Pool("AMAZON_IN", "DC-BLR", SKU, 1500, 1001)]
+    assert await store.stock_levels("DC-BLR") == [StockLevel("DC-BLR", SKU, 2000, 1001, 499)]
+    assert (await store.open_allocations())[("DC-BLR", SKU)] == 1001
+    moves = await store.moves("DC-BLR", SKU, limit=2)
+    assert [m.allocated_change for m in moves] == [551, 450]
+    keys = [x.key for x in lines]
+    assert await store.channel_known_lines("AMAZON_IN", keys) == set(keys)
+    assert await store.channel_known_lines("AMAZON_IN", keys[:2] + keys[:2]) == set(keys[:2])

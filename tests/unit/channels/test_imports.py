@@ -5,6 +5,7 @@ reconciled, and everything an imported line moves moved with it."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
@@ -164,3 +165,30 @@ async def test_channels_sell_in_their_markets_currency(partner: Partner) -> None
     assert (str(price.price.amount), price.price.currency) == ("949.00", "INR")
     with pytest.raises(InvalidInput):  # a DC of another market
         await partner.channels.pools.put("AMAZON_US", [PoolTarget("DC-BLR", BAND, 1)])
+
+
+@pytest.mark.parametrize(("chunk", "window"), [(7, 5), (4, 1_000), (1_000, 9)])
+async def test_lines_grouped_by_sku_are_decided_as_in_purchase_order(
+    chunk: int, window: int
+) -> None:
+    # Two SKUs bought alternately, pools that run out: a chunk of some SKUs' lines (each SKU's
+    # in purchase order) gives the same units to the same lines as purchase order throughout.
+    lines = [line.replace(BAND, BAND_ORANGE) if n % 2 else line for n, line in enumerate(rows(40))]
+    states = []
+    for size, span in ((1_000, 1), (chunk, window)):
+        p = await partner_world()
+        await p.channels.pools.put(
+            "AMAZON_IN",
+            [PoolTarget("DC-BLR", BAND, 6), PoolTarget("DC-GGN", BAND, 3),
+             PoolTarget("DC-GGN", BAND_ORANGE, 5)],
+        )  # fmt: skip
+        p.channels.imports._chunk, p.channels.imports._window = size, span
+        done = await p.channels.imports.run("AMAZON_IN", report(lines), AMAZON)
+        now = await state(p)
+        moved = Counter[tuple[str, str]]()
+        for location, sku, _, units in now.pop("moves"):  # a move per SKU and chunk
+            moved[location, sku] += units
+        states.append((now, moved, done.imported, done.rejected))
+    assert states[0] == states[1]
+    imported = sorted(int(x[1]) for x in states[0][0]["lines"] if x[2] == "imported")
+    assert imported == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 16]

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from flashsale.channels.domain.parsing import FileContext, ImportFormat, parse, read_report
+from flashsale.channels.domain.parsing import FileContext, ImportFormat, Report, parse, read_report
 from flashsale.channels.errors import UnreadableImport
 
 INDIA = FileContext("IN", "INR")
@@ -136,3 +136,25 @@ def test_windows_line_endings_and_a_byte_order_mark_are_read() -> None:
     ).encode()
     (line,) = parse(data, AMAZON, INDIA).lines
     assert (line.line, line.order_id, line.quantity) == (2, "402-1", 2)
+
+
+def test_amazon_lines_read_in_bulk_as_one_at_a_time() -> None:
+    # Every way a line can fail, each after a good line that fills the caches it uses.
+    good = "402-1\t11\t2017-09-20T04:00:00Z\tMIBAND2-BLK\t1\tINR\t999.00\tKarnataka\t1\tMerchant"
+    bad = [
+        "402-2\t21\t2017-09-20T04:00:00Z\tMIBAND2-BLK\t1\tINR\t999.00\tKarnataka\t1\tMerchant",
+        "402-3\t31\t2017-09-20T04:00:00\tMIBAND2-BLK\t1\tINR\t999.00\tKarnataka\t1\tMerchant",
+        "402-4\t41\t2017-09-20T04:00:00Z\tMIBAND2-BLK\t0\tINR\t999.00\tKarnataka\t1\tMerchant",
+        "402-5\t51\t2017-09-20T04:00:00Z\tMIBAND2-BLK\t1\tINR\t-1\tKarnataka\t1\tMerchant",
+        "402-6\t61\t2017-09-20T04:00:00Z\t\t1\tINR\t999.00\tKarnataka\t1\tMerchant",
+        "402-7\t71\t2017-09-20T04:00:00Z\t" + "S" * 65 + "\t1\tINR\t999.00\tKA\t1\tAmazon",
+        "402-8\t81\t2017-09-20T04:00:00Z\tMIBAND2-BLK\t1\tRUPEE\t999.00\tKarnataka\t1\tMerchant",
+        "4" * 65 + "\t91\t2017-09-20T04:00:00Z\tMIBAND2-BLK\t1\tINR\t999.00\tGoa\t1\tMerchant",
+        " 402-9 \t 92\t2017-09-20T05:00:00+05:30\tMIBAND2-BLK \t2\t\t\t\t1\tamazon",
+        "402-10\t\t2017-09-20T04:00:00Z\tMIBAND2-BLK\t1\tINR\t999.00\tKarnataka\t1\tMerchant",
+    ]
+    data = amazon(*(line for pair in zip([good] * len(bad), bad, strict=True) for line in pair))
+    bulk = read_report(data, AMAZON, INDIA).lines()
+    one_at_a_time = Report.lines(read_report(data, AMAZON, INDIA))
+    assert bulk == one_at_a_time
+    assert len(bulk.lines) == 12 and [n for n, _ in bulk.problems] == [5, 7, 9, 11, 13, 15, 17, 21]

@@ -20,6 +20,7 @@ from flashsale.channels.adapters.sql_doors import door_counts
 from flashsale.channels.adapters.sql_import import (
     KNOWN_CHUNK,
     P_KNOWN,
+    P_KNOWN_COUNT,
     driver_of,
     import_sqlite,
     pg_chunk,
@@ -236,13 +237,23 @@ class SqlChannelRepository(SqlDatabase):
                 reader = self._reader
                 known |= await reader.read(partial(sqlite_known, channel=channel, keys=part))
                 continue
-            async with self._engine.connect() as conn:
-                driver = await driver_of(conn)
-                found = await driver.fetch(
-                    P_KNOWN, channel, [k[0] for k in part], [k[1] for k in part]
-                )
-            known.update((r[0], r[1]) for r in found)
+            known |= await self._pg_known(channel, part)
         return known
+
+    async def _pg_known(
+        self, channel: str, keys: Sequence[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Counted first, as ``sqlite_known`` does: a report sent again has all of its keys
+        stored, a new one none, and then no key comes back over the wire."""
+        wanted = dict.fromkeys(keys)  # each once, in the file's order: the index's, mostly
+        args = ([k[0] for k in wanted], [k[1] for k in wanted])
+        async with self._engine.connect() as conn:
+            driver = await driver_of(conn)
+            count = await driver.fetchval(P_KNOWN_COUNT, channel, *args)
+            if count in (0, len(wanted)):
+                return set(wanted) if count else set()
+            found = await driver.fetch(P_KNOWN, channel, *args)
+        return {(r[0], r[1]) for r in found}
 
     async def channel_reconciliation(self, channel: str, start: date, end: date) -> list[DaySku]:
         c = channel_order_lines.c

@@ -68,3 +68,4 @@ class StoredLine(NamedTuple):
 # of one key (a partner's mistake: the first is kept) are told apart by SKU, quantity and
 # currency, so which is first does not depend on where they stand in the file either.
 sort_key = operator.itemgetter(3, 1, 2, 4, 5, 6)  # in C
+by_sku = operator.itemgetter(4)

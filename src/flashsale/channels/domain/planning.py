@@ -97,6 +97,7 @@ def plan_chunk(
     rejected, stored_lines = plan.rejected, plan.lines
     imported, partner, refused = LineStatus.IMPORTED, LineStatus.PARTNER, LineStatus.REJECTED
     duplicates = 0
+    new = tuple.__new__  # the named tuples made without their Python __new__: a frame a line
     for x in lines:
         _, order_id, external_line, at, sku, quantity, line_currency, _, region, seller = x
         if stored and (order_id, external_line) in stored:
@@ -121,7 +122,7 @@ def plan_chunk(
                     consumed[key] += quantity
                     status, location, fo_id = imported, key[0], new_fulfilment_id()
                     shipments.append(
-                        PartnerShipment(fo_id, line_id, sku, quantity, region, location, at)
+                        new(PartnerShipment, (fo_id, line_id, sku, quantity, region, location, at))
                     )
                     break
             else:
@@ -129,10 +130,10 @@ def plan_chunk(
         if problem:
             rejected.append((x.line, problem))
         stored_lines.append(
-            StoredLine(
+            new(StoredLine, (
                 line_id, code, order_id, external_line, at, day, sku, quantity, line_currency,
                 x.amount, status, problem, location, fo_id,
-            )
+            ))
         )  # fmt: skip
     plan.duplicates = duplicates
     plan.consumed = dict(consumed)

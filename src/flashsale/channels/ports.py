@@ -14,7 +14,7 @@ from flashsale.channels.domain.planning import ChunkPlan, Key
 from flashsale.channels.domain.pool import Pool, PoolTarget
 from flashsale.channels.domain.reconciliation import DaySku
 from flashsale.channels.domain.return_planning import ReturnKey, ReturnPlan
-from flashsale.channels.domain.returns import ReportedReturn
+from flashsale.channels.domain.returns import ReportedReturn, StoredReturn
 from flashsale.fulfilment.domain.order import FulfilmentStatus
 from flashsale.inventory.domain.doors import DoorCount
 
@@ -22,13 +22,13 @@ from flashsale.inventory.domain.doors import DoorCount
 Planner = Callable[
     [Sequence[OrderLine], Collection[tuple[str, str]], Mapping[Key, Pool]], ChunkPlan
 ]
-# Decides a chunk of returns inside its transaction: (returns, the (order, line, kind) stored
-# already, the channel's lines of their orders by order id, those lines' fulfilment orders'
-# statuses by id).
+# Decides a chunk of returns inside its transaction: (returns, the returns of their orders
+# stored already by (order, line, kind, ref), the channel's lines of their orders by order id,
+# those lines' fulfilment orders' statuses by id).
 ReturnPlanner = Callable[
     [
         Sequence[ReportedReturn],
-        Collection[ReturnKey],
+        Mapping[ReturnKey, StoredReturn],
         Mapping[str, Sequence[StoredLine]],
         Mapping[str, FulfilmentStatus],
     ],

@@ -34,9 +34,11 @@ def test_amazons_returns_report_names_the_order_and_sku_and_is_read_once_deliver
     )
     parsed = read_returns(report.encode(), ReturnFormat.AMAZON_RETURNS)
     assert parsed.returns == [
-        ReportedReturn(2, "402-1", None, "MIBAND2-BLK", ReturnKind.RETURN, 1, AT, False),
+        # Told apart from the line's other returns by when each was asked (no RMA column).
+        ReportedReturn(2, "402-1", None, "MIBAND2-BLK", ReturnKind.RETURN, 1, AT, False,
+                       "2017-09-25T00:00:00+00:00"),
         ReportedReturn(3, "402-2", None, "MIBAND2-BLK", ReturnKind.RETURN, 2,
-                       datetime(2017, 9, 27, tzinfo=UTC), True),
+                       datetime(2017, 9, 27, tzinfo=UTC), True, "2017-09-25T00:00:00+00:00"),
     ]  # fmt: skip
     assert parsed.passed_over == 1
     assert [n for n, _ in parsed.problems] == [5, 6]
@@ -63,7 +65,11 @@ def test_flipkart_returns_once_completed_and_its_cancelled_shipments() -> None:
          "createdDate": "2017-09-25T10:00:00+05:30"},
     ]}  # fmt: skip
     parsed = read_returns(orjson.dumps(returns), ReturnFormat.FLIPKART_JSON)
-    assert parsed.returns == [ReportedReturn(1, "OD1", "1", None, ReturnKind.RETURN, 1, AT, False)]
+    assert parsed.returns == [  # told apart by when it was created (no returnId given)
+        ReportedReturn(
+            1, "OD1", "1", None, ReturnKind.RETURN, 1, AT, False, "2017-09-25T04:30:00+00:00"
+        )
+    ]
     assert parsed.passed_over == 1
     shipments = {"shipments": [{"orderItems": [
         {"orderId": "OD3", "orderItemId": "3", "status": "CANCELLED",

@@ -47,7 +47,8 @@ class MemoryChannelRepository:
         self._channel_prices: dict[tuple[str, str], ChannelPrice] = {}
         self._pools: dict[tuple[str, str, str], Pool] = {}
         self._channel_lines: dict[tuple[str, str, str], StoredLine] = {}
-        self._channel_returns: dict[tuple[str, str, str, str], StoredReturn] = {}
+        # By (channel, order, line, kind, ref): a line may come back in parts.
+        self._channel_returns: dict[tuple[str, str, str, str, str], StoredReturn] = {}
 
     async def channel_add(self, channel: Channel) -> None:
         if channel.code in self._channels:
@@ -180,8 +181,8 @@ class MemoryChannelRepository:
             if c == channel and order_id in order_ids:
                 lines[order_id].append(line)
         stored = {
-            (o, line_id, kind)
-            for (c, o, line_id, kind) in self._channel_returns
+            (o, line_id, kind, ref): ret
+            for (c, o, line_id, kind, ref), ret in self._channel_returns.items()
             if c == channel and o in order_ids
         }
         statuses = {
@@ -213,7 +214,8 @@ class MemoryChannelRepository:
             )
         self._levels, self._pools = levels, pools
         for ret in plan.rows:
-            self._channel_returns[channel, ret.order_id, ret.line_id, ret.kind.value] = ret
+            key = (channel, ret.order_id, ret.line_id, ret.kind.value, ret.ref)
+            self._channel_returns[key] = ret
         for move in plan.moves:
             self._moves.append(replace(move, id=len(self._moves) + 1))
         return plan
@@ -239,7 +241,7 @@ class MemoryChannelRepository:
                 if line.status is LineStatus.IMPORTED:
                     row[2] += line.quantity
         returned: dict[tuple[date, str], int] = defaultdict(int)
-        for (c, _, _, _), ret in self._channel_returns.items():
+        for (c, *_), ret in self._channel_returns.items():
             if c == channel and start <= ret.day <= end and ret.applied:
                 returned[ret.day, ret.sku] += ret.quantity
         return with_returned(

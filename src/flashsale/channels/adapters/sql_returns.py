@@ -29,7 +29,7 @@ from flashsale.channels.domain.return_planning import (
     ReturnKey,
     ReturnPlan,
 )
-from flashsale.channels.domain.returns import ReportedReturn, StoredReturn
+from flashsale.channels.domain.returns import Outcome, ReportedReturn, ReturnKind, StoredReturn
 from flashsale.channels.errors import PoolChanged
 from flashsale.channels.ports import ReturnPlanner
 from flashsale.fulfilment.adapters.sql_tables import fulfilment_orders
@@ -60,7 +60,16 @@ def return_row(ret: StoredReturn) -> dict[str, object]:
         "problem": ret.problem,
         "location": ret.location,
         "fulfilment_order_id": ret.fulfilment_order_id,
+        "ref": ret.ref,
     }
+
+
+def stored_return(row: RowMapping) -> StoredReturn:
+    return StoredReturn(
+        row["id"], row["channel"], row["order_id"], row["line_id"], ReturnKind(row["kind"]),
+        row["at"], row["day"], row["sku"], row["quantity"], Outcome(row["outcome"]),
+        row["problem"], row["location"], row["fulfilment_order_id"], row["ref"],
+    )  # fmt: skip
 
 
 def apply_returns(
@@ -82,13 +91,10 @@ def apply_returns(
     )
     for row in conn.execute(query).mappings():
         lines[row["order_id"]].append(line_of(row))
-    stored: set[ReturnKey] = {
-        (row[0], row[1], row[2])
-        for row in conn.execute(
-            select(r.order_id, r.line_id, r.kind).where(
-                r.channel == channel, r.order_id.in_(order_ids)
-            )
-        )
+    query = select(channel_returns).where(r.channel == channel, r.order_id.in_(order_ids))
+    stored: dict[ReturnKey, StoredReturn] = {
+        (ret.order_id, ret.line_id, ret.kind.value, ret.ref): ret
+        for ret in map(stored_return, conn.execute(query).mappings())
     }
     fo_ids = sorted(
         {x.fulfilment_order_id for ls in lines.values() for x in ls if x.fulfilment_order_id}

@@ -105,6 +105,8 @@ channel_returns = Table(
     Column("order_id", EXTERNAL_ID, primary_key=True),
     Column("line_id", EXTERNAL_ID, primary_key=True),
     Column("kind", String(16), primary_key=True),
+    # A line's returns told apart (channels/domain/returns.py, return_ref): channels_0003.
+    Column("ref", String(80), primary_key=True),
     Column("id", ID, nullable=False, unique=True),
     Column("at", UtcDateTime, nullable=False),
     Column("day", Date, nullable=False),

@@ -7,19 +7,22 @@
   again once it is) and a disposition (``detailed-disposition`` as in Amazon's FBA customer
   returns report, or ``disposition``: ``SELLABLE`` is restocked, anything else written off).
   The report names the order and the SKU, not the order line: the line is the order's line of
-  that SKU.
+  that SKU. A line returned in parts is told apart by ``Amazon RMA ID`` when the report has it,
+  else by its ``Return request date``.
 - ``amazon-flatfile``: Amazon's order report again (``order-id``, ``order-item-id``, ``purchase-
   date``, ``order-status``; ``last-updated-date`` read when present): each line whose
   ``order-status`` is ``Cancelled`` is a cancellation of its line; the others are passed over.
 - ``flipkart-json``: ``{"returnItems": [...]}`` as Flipkart's ``GET /v2/returns`` answers
   (``orderId``, ``orderItemId``, ``quantity``, ``status``, ``createdDate``, ``updatedDate``): a
-  return whose ``status`` is ``completed`` is back at our door, the others are passed over; or
+  return whose ``status`` is ``completed`` is back at our door, the others are passed over (a
+  line's returns told apart by ``returnId``, else by ``createdDate``); or
   ``{"shipments": [...]}`` as ``POST /v3/shipments/filter`` answers with ``type: cancelled``:
   each order item whose ``status`` is ``CANCELLED`` is a cancellation. Flipkart does not say
   what state a unit came back in: an item's ``"condition": "damaged"`` (the seller's check)
   writes it off.
 - ``json``: ``{"events": [{order_id, line_id, kind: cancellation|return, at, quantity?,
-  condition?: sellable|damaged}]}``.
+  condition?: sellable|damaged, return_id?}]}`` (a line's returns told apart by ``return_id``,
+  else by ``at``).
 
 As with orders, an entry that cannot be read is reported by its number (the file's line, or the
 entry's position in JSON), the others are read all the same, and a file of which nothing can be
@@ -145,6 +148,7 @@ def _amazon_returns(data: bytes) -> ParsedReturns:
     parsed = ParsedReturns(problems=problems)
     delivered = at.get("return delivery date")
     disposition = at.get("detailed-disposition", at.get("disposition"))
+    rma = at.get("amazon rma id")
     for number, row in rows:
         if delivered is not None and not row[delivered].strip():
             parsed.passed_over += 1  # asked for, not back yet
@@ -152,6 +156,8 @@ def _amazon_returns(data: bytes) -> ParsedReturns:
         try:
             when = row[delivered] if delivered is not None else row[at["return request date"]]
             state = row[disposition].strip().upper() if disposition is not None else ""
+            asked = row[at["return request date"]]
+            ref = row[rma].strip() if rma is not None else ""
             parsed.returns.append(
                 ReportedReturn(
                     number,
@@ -162,6 +168,7 @@ def _amazon_returns(data: bytes) -> ParsedReturns:
                     _quantity(row[at["return quantity"]]),
                     _moment(when),
                     state not in ("", "SELLABLE"),
+                    _id(ref, "Amazon RMA ID") if ref else _moment(asked).isoformat(),
                 )
             )
         except ValueError as exc:
@@ -215,6 +222,7 @@ class NeutralEvent(_Item):
     at: datetime
     quantity: int | None = Field(default=None, gt=0, le=MAX_QUANTITY)
     condition: Literal["sellable", "damaged"] = "sellable"
+    return_id: Text | None = None
 
 
 class FlipkartReturn(_Item):
@@ -225,6 +233,7 @@ class FlipkartReturn(_Item):
     createdDate: datetime
     updatedDate: datetime | None = None
     condition: Literal["sellable", "damaged"] = "sellable"
+    returnId: Text | None = None
 
 
 class FlipkartCancelledItem(_Item):
@@ -271,7 +280,7 @@ def _neutral(data: bytes) -> ParsedReturns:
         x = _NEUTRAL.validate_python(item)
         return ReportedReturn(
             number, x.order_id, x.line_id, None, x.kind, x.quantity, _utc(x.at),
-            x.condition == "damaged",
+            x.condition == "damaged", x.return_id,
         )  # fmt: skip
 
     items = list(enumerate(_document(data, "events"), start=1))
@@ -293,6 +302,7 @@ def _flipkart_returns(items: list[Any]) -> ParsedReturns:
         return ReportedReturn(
             number, x.orderId, x.orderItemId, None, ReturnKind.RETURN, x.quantity,
             _utc(x.updatedDate or x.createdDate), x.condition == "damaged",
+            x.returnId or _utc(x.createdDate).isoformat(),
         )  # fmt: skip
 
     return _each(ParsedReturns(), list(enumerate(items, start=1)), read)

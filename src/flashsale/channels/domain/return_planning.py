@@ -9,7 +9,7 @@ moves.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
@@ -19,8 +19,11 @@ from flashsale.channels.domain.returns import (
     STORED_PROBLEMS,
     Outcome,
     ReportedReturn,
+    ReturnKind,
+    ReturnProblem,
     StoredReturn,
     decide,
+    return_ref,
 )
 from flashsale.fulfilment.domain.order import FulfilmentStatus
 from flashsale.inventory.domain.stock import Move, MoveKind
@@ -28,7 +31,7 @@ from flashsale.inventory.domain.stock import Move, MoveKind
 ACTOR = "channels"
 CANCELLED_REASON = "the partner cancelled the line"
 Key = tuple[str, str]  # (location, SKU)
-ReturnKey = tuple[str, str, str]  # (order id, line id, kind)
+ReturnKey = tuple[str, str, str, str]  # (order id, line id, kind, ref: returns.return_ref)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,41 +74,59 @@ def line_of(
 
 def plan_returns(
     returns: Sequence[ReportedReturn],
-    stored: Collection[ReturnKey],
+    stored: Mapping[ReturnKey, StoredReturn],
     lines: Mapping[str, Sequence[StoredLine]],
     statuses: Mapping[str, FulfilmentStatus],
     context: ReturnContext,
 ) -> ReturnPlan:
-    """``returns`` in the file's order; ``stored``: the (order, line, kind) kept already;
-    ``lines``: the channel's stored lines of the returns' orders; ``statuses``: their
-    fulfilment orders' statuses, by id."""
+    """``returns`` in the file's order; ``stored``: the returns kept already of their orders,
+    by (order, line, kind, ref); ``lines``: the channel's stored lines of the returns' orders;
+    ``statuses``: their fulfilment orders' statuses, by id."""
     plan = ReturnPlan(at=context.now)
     seen = set(stored)
+    # A return kept before a line's returns were told apart (ref "") stands for all of them.
+    whole = {key[:3] for key, ret in stored.items() if ret.kind is ReturnKind.RETURN and not key[3]}
+    returned: dict[tuple[str, str], int] = defaultdict(int)  # units back per (order, line)
+    for ret in stored.values():
+        if ret.kind is ReturnKind.RETURN and ret.applied:
+            returned[ret.order_id, ret.line_id] += ret.quantity
     status_now = dict(statuses)
     released: dict[Key, int] = defaultdict(int)
     received: dict[Key, int] = defaultdict(int)
     for reported in returns:
         line = line_of(reported, lines)
-        if line is not None and (line.order_id, line.line_id, reported.kind.value) in seen:
-            plan.duplicates += 1
-            continue
+        ref = return_ref(reported)
+        if line is not None:
+            key = (line.order_id, line.line_id, reported.kind.value, ref)
+            if key in seen or key[:3] in whole:
+                plan.duplicates += 1
+                continue
         fo_id = line.fulfilment_order_id if line is not None else None
         status = status_now.get(fo_id) if fo_id is not None else None
-        outcome, problem = decide(reported, line, status)
+        before = 0
+        if line is not None and reported.kind is ReturnKind.RETURN:
+            before = returned[line.order_id, line.line_id]
+        outcome, problem = decide(reported, line, status, before)
         if line is None or (problem is not None and problem not in STORED_PROBLEMS):
-            plan.rejected.append((reported.line, (problem or outcome).value))
+            why = (problem or outcome).value
+            if problem is ReturnProblem.QUANTITY and line is not None:
+                asked = line.quantity - before if reported.quantity is None else reported.quantity
+                why += f": {asked} asked, {line.quantity} sold, {before} returned before"
+            plan.rejected.append((reported.line, why))
             continue
-        seen.add((line.order_id, line.line_id, reported.kind.value))
+        seen.add((line.order_id, line.line_id, reported.kind.value, ref))
         if problem is not None:
             plan.rejected.append((reported.line, problem.value))
-        quantity = line.quantity if reported.quantity is None else reported.quantity
+        quantity = line.quantity - before if reported.quantity is None else reported.quantity
         ret = StoredReturn(
             context.new_id(), context.channel, line.order_id, line.line_id, reported.kind,
             reported.at, reported.at.astimezone(context.timezone).date(), line.sku, quantity,
             outcome, problem.value if problem else "",
-            line.location if outcome is not Outcome.RECORDED else None, fo_id,
+            line.location if outcome is not Outcome.RECORDED else None, fo_id, ref,
         )  # fmt: skip
         plan.rows.append(ret)
+        if ret.kind is ReturnKind.RETURN and ret.applied:
+            returned[ret.order_id, ret.line_id] += ret.quantity
         _apply(plan, ret, released, received, context)
         if outcome is Outcome.RELEASED and fo_id is not None:
             status_now[fo_id] = FulfilmentStatus.CANCELLED

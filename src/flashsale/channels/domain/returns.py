@@ -2,7 +2,13 @@
 
 Partners report them late and more than once (Amazon's returns report by return date, Flipkart's
 returns API and cancelled shipments), so each is kept once per (channel, order id, line id,
-kind): the same report sent again changes nothing.
+kind, ref): the same report sent again changes nothing. A cancellation takes the whole line, once
+(``ref`` ""). A line may come back in several returns (3 bought, 1 returned, then 2 more): each is
+told apart by ``ref``, the partner's return id where its report gives one (Flipkart's
+``returnId``, Amazon's RMA, the neutral ``return_id``), else the moment the return was asked
+(``return_ref``); together they never pass what the line sold (``quantity-above-line``, naming
+the numbers). A return stored before returns were told apart has ``ref`` "" and stands for every
+return of its line, as it did then.
 
 - a cancellation of an imported line whose fulfilment order is only allocated: ``released``
   (the fulfilment order cancelled, the level's units allocated → committed, the pool's
@@ -71,6 +77,14 @@ class ReportedReturn(NamedTuple):
     quantity: int | None  # None: the whole line
     at: datetime  # UTC
     damaged: bool  # a return not fit to sell again: written off on arrival
+    ref: str | None = None  # the partner's id of the return, or when it was asked; None: ``at``
+
+
+def return_ref(reported: ReportedReturn) -> str:
+    """What tells a line's returns apart: "" for a cancellation (the whole line, once)."""
+    if reported.kind is ReturnKind.CANCELLATION:
+        return ""
+    return reported.ref or reported.at.isoformat()
 
 
 class StoredReturn(NamedTuple):
@@ -87,6 +101,7 @@ class StoredReturn(NamedTuple):
     problem: str  # a ReturnProblem's value, or ""
     location: str | None  # where the unit came back to, or was released at
     fulfilment_order_id: str | None
+    ref: str = ""  # return_ref: "" for a cancellation, and for a return stored before parts
 
     @property
     def applied(self) -> bool:
@@ -94,15 +109,19 @@ class StoredReturn(NamedTuple):
 
 
 def decide(
-    reported: ReportedReturn, line: StoredLine | None, status: FulfilmentStatus | None
+    reported: ReportedReturn,
+    line: StoredLine | None,
+    status: FulfilmentStatus | None,
+    returned: int = 0,
 ) -> tuple[Outcome, ReturnProblem | None]:
     """What the return does to the line: its outcome, and the problem of one rejected (stored
     when the problem is in ``STORED_PROBLEMS``, else only reported). ``status``: the line's
-    fulfilment order's, read in the transaction that applies it."""
+    fulfilment order's, read in the transaction that applies it; ``returned``: the line's
+    units its earlier returns took back (a return of the rest of the line by default)."""
     if line is None:
         return Outcome.REJECTED, ReturnProblem.UNKNOWN_LINE
-    quantity = line.quantity if reported.quantity is None else reported.quantity
-    if quantity > line.quantity:
+    quantity = line.quantity - returned if reported.quantity is None else reported.quantity
+    if quantity < 1 or quantity > line.quantity - returned:
         return Outcome.REJECTED, ReturnProblem.QUANTITY
     if reported.kind is ReturnKind.CANCELLATION and quantity != line.quantity:
         return Outcome.REJECTED, ReturnProblem.PARTIAL_CANCELLATION

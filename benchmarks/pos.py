@@ -2,7 +2,7 @@
 rate, with the latency of each sale; against one till selling alone in the same run.
 
     python benchmarks/pos.py [--stores 100] [--tills 4] [--rate 200] [--seconds 60]
-                             [--backend sqlite|postgres]
+                             [--backend sqlite|postgres] [--http]
 
 Seeds a fresh database (SQLite in WAL with synchronous=FULL, as served; PostgreSQL on
 FLASHSALE_TEST_DATABASE_URL's server, a database of its own, dropped afterwards) with India, one
@@ -22,6 +22,10 @@ Each phase also prints this process's CPU time per sale (every thread: SQLite's 
 what the tills take from the purchase path when both run in one process. The purchase path's
 own rate beside this load (issue 19: >= 0.95x of itself without it) is not measured here.
 
+--http: the same sales sent as a till sends them, ``POST /api/v1/pos/sales`` with a clerk's
+staff session and the till's token, to a ``flashsale serve`` on the seeded database; the
+latency is the till's (HTTP included), the CPU per sale the server's (``/proc/<pid>/stat``).
+
 Afterwards the stock audit must be clean and the receipt numbers of every store gap-free.
 Keep ``--seconds`` <= 30 on a shared machine.
 """
@@ -32,14 +36,19 @@ import argparse
 import asyncio
 import os
 import statistics
+import subprocess
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
+from typing import Any, Protocol
 
+import aiohttp
 import asyncpg
 import uvloop
 from sqlalchemy import text
@@ -52,11 +61,14 @@ from flashsale.inventory.domain.location import Location, LocationKind
 from flashsale.inventory.domain.stock import MoveKind, StockChange
 from flashsale.inventory.service.audit import StockAuditing
 from flashsale.kernel.clock import SystemClock
+from flashsale.kernel.keys import STAFF, derive_key
 from flashsale.kernel.money import Money
+from flashsale.lab.devtools.server_process import ServerProcess
 from flashsale.orders.adapters.sandbox_payments import SandboxPaymentGateway
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from flashsale.staff.model import Role, StaffMember
+from flashsale.staff.tokens import StaffTokens
 from flashsale.stores.domain.sale import TenderMethod
 from flashsale.stores.domain.store import StoreProfile, parse_week
 from flashsale.stores.service.assembly import Stores, build_stores
@@ -73,6 +85,7 @@ CLERK = StaffMember(
     datetime(2017, 5, 20, tzinfo=UTC),
 )  # fmt: skip
 SALE = SaleRequest([(SKU, 1)], TenderMethod.CASH, Decimal("1000"))
+SECRET = "benchmark-secret-key-0123456789abcdef"
 
 
 class NoStaff:
@@ -120,23 +133,72 @@ async def seed(store: SqlStore, stores: int, tills: int) -> tuple[Stores, list[P
     return service, callers
 
 
-async def baseline(service: Stores, caller: PosCaller, seconds: float) -> Figures:
+class Seller(Protocol):
+    async def sell(self, caller: Any, request: SaleRequest, key: str, /) -> object: ...
+
+
+class Selling(Protocol):
+    """``Stores``, or a stand-in whose ``pos.sell`` goes over HTTP."""
+
+    @property
+    def pos(self) -> Seller: ...
+
+
+class Cpu(Protocol):
+    def __call__(self) -> float: ...
+
+
+class HttpTill:
+    """``sell`` as a till calls it: the sale over HTTP, the caller its two credentials."""
+
+    def __init__(self, session: aiohttp.ClientSession, server_url: str) -> None:
+        self.pos = self
+        self._session = session
+        self._url = f"{server_url}/api/v1/pos/sales"
+
+    async def sell(self, caller: dict[str, str], sale: SaleRequest, key: str) -> None:
+        body = {
+            "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in sale.lines],
+            "payment": {"method": sale.method.value, "tendered": str(sale.tendered)},
+        }
+        headers = {**caller, "Idempotency-Key": key}
+        async with self._session.post(self._url, json=body, headers=headers) as answer:
+            if answer.status != 201:
+                raise RuntimeError(f"a POS sale answered {answer.status}: {await answer.text()}")
+            await answer.read()
+
+
+def cpu_of(pid: int) -> float:
+    """User + system CPU seconds of a process so far, every thread."""
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def baseline(
+    service: Selling, caller: Any, seconds: float, cpu_now: Cpu = time.process_time
+) -> Figures:
     latencies: list[float] = []
-    cpu = time.process_time()
+    cpu = cpu_now()
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
         t = time.perf_counter()
         await service.pos.sell(caller, SALE, uuid.uuid4().hex)
         latencies.append(time.perf_counter() - t)
     elapsed = time.perf_counter() - started
-    return Figures(len(latencies), elapsed, latencies, time.process_time() - cpu)
+    return Figures(len(latencies), elapsed, latencies, cpu_now() - cpu)
 
 
-async def load(service: Stores, callers: list[PosCaller], rate: float, seconds: float) -> Figures:
+async def load(
+    service: Selling,
+    callers: Sequence[Any],
+    rate: float,
+    seconds: float,
+    cpu_now: Cpu = time.process_time,
+) -> Figures:
     per_till = rate / len(callers)
     latencies: list[float] = []
     errors: list[BaseException] = []
-    cpu = time.process_time()
+    cpu = cpu_now()
     started = time.perf_counter()
 
     async def one(caller: PosCaller) -> None:
@@ -148,7 +210,7 @@ async def load(service: Stores, callers: list[PosCaller], rate: float, seconds: 
             return
         latencies.append(time.perf_counter() - t)
 
-    async def till(caller: PosCaller, offset: float) -> None:
+    async def till(caller: Any, offset: float) -> None:
         tasks = []
         due = started + offset
         while due < started + seconds:
@@ -161,7 +223,7 @@ async def load(service: Stores, callers: list[PosCaller], rate: float, seconds: 
     await asyncio.gather(*(till(c, i * spread) for i, c in enumerate(callers)))
     if errors:
         raise RuntimeError(f"{len(errors)} sales failed, the first: {errors[0]!r}")
-    return Figures(len(latencies), seconds, latencies, time.process_time() - cpu)
+    return Figures(len(latencies), seconds, latencies, cpu_now() - cpu)
 
 
 async def check(store: SqlStore, stores: int) -> None:
@@ -185,14 +247,54 @@ async def run(url: str, args: argparse.Namespace) -> None:
     try:
         service, callers = await seed(store, args.stores, args.tills)
         print(f"{args.backend}: {args.stores} stores x {args.tills} tills seeded", flush=True)
-        alone = await baseline(service, callers[0], max(1.0, args.seconds / 6))
-        print(alone.line("baseline"), flush=True)
-        loaded = await load(service, callers, args.rate, args.seconds)
-        print(loaded.line("load"), flush=True)
+        if args.http:
+            await over_http(url, service, args)
+        else:
+            alone = await baseline(service, callers[0], max(1.0, args.seconds / 6))
+            print(alone.line("baseline"), flush=True)
+            loaded = await load(service, callers, args.rate, args.seconds)
+            print(loaded.line("load"), flush=True)
         await check(store, args.stores)
         print("stock audit clean; receipt numbers gap-free in every store")
     finally:
         await store.close()
+
+
+async def over_http(url: str, service: Stores, args: argparse.Namespace) -> None:
+    staff = StaffTokens(derive_key(SECRET, STAFF)).issue(CLERK.id, 0)
+    tills = []
+    for found in await service.directory.all("IN"):
+        for n in range(args.tills):
+            _, token = await service.tills.add(found.location.code, f"HTTP till {n}")
+            tills.append({"Authorization": f"Bearer {staff}", "Till-Token": token})
+    env = {
+        "FLASHSALE_DATABASE_URL": url,
+        "FLASHSALE_SECRET_KEY": SECRET,
+        "FLASHSALE_ADMIN_TOKEN": "benchmark-admin-token-0123456789",
+    }
+    server = ServerProcess(env)
+    await asyncio.to_thread(server.start)
+    try:
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+            seller = HttpTill(session, server.url)
+            cpu = partial(cpu_of, server.pid)
+            # Each till's first sale opens its connection and warms the server's caches.
+            await load(seller, tills, len(tills), 1.0, cpu)
+            alone = await baseline(seller, tills[0], max(1.0, args.seconds / 6), cpu)
+            print(alone.line("baseline"), f"(HTTP; load {os.getloadavg()[0]:.2f})", flush=True)
+            spy = None
+            if args.profile:  # py-spy on the server for the loaded phase
+                spy = subprocess.Popen(  # noqa: ASYNC220 (started once, not timed)
+                    ["py-spy", "record", "-p", str(server.pid), "-d", str(int(args.seconds)),
+                     "-f", "raw", "-o", args.profile],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )  # fmt: skip
+            loaded = await load(seller, tills, args.rate, args.seconds, cpu)
+            if spy is not None:
+                await asyncio.to_thread(spy.wait)
+            print(loaded.line("load"), f"(HTTP; load {os.getloadavg()[0]:.2f})", flush=True)
+    finally:
+        await asyncio.to_thread(server.stop)
 
 
 async def admin(sql: str) -> None:
@@ -226,6 +328,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="sales a second, all tills")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--http", action="store_true", help="through a `flashsale serve`")
+    parser.add_argument("--profile", help="--http: py-spy's raw profile of the loaded server")
     uvloop.run(main_async(parser.parse_args()))
 
 

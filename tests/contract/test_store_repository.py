@@ -76,6 +76,9 @@ async def test_a_store_is_its_location_profile_and_clerks(store: Store) -> None:
     await store.add_staff_member(clerk(2))
     await store.store_put_clerks("MH-BLR", ["stf_1", "stf_2"])
     assert await store.store_clerks("MH-BLR") == ["stf_1", "stf_2"]
+    assert await store.store_clerks_by_store() == {"MH-BLR": ["stf_1", "stf_2"]}
+    await store.store_put_clerks("MH-BLR", [])
+    assert await store.store_clerks_by_store() == {}
     with pytest.raises(Conflict):
         await store.store_add(BLR, PROFILE, [])
 
@@ -93,11 +96,13 @@ async def test_tills_are_found_by_token_hash_and_revoked_once(store: Store) -> N
     (till,) = await store.tills("MH-BLR")
     assert till.id == till_id and till.active
     assert await store.till_by_token_hash(till.token_hash) == till
+    assert await store.tills_live() == [till]
     revoked = await store.till_revoke("MH-BLR", till_id, T0 + timedelta(hours=1))
     assert revoked is not None and revoked.revoked_at == T0 + timedelta(hours=1)
     again = await store.till_revoke("MH-BLR", till_id, T0 + timedelta(hours=2))
     assert again is not None and again.revoked_at == T0 + timedelta(hours=1)
     assert await store.till_revoke("OTHER", till_id, T0) is None
+    assert await store.tills_live() == []
     assert await store.till_by_token_hash("0" * 64) is None
 
 

@@ -59,7 +59,8 @@ class Endpoint:
     # For text/event-stream: the name of the events, each of which carries a ``response``.
     event: str | None = None
     name: str | None = None  # the OpenAPI operationId; by default the handler's name
-    # Routed ahead of every other endpoint: at the opening second nearly every request is it.
+    # Routed ahead of every other endpoint: at the opening second nearly every request is the
+    # purchase, and on a store's busy day the till's sale (after the purchase: the API's order).
     hot: bool = False
 
     @property

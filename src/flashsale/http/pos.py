@@ -4,6 +4,8 @@
     GET  /api/v1/pos/sales/{sale_id}           (the receipt again, this store's only)
     POST /api/v1/pos/sales/{sale_id}/returns   {lines, restock}
     GET  /api/v1/pos/availability?sku=         (the endless aisle)
+    GET  /api/v1/pos/transfers                 (pickups on their way here from a DC)
+    POST /api/v1/pos/transfers/{order_id}/receive
 
 Every call carries two credentials: ``Authorization: Bearer <staff session>`` of a clerk who
 logged in with the staff log-in (the guard checks it and the role, ``http/guards.py``), and
@@ -24,7 +26,7 @@ from flashsale.http.callers import operator_of
 from flashsale.http.endpoints import V1, Endpoint, Header
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
-from flashsale.http.schemas.pickup import CollectedOut, PickupOut
+from flashsale.http.schemas.pickup import CollectedOut, PickupOut, TransferListOut, TransferOut
 from flashsale.http.schemas.stores import (
     AvailabilityOut,
     AvailabilityQuery,
@@ -87,15 +89,14 @@ class PosApi:
         return await self._s.sessions.open(token.strip(), clerk)
 
     async def receipt(self, sale: PosSale) -> ReceiptOut:
-        store = await self._s.directory.get(sale.store_code)
-        timezone, market = await self._s.pos.market_of(sale.store_code)
+        # The store's location and market as the sale itself read them, kept a few seconds.
+        loc, market = await self._s.pos.where(sale.store_code)
         base = self._services.settings.public_url.rstrip("/")
-        loc = store.location
         return ReceiptOut.of(
             sale,
             StoreRefOut(code=loc.code, name=loc.name, address=loc.address),
             market.locale,
-            receipt_text(sale, market.locale, timezone),
+            receipt_text(sale, market.locale, loc.timezone),
             f"{base}{receipt_path(sale.id)}",
         )
 
@@ -155,6 +156,18 @@ class PosApi:
         )
         return json_response(CollectedOut.of(collected))
 
+    async def transfers(self, request: Request) -> Response:
+        caller = await self.caller(request)
+        found = await self._services.pickups.transfers.pending(caller.store_code)
+        return json_response(TransferListOut(transfers=[TransferOut.of(fo) for fo in found]))
+
+    async def transfer_receive(self, request: Request) -> Response:
+        caller = await self.caller(request)
+        received = await self._services.pickups.transfers.receive(
+            caller.store_code, caller.clerk.id, request.path_params["order_id"]
+        )
+        return json_response(TransferOut.of(received))
+
 
 def endpoints(services: PosServices) -> list[Endpoint]:
     api = PosApi(services)
@@ -165,7 +178,7 @@ def endpoints(services: PosServices) -> list[Endpoint]:
                  "Sell at a till: priced, paid, numbered, and taken from the store's shelf in"
                  " one transaction", tag, 201, body=PosSaleIn, response=ReceiptOut, auth="staff",
                  roles=CLERKS, headers=(TILL, KEY), response_headers=(REPLAYED,),
-                 problems=(401, 402, 403, 409, 422, 503)),
+                 problems=(401, 402, 403, 409, 422, 503), hot=True),
         Endpoint("GET", f"{sales}/{{sale_id}}", api.sale, "A receipt of this store again", tag,
                  response=ReceiptOut, auth="staff", roles=CLERKS, headers=(TILL,),
                  problems=(401, 403, 404)),
@@ -185,4 +198,12 @@ def endpoints(services: PosServices) -> list[Endpoint]:
                  "Click & collect: hand the order over on its code (5 wrong codes a minute per"
                  " store, then 429)", tag, response=CollectedOut, auth="staff", roles=CLERKS,
                  headers=(TILL,), problems=(401, 403, 404, 409, 429)),
+        Endpoint("GET", f"{V1}/pos/transfers", api.transfers,
+                 "Click & collect: the pickups on their way to this store from a DC", tag,
+                 response=TransferListOut, auth="staff", roles=CLERKS, headers=(TILL,),
+                 problems=(401, 403)),
+        Endpoint("POST", f"{V1}/pos/transfers/{{order_id}}/receive", api.transfer_receive,
+                 "Click & collect: a pickup's parcel from the DC arrived; it goes on the shelf",
+                 tag, response=TransferOut, auth="staff", roles=CLERKS, headers=(TILL,),
+                 problems=(401, 403, 404, 409)),
     ]  # fmt: skip

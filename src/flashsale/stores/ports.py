@@ -42,12 +42,21 @@ class StoreRepository(Protocol):
         """Replace the store's clerks; ``Conflict`` (nothing written) for an unknown member."""
         ...
 
+    async def store_clerks_by_store(self) -> dict[str, list[str]]:
+        """Every store's clerks (staff ids, sorted) by store code, in one read; a store without
+        clerks is absent."""
+        ...
+
     async def till_add(self, till: Till) -> None: ...
 
     async def till_by_token_hash(self, token_hash: str) -> Till | None: ...
 
     async def tills(self, store_code: str) -> list[Till]:
         """Revoked ones too, oldest first."""
+        ...
+
+    async def tills_live(self) -> list[Till]:
+        """Every store's tills that are not revoked, in one read."""
         ...
 
     async def till_revoke(self, store_code: str, till_id: str, at: datetime) -> Till | None:

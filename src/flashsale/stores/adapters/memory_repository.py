@@ -66,6 +66,9 @@ class MemoryStoreRepository:
     async def store_clerks(self, code: str) -> list[str]:
         return sorted(self._store_clerks.get(code, ()))
 
+    async def store_clerks_by_store(self) -> dict[str, list[str]]:
+        return {code: sorted(ids) for code, ids in self._store_clerks.items() if ids}
+
     async def store_put_clerks(self, code: str, staff_ids: Sequence[str]) -> None:
         if code not in self._store_profiles:
             raise Conflict(f"no store {code}")
@@ -85,6 +88,9 @@ class MemoryStoreRepository:
     async def tills(self, store_code: str) -> list[Till]:
         found = [t for t in self._tills.values() if t.store_code == store_code]
         return sorted(found, key=lambda t: (t.created_at, t.id))
+
+    async def tills_live(self) -> list[Till]:
+        return [t for t in self._tills.values() if t.active]
 
     async def till_revoke(self, store_code: str, till_id: str, at: datetime) -> Till | None:
         till = self._tills.get(till_id)

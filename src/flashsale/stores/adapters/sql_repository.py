@@ -90,6 +90,15 @@ class SqlStoreRepository(SqlDatabase):
         async with self._engine.connect() as conn:
             return list((await conn.execute(query)).scalars())
 
+    async def store_clerks_by_store(self) -> dict[str, list[str]]:
+        c = store_clerks.c
+        query = select(c.store_code, c.staff_id).order_by(c.store_code, c.staff_id)
+        found: dict[str, list[str]] = {}
+        async with self._engine.connect() as conn:
+            for code, staff_id in await conn.execute(query):
+                found.setdefault(code, []).append(staff_id)
+        return found
+
     async def store_put_clerks(self, code: str, staff_ids: Sequence[str]) -> None:
         def work(conn: Connection) -> None:
             conn.execute(delete(store_clerks).where(store_clerks.c.store_code == code))
@@ -123,6 +132,11 @@ class SqlStoreRepository(SqlDatabase):
             .where(tills.c.store_code == store_code)
             .order_by(tills.c.created_at, tills.c.id)
         )
+        async with self._engine.connect() as conn:
+            return [rows.till_of(r) for r in (await conn.execute(query)).mappings()]
+
+    async def tills_live(self) -> list[Till]:
+        query = select(tills).where(tills.c.revoked_at.is_(None))
         async with self._engine.connect() as conn:
             return [rows.till_of(r) for r in (await conn.execute(query)).mappings()]
 

@@ -15,6 +15,7 @@ from flashsale.stores.service.prices import CatalogPriceList, VariantReader
 from flashsale.stores.service.returns import StoreReturns
 from flashsale.stores.service.selling import PointOfSale
 from flashsale.stores.service.session import PosSessions
+from flashsale.stores.service.till_register import TillRegister
 from flashsale.stores.service.tills import Tills
 
 
@@ -42,11 +43,12 @@ def build_stores(
     prices: PriceList | None = None,
 ) -> Stores:
     """``prices``: the store channels' price list once channels exist; the catalog's until then."""
-    tills = Tills(store, clock)
+    register = TillRegister(store, clock)
+    tills = Tills(store, clock, register)
     return Stores(
-        directory=StoreDirectory(store, catalog, staff),
+        directory=StoreDirectory(store, catalog, staff, register),
         tills=tills,
-        sessions=PosSessions(store, tills),
+        sessions=PosSessions(register, tills),
         pos=PointOfSale(
             store, store, catalog, prices or CatalogPriceList(catalog, clock), gateway, clock
         ),

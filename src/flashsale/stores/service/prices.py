@@ -7,7 +7,6 @@ changing.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -15,6 +14,7 @@ from typing import Protocol
 from flashsale.catalog.model import Variant
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.money import Money
+from flashsale.kernel.single_flight import SingleFlight
 
 PRICE_TTL = timedelta(seconds=1)
 MAX_KNOWN = 10_000
@@ -38,18 +38,13 @@ class CatalogPriceList:
         self._clock = clock
         self._ttl = ttl
         self._known: dict[str, tuple[Variant | None, datetime]] = {}
-        self._reading: dict[str, asyncio.Future[Variant | None]] = {}
+        self._reads: SingleFlight[str, Variant | None] = SingleFlight()
 
     async def _variant(self, sku: str) -> Variant | None:
         known = self._known.get(sku)
         if known is not None and self._clock.now() - known[1] < self._ttl:
             return known[0]
-        reading = self._reading.get(sku)
-        if reading is None:
-            reading = self._reading[sku] = asyncio.ensure_future(self._read(sku))
-            reading.add_done_callback(lambda _: self._reading.pop(sku, None))
-        # Shielded: a caller that gives up does not cancel the read the others wait for.
-        return await asyncio.shield(reading)
+        return await self._reads.do(sku, lambda: self._read(sku))
 
     async def _read(self, sku: str) -> Variant | None:
         now = self._clock.now()

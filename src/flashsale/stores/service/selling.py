@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from flashsale.catalog.market import Market
 from flashsale.customers.model import normalize_email
+from flashsale.inventory.domain.location import Location
 from flashsale.inventory.ports import InventoryRepository
 from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
@@ -94,6 +95,10 @@ class PointOfSale:
     async def market_of(self, store_code: str) -> tuple[str, Market]:
         """The store's time zone and market."""
         return await self._markets_of.of(store_code)
+
+    async def where(self, store_code: str) -> tuple[Location, Market]:
+        """The store's location (its name and address head a receipt) and market."""
+        return await self._markets_of.where(store_code)
 
     async def quote(
         self, store_code: str, lines: Sequence[tuple[str, int]]

@@ -13,7 +13,7 @@ from flashsale.kernel.errors import AuthenticationFailed
 from flashsale.staff.model import StaffMember
 from flashsale.stores.domain.till import Till
 from flashsale.stores.errors import NotThisStoresClerk
-from flashsale.stores.ports import StoreRepository
+from flashsale.stores.service.till_register import TillRegister
 from flashsale.stores.service.tills import REVOKED, Tills
 
 
@@ -32,8 +32,8 @@ class PosCaller:
 
 
 class PosSessions:
-    def __init__(self, store: StoreRepository, tills: Tills) -> None:
-        self._store = store
+    def __init__(self, register: TillRegister, tills: Tills) -> None:
+        self._register = register
         self._tills = tills
 
     async def open(self, till_token: str, clerk: StaffMember) -> PosCaller:
@@ -44,6 +44,6 @@ class PosSessions:
         on the shop's own host); 403 when they are not a clerk of its store."""
         if not till.active:
             raise AuthenticationFailed(REVOKED)
-        if clerk.id not in await self._store.store_clerks(till.store_code):
+        if clerk.id not in await self._register.clerks(till.store_code):
             raise NotThisStoresClerk(f"{clerk.email} is not a clerk of {till.store_code}")
         return PosCaller(till, clerk)

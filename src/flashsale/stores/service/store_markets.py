@@ -1,16 +1,17 @@
-"""Each store's time zone and market, as every sale and receipt needs them, kept for a few seconds.
+"""Each store's location and market, as every sale and receipt needs them (the time zone and
+currency; the name and address the receipt is headed with), kept for a few seconds.
 
 Read for all locations together (one query, and one per market), at most once a ``ttl``, and by
 one caller while the others wait for its answer: read store by store, a chain's tills asked
 again and again, and under load every sale in flight while a read was slow read it too
 (measured with benchmarks/pos.py, 100 stores: ~1,700 location and market reads for 2,400
 sales, a third of the process's CPU). A store's market does not change under its tills; a
-renamed zone shows within the ``ttl``. A store added since the last read is read alone.
+renamed zone, store name or address shows within the ``ttl``. A store added since the last
+read is read alone.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -18,9 +19,10 @@ from flashsale.catalog.market import Market
 from flashsale.inventory.domain.location import Location
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import NotFound
+from flashsale.kernel.single_flight import SingleFlight
 from flashsale.stores.service.directory import MarketReader
 
-Where = tuple[str, Market]  # the store's time zone and market
+Where = tuple[Location, Market]  # the store's location and market
 
 
 class LocationReader(Protocol):
@@ -39,15 +41,17 @@ class StoreMarkets:
         self._ttl = ttl
         self._known: dict[str, Where] = {}
         self._read_at: datetime | None = None
-        self._reading: asyncio.Task[None] | None = None
+        self._reads: SingleFlight[None, None] = SingleFlight()
 
-    async def of(self, store_code: str) -> Where:
+    async def of(self, store_code: str) -> tuple[str, Market]:
         """The store's time zone and market; ``NotFound`` when there is no such location."""
+        location, market = await self.where(store_code)
+        return location.timezone, market
+
+    async def where(self, store_code: str) -> Where:
+        """The store's location and market; ``NotFound`` when there is no such location."""
         if self._read_at is None or self._clock.now() - self._read_at >= self._ttl:
-            if self._reading is None or self._reading.done():
-                self._reading = asyncio.create_task(self._read_all())
-            # Shielded: a caller that gives up does not cancel the read the others wait for.
-            await asyncio.shield(self._reading)
+            await self._reads.do(None, self._read_all)
         found = self._known.get(store_code)
         if found is None:
             found = await self._read_one(store_code)
@@ -64,7 +68,7 @@ class StoreMarkets:
                 markets[code] = await self._markets.find_market(code)
             market = markets[code]
             if market is not None:
-                known[location.code] = (location.timezone, market)
+                known[location.code] = (location, market)
         self._known = known
         self._read_at = started
 
@@ -73,5 +77,5 @@ class StoreMarkets:
         market = None if location is None else await self._markets.find_market(location.market_code)
         if location is None or market is None:
             raise NotFound(f"no store {store_code[:40]}")
-        self._known[store_code] = (location.timezone, market)
-        return location.timezone, market
+        self._known[store_code] = (location, market)
+        return location, market

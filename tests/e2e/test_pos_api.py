@@ -205,7 +205,7 @@ async def test_card_sales_and_returns_go_back_to_their_tender(
         headers=at_till,
         json={"lines": [{"sku": "MIBAND2", "quantity": 1}], "restock": True},
     )
-    assert_problem(too_many, 409, "return-exceeds-sale")
+    assert_problem(too_many, 422, "return-exceeds-sale")
     assert await on_hand(client) == 2  # 3 - 2 sold + 1 restocked (the other written off)
     cash_sale = (await sell(client, at_till, cash(), key="k-cash")).json()
     cash_back = await client.post(
@@ -286,7 +286,7 @@ async def test_bad_returns_and_aisle_calls_are_4xx(
     assert_problem(await client.post(returns, headers=at_till, json=zero), 422, "invalid-input")
     other_sku = {"lines": [{"sku": "MIBAND2-US", "quantity": 1}], "restock": True}
     assert_problem(
-        await client.post(returns, headers=at_till, json=other_sku), 409, "return-exceeds-sale"
+        await client.post(returns, headers=at_till, json=other_sku), 422, "return-exceeds-sale"
     )
     no_restock = {"lines": [{"sku": "MIBAND2", "quantity": 1}]}
     assert_problem(

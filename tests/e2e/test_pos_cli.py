@@ -71,3 +71,21 @@ def test_stores_tills_and_a_scripted_sale(invoke: Invoke) -> None:
     assert unknown.exit_code == 2 and "not sold here" in unknown.output
     again = invoke("pos", "sell", "--store", "MH-BLR", "--sku", "MIBAND2-BLK", "--cash", "999")
     assert "receipt MH-BLR-000002" in again.output  # the refusals took no number
+
+
+def test_a_store_added_with_its_clerks_and_pickups_from_a_dc(invoke: Invoke) -> None:
+    assert invoke("db", "seed").exit_code == 0
+    staff = invoke(
+        "staff", "add", "asha@mi.com", "--role", "clerk", "--password-stdin", input="pw-asha-2017\n"
+    )
+    assert staff.exit_code == 0, staff.output
+    added = invoke(
+        "store", "add", "MH-MYS", "--name", "Mi Home Mysuru", "--market", "IN",
+        "--hours", "mon-sun=10:00-21:00", "--clerk", "asha@mi.com",
+        "--pickup-by-transfer", "--transfer-days", "3",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    (row,) = [line for line in added.output.splitlines() if "MH-MYS" in line]
+    cells = [cell.strip() for cell in row.strip("│ ").split("│")]
+    assert cells[-1] == "1"  # its clerk
+    assert "7 days; from a DC in 3 days" in row

@@ -23,7 +23,7 @@ from flashsale.kernel.errors import InvalidInput, NotFound
 from flashsale.staff.service import StaffDirectory
 from flashsale.stores.domain.receipt import format_money
 from flashsale.stores.domain.sale import PosSale, TenderMethod
-from flashsale.stores.domain.store import WEEKDAYS, Store
+from flashsale.stores.domain.store import DEFAULT_TRANSFER_DAYS, WEEKDAYS, Store
 from flashsale.stores.domain.till import Till
 from flashsale.stores.service.assembly import Stores
 from flashsale.stores.service.directory import StoreSpec
@@ -81,11 +81,21 @@ def store_table(stores: Sequence[Store]) -> Table:
             store.location.name,
             store.location.market_code,
             hours or "closed",
-            f"{store.profile.pickup_days} days" if store.profile.pickup else "no",
+            pickup_cell(store),
             "yes" if store.profile.ships_online else "no",
             str(len(store.clerks)),
         )
     return table
+
+
+def pickup_cell(store: Store) -> str:
+    profile = store.profile
+    if not profile.pickup:
+        return "no"
+    waits = f"{profile.pickup_days} days"
+    if profile.pickup_by_transfer:
+        return f"{waits}; from a DC in {profile.transfer_days} days"
+    return waits
 
 
 @store_app.command("add")
@@ -104,6 +114,12 @@ def store_add(
     pickup: Annotated[bool, typer.Option(help="Offer click & collect.")] = True,
     pickup_days: Annotated[int, typer.Option(help="Days an order waits for its customer.")] = 7,
     ships_online: Annotated[bool, typer.Option(help="Let home delivery take its shelf.")] = False,
+    pickup_by_transfer: Annotated[
+        bool, typer.Option(help="Take pickups its shelf lacks, sent over from a DC.")
+    ] = False,
+    transfer_days: Annotated[
+        int, typer.Option(help="Days a transfer from a DC takes to arrive.")
+    ] = DEFAULT_TRANSFER_DAYS,
     clerk: Annotated[
         list[str] | None, typer.Option(help="A clerk's staff id or email; repeat it.")
     ] = None,
@@ -118,10 +134,12 @@ def store_add(
             address,
             parse_hours(hours),
             timezone,
-            pickup,
-            pickup_days,
-            ships_online,
-            clerk or (),
+            pickup=pickup,
+            pickup_days=pickup_days,
+            ships_online=ships_online,
+            pickup_by_transfer=pickup_by_transfer,
+            transfer_days=transfer_days,
+            clerks=clerk or (),
         )
         return await services.stores.directory.add(spec)
 

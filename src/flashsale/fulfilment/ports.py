@@ -14,6 +14,7 @@ from flashsale.fulfilment.domain.plan import AllocationPlan
 from flashsale.fulfilment.domain.returns import Return, ReturnStatus
 from flashsale.fulfilment.domain.settings import MarketFulfilment
 from flashsale.fulfilment.domain.shipments import Shipment
+from flashsale.fulfilment.domain.strategies import StoreOptions
 from flashsale.fulfilment.domain.waves import Wave
 from flashsale.inventory.domain.allotment import Allotment
 from flashsale.inventory.domain.location import Location
@@ -135,6 +136,13 @@ class FulfilmentRepository(Protocol):
         """``expected`` -> ``to`` when it is still ``expected`` (None otherwise): the seam
         picking, packing and shipping build on. Stock moves of those steps are theirs."""
         ...
+
+
+class StoreOptionsReader(Protocol):
+    """What the stores' profiles let the allocator do with their shelves (the stores' domain
+    answers it, read with the market's settings: never per order)."""
+
+    async def store_options(self) -> StoreOptions: ...
 
 
 class SaleReader(Protocol):

@@ -86,7 +86,7 @@ STATUS_OF: dict[type[errors.DomainError], tuple[int, str]] = {
     # stores and the point of sale
     store_errors.NotSoldHere: (422, "Not sold here"),
     store_errors.CashShort: (422, "Cash tendered below the total"),
-    store_errors.ReturnExceedsSale: (409, "More returned than sold"),
+    store_errors.ReturnExceedsSale: (422, "More returned than sold"),
     store_errors.NotThisStoresClerk: (403, "Not a clerk of this store"),
     pickup_errors.PickupUnavailable: (409, "The store cannot hand over this order"),
     pickup_errors.PickupNotAllocated: (409, "The order waits for stock at the store"),

@@ -77,6 +77,8 @@ class StoresApi:
                 pickup=body.pickup,
                 pickup_days=body.pickup_days,
                 ships_online=body.ships_online,
+                pickup_by_transfer=body.pickup_by_transfer,
+                transfer_days=body.transfer_days,
                 clerks=body.clerks,
                 latitude=body.latitude,
                 longitude=body.longitude,

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from flashsale.kernel.errors import Conflict, Forbidden, InvalidInput
+from typing import Any
+
+from flashsale.kernel.errors import Forbidden, InvalidInput
 from flashsale.sales.errors import InsufficientStock
 
 
@@ -24,10 +26,28 @@ class CashShort(InvalidInput):
     code = "cash-short"
 
 
-class ReturnExceedsSale(Conflict):
-    """A return of more units than the sale sold, less what was returned before."""
+class ReturnExceedsSale(InvalidInput):
+    """A return of more units than the sale sold, less what was returned before: 422 (the
+    request asks what the receipt cannot give; the same request will never be right), with
+    the numbers as the problem's extension members where they are known."""
 
     code = "return-exceeds-sale"
+
+    def __init__(
+        self, detail: str, *, sku: str | None = None, sold: int = 0, returned: int = 0,
+        asked: int = 0,
+    ) -> None:  # fmt: skip
+        super().__init__(detail)
+        self.numbers = (
+            {"sku": sku, "sold": sold, "returned_before": returned, "asked": asked}
+            if sku is not None
+            else {}
+        )
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        """The problem's extension members (RFC 9457 §3.2)."""
+        return dict(self.numbers)
 
 
 class NotThisStoresClerk(Forbidden):

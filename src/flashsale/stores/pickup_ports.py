@@ -1,10 +1,14 @@
-"""Click & collect's record: the pickups set aside on stores' shelves."""
+"""Click & collect's record: the pickups set aside on stores' shelves, and the pickups sent
+to them from a DC (``domain/transfer.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from flashsale.fulfilment.domain.order import FulfilmentOrder
+from flashsale.inventory.domain.stock import Move
 from flashsale.stores.domain.pickup import Pickup, PickupStatus
 
 
@@ -28,4 +32,19 @@ class PickupRepository(Protocol):
 
     async def pickups_due(self, at: datetime, limit: int) -> list[Pickup]:
         """Ready pickups due by ``at``, the soonest first."""
+        ...
+
+    async def transfers_to(self, store: str, limit: int) -> list[FulfilmentOrder]:
+        """The pickups of this store sent from a DC and not received yet (fulfilment orders
+        of kind ``pickup``, picking or packed at a DC), the oldest paid first."""
+        ...
+
+    async def transfer_receive(
+        self, fulfilment_order_id: str, store: str, moves: Sequence[Move], at: datetime
+    ) -> FulfilmentOrder | None:
+        """In one transaction, when the fulfilment order is still a transfer in transit to
+        ``store`` (its order's pickup store): ``moves`` written to the ledger with their
+        on-hand and allocated changes to the levels (the store's level made if it has none),
+        and the order moved to the store, ``allocated``. None, writing nothing, otherwise;
+        ``InsufficientOnHand`` (nothing written) when a level would break."""
         ...

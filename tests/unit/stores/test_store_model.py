@@ -107,8 +107,9 @@ def sale(quantity: int = 2, returned: int = 0) -> PosSale:
 def test_a_return_never_passes_what_is_left_to_return() -> None:
     lines, refund = returnable(sale(2, returned=1), [("BAND", 1)])
     assert lines == (("BAND", 1),) and refund == BAND
-    with pytest.raises(ReturnExceedsSale, match="1 of BAND left"):
+    with pytest.raises(ReturnExceedsSale, match="sold 2 of BAND and 1 came back") as refused:
         returnable(sale(2, returned=1), [("BAND", 2)])
+    assert refused.value.extra == {"sku": "BAND", "sold": 2, "returned_before": 1, "asked": 2}
     with pytest.raises(ReturnExceedsSale, match="sold no"):
         returnable(sale(), [("OTHER", 1)])
 

@@ -26,6 +26,8 @@ class Decision:
     need: Need
     parts: tuple[Part, ...]  # empty: unallocated, for ``reason``
     reason: str = ""
+    # Click & collect by transfer: the one part is at a DC, sent to this pickup store.
+    transfer_to: str | None = None
 
 
 def decide(need: Need, ctx: Context) -> Decision:
@@ -82,16 +84,35 @@ def decide(need: Need, ctx: Context) -> Decision:
 
 def decide_pickup(need: Need, ctx: Context) -> Decision:
     """Click & collect: the whole order from its store's shelf (the sale's allotment there
-    first, if it has one), never a DC and never split; else it waits there for stock."""
+    first, if it has one), never split. A store short of it whose profile allows transfers
+    takes it from the first DC along the strategy chain that has the whole order, sent to the
+    store (``transfer_to``); else the order waits at the store for stock."""
     store = need.pickup
     assert store is not None
     available = ctx.available
-    if available.of(need, store) < need.quantity:
-        most = max(0, available.of(need, store))
-        return Decision(
-            need, (), f"pickup store {store} has {most} of {need.sku}, not {need.quantity}"
-        )
-    return Decision(need, (Part(store, need.quantity, available.take(need, store, need.quantity)),))
+    if available.of(need, store) >= need.quantity:
+        part = Part(store, need.quantity, available.take(need, store, need.quantity))
+        return Decision(need, (part,))
+    most = max(0, available.of(need, store))
+    reason = f"pickup store {store} has {most} of {need.sku}, not {need.quantity}"
+    if store not in ctx.stores.by_transfer:
+        return Decision(need, (), reason)
+    dc = transfer_source(need, ctx)
+    if dc is None:
+        return Decision(need, (), f"{reason}, nor has any distribution centre to send it")
+    part = Part(dc, need.quantity, available.take(need, dc, need.quantity))
+    return Decision(need, (part,), transfer_to=store)
+
+
+def transfer_source(need: Need, ctx: Context) -> str | None:
+    """The DC a pickup's transfer leaves from: the first along the market's strategy chain
+    with the whole order (a transfer is one parcel, never split); never a store."""
+    dcs = set(ctx.dc_codes)
+    for strategy in chain_from(ctx.settings.strategy):
+        for code in STRATEGIES[strategy](need, ctx):
+            if code in dcs and ctx.available.of(need, code) >= need.quantity:
+                return code
+    return None
 
 
 def decide_all(needs: Sequence[Need], ctx: Context) -> list[Decision]:

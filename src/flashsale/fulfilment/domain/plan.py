@@ -4,6 +4,12 @@ From the batch's decisions and cancellations come the fulfilment orders to inser
 the change of each level touched (guarded when it promises more), each allotment's draw, the
 ledger's ``allocate``/``release`` moves (one per level and batch, not per order) and the
 ``fulfilment.allocated`` events.
+
+A pickup sent from a DC by transfer (``Decision.transfer_to``) is a fulfilment order of kind
+``pickup`` at the DC, ``picking`` from the start: the DC takes the units off its shelf for the
+store's delivery, outside any wave, and no cancel can release them any more. Its units are
+allocated at the DC until the store receives them (``stores/service/transfers.py``), when the
+order moves to the store's shelf, ``allocated`` there like any pickup.
 """
 
 from __future__ import annotations
@@ -19,6 +25,8 @@ from flashsale.fulfilment.domain.strategies import STRATEGIES, Context, Need
 from flashsale.inventory.domain.stock import Move, MoveKind
 
 ACTOR = "system:allocator"
+# The reason of a waiting pickup's row closed when a transfer took its place.
+TRANSFERRED = "sent by transfer from"
 
 
 @dataclass(slots=True)
@@ -157,6 +165,9 @@ class PlanBuilder:
                 )
             )  # fmt: skip
             return
+        if decision.transfer_to is not None:
+            self._transfer(decision)
+            return
         for n, part in enumerate(decision.parts):
             fo = FulfilmentOrder(
                 self._new_id(), SourceKind.ORDER, need.source_id, n, need.sale_id, self._market,
@@ -166,8 +177,28 @@ class PlanBuilder:
             self.plan.inserts.append(fo)
             self._promise(fo)
 
+    def _transfer(self, decision: Decision) -> FulfilmentOrder:
+        """The pickup's units taken at a DC for its store's transfer (one part, never split)."""
+        need = decision.need
+        (part,) = decision.parts
+        fo = FulfilmentOrder(
+            self._new_id(), SourceKind.PICKUP, need.source_id, 0, need.sale_id, self._market,
+            need.sku, part.quantity, need.region, FulfilmentStatus.PICKING, part.location,
+            part.from_allotment, "", need.paid_at, self._at,
+        )  # fmt: skip
+        self.plan.inserts.append(fo)
+        self._promise(fo)
+        return fo
+
     def retried(self, waiting: FulfilmentOrder, decision: Decision) -> None:
-        """An unallocated fulfilment order placed at last (its further parts are new rows)."""
+        """An unallocated fulfilment order placed at last (its further parts are new rows). A
+        pickup placed by transfer closes the waiting row (``cancelled``, naming the transfer)
+        and goes on as a new one of kind ``pickup`` at the DC."""
+        if decision.transfer_to is not None:
+            fo = self._transfer(decision)
+            reason = f"{TRANSFERRED} {fo.location} to {decision.transfer_to} ({fo.id})"
+            self.cancel(waiting, reason, allotment_closed=True)
+            return
         for n, part in enumerate(decision.parts):
             fo = replace(
                 waiting,

@@ -6,6 +6,13 @@ decide" (``nearest`` for an order without a region, ``ranked`` for a market with
 The allocator walks them as a chain (``settings.chain_from``) and takes the first location
 that has the whole order (or, where splits are allowed, the first few that have it between
 them).
+
+Home delivery ships from the distribution centres; a store's shelf joins only where its profile
+says ``ships_online``, and then **after every DC** in each strategy's list (the DCs of the
+order's region first, then the stores serving it; the market's ranked DCs, then its ranked
+stores; the DCs by stock, then the stores by stock). A shop keeps its shelf for the people who
+walk in, and the DCs are built to pick and pack; a store ships a parcel only when no DC the
+strategy names can (as Shopify's and Saleor's "ship from store" leave it to the operator).
 """
 
 from __future__ import annotations
@@ -70,42 +77,67 @@ class Availability:
             self.free[location, sku] = self.free.get((location, sku), 0) + quantity - to_allotment
 
 
+@dataclass(frozen=True, slots=True)
+class StoreOptions:
+    """What the stores' profiles allow fulfilment to do with their shelves (read through
+    ``fulfilment.ports.StoreOptionsReader``: fulfilment knows no store but by its code)."""
+
+    ships_online: frozenset[str] = frozenset()  # may ship home deliveries, after the DCs
+    by_transfer: frozenset[str] = frozenset()  # a pickup there may come from a DC by transfer
+
+
 @dataclass
 class Context:
-    """A market's locations (active DCs) and settings, with what is available where."""
+    """A market's locations (active DCs, then the active stores that ship online) and
+    settings, with what is available where."""
 
     settings: MarketFulfilment
     locations: Sequence[Location]
     available: Availability
+    stores: StoreOptions = field(default_factory=StoreOptions)
     # Per region: the serving locations grouped by (rank, distance), best group first; and,
     # where no two tie, the plain order (most regions: nothing to sort per order).
     _nearest: dict[str | None, list[list[str]]] = field(default_factory=dict)
     _nearest_fixed: dict[str | None, list[str] | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.locations = sorted(
-            (loc for loc in self.locations if loc.active and loc.kind is LocationKind.DC),
-            key=lambda loc: loc.code,
-        )
-        self.codes = [loc.code for loc in self.locations]
-        active = set(self.codes)
-        self.ranked = [code for code in self.settings.ranked_locations if code in active]
+        active = sorted((loc for loc in self.locations if loc.active), key=lambda loc: loc.code)
+        self.dcs = [loc for loc in active if loc.kind is LocationKind.DC]
+        shipping = self.stores.ships_online
+        self.shipping_stores = [
+            loc for loc in active if loc.kind is LocationKind.STORE and loc.code in shipping
+        ]
+        self.locations = self.dcs + self.shipping_stores
+        self.dc_codes = [loc.code for loc in self.dcs]
+        self.store_codes = [loc.code for loc in self.shipping_stores]
+        self.codes = self.dc_codes + self.store_codes  # the DCs always first
+        dcs, stores = set(self.dc_codes), set(self.store_codes)
+        listed = self.settings.ranked_locations
+        self.ranked = [code for code in listed if code in dcs] + [
+            code for code in listed if code in stores
+        ]
 
     def nearest_groups(self, region: str | None) -> list[list[str]]:
+        """The DCs serving the region grouped by (rank, distance), then the stores that ship
+        online grouped the same way: a store never before a DC."""
         groups = self._nearest.get(region)
         if groups is None:
-            keyed: dict[tuple[int, float], list[str]] = {}
-            for loc in self.locations:
-                rank = loc.rank_of(region)
-                if rank is None:
-                    continue
-                where = None
-                if loc.latitude is not None and loc.longitude is not None:
-                    where = (loc.latitude, loc.longitude)
-                keyed.setdefault((rank, region_distance_km(region, where)), []).append(loc.code)
-            groups = [keyed[key] for key in sorted(keyed)]
+            groups = _groups(self.dcs, region) + _groups(self.shipping_stores, region)
             self._nearest[region] = groups
         return groups
+
+
+def _groups(locations: Sequence[Location], region: str | None) -> list[list[str]]:
+    keyed: dict[tuple[int, float], list[str]] = {}
+    for loc in locations:
+        rank = loc.rank_of(region)
+        if rank is None:
+            continue
+        where = None
+        if loc.latitude is not None and loc.longitude is not None:
+            where = (loc.latitude, loc.longitude)
+        keyed.setdefault((rank, region_distance_km(region, where)), []).append(loc.code)
+    return [keyed[key] for key in sorted(keyed)]
 
 
 def nearest(need: Need, ctx: Context) -> list[str]:
@@ -136,8 +168,16 @@ def ranked(need: Need, ctx: Context) -> list[str]:
 
 
 def most_stock(need: Need, ctx: Context) -> list[str]:
-    """Every location, the one with most available for the order first."""
-    return sorted(ctx.codes, key=lambda code: (-ctx.available.of(need, code), code))
+    """Every DC, the one with most available for the order first; then the stores that ship
+    online, likewise."""
+
+    def by_stock(code: str) -> tuple[int, str]:
+        return (-ctx.available.of(need, code), code)
+
+    found = sorted(ctx.dc_codes, key=by_stock)
+    if ctx.store_codes:
+        found += sorted(ctx.store_codes, key=by_stock)
+    return found
 
 
 STRATEGIES: dict[Strategy, Callable[[Need, Context], list[str]]] = {

@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from flashsale.catalog.service import Catalog
-from flashsale.fulfilment.ports import FulfilmentRepository, SaleCatalogue, SaleReader, SaleUnits
+from flashsale.fulfilment.ports import (
+    FulfilmentRepository,
+    SaleCatalogue,
+    SaleReader,
+    SaleUnits,
+    StoreOptionsReader,
+)
 from flashsale.fulfilment.service.allocator import DEFAULT_BATCH, Allocator
 from flashsale.fulfilment.service.fulfilment_orders import FulfilmentOrders, check_cancellable
 from flashsale.fulfilment.service.running import Allocators
@@ -60,13 +66,17 @@ def build_fulfilment(
     batch: int = DEFAULT_BATCH,
     busy: Callable[[], bool] = lambda: False,
     commitments: Sequence[Commitments] = (),
+    store_options: StoreOptionsReader | None = None,
 ) -> Fulfilment:
     locations = Locations(store, catalog)
     stock = Stock(store, catalog, clock)
     allotments = Allotments(store, directory, sales)
 
     def allocator(market_code: str) -> Allocator:
-        return Allocator(market_code, store, locations, allotments, directory, clock, batch=batch)
+        return Allocator(
+            market_code, store, locations, allotments, directory, clock, batch=batch,
+            stores=store_options,
+        )  # fmt: skip
 
     async def markets() -> list[str]:
         return [market.code for market in await catalog.markets()]

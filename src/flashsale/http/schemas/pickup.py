@@ -3,15 +3,17 @@ over."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
+from flashsale.fulfilment.domain.order import FulfilmentOrder
 from flashsale.http.schemas.base import RequestBody, ResponseBody
 from flashsale.http.schemas.stores import PublicStoreOut, PublicStoreQuery
 from flashsale.orders.domain.delivery import MAX_STORE_CODE, Delivery
 from flashsale.stores.domain.pickup import Pickup
+from flashsale.stores.domain.transfer import in_transit
 from flashsale.stores.service.pickup import PickupStore
 from flashsale.stores.service.pickups import Collected
 
@@ -49,10 +51,21 @@ class PickupStoreOut(PublicStoreOut):
     available: int | None = Field(
         default=None, description="Free units of the asked SKU on the store's shelf now."
     )
+    by_transfer: bool = Field(
+        default=False, description="The shelf is short: the order is sent from a DC first."
+    )
+    ready_from: date | None = Field(
+        default=None, description="The store's local day the order can be ready, at the earliest."
+    )
 
     @classmethod
     def of_pickup(cls, found: PickupStore) -> PickupStoreOut:
-        return cls(**PublicStoreOut.of(found.store).model_dump(), available=found.free)
+        return cls(
+            **PublicStoreOut.of(found.store).model_dump(),
+            available=found.free,
+            by_transfer=found.by_transfer,
+            ready_from=found.ready_from,
+        )
 
 
 class PickupStoreListOut(ResponseBody):
@@ -103,3 +116,32 @@ class CollectedOut(ResponseBody):
             quantity=order.quantity,
             status=p.status.value,
         )
+
+
+class TransferOut(ResponseBody):
+    """A pickup sent from a DC to its store: ``in_transit`` until the store receives it, then
+    ``received`` (on the store's shelf, to be set aside as any pickup)."""
+
+    order_id: str
+    fulfilment_order_id: str
+    location: str = Field(description="Where its units are: the DC, then the store.")
+    sku: str
+    quantity: int
+    status: Literal["in_transit", "received"]
+    paid_at: datetime
+
+    @classmethod
+    def of(cls, fo: FulfilmentOrder) -> TransferOut:
+        return cls(
+            order_id=fo.source_id,
+            fulfilment_order_id=fo.id,
+            location=fo.location or "",
+            sku=fo.sku,
+            quantity=fo.quantity,
+            status="in_transit" if in_transit(fo) else "received",
+            paid_at=fo.paid_at,
+        )
+
+
+class TransferListOut(ResponseBody):
+    transfers: list[TransferOut]

@@ -24,7 +24,14 @@ from flashsale.kernel.money import Money
 from flashsale.stores.domain.receipt import ReceiptText, format_money
 from flashsale.stores.domain.returns import PosReturn
 from flashsale.stores.domain.sale import MAX_LINE_QUANTITY, MAX_LINES, PosSale
-from flashsale.stores.domain.store import DEFAULT_PICKUP_DAYS, MAX_CLERKS, MAX_PICKUP_DAYS, Store
+from flashsale.stores.domain.store import (
+    DEFAULT_PICKUP_DAYS,
+    DEFAULT_TRANSFER_DAYS,
+    MAX_CLERKS,
+    MAX_PICKUP_DAYS,
+    MAX_TRANSFER_DAYS,
+    Store,
+)
 from flashsale.stores.domain.till import MAX_TILL_NAME, Till
 from flashsale.stores.service.availability import Aisle
 
@@ -53,6 +60,10 @@ class StoreIn(RequestBody):
     pickup: bool = True
     pickup_days: int = Field(default=DEFAULT_PICKUP_DAYS, ge=1, le=MAX_PICKUP_DAYS)
     ships_online: bool = False
+    pickup_by_transfer: bool = Field(
+        default=False, description="A pickup its shelf cannot serve is sent from a DC."
+    )
+    transfer_days: int = Field(default=DEFAULT_TRANSFER_DAYS, ge=1, le=MAX_TRANSFER_DAYS)
     clerks: list[Line] = Field(
         default_factory=list, max_length=MAX_CLERKS, description="Staff ids or emails."
     )
@@ -71,6 +82,8 @@ class StoreOut(ResponseBody):
     pickup: bool
     pickup_days: int
     ships_online: bool
+    pickup_by_transfer: bool
+    transfer_days: int
     clerks: list[str]
 
     @classmethod
@@ -87,6 +100,8 @@ class StoreOut(ResponseBody):
             pickup=profile.pickup,
             pickup_days=profile.pickup_days,
             ships_online=profile.ships_online,
+            pickup_by_transfer=profile.pickup_by_transfer,
+            transfer_days=profile.transfer_days,
             clerks=list(store.clerks),
         )
 

@@ -28,7 +28,7 @@ DEFAULT_CUTOFF = time(17, 0)
 
 class LocationKind(enum.StrEnum):
     DC = "dc"  # a distribution centre: ships online orders
-    STORE = "store"  # a shop: kept for the stores to come; never allocated home delivery yet
+    STORE = "store"  # a shop: home delivery only where its profile ships online, after the DCs
 
 
 @dataclass(frozen=True, slots=True)

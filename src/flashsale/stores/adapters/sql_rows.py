@@ -21,6 +21,8 @@ def profile_row(profile: StoreProfile) -> dict[str, Any]:
         "pickup": profile.pickup,
         "pickup_days": profile.pickup_days,
         "ships_online": profile.ships_online,
+        "pickup_by_transfer": profile.pickup_by_transfer,
+        "transfer_days": profile.transfer_days,
         "last_receipt": 0,
     }
 
@@ -32,6 +34,8 @@ def profile_of(row: RowMapping) -> StoreProfile:
         pickup=bool(row["pickup"]),
         pickup_days=int(row["pickup_days"]),
         ships_online=bool(row["ships_online"]),
+        pickup_by_transfer=bool(row["pickup_by_transfer"]),
+        transfer_days=int(row["transfer_days"]),
     )
 
 

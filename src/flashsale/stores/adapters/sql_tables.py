@@ -1,7 +1,7 @@
 """The stores' tables: store profiles with their receipt counter, clerks, tills, POS sales,
 their lines and returns.
 
-Keep them in step with ``migrations/versions/stores_0001_*``: tests/integration/
+Keep them in step with ``migrations/versions/stores_000*``: tests/integration/
 test_migrations.py compares the migrated database with the metadata.
 """
 
@@ -35,6 +35,8 @@ stores = Table(
     Column("pickup", Boolean, nullable=False),
     Column("pickup_days", Integer, nullable=False),
     Column("ships_online", Boolean, nullable=False),
+    Column("pickup_by_transfer", Boolean, nullable=False),  # stores_0002
+    Column("transfer_days", Integer, nullable=False),
     # The last receipt number given: a sale takes the next in its own transaction (gap-free).
     Column("last_receipt", Integer, nullable=False),
 )

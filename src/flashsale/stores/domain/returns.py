@@ -46,7 +46,12 @@ def returnable(
         left = line.quantity - line.returned
         if quantity > left:
             raise ReturnExceedsSale(
-                f"lines: receipt {sale.receipt_number} has {left} of {sku} left to return"
+                f"lines: receipt {sale.receipt_number} sold {line.quantity} of {sku} and"
+                f" {line.returned} came back already: {left} left to return, {quantity} asked",
+                sku=sku,
+                sold=line.quantity,
+                returned=line.returned,
+                asked=quantity,
             )
         refund += line.unit_price.amount * quantity
     return tuple(wanted), Money(refund, sale.total.currency)

@@ -19,6 +19,8 @@ from flashsale.kernel.errors import InvalidInput
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_PICKUP_DAYS = 7
 MAX_PICKUP_DAYS = 60
+DEFAULT_TRANSFER_DAYS = 2
+MAX_TRANSFER_DAYS = 30
 MAX_CLERKS = 500
 _SPAN = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])-([01][0-9]|2[0-4]):([0-5][0-9])$")
 
@@ -42,6 +44,10 @@ class StoreProfile:
     pickup: bool = True
     pickup_days: int = DEFAULT_PICKUP_DAYS  # uncollected this long: cancelled (click & collect)
     ships_online: bool = False
+    # Click & collect beyond the shelf: a pickup the shelf cannot serve is sent from a DC,
+    # ready ``transfer_days`` later than one served from the shelf.
+    pickup_by_transfer: bool = False
+    transfer_days: int = DEFAULT_TRANSFER_DAYS
 
     def check_new(self) -> None:
         if len(self.hours) != len(WEEKDAYS):
@@ -51,6 +57,8 @@ class StoreProfile:
                 raise InvalidInput(f"hours: {day} closes before it opens")
         if not 1 <= self.pickup_days <= MAX_PICKUP_DAYS:
             raise InvalidInput(f"pickup_days: 1 to {MAX_PICKUP_DAYS}")
+        if not 1 <= self.transfer_days <= MAX_TRANSFER_DAYS:
+            raise InvalidInput(f"transfer_days: 1 to {MAX_TRANSFER_DAYS}")
 
     def is_open(self, local: datetime) -> bool:
         """Whether the store is open at this local (its time zone's) wall-clock moment."""

@@ -15,12 +15,14 @@ from flashsale.kernel.errors import InvalidInput, NotFound
 from flashsale.staff.model import Role, StaffMember
 from flashsale.stores.domain.store import (
     DEFAULT_PICKUP_DAYS,
+    DEFAULT_TRANSFER_DAYS,
     MAX_CLERKS,
     Store,
     StoreProfile,
     parse_week,
 )
 from flashsale.stores.ports import StoreRepository
+from flashsale.stores.service.till_register import TillRegister
 
 
 class Record(StoreRepository, InventoryRepository, Protocol):
@@ -50,16 +52,21 @@ class StoreSpec:
     pickup: bool = True
     pickup_days: int = DEFAULT_PICKUP_DAYS
     ships_online: bool = False
+    pickup_by_transfer: bool = False
+    transfer_days: int = DEFAULT_TRANSFER_DAYS
     clerks: Sequence[str] = field(default_factory=tuple)  # staff ids or emails, role clerk
     latitude: float | None = None
     longitude: float | None = None
 
 
 class StoreDirectory:
-    def __init__(self, store: Record, markets: MarketReader, staff: StaffReader) -> None:
+    def __init__(
+        self, store: Record, markets: MarketReader, staff: StaffReader, register: TillRegister
+    ) -> None:
         self._store = store
         self._markets = markets
         self._staff = staff
+        self._register = register
 
     async def add(self, spec: StoreSpec) -> Store:
         """422 for a bad field, an unknown market or a clerk who is no clerk; 409 when the code
@@ -80,8 +87,9 @@ class StoreDirectory:
         )
         location.check_new()
         profile = StoreProfile(
-            location.code, parse_week(spec.hours), spec.pickup, spec.pickup_days, spec.ships_online
-        )
+            location.code, parse_week(spec.hours), spec.pickup, spec.pickup_days,
+            spec.ships_online, spec.pickup_by_transfer, spec.transfer_days,
+        )  # fmt: skip
         profile.check_new()
         clerks = await self._clerk_ids(spec.clerks)
         await self._store.store_add(location, profile, clerks)
@@ -123,6 +131,7 @@ class StoreDirectory:
     async def put_clerks(self, code: str, clerks: Sequence[str]) -> Store:
         store = await self.get(code)
         await self._store.store_put_clerks(store.code, await self._clerk_ids(clerks))
+        self._register.forget_clerks(store.code)
         return await self.get(code)
 
     async def clerks(self, code: str) -> list[str]:

@@ -35,9 +35,11 @@ from flashsale.kernel.errors import Conflict, DomainError, NotFound
 from flashsale.orders.domain.order import Order, OrderStatus
 from flashsale.stores.domain.pickup import Pickup, PickupStatus, is_code, new_code
 from flashsale.stores.domain.store import StoreProfile
+from flashsale.stores.domain.transfer import in_transit
 from flashsale.stores.pickup_errors import PickupNotAllocated
 from flashsale.stores.pickup_ports import PickupRepository
 from flashsale.stores.service.pickup_throttle import PickupThrottle
+from flashsale.stores.service.transfers import PickupTransfers
 
 CARRIER = "store pickup"  # the shipment's carrier: handed over the counter
 SWEEP_BATCH = 100
@@ -102,6 +104,7 @@ class StorePickups:
         self._cancels = cancels
         self._throttle = throttle
         self._clock = clock
+        self.transfers = PickupTransfers(record, clock)
 
     async def ready(self, store: str, clerk_id: str, order_id: str) -> Pickup:
         """404 unless the order is allocated (or waits) at this store; 409 while it waits for
@@ -113,6 +116,12 @@ class StorePickups:
             return known
         parts = await self._record.fulfilment_orders_of([order_id])
         here = [fo for fo in parts if fo.location == store]
+        sent = [fo for fo in parts if in_transit(fo)]
+        if sent and not here:
+            raise PickupNotAllocated(
+                f"order {order_id} is on its way to {store} from {sent[0].location}: receive"
+                " its transfer first"
+            )
         if not here:
             waiting = [fo for fo in parts if fo.status is FulfilmentStatus.UNALLOCATED]
             if waiting and "pickup store " + store in waiting[0].reason:

@@ -16,7 +16,8 @@ copy; ``CREATE DATABASE … TEMPLATE``):
   a time after the stored cursor, each sale allotted on first sight, every order decided in
   memory from one snapshot, each batch written in one transaction (fulfilment orders, guarded
   level and allotment updates, the ledger's moves, the ``fulfilment.allocated`` events, the
-  cursor). Goal: <= 60 s on PostgreSQL and <= 40 s on SQLite for 3,050,000 orders.
+  cursor), the next page read and decided while a batch is written. Goal: <= 60 s on
+  PostgreSQL and <= 40 s on SQLite for 3,050,000 orders.
 - naive: the first ``--naive`` orders of the same feed, one transaction per order: the stock
   rows of the candidate DCs read ``SELECT … FOR UPDATE`` (SQLite: under its write lock), the
   decision, the level's UPDATE, the fulfilment order's and the event's INSERTs, COMMIT.

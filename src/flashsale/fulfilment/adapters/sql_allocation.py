@@ -11,12 +11,11 @@ sale's market is looked up once and kept.
 **Writing.** One transaction per batch: the cursor's compare-and-set first (another allocator
 that read the same page finds it moved and writes nothing), then each level touched in one
 guarded UPDATE (``on_hand - allocated - committed >= what the batch takes``), each allotment
-drawn likewise, the fulfilment orders (``ON CONFLICT DO NOTHING`` on the source's key, counted:
-a replay is refused whole), the ledger's moves and the ``fulfilment.allocated`` events. Any
-guard short of its count raises ``StaleSnapshot`` and the whole batch rolls back. On
-PostgreSQL the batch's rows travel as one JSON array of the table's own row type and the
-events are made from them server-side (``pg_orders.py`` measured why), on SQLite as
-``executemany`` on the writer thread.
+drawn likewise, the fulfilment orders (unique on the source's key: a replay is refused whole),
+the ledger's moves and the ``fulfilment.allocated`` events. Any guard short of its count
+raises ``StaleSnapshot`` and the whole batch rolls back. On PostgreSQL the batch's fulfilment
+orders and events travel by binary COPY, on SQLite as multi-row VALUES on the writer thread
+(``ON CONFLICT DO NOTHING``, counted).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import cast
 
 import asyncpg
@@ -90,15 +90,20 @@ _S_CANCEL = (
     "UPDATE fulfilment_orders SET status = 'cancelled', reason = ?, updated_at = ?"
     " WHERE id = ? AND status = ?"
 )
+# The bulk rows go as multi-row VALUES of ``_ROWS`` rows a statement (the rest in one more):
+# measured on a 300,000-order record, 5 µs of the writer's CPU per fulfilment order against 9
+# with ``executemany`` of one row (its per-row reset, bind and step from Python).
+_ROWS = 200
+_S_INSERT_ROW = f"({', '.join('?' for _ in COLUMNS)})"
 _S_INSERT = (
-    f"INSERT INTO fulfilment_orders ({', '.join(COLUMNS)})"
-    f" VALUES ({', '.join('?' for _ in COLUMNS)}) ON CONFLICT DO NOTHING"
+    f"INSERT INTO fulfilment_orders ({', '.join(COLUMNS)}) VALUES {{}} ON CONFLICT DO NOTHING"
 )
 _S_MOVE = (
     "INSERT INTO stock_moves (location, sku, kind, on_hand_change, allocated_change, reference,"
     " actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_S_EVENT = "INSERT INTO order_events (order_id, kind, at, actor, data) VALUES (?, ?, ?, ?, ?)"
+_S_EVENT = "INSERT INTO order_events (order_id, kind, at, actor, data) VALUES {}"
+_S_EVENT_ROW = "(?, ?, ?, ?, ?)"
 
 # -- PostgreSQL --------------------------------------------------------------------------
 _P_CURSOR_NEW = (
@@ -132,22 +137,10 @@ _P_CANCEL = (
     " FROM unnest($1::varchar[], $2::varchar[], $3::text[]) AS d(id, was, reason)"
     " WHERE t.id = d.id AND t.status = d.was"
 )
-# The new rows once, as the table's own type; their events made from them in the same call.
-_P_INSERT = (
-    "WITH r AS (SELECT * FROM jsonb_populate_recordset(NULL::fulfilment_orders, $1::jsonb)),"
-    " i AS (INSERT INTO fulfilment_orders SELECT * FROM r ON CONFLICT DO NOTHING RETURNING 1),"
-    " e AS (INSERT INTO order_events (order_id, kind, at, actor, data)"
-    " SELECT r.source_id, 'fulfilment.allocated', r.updated_at, $2, jsonb_build_object("
-    "'fulfilment_order_id', r.id, 'location', r.location, 'quantity', r.quantity)"
-    " FROM r WHERE $3::boolean AND r.status = 'allocated' AND r.source_kind = 'order'"
-    " ORDER BY r.paid_at, r.source_id, r.part RETURNING 1)"
-    " SELECT (SELECT count(*) FROM i), (SELECT count(*) FROM e)"
-)
-_P_EVENTS = (
-    "INSERT INTO order_events (order_id, kind, at, actor, data)"
-    " SELECT d.order_id, 'fulfilment.allocated', $3, $4, d.data::jsonb"
-    " FROM unnest($1::varchar[], $2::text[]) AS d(order_id, data)"
-)
+# Fulfilment orders and their events go by binary COPY: measured on a 300,000-order record,
+# the server spends 5 µs per fulfilment order on it against 14 for ``jsonb_populate_recordset``
+# and 11 for ``unnest``; a row already there fails the COPY, which refuses a replay whole.
+_EVENT_COLUMNS = ("order_id", "kind", "at", "actor", "data")
 _P_MOVES = (
     "INSERT INTO stock_moves (location, sku, kind, on_hand_change, allocated_change, reference,"
     " actor, at) SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::int[],"
@@ -168,16 +161,40 @@ def _from_sqlite_time(stored: str) -> datetime:
 
 
 class _TimeTexts:
-    """The SQLite text of the few distinct times of a batch (its decision time), made once."""
+    """The SQLite text of the few distinct times of a batch (its decision time), made once, and
+    of the paid times the feed read, as read: formatting an aware datetime costs more than the
+    rest of a fulfilment order's row (~1.5 µs), a lookup ~0.1 (a datetime keeps its hash)."""
 
-    def __init__(self) -> None:
+    def __init__(self, read: _ReadTimes) -> None:
         self._made: dict[datetime, str] = {}
+        self._read = read
 
     def __call__(self, moment: datetime) -> str:
         text = self._made.get(moment)
         if text is None:
-            text = self._made[moment] = _sqlite_time(moment)
+            text = self._read.text(moment)
+            if text is None:
+                text = self._made[moment] = _sqlite_time(moment)
         return text
+
+
+class _ReadTimes:
+    """The text of the times of the last pages read, by the datetime made of it: two
+    generations of about ``keep`` each (the reader's thread fills them, the writer's reads)."""
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._now: dict[datetime, str] = {}
+        self._before: dict[datetime, str] = {}
+
+    def add(self, times: list[datetime], texts: list[str]) -> None:
+        if len(self._now) >= self._keep:
+            self._before, self._now = self._now, {}
+        self._now.update(zip(times, texts, strict=True))
+
+    def text(self, moment: datetime) -> str | None:
+        found = self._now.get(moment)
+        return found if found is not None else self._before.get(moment)
 
 
 class _EventData:
@@ -206,6 +223,12 @@ def _count(status: str) -> int:
 class SqlAllocation(SqlDatabase):
     _order_events: bool  # SqlOrderEventFeed's switch, in the composed store
     _sale_markets: dict[str, str] | None = None  # each sale's market, as met
+    _read_times: _ReadTimes | None = None  # SQLite: the feed's times, as read
+
+    def _times_read(self) -> _ReadTimes:
+        if self._read_times is None:
+            self._read_times = _ReadTimes(4 * IDS_PER_STATEMENT)
+        return self._read_times
 
     def _markets_known(self) -> dict[str, str]:
         if self._sale_markets is None:
@@ -215,7 +238,10 @@ class SqlAllocation(SqlDatabase):
     async def paid_and_cancelled(self, after: EventCursor, limit: int) -> FeedPage:
         markets = self._markets_known()
         if self._reader is not None:  # SQLite: one hop to the reader's thread
-            return await self._reader.read(lambda db: _sqlite_page(db, after, limit, markets))
+            times = self._times_read()
+            return await self._reader.read(
+                lambda db: _sqlite_page(db, after, limit, markets, times)
+            )
         async with self._engine.connect() as conn:
             driver = await _driver(conn)
             found = await driver.fetch(_PG_FEED, after.xid, after.seq, limit)
@@ -315,31 +341,33 @@ class SqlAllocation(SqlDatabase):
             if run(_S_CANCEL, cancelled).rowcount != len(cancelled):
                 raise StaleSnapshot("a fulfilment order moved since it was read")
         # The bulk rows straight to the driver (SQLAlchemy's executemany costs per row).
-        db = conn.connection.dbapi_connection
+        db = cast(sqlite3.Connection, conn.connection.dbapi_connection)
         assert db is not None
-        times = _TimeTexts()
+        times = _TimeTexts(self._times_read())
         if plan.inserts:
-            inserts = [
-                (
-                    fo.id,
-                    _VALUE[fo.source_kind],
-                    fo.source_id,
-                    fo.part,
-                    fo.sale_id,
-                    fo.market_code,
-                    fo.sku,
-                    fo.quantity,
-                    fo.region,
-                    _VALUE[fo.status],
-                    fo.location,
-                    fo.from_allotment,
-                    fo.reason,
-                    _sqlite_time(fo.paid_at),
-                    times(fo.updated_at),
+            inserts: list[object] = []
+            add = inserts.extend
+            for fo in plan.inserts:
+                add(
+                    (
+                        fo.id,
+                        _VALUE[fo.source_kind],
+                        fo.source_id,
+                        fo.part,
+                        fo.sale_id,
+                        fo.market_code,
+                        fo.sku,
+                        fo.quantity,
+                        fo.region,
+                        _VALUE[fo.status],
+                        fo.location,
+                        fo.from_allotment,
+                        fo.reason,
+                        times(fo.paid_at),
+                        times(fo.updated_at),
+                    )
                 )
-                for fo in plan.inserts
-            ]
-            if db.executemany(_S_INSERT, inserts).rowcount != len(inserts):
+            if _insert_rows(db, _S_INSERT, _S_INSERT_ROW, inserts) != len(plan.inserts):
                 raise AlreadyPlaced("an order of the batch has a fulfilment order already")
         if plan.moves:
             db.executemany(
@@ -361,10 +389,11 @@ class SqlAllocation(SqlDatabase):
         if plan.events and self._order_events:
             kind = OrderEventKind.ALLOCATED.value
             data = _EventData()
-            db.executemany(
-                _S_EVENT,
-                [(e.order_id, kind, times(e.at), ACTOR, data(e)) for e in plan.events],
-            )
+            events: list[object] = []
+            add = events.extend
+            for e in plan.events:
+                add((e.order_id, kind, times(e.at), ACTOR, data(e)))
+            _insert_rows(db, _S_EVENT, _S_EVENT_ROW, events)
         return True
 
     # -- PostgreSQL, one transaction on the pooled asyncpg connection --------------------------
@@ -442,16 +471,6 @@ class SqlAllocation(SqlDatabase):
             )
             if _count(status) != len(plan.placed):
                 raise StaleSnapshot("a fulfilment order is no longer unallocated")
-            placed = {fo.id for fo in plan.placed}
-            events = [e for e in plan.events if e.fulfilment_order_id in placed]
-            if events and self._order_events:
-                await driver.execute(
-                    _P_EVENTS,
-                    [e.order_id for e in events],
-                    [orjson.dumps(e.data()).decode() for e in events],
-                    events[0].at,
-                    ACTOR,
-                )
         if plan.cancelled:
             status = await driver.execute(
                 _P_CANCEL,
@@ -463,10 +482,42 @@ class SqlAllocation(SqlDatabase):
             if _count(status) != len(plan.cancelled):
                 raise StaleSnapshot("a fulfilment order moved since it was read")
         if plan.inserts:
-            payload = orjson.dumps(plan.inserts).decode()
-            inserted, _ = await driver.fetchrow(_P_INSERT, payload, ACTOR, self._order_events)
-            if inserted != len(plan.inserts):
-                raise AlreadyPlaced("an order of the batch has a fulfilment order already")
+            value = _VALUE
+            try:
+                await driver.copy_records_to_table(
+                    "fulfilment_orders",
+                    columns=COLUMNS,
+                    records=[
+                        (
+                            fo.id,
+                            value[fo.source_kind],
+                            fo.source_id,
+                            fo.part,
+                            fo.sale_id,
+                            fo.market_code,
+                            fo.sku,
+                            fo.quantity,
+                            fo.region,
+                            value[fo.status],
+                            fo.location,
+                            fo.from_allotment,
+                            fo.reason,
+                            fo.paid_at,
+                            fo.updated_at,
+                        )
+                        for fo in plan.inserts
+                    ],
+                )
+            except asyncpg.UniqueViolationError as exc:  # COPY stops at the first: all or none
+                raise AlreadyPlaced("an order of the batch has a fulfilment order already") from exc
+        if plan.events and self._order_events:
+            kind = OrderEventKind.ALLOCATED.value
+            data = _EventData()
+            await driver.copy_records_to_table(
+                "order_events",
+                columns=_EVENT_COLUMNS,
+                records=[(e.order_id, kind, e.at, ACTOR, data(e)) for e in plan.events],
+            )
         if plan.moves:
             moves = plan.moves
             await driver.execute(
@@ -483,6 +534,28 @@ class SqlAllocation(SqlDatabase):
         return True
 
 
+def _insert_rows(db: sqlite3.Connection, statement: str, row: str, values: list[object]) -> int:
+    """``values`` (rows of ``row``'s width, flattened) inserted ``_ROWS`` rows a statement;
+    returns how many rows were inserted."""
+    width = row.count("?")
+    rows = len(values) // width
+    whole = rows - rows % _ROWS
+    step = _ROWS * width
+    full = _statement(statement, row, _ROWS)
+    done = 0
+    for start in range(0, whole * width, step):
+        done += db.execute(full, values[start : start + step]).rowcount
+    if rows > whole:
+        rest = _statement(statement, row, rows - whole)
+        done += db.execute(rest, values[whole * width :]).rowcount
+    return done
+
+
+@cache
+def _statement(statement: str, row: str, rows: int) -> str:
+    return statement.format(", ".join(row for _ in range(rows)))
+
+
 async def _driver(conn: AsyncConnection) -> asyncpg.Connection:
     """The asyncpg connection of ``conn``, replaced once if the server has closed it."""
     for _ in range(2):
@@ -495,7 +568,11 @@ async def _driver(conn: AsyncConnection) -> asyncpg.Connection:
 
 
 def _sqlite_page(
-    db: sqlite3.Connection, after: EventCursor, limit: int, markets: dict[str, str]
+    db: sqlite3.Connection,
+    after: EventCursor,
+    limit: int,
+    markets: dict[str, str],
+    times: _ReadTimes,
 ) -> FeedPage:
     """On the SQLite reader's thread, in one snapshot (platform/sql/sqlite_reader.py)."""
     found = db.execute(_SQLITE_FEED, (after.seq, limit)).fetchall()
@@ -503,6 +580,9 @@ def _sqlite_page(
     if missing:
         markets.update(db.execute(_SQLITE_MARKETS, (orjson.dumps(missing).decode(),)))
     kinds, parse = _KINDS, datetime.fromisoformat
+    texts = [row[3] for row in found]
+    ats = [parse(text + "+00:00") for text in texts]
+    times.add(ats, texts)  # the batch's write takes them back as they were
     entries = [
         FeedEntry(
             EventCursor(0, seq),
@@ -513,9 +593,11 @@ def _sqlite_page(
             sku,
             quantity,
             region,
-            parse(at + "+00:00"),
+            at,
             pickup,
         )
-        for _, seq, kind, at, order_id, sale_id, sku, quantity, region, pickup in found
+        for (_, seq, kind, _, order_id, sale_id, sku, quantity, region, pickup), at in zip(
+            found, ats, strict=True
+        )
     ]
     return FeedPage(entries, entries[-1].cursor if entries else after)

@@ -11,6 +11,13 @@ a batch is applied exactly once: a process killed mid-batch leaves the cursor wh
 the batch is read again; a second allocator that read the same page fails the cursor's
 compare-and-set and re-reads. ``UNIQUE(source_kind, source_id, part)`` is the last word.
 
+**Ahead.** While a full batch is written, the next page is read and decided from the snapshot
+as this batch's decisions left it (the write waits on the database, the deciding on the CPU),
+and the next step only writes it. A stale carried snapshot is as safe as a fresh one: the
+guards check the stock itself at write time. A page with a cancel, a sale met for the first
+time or settings due a refresh is decided at its own step instead, after the batch before has
+committed; a batch that fails drops what was decided after it.
+
 **Cancels.** A paid order cancelled while its fulfilment order is only ``allocated`` (or
 ``unallocated``) is released here, from the ``order.cancelled`` event in the feed, in the same
 kind of batch: the units go back to the sale's allotment (the gate sells them again) or, after
@@ -30,12 +37,13 @@ import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flashsale.fulfilment.domain.allocation import decide
 from flashsale.fulfilment.domain.order import CANCELLABLE, FulfilmentStatus
 from flashsale.fulfilment.domain.plan import AllocationPlan, PlanBuilder
 from flashsale.fulfilment.domain.settings import MarketFulfilment
-from flashsale.fulfilment.domain.strategies import Availability, Context, Need
+from flashsale.fulfilment.domain.strategies import Availability, Context, Need, StoreOptions
 from flashsale.fulfilment.ports import (
     AlreadyPlaced,
     FeedEntry,
@@ -45,6 +53,7 @@ from flashsale.fulfilment.ports import (
     SaleReader,
     SaleUnits,
     StaleSnapshot,
+    StoreOptionsReader,
 )
 from flashsale.inventory.domain.allotment import Allotment, trimmed
 from flashsale.inventory.domain.location import Location
@@ -63,6 +72,8 @@ DEFAULT_POLL_SECONDS = 1.0
 RETRY_SECONDS = 30.0
 # How often the market's settings and locations are read again.
 REFRESH_SECONDS = 10.0
+# Deciding a page ahead gives the loop back this often (PostgreSQL's write runs on it).
+YIELD_EVERY = 1_000
 MAX_ATTEMPTS = 5  # a batch decided again this often in a row: something else is wrong
 
 log = logging.getLogger(__name__)
@@ -100,6 +111,7 @@ class Allocator:
         *,
         batch: int = DEFAULT_BATCH,
         monotonic: Callable[[], float] | None = None,
+        stores: StoreOptionsReader | None = None,
     ) -> None:
         self.market_code = market_code
         self.name = f"allocator:{market_code}"
@@ -112,6 +124,8 @@ class Allocator:
         self._cursor: EventCursor | None = None
         self._cursor_known = False
         self._settings: MarketFulfilment | None = None
+        self._stores = stores
+        self._store_options = StoreOptions()
         self._market_locations: list[Location] = []
         self._refreshed_at = float("-inf")
         self._monotonic = monotonic or _monotonic
@@ -120,6 +134,10 @@ class Allocator:
         self._retried_at = float("-inf")
         self._check_placed = False  # a batch met orders placed already: leave those out
         self._ahead: tuple[EventCursor, asyncio.Future[FeedPage]] | None = None
+        # The last snapshot as this process's decisions left it, with the sales it knows
+        # allotted; and the page read ahead, decided from it while the batch before was written.
+        self._carried: tuple[Context, set[str]] | None = None
+        self._prepared: _Prepared | None = None
 
     def stock_arrived(self) -> None:
         """A receipt landed: try the unallocated orders again at the next idle step."""
@@ -130,6 +148,7 @@ class Allocator:
         self._cursor_known = False
         self._refreshed_at = float("-inf")
         self._drop_ahead()
+        self._carried = self._prepared = None
 
     def _read_ahead(self, after: EventCursor) -> None:
         """Read the page after this one while this one is written: the feed's rows after a
@@ -164,36 +183,85 @@ class Allocator:
         page = await self._page(after)
         if not page.entries:
             return await self._retry_waiting()
+        if len(page.entries) == self._batch and self._ahead is None:
+            self._read_ahead(page.next_cursor)  # read while this page is decided and written
         mine = [e for e in page.entries if e.market_code == self.market_code]
+        prepared, self._prepared = self._prepared, None
         for attempt in range(MAX_ATTEMPTS):
-            await self._refresh(force=attempt > 0)
-            plan, cancelled = await self._plan_page(mine)
+            if attempt == 0 and prepared is not None and prepared.page is page:
+                plan, cancelled = prepared.plan, 0
+            else:
+                await self._refresh(force=attempt > 0)
+                plan, cancelled = await self._plan_page(mine)
             reference = f"allocation {after}..{page.next_cursor}"
-            if len(page.entries) == self._batch and self._ahead is None:
-                self._read_ahead(page.next_cursor)
-            try:
-                stored = await self._store.write_allocation(
+            writing = asyncio.ensure_future(
+                self._store.write_allocation(
                     self.name, self._cursor, page.next_cursor, plan, reference
                 )
+            )
+            try:
+                await self._prepare_next()
+            except BaseException:
+                await asyncio.wait([writing])  # the batch's transaction ends, one way or other
+                writing.add_done_callback(_ignore)
+                raise
+            try:
+                stored = await writing
             except AlreadyPlaced:
                 log.warning(
                     "%s: the batch holds orders placed already; leaving them out", self.name
                 )
                 self._check_placed = True
+                self._carried = self._prepared = None
                 continue
             except StaleSnapshot:
                 log.info("%s: the snapshot went stale; deciding the batch again", self.name)
+                self._carried = self._prepared = None
                 continue
+            except BaseException:
+                self._carried = self._prepared = None
+                raise
             self._check_placed = False
             if not stored:
                 log.warning("%s: another allocator moved the cursor; reading it again", self.name)
                 self._cursor_known = False
+                self._carried = self._prepared = None
                 return Allocated(len(page.entries))
             self._cursor = page.next_cursor
             if cancelled:
                 self._retry_due = True  # released units may place a waiting order
             return Allocated(len(page.entries), plan.allocated, plan.unallocated, cancelled)
         raise RuntimeError(f"{self.name}: {MAX_ATTEMPTS} snapshots in a row went stale")
+
+    async def _prepare_next(self) -> None:
+        """Decide the page read ahead while this one is written, from the snapshot as this
+        page's decisions left it: the next step then only writes it. Not when that page holds
+        cancels (their fulfilment orders may be in the batch being written), meets a sale not
+        allotted yet or the settings are due a refresh; whatever else moved meanwhile (a
+        write-off, this batch failing) the guards of the write catch, or the step drops it."""
+        carried, ahead = self._carried, self._ahead
+        if carried is None or ahead is None or self._check_placed:
+            return
+        if self._monotonic() - self._refreshed_at >= REFRESH_SECONDS:
+            return
+        try:
+            page = await ahead[1]
+        except Exception:  # met again, and reported, by the step that reads it
+            return
+        ctx, allotted = carried
+        mine = [e for e in page.entries if e.market_code == self.market_code]
+        if any(e.kind is not OrderEventKind.PAID for e in mine):
+            return
+        if not {e.sale_id for e in mine} <= allotted | self._allot_tried:
+            return
+        builder = PlanBuilder(self.market_code, self._clock.now(), _Ids())
+        place = builder.decide_new
+        paid = {e.order_id: e for e in mine}
+        for n, e in enumerate(paid.values(), 1):
+            place(Need(e.order_id, e.sale_id, e.sku, e.quantity, e.region, e.at, e.pickup), ctx)
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # the batch being written gets its turns of the loop
+        self._prepared = _Prepared(page, builder.finish(""))
 
     async def _refresh(self, force: bool = False) -> None:
         now = self._monotonic()
@@ -202,6 +270,8 @@ class Allocator:
         settings = await self._store.market_fulfilment(self.market_code)
         self._settings = settings or MarketFulfilment(self.market_code)
         self._market_locations = await self._locations.all(self.market_code)
+        if self._stores is not None:
+            self._store_options = await self._stores.store_options()
         self._refreshed_at = now
 
     async def _context(
@@ -215,7 +285,9 @@ class Allocator:
                 self._allot_tried.add(sale_id)
                 await self._allot(sale_id)
             levels, allotments = await self._store.allocation_snapshot(self.market_code)
-        return _context(self._settings_now(), self._market_locations, levels, allotments)
+        return _context(
+            self._settings_now(), self._market_locations, levels, allotments, self._store_options
+        )
 
     async def _allot(self, sale_id: str) -> None:
         """A sale met without allotments gets them in proportion to the DCs' free stock."""
@@ -249,6 +321,7 @@ class Allocator:
             for fo in await self._store.fulfilment_orders_of(list(paid)):
                 paid.pop(fo.source_id, None)
         ctx, allotments = await self._context({e.sale_id for e in paid.values()})
+        self._carried = (ctx, {sale_id for sale_id, _ in allotments})
         builder = PlanBuilder(self.market_code, self._clock.now(), _Ids())
         released = 0
         if cancelled:
@@ -345,11 +418,19 @@ def _context(
     locations: Sequence[Location],
     levels: Sequence[StockLevel],
     allotments: Sequence[Allotment],
+    stores: StoreOptions | None = None,
 ) -> tuple[Context, dict[tuple[str, str], Allotment]]:
     free = {(level.location, level.sku): level.free for level in levels}
     allotted = {(a.sale_id, a.location): a.remaining for a in allotments if a.remaining > 0}
     by_key = {(a.sale_id, a.location): a for a in allotments}
-    return Context(settings, locations, Availability(free, allotted)), by_key
+    options = stores or StoreOptions()
+    return Context(settings, locations, Availability(free, allotted), options), by_key
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    page: FeedPage
+    plan: AllocationPlan
 
 
 class _Ids:
@@ -365,9 +446,9 @@ class _Ids:
         return f"{self._stem}{self._next:06x}"
 
 
-def _ignore(task: asyncio.Future[FeedPage]) -> None:
+def _ignore(task: asyncio.Future[Any]) -> None:
     if not task.cancelled():
-        task.exception()  # retrieved: a page read ahead and dropped may have failed
+        task.exception()  # retrieved: a task let go (a page read ahead, a write) may have failed
 
 
 def _monotonic() -> float:

@@ -9,6 +9,7 @@ pickers walk the aisles once per SKU: the pick lines group the wave's units by S
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -60,3 +61,12 @@ def wave_size(capacity_per_hour: int, waved_last_hour: int, max_orders: int | No
         raise InvalidInput(f"max_orders: 1 to {MAX_WAVE_ORDERS}")
     room = max(0, capacity_per_hour - waved_last_hour)
     return room if max_orders is None else min(room, max_orders)
+
+
+def scheduled_share(capacity_per_hour: int, every: timedelta) -> int:
+    """How many orders a wave the worker cuts every ``every`` may take: the interval's share of
+    the hour (half of it every 30 minutes), so the pickers get an even flow rather than the
+    whole hour at once and nothing the next half; a wave still never takes what the last hour's
+    waves spent (``wave_size``)."""
+    share = math.ceil(capacity_per_hour * every / CAPACITY_WINDOW)
+    return max(1, min(share, capacity_per_hour, MAX_WAVE_ORDERS))

@@ -5,6 +5,10 @@ Each market's allocator steps only while this process holds its role (``allocato
 process that does not stands by and asks again at the next poll. Inside a server that is
 selling a flash sale the allocator waits (``busy``), as order mail does: allocation is late by
 the burst's length, purchases are not slowed.
+
+The leader of a market also cuts its DCs' waves on their schedule (``cut_waves``,
+``service/waves.py``'s ``WaveSchedule``), after its allocation step: the same role, so one
+process of the fleet cuts a market's waves, and the same pause while a sale sells.
 """
 
 from __future__ import annotations
@@ -12,9 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from flashsale.fulfilment.ports import SaleCatalogue, SaleUnits
 from flashsale.fulfilment.service.allocator import DEFAULT_POLL_SECONDS, Allocated, Allocator
+from flashsale.fulfilment.service.waves import Waves, WaveSchedule
 from flashsale.platform.leadership import Leadership
 
 log = logging.getLogger(__name__)
@@ -40,6 +46,13 @@ class Allocators:
         self._busy = busy
         self.by_market: dict[str, Allocator] = {}
         self._released_at = float("-inf")
+        self.wave_schedule: WaveSchedule | None = None
+
+    def cut_waves(self, waves: Waves, every_minutes: float) -> None:
+        """Cut a wave at each active DC of the markets this process leads every
+        ``every_minutes`` (0: only when asked, by the API, the CLI or the console)."""
+        interval = timedelta(minutes=every_minutes)
+        self.wave_schedule = waves.every(interval) if every_minutes > 0 else None
 
     def of(self, market_code: str) -> Allocator:
         found = self.by_market.get(market_code)
@@ -88,6 +101,8 @@ class Allocators:
             total += done
             if release and not done.events:
                 await allocator.release_closed_sales(self._sales, self._units)
+            if self.wave_schedule is not None:
+                await self.wave_schedule.cut_due(code)
         if release:
             self._released_at = asyncio.get_running_loop().time()
         return total

@@ -70,6 +70,7 @@ from flashsale.staff.model import STAFF_SESSION_TTL_SECONDS
 from flashsale.staff.service import StaffDirectory
 from flashsale.staff.tokens import StaffTokens
 from flashsale.stores.service.assembly import Stores, build_stores
+from flashsale.stores.service.fulfilment_options import StoreFulfilmentOptions
 from flashsale.stores.service.pickup import ClickAndCollect
 from flashsale.stores.service.pickup_mail import MailPickupNotices
 from flashsale.stores.service.pickup_throttle import PickupThrottle
@@ -192,7 +193,7 @@ class Shop:
             reporting_currency=self.settings.reporting_currency,
             fx_max_age_days=self.settings.fx_max_age_days,
             # It yields to this process's purchases, as order mail does.
-            busy=Pace(lambda: purchases_answered(self.metrics)).busy,
+            busy=Pace(lambda: self.metrics.purchases_arrived).busy,
         )
 
     @functools.cached_property
@@ -206,9 +207,11 @@ class Shop:
             self.leadership,
             self.clock,
             # It yields to this process's purchases, as order mail does.
-            busy=Pace(lambda: purchases_answered(self.metrics)).busy,
+            busy=Pace(lambda: self.metrics.purchases_arrived).busy,
             # The partners' pools hold units at the DCs as allotments do.
             commitments=[PoolCommitments(self.store)],
+            # Which stores ship home deliveries or take pickups sent from a DC.
+            store_options=StoreFulfilmentOptions(self.store),
         )
 
     def start_fulfilment(self) -> None:
@@ -216,6 +219,7 @@ class Shop:
         ``flashsale worker --fulfilment`` where the servers leave it to workers)."""
         poll = self.settings.fulfilment_poll_seconds
         allocators = self.fulfilment.allocators
+        allocators.cut_waves(self.fulfilment_ops.waves, self.settings.wave_every_minutes)
         self._background.append(asyncio.create_task(allocators.run_forever(poll)))
         deliveries = self.fulfilment_ops.shipping.run_forever(poll)
         self._background.append(asyncio.create_task(deliveries))
@@ -233,9 +237,11 @@ class Shop:
     def fulfilment_ops(self) -> Operations:
         """After allocation: waves, pick lists and packing slips, shipping, returns."""
         f = self.fulfilment
-        return build_operations(
+        ops = build_operations(
             self.store, f.orders, f.locations, self.shipping, self.refunds, self.clock
         )
+        ops.waves.print_with(self.settings.pdf_fonts)
+        return ops
 
     @functools.cached_property
     def address_book(self) -> AddressBook:
@@ -569,7 +575,7 @@ async def build_shop(
             leadership,
             clock,
             public_url=settings.public_url,
-            busy=Pace(lambda: purchases_answered(metrics)).busy,
+            busy=Pace(lambda: metrics.purchases_arrived).busy,
         ),
     )
 
@@ -605,19 +611,9 @@ def open_webhooks(
         sender,
         poll_seconds=settings.webhook_poll_seconds,
         # It yields to this process's purchases (none in `flashsale worker --webhooks`).
-        pace=Pace(lambda: purchases_answered(metrics)),
+        pace=Pace(lambda: metrics.purchases_arrived),
     )
     return Subscriptions(store, clock, SystemResolver(), development=development), worker
-
-
-def purchases_answered(metrics: Metrics) -> float:
-    """Purchase attempts this process has answered, whatever the outcome."""
-    return sum(
-        sample.value
-        for family in metrics.purchases.collect()
-        for sample in family.samples
-        if sample.name.endswith("_total")
-    )
 
 
 def auth_limits(settings: Settings) -> AuthLimits:

@@ -328,6 +328,25 @@ class Settings(BaseSettings):
             " the order event feed for paid and cancelled orders once it has caught up."
         ),
     )
+    wave_every_minutes: int = Field(
+        default=30,
+        ge=0,
+        le=24 * 60,
+        description=(
+            "How often the allocator's leader cuts a wave at each active DC of its market where"
+            " allocated orders wait, each taking that interval's share of the DC's hourly"
+            " capacity; 0 cuts waves only when asked (API, CLI, console)."
+        ),
+    )
+    pdf_fonts: str = Field(
+        default="",
+        description=(
+            "The TrueType fonts (.ttf, .otf, .ttc paths, separated by `:`) pick lists and"
+            " packing slips print with: the first for text, the others for the scripts it lacks"
+            " (CJK, Devanagari...). Empty: the usual system fonts (DejaVu, Noto, Droid Sans"
+            " Fallback) where installed, else the Latin-1 core fonts."
+        ),
+    )
 
     media_dir: str | None = Field(
         default=None,

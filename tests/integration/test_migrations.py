@@ -87,19 +87,19 @@ def test_the_core_branch_is_one_line_ending_at_the_newest() -> None:
     assert head_revisions() == {
         "0008",
         "catalog_0001",
-        "channels_0002",
+        "channels_0003",
         "customers_0001",
         "desk_0001",
         "fulfilment_0002",
         "inventory_0001",
         "notifications_0001",
-        "orders_0002",
+        "orders_0003",
         "payments_0001",
         "pickup_0002",
         "relay_0001",
         "reporting_0001",
         "staff_0001",
-        "stores_0001",
+        "stores_0002",
         "webhooks_0001",
     }
 
@@ -120,6 +120,7 @@ async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
         "catalog_0001",
         "channels_0001",
         "channels_0002",
+        "channels_0003",
         "customers_0001",
         "desk_0001",
         "fulfilment_0001",
@@ -128,6 +129,7 @@ async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
         "notifications_0001",
         "orders_0001",
         "orders_0002",
+        "orders_0003",
         "payments_0001",
         "pickup_0001",
         "pickup_0002",
@@ -135,6 +137,7 @@ async def test_upgrade_reaches_head_and_a_second_run_changes_nothing(
         "reporting_0001",
         "staff_0001",
         "stores_0001",
+        "stores_0002",
         "webhooks_0001",
     }
     await upgrade_database(empty_database_url)

@@ -25,7 +25,7 @@ from flashsale.desk.domain.events import CaseEventKind, EventCursor, event_of
 from flashsale.desk.domain.macros import Macro
 from flashsale.desk.domain.sla import Priority, SlaPolicy, SlaStamps
 from flashsale.desk.domain.staffing import AgentStatus, DeskAgent, Queue
-from flashsale.desk.ports import CaseChange, CaseQuery, CursorMove, NewCase, View
+from flashsale.desk.ports import CaseChange, CaseQuery, CursorMove, NewCase, RouterBatch, View
 from flashsale.kernel.errors import Conflict
 from flashsale.record.store import Store
 from tests.contract.record_world import feed_caught_up
@@ -119,6 +119,10 @@ async def test_a_change_is_written_once_and_only_at_its_version(store: Store) ->
     assert (stored.status, stored.version) == (CaseStatus.OPEN, 1)
     assert await store.change_cases([twin]) == set()  # stale
     assert (await store.cases_by_id([case.id]))[case.id].status is CaseStatus.OPEN
+    # Told the case it was worked out on, the record may write what moved alone: the same.
+    solved = replace(stored, status=CaseStatus.SOLVED, assignee="stf_1", solved_at=T0, version=2)
+    assert await store.change_cases([CaseChange(solved, 1, before=stored)]) == {case.id}
+    assert (await store.cases_by_id([case.id]))[case.id] == solved
 
 
 async def test_the_router_cursor_is_compared_and_set(store: Store) -> None:
@@ -132,6 +136,35 @@ async def test_the_router_cursor_is_compared_and_set(store: Store) -> None:
     assert await store.change_cases([again], CursorMove("CN", None, to)) is None
     assert await store.change_cases([again], CursorMove("CN", EventCursor(0, 9), to)) is None
     assert (await store.cases_by_id([case.id]))[case.id].assignee == "stf_1"  # nothing written
+
+
+async def test_routers_commit_together_and_a_moved_cursor_writes_nothing_of_its_own(
+    store: Store,
+) -> None:
+    cn, es = a_case(1), a_case(2, market="ES", queue="es-es")
+    await store.add_cases([opened(cn), opened(es)])
+    await store.change_cases([], CursorMove("ES", None, EventCursor(0, 1)))
+    to = EventCursor(0, 2)
+    answers = await store.commit_routers(
+        [
+            RouterBatch(
+                [CaseChange(replace(cn, assignee="stf_1", version=1), 0)],
+                CursorMove("CN", None, to),
+            ),
+            RouterBatch(
+                [CaseChange(replace(es, assignee="stf_2", version=1), 0)],
+                CursorMove("ES", EventCursor(0, 9), to),  # moved by another router meanwhile
+            ),
+        ]
+    )
+    assert answers == [{cn.id}, None]
+    found = await store.cases_by_id([cn.id, es.id])
+    assert (found[cn.id].assignee, found[cn.id].version) == ("stf_1", 1)
+    assert (found[es.id].assignee, found[es.id].version) == (None, 0)
+    assert await store.router_cursor("CN") == to
+    assert await store.router_cursor("ES") == EventCursor(0, 1)
+    stale = CaseChange(replace(cn, assignee="stf_3", version=1), 0)
+    assert await store.commit_routers([RouterBatch([stale], CursorMove("CN", to, to))]) == [set()]
 
 
 async def test_views_page_by_id_and_the_breach_search(store: Store) -> None:
@@ -152,6 +185,14 @@ async def test_views_page_by_id_and_the_breach_search(store: Store) -> None:
     unassigned = await store.list_cases(CaseQuery(View.UNASSIGNED), None, 10)
     assert [c.id for c in unassigned] == ["case_0002", "case_0004", "case_0005"]
     late = T0 + timedelta(hours=2)
+    breaching = await store.list_cases(CaseQuery(View.BREACHING, now=late), None, 10)
+    assert [c.id for c in breaching] == ["case_0001", "case_0002", "case_0004"]
+    elsewhere = CaseQuery(View.QUEUE, queue="cn-zh", markets=frozenset({"IN", "ES"}))
+    assert await store.list_cases(elsewhere, None, 10) == []
+    here = CaseQuery(View.QUEUE, queue="cn-zh", markets=frozenset({"CN", "IN"}))
+    assert [c.id for c in await store.list_cases(here, None, 10)] == [c.id for c in queue]
+    nobody = await store.list_cases(CaseQuery(View.MINE), None, 10)  # no agent: none assigned
+    assert [c.id for c in nobody] == ["case_0002", "case_0004", "case_0005"]
     due = await store.cases_due(late, 10)
     assert [c.id for c in due] == ["case_0001", "case_0002", "case_0004"]  # not paused, solved
     assert await store.cases_due(T0, 10) == []
@@ -202,6 +243,7 @@ async def test_two_routers_on_one_record_never_assign_a_case_twice(store: Store)
         batch = [opened(a_case(wave * 100 + n + 1)) for n in range(100)]
         await store.add_cases(batch)
         for _ in range(4):
+            await feed_caught_up(store, table="case_events")  # what either router may read
             await asyncio.gather(first.step(), second.step())
     assigned = [
         e.case_id
@@ -215,3 +257,104 @@ async def test_two_routers_on_one_record_never_assign_a_case_twice(store: Store)
         if case.assignee is not None:
             loads[case.assignee] = loads.get(case.assignee, 0) + 1
     assert sum(loads.values()) == 200 and max(loads.values()) == 20
+
+
+async def test_two_desks_routing_every_market_together_never_assign_a_case_twice(
+    store: Store,
+) -> None:
+    """Two processes' routers of two markets, each committing its markets in one transaction
+    (``route_together``), race over 420 cases."""
+    from flashsale.desk.service.router import MarketRouter, route_together
+    from flashsale.desk.service.setup import DeskSetup
+    from flashsale.kernel.clock import ManualClock
+    from flashsale.platform.local_leadership import LocalLeadership
+
+    await store.put_sla_policy(SlaPolicy.uniform("std", 60, 120, 480))
+    spain = Queue("es-es", "ES", "es", frozenset({Topic.PAYMENT}), "std")
+    for queue in (QUEUE, spain):
+        await store.put_desk_queue(queue)
+    event = event_of(a_case(0), CaseEventKind.AGENT, "admin", T0)
+    for n in range(15):
+        market, language, capacity = ("CN", "zh", 20) if n < 10 else ("ES", "es", 10)
+        agent = DeskAgent(
+            f"stf_{n}", market, frozenset({language}), frozenset({Topic.PAYMENT}), capacity,
+            AgentStatus.AVAILABLE, T0,
+        )  # fmt: skip
+        await store.put_desk_agent(agent, event)
+    clock = ManualClock(T0)
+
+    def routers() -> list[MarketRouter]:
+        setup = DeskSetup(store, None, None, clock)  # type: ignore[arg-type]
+        return [
+            MarketRouter(m, store, setup, clock, LocalLeadership(), batch=25) for m in ("CN", "ES")
+        ]
+
+    first, second = routers(), routers()
+    for wave in range(3):
+        cn = [opened(a_case(wave * 1000 + n + 1)) for n in range(100)]
+        es = [
+            opened(a_case(wave * 1000 + n + 501, market="ES", queue="es-es", language="es"))
+            for n in range(40)
+        ]
+        await store.add_cases(cn + es)
+        for _ in range(4):
+            await feed_caught_up(store, table="case_events")
+            await asyncio.gather(route_together(first, store), route_together(second, store))
+    for market, expected in (("CN", 200), ("ES", 50)):  # agents x capacity
+        assigned = [
+            e.case_id
+            for e in (await store.read_case_events(EventCursor(), 10_000, market)).events
+            if e.kind is CaseEventKind.ASSIGNED
+        ]
+        assert len(assigned) == len(set(assigned)) == expected
+        loads: dict[str, int] = {}
+        for case in await store.live_cases(market):
+            if case.assignee is not None:
+                loads[case.assignee] = loads.get(case.assignee, 0) + 1
+        assert sum(loads.values()) == expected
+        assert max(loads.values()) == (20 if market == "CN" else 10)
+
+
+async def test_a_copy_another_process_outdated_is_worked_out_again_on_the_record(
+    store: Store,
+) -> None:
+    """The desk assigns from the cases as it last wrote them; one changed since by another
+    process is read again: still waiting, it is assigned at its new version; solved, it
+    leaves the board unassigned."""
+    from flashsale.desk.service.router import MarketRouter, route_together
+    from flashsale.desk.service.setup import DeskSetup
+    from flashsale.kernel.clock import ManualClock
+    from flashsale.platform.local_leadership import LocalLeadership
+
+    await store.put_sla_policy(SlaPolicy.uniform("std", 60, 120, 480))
+    await store.put_desk_queue(QUEUE)
+    away = DeskAgent(
+        "stf_1", "CN", frozenset({"zh"}), frozenset({Topic.PAYMENT}), 5, AgentStatus.AWAY, T0
+    )
+    joined = event_of(a_case(0), CaseEventKind.AGENT, "admin", T0)
+    await store.put_desk_agent(away, joined)
+    waiting, solved = a_case(1), a_case(2)
+    copies = {c.id: c for c in (waiting, solved)}  # as this process wrote them, version 0
+    routed = [event_of(c, CaseEventKind.ROUTED, "system", T0) for c in (waiting, solved)]
+    await store.add_cases([NewCase(waiting, (), routed[:1]), NewCase(solved, (), routed[1:])])
+    clock = ManualClock(T0)
+    setup = DeskSetup(store, None, None, clock)  # type: ignore[arg-type]
+    router = MarketRouter("CN", store, setup, clock, LocalLeadership())
+    await feed_caught_up(store, table="case_events")
+    assert await route_together([router], store, copies.get) == 0  # both wait: nobody free
+    # Another process: a customer's message on one (still waiting), a solve of the other,
+    # their events not read by the board yet; then the agent comes back.
+    wrote = replace(waiting, subject="more", version=1)
+    done = replace(solved, status=CaseStatus.SOLVED, solved_at=T0, version=1)
+    assert await store.change_cases([CaseChange(wrote, 0), CaseChange(done, 0)]) == {
+        waiting.id,
+        solved.id,
+    }
+    await store.put_desk_agent(replace(away, status=AgentStatus.AVAILABLE), joined)
+    await feed_caught_up(store, table="case_events")
+    assert await route_together([router], store, copies.get) == 1
+    found = await store.cases_by_id([waiting.id, solved.id])
+    assert (found[waiting.id].assignee, found[waiting.id].subject) == ("stf_1", "more")
+    assert found[waiting.id].version == 2
+    assert found[solved.id].assignee is None and found[solved.id].status is CaseStatus.SOLVED
+    assert router.board is not None and not router.board.is_waiting(solved.id)

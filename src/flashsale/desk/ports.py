@@ -27,12 +27,15 @@ class NewCase:
 @dataclass(frozen=True, slots=True)
 class CaseChange:
     """A case written only if it is still at ``expected_version`` (the new state carries
-    ``expected_version + 1``), with its messages and events, in the same transaction."""
+    ``expected_version + 1``), with its messages and events, in the same transaction.
+    ``before``: the case the change was worked out on, when known; a repository may then
+    write only the columns that differ from it (it is what the record holds at that version)."""
 
     case: Case
     expected_version: int
     messages: Sequence[CaseMessage] = ()
     events: Sequence[CaseEvent] = ()
+    before: Case | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,14 @@ class CursorMove:
     market: str
     expected: EventCursor | None
     to: EventCursor
+
+
+@dataclass(frozen=True, slots=True)
+class RouterBatch:
+    """One market router's assignments and the move of its cursor: written only together."""
+
+    changes: Sequence[CaseChange]
+    cursor: CursorMove
 
 
 class View(enum.StrEnum):
@@ -90,6 +101,11 @@ class DeskRepository(Protocol):
         """Write each change whose case is still at its expected version, in one transaction;
         the ids written. With ``cursor``: None, and nothing written, unless the router's
         cursor was where it says (then it is moved in the same transaction)."""
+        ...
+
+    async def commit_routers(self, batches: Sequence[RouterBatch]) -> list[set[str] | None]:
+        """Every router's batch in one transaction (one commit for all markets' routers): each
+        answered as ``change_cases(batch.changes, batch.cursor)`` would answer it alone."""
         ...
 
     async def cases_by_id(self, case_ids: Sequence[str]) -> dict[str, Case]: ...

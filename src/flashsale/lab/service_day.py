@@ -192,11 +192,11 @@ async def the_day(shop: Shop, clock: ManualClock, plan: ServiceDay) -> ServiceDa
         while index < len(times) and times[index] < upto:
             batch.append(index)
             index += 1
-        for start in range(0, len(batch), CONCURRENCY):
-            chunk = batch[start : start + CONCURRENCY]
-            answers = await asyncio.gather(
-                *(contact(desk, n, rng.random() < plan.self_service) for n in chunk)
-            )
+        # The replies to the cases in hand for the handle time go with this minute's
+        # contacts, as at a desk where both happen at once: their writes share commits.
+        done = [case_id for at, case_id in in_hand if now - at >= HANDLE]
+        in_hand = [(at, case_id) for at, case_id in in_hand if now - at < HANDLE]
+        for answers in await both(desk, batch, done, rng, plan.self_service):
             for case_id, market in answers:
                 if case_id is None:
                     deflected += 1
@@ -209,11 +209,6 @@ async def the_day(shop: Shop, clock: ManualClock, plan: ServiceDay) -> ServiceDa
         for case_id in taken:
             del waiting[case_id]
         in_hand += [(now, case_id) for case_id in taken]
-        done = [case_id for at, case_id in in_hand if now - at >= HANDLE]
-        in_hand = [(at, case_id) for at, case_id in in_hand if now - at < HANDLE]
-        for start in range(0, len(done), CONCURRENCY):
-            replies = done[start : start + CONCURRENCY]
-            await asyncio.gather(*(desk.work.reply(None, c, macro=MACRO) for c in replies))
         if now - last_sweep >= SWEEP_EVERY:
             await desk.sweeper.sweep()
             last_sweep = now
@@ -238,6 +233,27 @@ async def the_day(shop: Shop, clock: ManualClock, plan: ServiceDay) -> ServiceDa
         breaches=desk.sweeper.breaches,
         figures=figures,
     )
+
+
+async def both(
+    desk: Desk, contacts: list[int], replies: list[str], rng: random.Random, self_service: float
+) -> list[list[tuple[str | None, str]]]:
+    """A minute's contacts and replies, ``CONCURRENCY`` of each in flight at once; the
+    contacts' answers, a list a round."""
+    rounds = []
+    for start in range(0, max(len(contacts), len(replies)), CONCURRENCY):
+        chunk = contacts[start : start + CONCURRENCY]
+        answers, _ = await asyncio.gather(
+            asyncio.gather(*(contact(desk, n, rng.random() < self_service) for n in chunk)),
+            asyncio.gather(
+                *(
+                    desk.work.reply(None, c, macro=MACRO)
+                    for c in replies[start : start + CONCURRENCY]
+                )
+            ),
+        )
+        rounds.append(answers)
+    return rounds
 
 
 def assignee(desk: Desk, market: str, case_id: str) -> str | None:

@@ -105,3 +105,27 @@ async def test_a_burst_of_replies_mails_through_one_outbox_write(
     assert len(refused) == 1 and isinstance(refused[0], InvalidInput)
     assert len(writes[0]) == 12  # the burst, then each alone once one of it was refused
     assert sorted(len(w) for w in writes[1:]) == [1] * 12
+
+
+async def test_a_taken_number_is_drawn_again_and_refuses_no_other_case_of_its_batch(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashsale.desk.service import cases as cases_module
+
+    drawn = iter(["TAKEN222", "TAKEN222", "TAKEN222", "FRESH333", "FRESH444"])
+    monkeypatch.setattr(cases_module, "new_number", lambda: next(drawn))
+    opened = await asyncio.gather(
+        *(
+            shop.desk.cases.open(
+                Opening(
+                    f"cus_{n}", f"fan{n}@mi.example", "CN", "zh", "delivery", "where is it?",
+                    channel=Channel.WEB, self_service=False,
+                )
+            )
+            for n in range(3)
+        )
+    )  # fmt: skip
+    numbers = sorted(c.number for c in opened)
+    assert numbers == ["FRESH333", "FRESH444", "TAKEN222"]
+    stored = await shop.store.cases_by_id([c.id for c in opened])
+    assert sorted(c.number for c in stored.values()) == numbers

@@ -14,7 +14,7 @@ from flashsale.desk.domain.events import CaseEvent, CaseEventPage, EventCursor
 from flashsale.desk.domain.macros import Macro
 from flashsale.desk.domain.sla import SlaPolicy
 from flashsale.desk.domain.staffing import DeskAgent, Queue
-from flashsale.desk.ports import CaseChange, CaseQuery, CursorMove, NewCase, View
+from flashsale.desk.ports import CaseChange, CaseQuery, CursorMove, NewCase, RouterBatch, View
 from flashsale.kernel.errors import Conflict
 
 
@@ -101,6 +101,9 @@ class MemoryDeskRepository:
             self._append(change.events)
             written.add(change.case.id)
         return written
+
+    async def commit_routers(self, batches: Sequence[RouterBatch]) -> list[set[str] | None]:
+        return [await self.change_cases(b.changes, b.cursor) for b in batches]
 
     def _add_messages(self, messages: Sequence[CaseMessage]) -> None:
         for message in messages:

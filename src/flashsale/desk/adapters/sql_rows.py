@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import RowMapping
@@ -30,6 +30,11 @@ def _iso(moment: datetime | None) -> str | None:
 
 def _moment(text: Any) -> datetime | None:
     return None if text is None else datetime.fromisoformat(str(text))
+
+
+def sqlite_moment(text: str) -> datetime:
+    """A ``UtcDateTime`` as SQLite keeps it (UTC wall time as text), read without SQLAlchemy."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def queue_row(queue: Queue) -> dict[str, Any]:
@@ -179,7 +184,7 @@ def case_row(case: Case) -> dict[str, Any]:
     }
 
 
-def case_of(row: RowMapping) -> Case:
+def case_of(row: RowMapping | Mapping[str, Any]) -> Case:
     suggested = row["suggested"]
     return Case(
         id=row["id"],

@@ -71,7 +71,10 @@ DONE = frozenset({CaseStatus.SOLVED, CaseStatus.CLOSED})
 
 
 def new_number() -> str:
-    return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+    """Eight letters of a 32-letter alphabet, five random bits each, drawn in one call: a
+    draw per letter showed in the profile of a million contacts."""
+    bits = secrets.randbits(5 * NUMBER_LENGTH)
+    return "".join(NUMBER_ALPHABET[(bits >> (5 * i)) & 31] for i in range(NUMBER_LENGTH))
 
 
 def message_body(text: str) -> str:

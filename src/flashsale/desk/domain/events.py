@@ -43,7 +43,7 @@ class CaseEvent:
     market: str
     case_id: str | None = None
     data: Mapping[str, Any] = field(default_factory=dict)
-    cursor: EventCursor = field(default_factory=EventCursor)
+    cursor: EventCursor = field(default=EventCursor())  # immutable: one shared start
 
     @property
     def id(self) -> str:

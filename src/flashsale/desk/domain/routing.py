@@ -77,7 +77,7 @@ class Board:
         for queue in queues:
             self.queues[queue.code] = queue
         for agent_id, state in self._agents.items():
-            self._relink(agent_id, state)
+            self._relink(agent_id, state, lines=True)
 
     def put_agent(self, agent: DeskAgent) -> None:
         """An agent joined, changed skills or capacity, or came or went."""
@@ -93,7 +93,7 @@ class Board:
             state.agent = agent
             if came_online:
                 state.idle_since = agent.status_since.timestamp()
-        self._relink(agent.staff_id, state)
+        self._relink(agent.staff_id, state, lines=True)
 
     def case_waiting(
         self, case_id: str, queue: str, topic: Topic, rank: int, due: datetime | None
@@ -212,10 +212,14 @@ class Board:
             for topic in sorted(queue.topics & agent.topics)
         )
 
-    def _relink(self, agent_id: str, state: _Agent, *, freed: bool = True) -> None:
-        """The agent changed: old heap entries go stale, new ones go in where they have room."""
+    def _relink(
+        self, agent_id: str, state: _Agent, *, freed: bool = True, lines: bool = False
+    ) -> None:
+        """The agent changed: old heap entries go stale, new ones go in where they have room;
+        ``lines``: their skills or the queues changed, not only their load."""
         state.version += 1
-        state.lines = self._lines_of(state.agent)
+        if lines:
+            state.lines = self._lines_of(state.agent)
         if not state.has_room:
             return
         entry = (state.load, state.idle_since, agent_id, state.version)

@@ -19,7 +19,7 @@ from flashsale.desk.service.agent_work import AgentWork, actor_of
 from flashsale.desk.service.cases import Cases, Opening
 from flashsale.desk.service.inbound import CustomerByEmail, Inbound
 from flashsale.desk.service.order_lookup import OrderLookup
-from flashsale.desk.service.router import MarketRouter
+from flashsale.desk.service.router import MarketRouter, route_together
 from flashsale.desk.service.setup import DeskSetup
 from flashsale.desk.service.sla_sweeper import SlaSweeper
 from flashsale.desk.service.stats import Stats
@@ -136,17 +136,24 @@ class Desk:
     def router(self, market: str) -> MarketRouter:
         found = self._routers.get(market)
         if found is None:
-            found = MarketRouter(market, self._repo, self.setup, self._clock, self._leadership)
+            found = MarketRouter(
+                market,
+                self._repo,
+                self.setup,
+                self._clock,
+                self._leadership,
+                written=self.writes.remember,
+            )
             self._routers[market] = found
         return found
 
     async def route(self) -> int:
-        """One step of every market's router (those with queues); assignments committed."""
+        """One step of every market's router (those with queues), committed together;
+        assignments committed."""
         snapshot = await self.setup.snapshot()
-        done = 0
-        for market in sorted({q.market for q in snapshot.queues.values()}):
-            done += await self.router(market).step()
-        return done
+        markets = sorted({q.market for q in snapshot.queues.values()})
+        routers = [self.router(m) for m in markets]
+        return await route_together(routers, self._repo, self.writes.kept)
 
     async def tick(self) -> int:
         """Route, then record breaches: what the background loop does each time."""

@@ -1,19 +1,23 @@
 """The desk's set-up: queues, SLA policies, calendars, macros and agents.
 
 What routing and the SLA clocks read on every case (queues, policies, calendars) is kept in
-memory and read again from the record at most every ``refresh_seconds``: a change made in this
-process takes hold at once, one made in another within that time.
+memory and read again from the record at most every ``refresh_seconds`` of real time: a change
+made in this process takes hold at once, one made in another within that time. Real time, not
+the shop's clock: a simulated day moves its clock by minutes a step, and a read per step would
+be all the cost of a quiet minute.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from flashsale.catalog.service import Catalog
 from flashsale.desk.domain.calendar import AlwaysOpen, Calendar
+from flashsale.desk.domain.case import Topic
 from flashsale.desk.domain.events import CaseEvent, CaseEventKind
 from flashsale.desk.domain.macros import Macro
 from flashsale.desk.domain.sla import Priority, SlaPolicy, Targets, WorkingTime
@@ -24,6 +28,7 @@ from flashsale.desk.domain.staffing import (
     language_of,
     parse_code,
     parse_topics,
+    queue_for,
 )
 from flashsale.desk.errors import AgentUnavailable
 from flashsale.desk.ports import DeskRepository
@@ -40,6 +45,19 @@ class Snapshot:
     calendars: Mapping[str, Calendar] = field(default_factory=dict)
     macros: Mapping[str, Macro] = field(default_factory=dict)
     read_at: datetime | None = None
+    # Each (market, language, topic) asked once a snapshot: every contact asks.
+    _queue_of: dict[tuple[str, str, Topic], Queue | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def queue_for(self, market: str, language: str, topic: Topic) -> Queue | None:
+        key = (market, language, topic)
+        try:
+            return self._queue_of[key]
+        except KeyError:
+            found = queue_for(self.queues.values(), market, language, topic)
+            self._queue_of[key] = found
+            return found
 
     def working_time(self, market: str, policy: SlaPolicy) -> WorkingTime:
         calendar = self.calendars.get(market)
@@ -62,8 +80,9 @@ class DeskSetup:
         self._staff = staff
         self._catalog = catalog
         self._clock = clock
-        self._refresh = timedelta(seconds=refresh_seconds)
+        self._refresh = refresh_seconds
         self._snapshot = Snapshot()
+        self._read_when: float | None = None  # time.monotonic() of the last read
         self._reading = asyncio.Lock()
 
     async def snapshot(self) -> Snapshot:
@@ -74,8 +93,8 @@ class DeskSetup:
         return self._snapshot
 
     def _stale(self) -> bool:
-        read_at = self._snapshot.read_at
-        return read_at is None or self._clock.now() - read_at >= self._refresh
+        read = self._read_when
+        return read is None or time.monotonic() - read >= self._refresh
 
     async def reload(self) -> Snapshot:
         self._snapshot = Snapshot(
@@ -85,6 +104,7 @@ class DeskSetup:
             {m.code: m for m in await self._repo.macros()},
             self._clock.now(),
         )
+        self._read_when = time.monotonic()
         return self._snapshot
 
     async def add_queue(

@@ -37,7 +37,7 @@ class SlaSweeper:
                     continue
                 breached = replace(case.breached(names), version=case.version + 1)
                 event = event_of(breached, CaseEventKind.BREACHED, "system", now, names=list(names))
-                changes.append(CaseChange(breached, case.version, (), (event,)))
+                changes.append(CaseChange(breached, case.version, (), (event,), case))
                 counts[case.id] = len(names)
             if not changes:
                 return recorded

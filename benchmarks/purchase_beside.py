@@ -92,7 +92,6 @@ from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from flashsale.staff.tokens import StaffTokens
 from flashsale.stores.service.assembly import Stores
-from flashsale.stores.service.selling import SaleRequest
 from flashsale.stores.service.session import PosCaller
 
 ALONE, BESIDE = "alone", "beside"
@@ -307,33 +306,12 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
-class HttpTills:
-    """What pos.py's generator calls, ``service.pos.sell(caller, sale, key)``, as the till
-    sends it: ``POST /api/v1/pos/sales`` with the clerk's session and the till's token."""
-
-    def __init__(self, session: aiohttp.ClientSession, server_url: str) -> None:
-        self.pos = self
-        self._session = session
-        self._url = f"{server_url}/api/v1/pos/sales"
-
-    async def sell(self, caller: dict[str, str], sale: SaleRequest, key: str) -> None:
-        body = {
-            "lines": [{"sku": sku, "quantity": quantity} for sku, quantity in sale.lines],
-            "payment": {"method": sale.method.value, "tendered": str(sale.tendered)},
-        }
-        headers = {**caller, "Idempotency-Key": key}
-        async with self._session.post(self._url, json=body, headers=headers) as answer:
-            if answer.status != 201:
-                raise RuntimeError(f"a POS sale answered {answer.status}: {await answer.text()}")
-            await answer.read()
-
-
 class PosLoad:
     def __init__(self, storm: Storm, server: ServerProcess, tills: list[dict[str, str]]):
         self.storm, self.server, self.tills = storm, server, tills
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
         # pos.py's generator, its sales sent over HTTP: the casts stand for that swap.
-        self.service = cast(Stores, HttpTills(self.session, server.url))
+        self.service = cast(Stores, pos.HttpTill(self.session, server.url))
         self.callers = cast(list[PosCaller], tills)
 
     async def warm_up(self) -> None:

@@ -21,7 +21,7 @@ orders and events travel by binary COPY, on SQLite as multi-row VALUES on the wr
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 from typing import cast
@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flashsale.fulfilment.adapters.sql_rows import COLUMNS
-from flashsale.fulfilment.domain.order import FulfilmentStatus, SourceKind
+from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus, SourceKind
 from flashsale.fulfilment.domain.plan import ACTOR, AllocatedEvent, AllocationPlan
 from flashsale.fulfilment.ports import AlreadyPlaced, FeedEntry, FeedPage, StaleSnapshot
 from flashsale.orders.domain.events import EventCursor, OrderEventKind
@@ -348,25 +348,7 @@ class SqlAllocation(SqlDatabase):
             inserts: list[object] = []
             add = inserts.extend
             for fo in plan.inserts:
-                add(
-                    (
-                        fo.id,
-                        _VALUE[fo.source_kind],
-                        fo.source_id,
-                        fo.part,
-                        fo.sale_id,
-                        fo.market_code,
-                        fo.sku,
-                        fo.quantity,
-                        fo.region,
-                        _VALUE[fo.status],
-                        fo.location,
-                        fo.from_allotment,
-                        fo.reason,
-                        times(fo.paid_at),
-                        times(fo.updated_at),
-                    )
-                )
+                add(_fulfilment_order_row(fo, times))
             if _insert_rows(db, _S_INSERT, _S_INSERT_ROW, inserts) != len(plan.inserts):
                 raise AlreadyPlaced("an order of the batch has a fulfilment order already")
         if plan.moves:
@@ -482,31 +464,11 @@ class SqlAllocation(SqlDatabase):
             if _count(status) != len(plan.cancelled):
                 raise StaleSnapshot("a fulfilment order moved since it was read")
         if plan.inserts:
-            value = _VALUE
             try:
                 await driver.copy_records_to_table(
                     "fulfilment_orders",
                     columns=COLUMNS,
-                    records=[
-                        (
-                            fo.id,
-                            value[fo.source_kind],
-                            fo.source_id,
-                            fo.part,
-                            fo.sale_id,
-                            fo.market_code,
-                            fo.sku,
-                            fo.quantity,
-                            fo.region,
-                            value[fo.status],
-                            fo.location,
-                            fo.from_allotment,
-                            fo.reason,
-                            fo.paid_at,
-                            fo.updated_at,
-                        )
-                        for fo in plan.inserts
-                    ],
+                    records=[_fulfilment_order_row(fo, _as_is) for fo in plan.inserts],
                 )
             except asyncpg.UniqueViolationError as exc:  # COPY stops at the first: all or none
                 raise AlreadyPlaced("an order of the batch has a fulfilment order already") from exc
@@ -601,3 +563,31 @@ def _sqlite_page(
         )
     ]
     return FeedPage(entries, entries[-1].cursor if entries else after)
+
+
+def _as_is(at: datetime) -> object:
+    return at
+
+
+def _fulfilment_order_row(
+    fo: FulfilmentOrder, time: Callable[[datetime], object]
+) -> tuple[object, ...]:
+    """A new fulfilment order's values in ``COLUMNS``' order, its times as ``time`` writes them
+    (SQLite's text, asyncpg's datetimes)."""
+    return (
+        fo.id,
+        _VALUE[fo.source_kind],
+        fo.source_id,
+        fo.part,
+        fo.sale_id,
+        fo.market_code,
+        fo.sku,
+        fo.quantity,
+        fo.region,
+        _VALUE[fo.status],
+        fo.location,
+        fo.from_allotment,
+        fo.reason,
+        time(fo.paid_at),
+        time(fo.updated_at),
+    )

@@ -114,3 +114,28 @@ async def test_delivered_parcels_collect_their_cash_once(store: Store) -> None:
     assert not await store.move_cash_cursor(None, "0-1", AT)  # compare and set
     kinds = [e.kind for e in await store.events_of_order(first.source_id)]
     assert kinds.count(OrderEventKind.DELIVERED) == 1
+
+
+async def test_the_collector_stops_between_pages_while_a_sale_is_on(store: Store) -> None:
+    await stocked(store, units=20)
+    ids = ["ord_a", "ord_b", "ord_c"]
+    await cod_orders(store, ids)
+    assert await store.write_allocation("allocator:IN", None, None, plan_for(ids), "b1")
+    wave = await store.cut_wave("wav_1", "DC-BLR", 100, 3, AT, "staff:1")
+    assert wave is not None
+    fos = list(wave.orders)
+    await store.ship([parcel(fo) for fo in fos], frozenset({S.PICKING}), "wave wav_1", "staff:1")
+    await store.deliver([fo.id for fo in fos], AT + timedelta(hours=3), "carrier:sandbox")
+    await feed_caught_up(store)
+    pages: list[int] = []
+
+    def busy() -> bool:  # the sale starts once the collector has read its first page
+        pages.append(1)
+        return len(pages) > 1
+
+    clock = ManualClock(AT + timedelta(hours=3))
+    collector = CashOnDelivery(store, LocalStockGate(), clock, busy=busy)
+    assert await collector.collect_delivered(limit=1) == 0  # its first page: no delivery yet
+    assert len(pages) == 2  # it asked again before its second page, and stopped there
+    after_the_sale = CashOnDelivery(store, LocalStockGate(), clock)
+    assert await after_the_sale.collect_delivered(limit=1) == 3  # from where it stopped

@@ -7,7 +7,10 @@ collector keeps its own cursor and moves each delivered order's payment from ``d
 collection and the cursor, or two collectors) collects once. It reads every event once, as
 the other readers of the feed do, rather than asking for deliveries only: a feed without a
 delivery since the cursor would be scanned to its end at every poll. Nothing runs on the
-purchase path or in the payment's commit.
+purchase path or in the payment's commit. Inside ``flashsale serve`` it yields to a flash sale
+(``busy``), as order mail does: reading every reservation as it is made would take the
+sale's own capacity (the reader's thread and the event loop), and collection is only late by
+the burst's length.
 
 A refused parcel cancels its order without a refund (no money was taken): the payment
 becomes ``uncollected``, the sale's count of live units drops, and ``order.cancelled`` tells
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from flashsale.kernel.clock import Clock
@@ -47,28 +51,38 @@ class CashRecord(CashCollection, OrderRepository, RefundRepository, OrderEventFe
 
 
 class CashOnDelivery:
-    def __init__(self, store: CashRecord, gate: UnitReturns, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: CashRecord,
+        gate: UnitReturns,
+        clock: Clock,
+        *,
+        busy: Callable[[], bool] = lambda: False,
+    ) -> None:
         self._store = store
         self._gate = gate
         self._clock = clock
+        self._busy = busy  # True while this process sells a flash sale: collection waits
 
     async def collect_delivered(self, limit: int = BATCH) -> int:
         """Record the cash of every delivered order collected, up to the feed's end; how many
-        payments this collected."""
+        payments this collected. It stops between pages once this process sells a flash sale
+        (a collector far behind would otherwise read the feed to its end meanwhile)."""
         collected = 0
-        while True:
+        while not self._busy():
             text = await self._store.cash_cursor()
             page = await self._store.read_order_events(EventCursor.parse(text), limit)
             if not page.events:
                 return collected
             now = self._clock.now()
             delivered = [e.order_id for e in page.events if e.kind is OrderEventKind.DELIVERED]
-            done = await self._store.collect_cash(delivered, now)
-            collected += len(done)
+            if delivered:  # a page of none is no write: only the cursor moves
+                collected += len(await self._store.collect_cash(delivered, now))
             if not await self._store.move_cash_cursor(text, str(page.next_cursor), now):
                 return collected  # another collector moved on: it carries on from there
             if len(page.events) < limit:
                 return collected
+        return collected
 
     async def refused(self, order_id: str, actor: str) -> Order:
         """The parcel was refused at the door or came back undelivered: the order is
@@ -108,7 +122,8 @@ class CashOnDelivery:
         """The background step: cash collected as deliveries reach the feed."""
         while True:
             try:
-                await self.collect_delivered()
+                if not self._busy():
+                    await self.collect_delivered()
             except Exception:  # the cursor stays put: the next round reads the same deliveries
                 log.exception("collecting cash on delivery failed; trying again")
             await asyncio.sleep(poll_seconds)

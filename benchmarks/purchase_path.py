@@ -14,13 +14,16 @@ The target of the core issue is ratio >= 0.5. Needs wrk on PATH (apt-get install
 
 --events both (the default) also starts a second server with the order event feed off
 (FLASHSALE_ORDER_EVENTS=false) on a copy of the seeded database, drives both in alternating
-order each run, and prints purchases/s with the feed on over off (target >= 0.97).
+order each run, and prints purchases/s with the feed on over off (target >= 0.97), and each
+server's CPU (all its threads, from /proc) a purchase over its runs: on a busy machine the rates
+follow the neighbours, the CPU a purchase much less.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import re
 import shutil
 import statistics
@@ -63,6 +66,7 @@ class WrkResult:
     refused: int | None = None
     non_2xx: int = 0
     other_answers: str = ""  # "500=169 409=3": the statuses of the answers that were not 201
+    server_cpu_us: float | None = None  # the server's CPU (all its threads) a 201, in µs
 
 
 def _ms(value: str) -> float:
@@ -82,6 +86,12 @@ def all_bought(runs: list[WrkResult], what: str) -> bool:
             " out (raise --fans-per-run), 5xx that it failed"
         )
     return refused == 0
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process and all its threads so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_wrk(url: str, seconds: int, connections: int, script_args: list[str] | None) -> WrkResult:
@@ -224,14 +234,21 @@ def run_embedded(args: argparse.Namespace) -> int:
                 # Alternating which goes first cancels a drift of the machine within a run.
                 for feed in feeds if run % 2 == 0 else feeds[::-1]:
                     url = f"{servers[feed].url}/api/v1/sales/{sale_id}/purchases"
-                    purchase[feed].append(
-                        run_wrk(url, args.seconds, args.connections, [token_files[run]])
-                    )
+                    # CPU a purchase holds on a busy machine, where the rate follows the
+                    # neighbours: the server's CPU over the run (and the back office's work
+                    # behind it) over the purchases it answered.
+                    cpu_before = process_cpu_seconds(servers[feed].pid)
+                    found = run_wrk(url, args.seconds, args.connections, [token_files[run]])
+                    cpu = process_cpu_seconds(servers[feed].pid) - cpu_before
+                    if found.created:
+                        found.server_cpu_us = cpu / found.created * 1e6
+                    purchase[feed].append(found)
                 print(
                     f"run {run + 1}: trivial {trivial[-1].requests_per_second:,.0f} req/s, "
                     + ", ".join(
                         f"purchase (events {feed}) {found[-1].requests_per_second:,.0f} req/s"
-                        f" (201: {found[-1].created}, other: {found[-1].refused})"
+                        f" (201: {found[-1].created}, other: {found[-1].refused},"
+                        f" server CPU {found[-1].server_cpu_us or 0:.0f} µs a purchase)"
                         for feed, found in purchase.items()
                     ),
                     flush=True,
@@ -262,6 +279,14 @@ def run_embedded(args: argparse.Namespace) -> int:
     if len(feeds) == 2:
         off = statistics.median(r.requests_per_second for r in purchase["off"])
         print(f"ratio purchase events on/off: {p_rps / off:.3f} (target >= 0.97)")
+        cpu_us = {
+            feed: statistics.median(r.server_cpu_us or 0.0 for r in purchase[feed])
+            for feed in feeds
+        }
+        print(
+            f"server CPU a purchase (medians): events on {cpu_us['on']:.0f} µs, off"
+            f" {cpu_us['off']:.0f} µs, ratio off/on {cpu_us['off'] / cpu_us['on']:.3f}"
+        )
     ok = True
     for feed, audit in audits.items():
         created = sum(r.created or 0 for r in purchase[feed])

@@ -116,9 +116,10 @@ from flashsale.orders.domain.placement import Placement
 def _run_unchecked(self, conn):
     cursor = conn.connection.driver_connection.cursor()
     try:
+        last = sqlite_orders._last_order(cursor) if self.with_events else 0
         stored = self.statements.run(cursor)
-        if self.with_events:
-            sqlite_orders._append_events(cursor, [o.id for o in self.orders if o.id in stored])
+        if self.with_events and stored:
+            sqlite_orders._append_events(cursor, last)
         return Placement(stored=stored)
     finally:
         cursor.close()

@@ -121,6 +121,37 @@ async def test_a_refused_or_replayed_write_appends_nothing(store: Store) -> None
     ]
 
 
+async def test_a_batch_appends_the_events_of_the_orders_it_stored_and_of_no_other(
+    store: Store,
+) -> None:
+    # SQLite copies a batch's event rows from the orders rows it inserted: a batch after
+    # others, that skips a replay and refuses an order over the limit between the ones it
+    # stores, must append exactly those, after the earlier batch's (within one batch, one
+    # transaction, the order is the record's: SQLite inserts keyless orders first).
+    await stocked_world(store, stock=10, limit=1, customers=5)
+    await store.insert_orders([order("ord_1", 1, key="k"), order("ord_2", 2)])
+    batch = [
+        order("ord_3", 3),
+        order("ord_1b", 1, key="k"),  # a replay of ord_1: skipped
+        order("ord_2b", 2),  # over customer 2's limit: refused
+        order("ord_4", 4, key="k"),
+        order("ord_5", 5),
+    ]
+    assert (await store.insert_orders(batch)).stored == {"ord_3", "ord_4", "ord_5"}
+    found = kinds_of(await everything(store))
+    assert all(kind is K.RESERVED for _, kind, _ in found)
+    assert len(found) == 5
+    assert {(o, actor) for o, _, actor in found[:2]} == {
+        ("ord_1", "customer:cus_1"),
+        ("ord_2", "customer:cus_2"),
+    }
+    assert {(o, actor) for o, _, actor in found[2:]} == {
+        ("ord_3", "customer:cus_3"),
+        ("ord_4", "customer:cus_4"),
+        ("ord_5", "customer:cus_5"),
+    }
+
+
 async def test_pages_go_on_from_their_cursor_and_filter_by_kind(store: Store) -> None:
     await world(store, customers=3)
     await store.insert_orders([order(f"ord_{n}", n) for n in (1, 2, 3)])

@@ -38,20 +38,25 @@ _Processor = Callable[[Any], Any] | None
 # 13 columns x 500 rows stays far below SQLite's limit of 32,766 bound parameters.
 ROWS_PER_STATEMENT = 500
 _LIVE = tuple(sorted(s.value for s in LIVE_STATUSES))
-# The batch's customers and its orders' ids go as one JSON array each, so that these two
-# statements keep one text whatever the batch's size. sqlite3 keeps the last 128 statements it
-# prepared: a text per size (``IN (?, ?, ...)``) beside the orders' INSERT, which has one per
-# size already, would overflow it, and preparing the evicted statements again costs the group
-# commit more than SQLite's own work for the event rows (benchmarks/event_rows.py).
+# The batch's customers go as one JSON array, and its event rows by a range of rowids, so that
+# these statements keep one text whatever the batch's size. sqlite3 keeps the last 128
+# statements it prepared: a text per size (``IN (?, ?, ...)``) beside the orders' INSERT, which
+# has one per size already, would overflow it, and preparing the evicted statements again costs
+# the group commit more than SQLite's own work for the event rows (benchmarks/event_rows.py).
 # CROSS JOIN: SQLite walks the array and looks each value up in the index on the column.
 _CUSTOMERS_ORDERS = (
     "SELECT o.sale_id, o.customer_id, o.idempotency_key, o.quantity, o.status"
     " FROM json_each(?) AS wanted CROSS JOIN orders AS o ON o.customer_id = wanted.value"
 )
+# Every order row the batch inserts lands above the table's highest rowid before the batch
+# (SQLite gives a new row max(rowid) + 1, and the transaction holds the write lock): the event
+# rows are copied from that range of the table's own B-tree, in insertion order, rather than
+# looked up one by one by their random text ids.
+_LAST_ORDER = "SELECT max(rowid) FROM orders"
 _APPEND_EVENTS = (
     "INSERT INTO order_events (order_id, kind, at, actor)"
-    " SELECT o.id, 'order.' || o.status, o.created_at, 'customer:' || o.customer_id"
-    " FROM json_each(?) AS stored CROSS JOIN orders AS o ON o.id = stored.value ORDER BY o.rowid"
+    " SELECT id, 'order.' || status, created_at, 'customer:' || customer_id"
+    " FROM orders WHERE rowid > ? ORDER BY rowid"
 )
 
 
@@ -104,13 +109,14 @@ class PreparedPlacement:
             statements = self.statements
             if len(decided.to_store) != len(self.orders):
                 statements = self.inserter.statements([self.rows[o.id] for o in decided.to_store])
+            last = _last_order(cursor) if self.with_events else 0
             stored = statements.run(cursor)
             if stored != decided.placement.stored:
                 # Under the write lock the keys read above are all there is: a bug, so store
                 # nothing rather than counts that disagree with the rows.
                 raise RuntimeError("the batch stored other orders than it decided to")
-            if self.with_events:
-                _append_events(cursor, [o.id for o in decided.to_store])
+            if self.with_events and stored:
+                _append_events(cursor, last)
             counts = [
                 (units, sale_id) for sale_id, units in sorted(decided.units_added.items()) if units
             ]
@@ -122,10 +128,17 @@ class PreparedPlacement:
             cursor.close()
 
 
-def _append_events(cursor: Any, order_ids: Sequence[str]) -> None:
-    """The feed's rows of the orders just stored, copied from them in SQLite itself, in the
-    order they were stored."""
-    cursor.execute(_APPEND_EVENTS, (_json_text(order_ids),))
+def _last_order(cursor: Any) -> int:
+    """The highest rowid of the orders before the batch's insert (0: none yet)."""
+    cursor.execute(_LAST_ORDER)
+    ((last,),) = cursor.fetchall()
+    return int(last or 0)
+
+
+def _append_events(cursor: Any, after: int) -> None:
+    """The feed's rows of the orders inserted since ``_last_order`` said ``after``, copied
+    from them in SQLite itself, in the order they were stored."""
+    cursor.execute(_APPEND_EVENTS, (after,))
 
 
 def _json_text(values: Sequence[str]) -> str:

@@ -63,6 +63,7 @@ from flashsale.lab.demo.warehouses import china_dcs
 from flashsale.lab.devtools.postgres_instance import PostgresInstance
 from flashsale.orders.domain.events import EventCursor
 from flashsale.platform.gc_tuning import tune_for_serving
+from flashsale.platform.sql.engine import configure_sqlite_connection
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from flashsale.sales.domain.sale import FlashSale
@@ -348,8 +349,9 @@ class Run:
 
 
 async def ours(url: str, orders: int, batch: int) -> tuple[float, float]:
-    store = await SqlStore.open(url)
-    shop = await build_shop(settings(url), clock=SystemClock(), store=store)
+    shop_settings = settings(url)
+    store = await SqlStore.open(url, sqlite_synchronous=shop_settings.sqlite_synchronous)
+    shop = await build_shop(shop_settings, clock=SystemClock(), store=store)
     try:
         allocators = shop.fulfilment.allocators
         allocators.of("CN")._batch = batch
@@ -432,8 +434,9 @@ async def naive(url: str, sample: int) -> float:
         path = make_url(url).database
         assert path is not None
         db = sqlite3.connect(path, isolation_level=None)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
+        # The shop's own connection settings (WAL, its synchronous level, foreign keys), as
+        # ours runs under them.
+        configure_sqlite_connection(db, None, synchronous=settings(url).sqlite_synchronous)
         for e in entries:
             codes = sorted(ranks, key=lambda c: ranks[c].get(e.region or "", 99))
             db.execute("BEGIN IMMEDIATE")  # SQLite's FOR UPDATE: the write lock, held

@@ -272,3 +272,22 @@ def test_a_batch_never_promises_a_unit_twice() -> None:
         ("DC-BLR", SKU): 2,
         ("DC-CHN", SKU): 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("allotted", "free", "taken", "allotted_after", "free_after"),
+    [
+        (3, 5, 2, 1, 5),  # the sale's allotment first
+        (1, 5, 1, 0, 4),  # then free stock
+        (0, 2, 0, 0, 0),  # free stock alone
+        (1, 0, None, 1, 0),  # not enough between them: nothing taken
+    ],
+)
+def test_taking_a_whole_order_takes_as_of_then_take_would(
+    allotted: int, free: int, taken: int | None, allotted_after: int, free_after: int
+) -> None:
+    need = Need("ord_1", "sale_1", "SKU-1", 2, "CN-GD", datetime(2026, 1, 1, tzinfo=UTC))
+    available = Availability({("DC-GZ", "SKU-1"): free}, {("sale_1", "DC-GZ"): allotted})
+    assert available.take_whole(need, "DC-GZ") == taken
+    assert available.allotted.get(("sale_1", "DC-GZ"), 0) == allotted_after
+    assert available.free.get(("DC-GZ", "SKU-1"), 0) == free_after

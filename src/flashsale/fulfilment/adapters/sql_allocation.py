@@ -21,10 +21,11 @@ orders and events travel by binary COPY, on SQLite as multi-row VALUES on the wr
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import cache
-from typing import cast
+from operator import itemgetter
+from typing import Any, cast
 
 import asyncpg
 import orjson
@@ -33,8 +34,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from flashsale.fulfilment.adapters.sql_rows import COLUMNS
-from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus, SourceKind
-from flashsale.fulfilment.domain.plan import ACTOR, AllocatedEvent, AllocationPlan
+from flashsale.fulfilment.domain.order import FulfilmentStatus, SourceKind
+from flashsale.fulfilment.domain.plan import ACTOR, AllocatedEvent, AllocationPlan, NewFulfilment
 from flashsale.fulfilment.ports import AlreadyPlaced, FeedEntry, FeedPage, StaleSnapshot
 from flashsale.orders.domain.events import EventCursor, OrderEventKind
 from flashsale.platform.sql.database import IDS_PER_STATEMENT, SqlDatabase
@@ -50,7 +51,16 @@ _FEED = (
     " WHERE {after} AND e.kind IN ('order.paid', 'order.cancelled')"
     " ORDER BY {order} LIMIT {limit}"
 )
-_SQLITE_FEED = _FEED.format(cursor="0, e.seq", after="e.seq > ?", order="e.seq", limit="?")
+# On SQLite the page comes back as one JSON value: fetched row by row, the driver lets go of
+# the GIL and takes it back at every row, each time waiting out the switch interval of the
+# decision loop or the batch's write (10,000 rows read beside a busy Python thread: 27 µs of
+# wall time a row, as JSON 16, the same CPU). ``json_group_array`` keeps no promised order.
+_SQLITE_FEED = (
+    "SELECT json_group_array(json_array(seq, kind, at, order_id, sale_id, sku, quantity, region,"
+    " store)) FROM ("
+    + _FEED.format(cursor="e.seq AS seq", after="e.seq > ?", order="e.seq", limit="?")
+    + ")"
+)
 _PG_FEED = _FEED.format(
     cursor="e.xid, e.seq",
     after="(e.xid, e.seq) > ($1, $2)"
@@ -63,6 +73,8 @@ _PG_MARKETS = "SELECT id, market_code FROM sales WHERE id = ANY($1::text[])"
 # The orders' click & collect choices, read by name (a domain's tables are its adapters').
 _DELIVERIES = table("order_deliveries", column("order_id"), column("store"))
 _VALUE: dict[object, str] = {k: k.value for k in (*SourceKind, *FulfilmentStatus)}
+_first = itemgetter(0)
+_new_cursor = tuple.__new__  # an EventCursor without its Python-level __new__: half the cost
 _UNGUARDED = -(2**31)  # a guard's bound when the change gives back rather than takes
 
 # -- SQLite ------------------------------------------------------------------------------
@@ -90,10 +102,14 @@ _S_CANCEL = (
     "UPDATE fulfilment_orders SET status = 'cancelled', reason = ?, updated_at = ?"
     " WHERE id = ? AND status = ?"
 )
-# The bulk rows go as multi-row VALUES of ``_ROWS`` rows a statement (the rest in one more):
-# measured on a 300,000-order record, 5 µs of the writer's CPU per fulfilment order against 9
-# with ``executemany`` of one row (its per-row reset, bind and step from Python).
-_ROWS = 200
+# The bulk rows go as multi-row VALUES of up to ``_ROWS`` rows a statement (within SQLite's
+# limit on parameters): measured on a 300,000-order record, 5 µs of the writer's CPU per
+# fulfilment order against 9 with ``executemany`` of one row (its per-row reset, bind and step
+# from Python). Few and large: each statement's step lets go of the GIL, and taking it back
+# waits out the switch interval (5 ms) of whichever thread holds it, the decision loop or the
+# feed's read: inserting this table's rows beside a busy Python thread took 54 µs of wall time
+# a row at 200 rows a statement, 43 at 2,000 (load average 6, so the same CPU for both).
+_ROWS = 2_000
 _S_INSERT_ROW = f"({', '.join('?' for _ in COLUMNS)})"
 _S_INSERT = (
     f"INSERT INTO fulfilment_orders ({', '.join(COLUMNS)}) VALUES {{}} ON CONFLICT DO NOTHING"
@@ -103,7 +119,13 @@ _S_MOVE = (
     " actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _S_EVENT = "INSERT INTO order_events (order_id, kind, at, actor, data) VALUES {}"
-_S_EVENT_ROW = "(?, ?, ?, ?, ?)"
+# The kind and the actor, the same for every event of a batch, as literals: fewer to bind;
+# the data made by SQLite (``AllocatedEvent.data``'s JSON), not in Python on the writer's
+# thread, under the GIL the decision loop and the feed's read wait for.
+_S_EVENT_ROW = (
+    f"(?, '{OrderEventKind.ALLOCATED.value}', ?, '{ACTOR}',"
+    " json_object('fulfilment_order_id', ?, 'location', ?, 'quantity', ?))"
+)
 
 # -- PostgreSQL --------------------------------------------------------------------------
 _P_CURSOR_NEW = (
@@ -198,8 +220,9 @@ class _ReadTimes:
 
 
 class _EventData:
-    """A ``fulfilment.allocated`` event's JSON, as ``AllocatedEvent.data`` holds it, without a
-    dict and a serialisation per event: ids are ours and a location's JSON is made once."""
+    """A ``fulfilment.allocated`` event's JSON for PostgreSQL's COPY, as ``AllocatedEvent.data``
+    holds it, without a dict and a serialisation per event: ids are ours and a location's JSON
+    is made once. (SQLite makes it in the INSERT.)"""
 
     def __init__(self) -> None:
         self._locations: dict[str, str] = {}
@@ -248,10 +271,10 @@ class SqlAllocation(SqlDatabase):
             missing = list({row[5] for row in found} - markets.keys())
             if missing:
                 markets.update((r[0], r[1]) for r in await driver.fetch(_PG_MARKETS, missing))
-        kinds = _KINDS
+        kinds, cursor = _KINDS, _new_cursor
         entries = [
             FeedEntry(
-                EventCursor(xid, seq),
+                cursor(EventCursor, (xid, seq)),
                 kinds[kind],
                 order_id,
                 sale_id,
@@ -344,12 +367,24 @@ class SqlAllocation(SqlDatabase):
         db = cast(sqlite3.Connection, conn.connection.dbapi_connection)
         assert db is not None
         times = _TimeTexts(self._times_read())
-        if plan.inserts:
+        if plan.new:
+            # Plain strings for the enums: sqlite3 binds a str subclass only after looking for
+            # an adapter (a quarter of the binding's time, profiled).
+            value = _VALUE
             inserts: list[object] = []
             add = inserts.extend
-            for fo in plan.inserts:
-                add(_fulfilment_order_row(fo, times))
-            if _insert_rows(db, _S_INSERT, _S_INSERT_ROW, inserts) != len(plan.inserts):
+            for (
+                fo_id, kind, source, part, sale, market, item, units, region, status, placed_at,
+                from_allotment, reason, paid_at, updated_at,
+            ) in plan.new:  # fmt: skip
+                add(
+                    (
+                        fo_id, value[kind], source, part, sale, market, item, units, region,
+                        value[status], placed_at, from_allotment, reason, times(paid_at),
+                        times(updated_at),
+                    )
+                )  # fmt: skip
+            if _insert_rows(db, _S_INSERT, _S_INSERT_ROW, inserts) != len(plan.new):
                 raise AlreadyPlaced("an order of the batch has a fulfilment order already")
         if plan.moves:
             db.executemany(
@@ -369,12 +404,10 @@ class SqlAllocation(SqlDatabase):
                 ],
             )
         if plan.events and self._order_events:
-            kind = OrderEventKind.ALLOCATED.value
-            data = _EventData()
             events: list[object] = []
             add = events.extend
             for e in plan.events:
-                add((e.order_id, kind, times(e.at), ACTOR, data(e)))
+                add((e.order_id, times(e.at), e.fulfilment_order_id, e.location, e.quantity))
             _insert_rows(db, _S_EVENT, _S_EVENT_ROW, events)
         return True
 
@@ -463,12 +496,10 @@ class SqlAllocation(SqlDatabase):
             )
             if _count(status) != len(plan.cancelled):
                 raise StaleSnapshot("a fulfilment order moved since it was read")
-        if plan.inserts:
+        if plan.new:
             try:
                 await driver.copy_records_to_table(
-                    "fulfilment_orders",
-                    columns=COLUMNS,
-                    records=[_fulfilment_order_row(fo, _as_is) for fo in plan.inserts],
+                    "fulfilment_orders", columns=COLUMNS, records=_with_enum_texts(plan.new)
                 )
             except asyncpg.UniqueViolationError as exc:  # COPY stops at the first: all or none
                 raise AlreadyPlaced("an order of the batch has a fulfilment order already") from exc
@@ -497,13 +528,14 @@ class SqlAllocation(SqlDatabase):
 
 
 def _insert_rows(db: sqlite3.Connection, statement: str, row: str, values: list[object]) -> int:
-    """``values`` (rows of ``row``'s width, flattened) inserted ``_ROWS`` rows a statement;
-    returns how many rows were inserted."""
+    """``values`` (rows of ``row``'s width, flattened) inserted up to ``_ROWS`` rows a
+    statement; returns how many rows were inserted."""
     width = row.count("?")
+    per = min(_ROWS, db.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
     rows = len(values) // width
-    whole = rows - rows % _ROWS
-    step = _ROWS * width
-    full = _statement(statement, row, _ROWS)
+    whole = rows - rows % per
+    step = per * width
+    full = _statement(statement, row, per)
     done = 0
     for start in range(0, whole * width, step):
         done += db.execute(full, values[start : start + step]).rowcount
@@ -537,17 +569,19 @@ def _sqlite_page(
     times: _ReadTimes,
 ) -> FeedPage:
     """On the SQLite reader's thread, in one snapshot (platform/sql/sqlite_reader.py)."""
-    found = db.execute(_SQLITE_FEED, (after.seq, limit)).fetchall()
-    missing = list({row[5] for row in found} - markets.keys())
+    (page,) = db.execute(_SQLITE_FEED, (after.seq, limit)).fetchone()
+    found: list[list[Any]] = orjson.loads(page)
+    found.sort(key=_first)  # by seq
+    missing = list({row[4] for row in found} - markets.keys())
     if missing:
         markets.update(db.execute(_SQLITE_MARKETS, (orjson.dumps(missing).decode(),)))
-    kinds, parse = _KINDS, datetime.fromisoformat
-    texts = [row[3] for row in found]
+    kinds, parse, cursor = _KINDS, datetime.fromisoformat, _new_cursor
+    texts = [row[2] for row in found]
     ats = [parse(text + "+00:00") for text in texts]
     times.add(ats, texts)  # the batch's write takes them back as they were
     entries = [
         FeedEntry(
-            EventCursor(0, seq),
+            cursor(EventCursor, (0, seq)),
             kinds[kind],
             order_id,
             sale_id,
@@ -558,36 +592,23 @@ def _sqlite_page(
             at,
             pickup,
         )
-        for (_, seq, kind, _, order_id, sale_id, sku, quantity, region, pickup), at in zip(
+        for (seq, kind, _, order_id, sale_id, sku, quantity, region, pickup), at in zip(
             found, ats, strict=True
         )
     ]
     return FeedPage(entries, entries[-1].cursor if entries else after)
 
 
-def _as_is(at: datetime) -> object:
-    return at
-
-
-def _fulfilment_order_row(
-    fo: FulfilmentOrder, time: Callable[[datetime], object]
-) -> tuple[object, ...]:
-    """A new fulfilment order's values in ``COLUMNS``' order, its times as ``time`` writes them
-    (SQLite's text, asyncpg's datetimes)."""
-    return (
-        fo.id,
-        _VALUE[fo.source_kind],
-        fo.source_id,
-        fo.part,
-        fo.sale_id,
-        fo.market_code,
-        fo.sku,
-        fo.quantity,
-        fo.region,
-        _VALUE[fo.status],
-        fo.location,
-        fo.from_allotment,
-        fo.reason,
-        time(fo.paid_at),
-        time(fo.updated_at),
-    )
+def _with_enum_texts(rows: list[NewFulfilment]) -> list[tuple[object, ...]]:
+    """The new fulfilment orders with their kind and status as plain text, for asyncpg."""
+    value = _VALUE
+    return [
+        (
+            fo_id, value[kind], source, part, sale, market, item, units, region, value[status],
+            placed_at, from_allotment, reason, paid_at, updated_at,
+        )
+        for (
+            fo_id, kind, source, part, sale, market, item, units, region, status, placed_at,
+            from_allotment, reason, paid_at, updated_at,
+        ) in rows
+    ]  # fmt: skip

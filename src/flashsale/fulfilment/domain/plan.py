@@ -67,9 +67,20 @@ class AllocatedEvent:
         }
 
 
+# A new fulfilment order as its fields' values, in ``FulfilmentOrder``'s order: the allocator
+# makes 10,000 a batch, and the tuple costs 0.3 µs where the frozen dataclass, an
+# ``object.__setattr__`` per field, costs 2.6 (timeit). ``AllocationPlan.inserts`` makes the
+# objects for whoever wants them.
+NewFulfilment = tuple[
+    str, SourceKind, str, int, str, str, str, int, str | None, FulfilmentStatus, str | None, int,
+    str, datetime, datetime,
+]  # fmt: skip
+_STATUS = 9  # of a ``NewFulfilment``
+
+
 @dataclass
 class AllocationPlan:
-    inserts: list[FulfilmentOrder] = field(default_factory=list)
+    new: list[NewFulfilment] = field(default_factory=list)
     placed: list[FulfilmentOrder] = field(default_factory=list)  # were unallocated
     cancelled: list[tuple[FulfilmentOrder, FulfilmentStatus]] = field(default_factory=list)
     levels: dict[tuple[str, str], LevelChange] = field(
@@ -82,8 +93,13 @@ class AllocationPlan:
     events: list[AllocatedEvent] = field(default_factory=list)
 
     @property
+    def inserts(self) -> list[FulfilmentOrder]:
+        """The fulfilment orders to insert (made anew at each call)."""
+        return [FulfilmentOrder(*row) for row in self.new]
+
+    @property
     def empty(self) -> bool:
-        return not (self.inserts or self.placed or self.cancelled)
+        return not (self.new or self.placed or self.cancelled)
 
     @property
     def allocated(self) -> int:
@@ -91,7 +107,8 @@ class AllocationPlan:
 
     @property
     def unallocated(self) -> int:
-        return sum(1 for fo in self.inserts if fo.status is FulfilmentStatus.UNALLOCATED)
+        waiting = FulfilmentStatus.UNALLOCATED
+        return sum(1 for row in self.new if row[_STATUS] is waiting)
 
 
 class PlanBuilder:
@@ -129,18 +146,19 @@ class PlanBuilder:
             self.new(decide(need, ctx))
             return
         code = first[0]
-        available = ctx.available
-        quantity = need.quantity
-        if available.of(need, code) < quantity:
+        from_allotment = ctx.available.take_whole(need, code)
+        if from_allotment is None:
             self.new(decide(need, ctx))
             return
-        from_allotment = available.take(need, code, quantity)
-        fo = FulfilmentOrder(
-            self._new_id(), SourceKind.ORDER, need.source_id, 0, need.sale_id, self._market,
-            need.sku, quantity, need.region, FulfilmentStatus.ALLOCATED, code, from_allotment,
-            "", need.paid_at, self._at,
+        quantity = need.quantity
+        fo_id = self._new_id()
+        self.plan.new.append(
+            (
+                fo_id, SourceKind.ORDER, need.source_id, 0, need.sale_id, self._market, need.sku,
+                quantity, need.region, FulfilmentStatus.ALLOCATED, code, from_allotment, "",
+                need.paid_at, self._at,
+            )
         )  # fmt: skip
-        self.plan.inserts.append(fo)
         key = (code, need.sku)
         level = self._levels.get(key)
         if level is None:
@@ -150,14 +168,14 @@ class PlanBuilder:
             level.committed -= from_allotment
             self.plan.allotments[need.sale_id, code].drawn += from_allotment
         self._allocated[key] += quantity
-        self.plan.events.append(AllocatedEvent(need.source_id, fo.id, code, quantity, self._at))
+        self.plan.events.append(AllocatedEvent(need.source_id, fo_id, code, quantity, self._at))
 
     def new(self, decision: Decision) -> None:
         """A paid order met for the first time."""
         need = decision.need
         if not decision.parts:
-            self.plan.inserts.append(
-                FulfilmentOrder(
+            self.plan.new.append(
+                (
                     self._new_id(), SourceKind.ORDER, need.source_id, 0, need.sale_id,
                     self._market, need.sku, need.quantity, need.region,
                     FulfilmentStatus.UNALLOCATED, None, 0, decision.reason, need.paid_at,
@@ -174,7 +192,7 @@ class PlanBuilder:
                 need.sku, part.quantity, need.region, FulfilmentStatus.ALLOCATED, part.location,
                 part.from_allotment, "", need.paid_at, self._at,
             )  # fmt: skip
-            self.plan.inserts.append(fo)
+            self.plan.new.append(_fields(fo))
             self._promise(fo)
 
     def _transfer(self, decision: Decision) -> FulfilmentOrder:
@@ -186,7 +204,7 @@ class PlanBuilder:
             need.sku, part.quantity, need.region, FulfilmentStatus.PICKING, part.location,
             part.from_allotment, "", need.paid_at, self._at,
         )  # fmt: skip
-        self.plan.inserts.append(fo)
+        self.plan.new.append(_fields(fo))
         self._promise(fo)
         return fo
 
@@ -211,7 +229,10 @@ class PlanBuilder:
                 reason="",
                 updated_at=self._at,
             )
-            (self.plan.placed if n == 0 else self.plan.inserts).append(fo)
+            if n == 0:
+                self.plan.placed.append(fo)
+            else:
+                self.plan.new.append(_fields(fo))
             self._promise(fo)
 
     def cancel(self, fo: FulfilmentOrder, reason: str, allotment_closed: bool) -> None:
@@ -253,3 +274,11 @@ class PlanBuilder:
             k: v for k, v in self.plan.allotments.items() if v.drawn or v.quantity
         }
         return self.plan
+
+
+def _fields(fo: FulfilmentOrder) -> NewFulfilment:
+    return (
+        fo.id, fo.source_kind, fo.source_id, fo.part, fo.sale_id, fo.market_code, fo.sku,
+        fo.quantity, fo.region, fo.status, fo.location, fo.from_allotment, fo.reason, fo.paid_at,
+        fo.updated_at,
+    )  # fmt: skip

@@ -67,6 +67,24 @@ class Availability:
             )
         return from_allotment
 
+    def take_whole(self, need: Need, location: str) -> int | None:
+        """``take`` the whole order at ``location`` if it has it there (``of``); None, and
+        nothing taken, if not. One look-up of each key where ``of`` then ``take`` make two:
+        this is the allocator's loop."""
+        quantity = need.quantity
+        key = (need.sale_id, location)
+        allotted = self.allotted.get(key, 0)
+        stock = (location, need.sku)
+        free = self.free.get(stock, 0)
+        if allotted + free < quantity:
+            return None
+        from_allotment = min(quantity, allotted)
+        if from_allotment:
+            self.allotted[key] = allotted - from_allotment
+        if quantity > from_allotment:
+            self.free[stock] = free - (quantity - from_allotment)
+        return from_allotment
+
     def give_back(
         self, sale_id: str, location: str, sku: str, quantity: int, to_allotment: int
     ) -> None:

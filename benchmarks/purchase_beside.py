@@ -5,7 +5,8 @@ the fulfilment allocator working a backlog of paid orders (issue 16), or the poi
     python benchmarks/purchase_beside.py --load allocator [--backend embedded|redis]
     python benchmarks/purchase_beside.py --load pos [--backend embedded|redis]
         [--runs 3] [--seconds 8] [--connections 64] [--fans-per-run 80000] [--backlog N]
-        [--workers 1] [--rate 200] [--stores 100] [--tills 4] [--shared-postgres]
+        [--workers 1] [--after-seconds 6] [--rate 200] [--stores 100] [--tills 4]
+        [--shared-postgres]
 
 Goals: purchases/s beside the load >= 0.95x alone, same run (both issues); the POS sales' p99
 <= 50 ms at 200 sales/s while the purchases run (issue 19, which asks for 60 s: --seconds 60).
@@ -21,8 +22,11 @@ average at the start and the end, and checks the sale's audit and that every ans
 allocator wrote during it, and the backlog left (flagged when it ran dry; a beside run refuses
 to start on an empty backlog).
 - --backend redis (Redis gate + PostgreSQL; ``flashsale serve --workers N --no-sweeper``, as
-  scaled out): beside, a ``flashsale worker --fulfilment`` process allocates all out (measuring
-  starts once its first batch is written); alone, no worker runs. Same servers, same database.
+  scaled out): beside, a ``flashsale worker --fulfilment`` process allocates (measuring starts
+  once its first batch is written), and pauses while the feed shows more than 200 purchases a
+  second (kernel/purchase_sampler.py); alone, no worker runs. Same servers, same database.
+  After each beside storm the worker runs on for ``--after-seconds``: the orders it allocated
+  in each of those seconds are printed, to show it catches up once the sale is quiet.
 - --backend embedded (SQLite, one ``flashsale serve``, the default deployment): the allocator
   runs inside the server, and pauses while the server sells faster than 200 purchases a second
   (``busy``, as order mail and webhooks do). So beside measures the purchases against the
@@ -53,6 +57,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import shutil
 import signal
@@ -283,9 +288,13 @@ class WorkerAllocator:
             await until(working, "the worker to write its first batch")
             started, clock = await allocated(self.url), time.monotonic()
             cpu = cpu_seconds(worker.pid)
-            found = await self.storm.run(self.server, tokens)
+            found, per_second = await asyncio.gather(
+                self.storm.run(self.server, tokens),
+                cpu_each_second(worker.pid, self.storm.args.seconds),
+            )
             done, seconds = await allocated(self.url) - started, time.monotonic() - clock
             cpu = cpu_seconds(worker.pid) - cpu
+            after = await allocated_each_second(self.url, self.storm.args.after_seconds)
         finally:
             worker.send_signal(signal.SIGTERM)
             try:
@@ -293,7 +302,30 @@ class WorkerAllocator:
             except subprocess.TimeoutExpired:
                 worker.kill()
         note = await backlog_note(self.url, self.storm.args.backlog, done, seconds)
-        return replace(found, note=f"{note}; worker CPU {cpu / seconds:.2f} cores")
+        return replace(
+            found,
+            note=f"{note}; worker CPU {cpu / seconds:.2f} cores, each second of the storm"
+            f" {' '.join(f'{c:.2f}' for c in per_second)}; allocated each second after the"
+            f" storm: {' '.join(f'{n:,}' for n in after)}",
+        )
+
+
+async def cpu_each_second(pid: int, seconds: int) -> list[float]:
+    """The process's CPU seconds in each of the next ``seconds`` seconds: when it worked."""
+    counts, at = [cpu_seconds(pid)], time.monotonic()
+    for n in range(1, seconds + 1):
+        await asyncio.sleep(max(0.0, at + n - time.monotonic()))
+        counts.append(cpu_seconds(pid))
+    return [b - a for a, b in itertools.pairwise(counts)]
+
+
+async def allocated_each_second(url: str, seconds: int) -> list[int]:
+    """The orders allocated in each of the next ``seconds`` seconds."""
+    counts, at = [await allocated(url)], time.monotonic()
+    for n in range(1, seconds + 1):
+        await asyncio.sleep(max(0.0, at + n - time.monotonic()))
+        counts.append(await allocated(url))
+    return [b - a for a, b in itertools.pairwise(counts)]
 
 
 def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -560,6 +592,12 @@ def main() -> int:
     parser.add_argument("--fans-per-run", type=int, default=80_000)
     parser.add_argument("--backlog", type=int, default=300_000, help="paid orders (allocator)")
     parser.add_argument("--workers", type=int, default=1, help="server processes (redis)")
+    parser.add_argument(
+        "--after-seconds",
+        type=int,
+        default=6,
+        help="the worker runs on this long after each beside storm (allocator, redis)",
+    )
     parser.add_argument("--rate", type=float, default=200.0, help="POS sales a second, all tills")
     parser.add_argument("--stores", type=int, default=100)
     parser.add_argument("--tills", type=int, default=4)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -35,6 +35,7 @@ from flashsale.fulfilment.service.operations import Operations, build_operations
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
+from flashsale.kernel.purchase_sampler import PurchaseSampler
 from flashsale.notifications.service.mailer import Mailer
 from flashsale.notifications.service.notifications import Notifications
 from flashsale.notifications.service.rendering import MailRenderer
@@ -124,9 +125,15 @@ class Shop:
     password_resets: PasswordResets  # forgotten passwords: signed, single-use reset links
     payment_gateway: PaymentGateway  # cards: the orders' and the stores' tills alike
     product_images: ProductImages  # products' pictures: rows in the record, files in media
+    # Whether a sale sells fast, which the back office yields to: judged on the purchases
+    # reaching this process (a server), or those the feed shows (a worker, which sells none).
+    pace: Pace
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
+    # A worker's count of the feed's purchases (kernel/purchase_sampler.py); None in a server.
+    purchase_sampler: PurchaseSampler | None = None
     _background: list[asyncio.Task[None]] = field(default_factory=list)
+    _sampling: asyncio.Task[None] | None = None
 
     @property
     def admin_token(self) -> str:
@@ -157,6 +164,12 @@ class Shop:
         if self.mailer is not None:
             # Every process delivers: a claim in the outbox gives each mail to one mailer.
             self._background.append(asyncio.create_task(self.mailer.run_forever()))
+
+    def start_pacing(self) -> None:
+        """Start counting the feed's purchases, in a process that sells nothing (a server's
+        purchase path is left alone: it counts its own arrivals, and nothing else)."""
+        if self.purchase_sampler is not None and self._sampling is None:
+            self._sampling = asyncio.create_task(self.purchase_sampler.run_forever())
 
     def start_background(self) -> None:
         """Start this process's expiry sweeper and gate reconciler (the embedded default needs
@@ -192,8 +205,8 @@ class Shop:
             self.clock,
             reporting_currency=self.settings.reporting_currency,
             fx_max_age_days=self.settings.fx_max_age_days,
-            # It yields to this process's purchases, as order mail does.
-            busy=Pace(lambda: self.metrics.purchases_arrived).busy,
+            # It yields to the sale's purchases, as order mail does.
+            busy=self.pace.busy,
         )
 
     @functools.cached_property
@@ -206,8 +219,8 @@ class Shop:
             self.directory,
             self.leadership,
             self.clock,
-            # It yields to this process's purchases, as order mail does.
-            busy=Pace(lambda: self.metrics.purchases_arrived).busy,
+            # It yields to the sale's purchases, as order mail does.
+            busy=self.pace.busy,
             # The partners' pools hold units at the DCs as allotments do.
             commitments=[PoolCommitments(self.store)],
             # Which stores ship home deliveries or take pickups sent from a DC.
@@ -231,7 +244,8 @@ class Shop:
     @functools.cached_property
     def cash_on_delivery(self) -> CashOnDelivery:
         """Cash on delivery: collected from the feed's deliveries, given up when refused."""
-        return CashOnDelivery(self.store, self.gate, self.clock)
+        # It yields to a flash sale, as order mail does (the worker's sampler or this process's).
+        return CashOnDelivery(self.store, self.gate, self.clock, busy=self.pace.busy)
 
     @functools.cached_property
     def fulfilment_ops(self) -> Operations:
@@ -315,9 +329,11 @@ class Shop:
 
     async def stop(self) -> None:
         """Stop background work and let purchases and payments in flight reach the record."""
-        for task in self._background:
+        sampling, self._sampling = self._sampling, None
+        tasks = [*self._background, *([sampling] if sampling is not None else [])]
+        for task in tasks:
             task.cancel()
-        for task in self._background:
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._background.clear()
@@ -458,8 +474,11 @@ async def build_shop(
     store: Store | None = None,
     gate: StockGate | None = None,
     gateway: PaymentGateway | None = None,
+    sells: bool = True,
 ) -> Shop:
-    """Build the shop; tests pass their own clock, store, gate or gateway."""
+    """Build the shop; tests pass their own clock, store, gate or gateway. ``sells``: False
+    for a worker process, whose back office then yields to the purchases the feed shows (it
+    starts counting them at ``Shop.start_pacing``)."""
     settings = settings.with_generated_secrets()
     assert settings.secret_key is not None
     clock = clock or SystemClock()
@@ -470,6 +489,8 @@ async def build_shop(
     limits = ApprovalLimits.parse(settings.refund_approval_limit)
     refunds = Refunds(store, store, gate, clock, gateway, limits, CancelCheck(store))
     metrics = Metrics()
+    sampler = None if sells else PurchaseSampler(store)
+    pace = Pace(purchases_seen_by(metrics, sampler))
     hasher = PasswordHasher(
         settings.password_time_cost,
         settings.password_memory_cost_kib,
@@ -495,7 +516,7 @@ async def build_shop(
     )
     accounts = Accounts(store, catalog, clock, hasher, tokens, throttle, sessions)
     mailer = open_mailer(settings, store, clock)
-    webhooks, webhook_worker = open_webhooks(settings, store, clock, leadership, metrics)
+    webhooks, webhook_worker = open_webhooks(settings, store, clock, leadership, pace)
     notifications = Notifications(store, MailRenderer.packaged(), clock, mailer)
     return Shop(
         settings=settings,
@@ -513,6 +534,8 @@ async def build_shop(
         product_images=ProductImages(
             store, catalog, open_media(settings), settings.media_max_bytes
         ),
+        pace=pace,
+        purchase_sampler=sampler,
         sessions=sessions,
         sales=Sales(store, gate, clock, directory, catalog, accounts),
         purchasing=Purchasing(store, gate, clock, directory, metrics, settings.commit_max_batch),
@@ -575,13 +598,25 @@ async def build_shop(
             leadership,
             clock,
             public_url=settings.public_url,
-            busy=Pace(lambda: metrics.purchases_arrived).busy,
+            busy=pace.busy,
         ),
     )
 
 
+def purchases_seen_by(metrics: Metrics, sampler: PurchaseSampler | None) -> Callable[[], float]:
+    """The count the back office's ``Pace`` reads: this process's arrivals where it sells,
+    else the sampler's count of the feed's purchases (kernel/purchase_sampler.py)."""
+    if sampler is None:
+        return lambda: metrics.purchases_arrived
+    return lambda: sampler.purchases
+
+
 def open_webhooks(
-    settings: Settings, store: Store, clock: Clock, leadership: Leadership, metrics: Metrics
+    settings: Settings,
+    store: Store,
+    clock: Clock,
+    leadership: Leadership,
+    pace: Pace,
 ) -> tuple[Subscriptions, WebhookWorker]:
     """Webhooks: private addresses and plain http are for development only."""
     from flashsale.webhooks.adapters.host_resolver import SystemResolver
@@ -610,8 +645,8 @@ def open_webhooks(
         deliverer,
         sender,
         poll_seconds=settings.webhook_poll_seconds,
-        # It yields to this process's purchases (none in `flashsale worker --webhooks`).
-        pace=Pace(lambda: metrics.purchases_arrived),
+        # It yields to the sale's purchases, as order mail does.
+        pace=pace,
     )
     return Subscriptions(store, clock, SystemResolver(), development=development), worker
 
@@ -708,13 +743,17 @@ async def running_shop(
 
     A store handed in is the caller's to prepare: only the database the settings name is.
     ``long_running``: a worker that reads the feed by the hundred thousand events, which the
-    collector's defaults slow by a fifth (platform/gc_tuning.py; as a server tunes it).
+    collector's defaults slow by a fifth (platform/gc_tuning.py; as a server tunes it). It sells
+    nothing, so its back office yields to the purchases the feed shows, counted from the start.
     """
     if store is None:
         await prepare_database(settings)
-    shop = await build_shop(settings, clock=clock, store=store, gate=gate, gateway=gateway)
+    shop = await build_shop(
+        settings, clock=clock, store=store, gate=gate, gateway=gateway, sells=not long_running
+    )
     if long_running:
         tune_for_serving()
+        shop.start_pacing()
     try:
         yield shop
     finally:

@@ -10,6 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from flashsale.catalog.market import Market
 from flashsale.kernel.money import Money
+from flashsale.kernel.purchase_sampler import FeedGrowth
 from flashsale.kernel.units import HeldUnits
 from flashsale.orders.domain.delivery import Delivery
 from flashsale.orders.domain.events import EventCursor, EventPage, OrderEvent, OrderEventKind
@@ -155,6 +156,21 @@ class OrderEventFeed(Protocol):
     async def events_of_order(self, order_id: str) -> list[OrderEvent]:
         """One order's history, oldest first: every committed event of it (its changes take
         turns on its row, so their order is their sequence)."""
+        ...
+
+
+class PurchasesInFeed(Protocol):
+    """The purchases the feed holds, counted by a process that sells nothing (``flashsale
+    worker``) to know a sale is selling: ``order.reserved`` is one event a purchase, written
+    in the purchase's commit. Both reads are bounded, whatever the feed's length."""
+
+    async def feed_head(self) -> int:
+        """The newest event's seq; 0 while the feed is empty."""
+        ...
+
+    async def purchases_after(self, seq: int, limit: int) -> FeedGrowth:
+        """Of the first ``limit`` events after ``seq`` (feed order by seq): the last one's seq
+        (``seq`` when there is none) and how many of them are ``order.reserved``."""
         ...
 
 

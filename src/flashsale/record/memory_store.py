@@ -17,6 +17,7 @@ from flashsale.fulfilment.adapters.memory_operations import MemoryFulfilmentOper
 from flashsale.fulfilment.adapters.memory_repository import MemoryFulfilmentRepository
 from flashsale.inventory.adapters.memory_repository import MemoryInventoryRepository
 from flashsale.notifications.adapters.memory_repository import MemoryOutboxRepository
+from flashsale.orders.adapters.memory_feed_purchases import MemoryPurchasesInFeed
 from flashsale.orders.adapters.memory_repository import MemoryOrderRepository
 from flashsale.relay.adapters.memory_repository import MemoryRelayCursorRepository
 from flashsale.reporting.adapters.memory_repository import MemoryReportingRepository
@@ -47,6 +48,7 @@ class MemoryStore(
     MemoryChannelRepository,
     MemoryStoreRepository,
     MemoryPickupRepository,
+    MemoryPurchasesInFeed,
 ):
     async def close(self) -> None:
         return None

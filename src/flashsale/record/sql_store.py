@@ -14,6 +14,7 @@ from flashsale.fulfilment.adapters.sql_operations import SqlFulfilmentOperations
 from flashsale.fulfilment.adapters.sql_repository import SqlFulfilmentRepository
 from flashsale.inventory.adapters.sql_repository import SqlInventoryRepository
 from flashsale.notifications.adapters.sql_repository import SqlOutboxRepository
+from flashsale.orders.adapters.sql_feed_purchases import SqlPurchasesInFeed
 from flashsale.orders.adapters.sql_repository import SqlOrderRepository
 from flashsale.relay.adapters.sql_repository import SqlRelayCursorRepository
 from flashsale.reporting.adapters.sql_repository import SqlReportingRepository
@@ -43,5 +44,6 @@ class SqlStore(
     SqlChannelRepository,
     SqlStoreRepository,
     SqlPickupRepository,
+    SqlPurchasesInFeed,
 ):
     """The record of truth in SQL; ``open``, ``engine`` and ``close`` come from SqlDatabase."""

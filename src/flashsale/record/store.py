@@ -21,6 +21,7 @@ from flashsale.orders.ports import (
     OrderDeliveries,
     OrderEventFeed,
     OrderRepository,
+    PurchasesInFeed,
     RefundRepository,
 )
 from flashsale.relay.ports import RelayCursorRepository
@@ -55,6 +56,7 @@ class Store(
     ChannelRepository,
     StoreRepository,
     PickupRepository,
+    PurchasesInFeed,
     Protocol,
 ):
     """The record of truth. Raises ``Conflict`` on a duplicate key, returns None when absent."""

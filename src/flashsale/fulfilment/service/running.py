@@ -2,9 +2,10 @@
 embedded default, or in ``flashsale worker --fulfilment`` processes when scaled out.
 
 Each market's allocator steps only while this process holds its role (``allocator:CN``); a
-process that does not stands by and asks again at the next poll. Inside a server that is
-selling a flash sale the allocator waits (``busy``), as order mail does: allocation is late by
-the burst's length, purchases are not slowed.
+process that does not stands by and asks again at the next poll. While a flash sale sells the
+allocator waits (``busy``), as order mail does: inside a server, on the purchases reaching it;
+in a worker, on those the order event feed shows. Allocation is late by the burst's length,
+purchases are not slowed.
 
 The leader of a market also cuts its DCs' waves on their schedule (``cut_waves``,
 ``service/waves.py``'s ``WaveSchedule``), after its allocation step: the same role, so one

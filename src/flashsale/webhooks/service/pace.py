@@ -1,4 +1,4 @@
-"""How fast the in-process worker goes: all out, except while its process sells fast.
+"""How fast the back office goes: all out, except while a sale sells fast.
 
 Inside ``flashsale serve`` the webhook worker shares the process, its event loop and the SQLite
 writer with the purchase path. A delivery costs the process more CPU than the purchase that
@@ -8,6 +8,11 @@ worker goes at a trickle instead (a small page of fan-out and one small batch of
 poll, so a long busy spell still makes progress), and it catches up once the burst is over:
 webhooks are late by the length of the burst, purchases are not slowed. A steady trickle of
 purchases below the rate costs little and is delivered at once.
+
+The shop shares one ``Pace`` among its back office (webhooks, order mail, reporting, the
+allocators). A server's counts the purchases reaching it; a ``flashsale worker`` process sells
+nothing and counts the purchases the order event feed shows instead, from every server of the
+fleet (kernel/purchase_sampler.py), against the same rate.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-BUSY_RATE = 200.0  # purchases a second: above this the process is selling a flash sale
+BUSY_RATE = 200.0  # purchases a second: above this a flash sale is selling
 BUSY_EVENTS = 256  # fanned out a poll while busy
 BUSY_DELIVERIES = 64  # delivered a poll while busy
 QUIET_SECONDS = 2.0  # below the rate for this long: all out again
@@ -31,8 +36,7 @@ class Pace:
         quiet_seconds: float = QUIET_SECONDS,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        """``activity``: a count that grows with every purchase reaching this process (None: a
-        process that sells nothing, such as ``flashsale worker --webhooks``)."""
+        """``activity``: a count that grows with every purchase (None: never busy)."""
         self._activity = activity
         self._busy_rate = busy_rate
         self._quiet = quiet_seconds
@@ -42,8 +46,8 @@ class Pace:
         self._hot_at = float("-inf")
 
     def busy(self) -> bool:
-        """Whether the process sold faster than the busy rate within the last quiet spell;
-        either of the worker's loops may ask, as often as it likes."""
+        """Whether purchases came faster than the busy rate within the last quiet spell; any
+        loop of the back office may ask, as often as it likes."""
         if self._activity is None:
             return False
         now = self._monotonic()

@@ -1,6 +1,6 @@
-"""Stores, tills and the point of sale over HTTP (memory and SQLite): a clerk at a till sells a
-band for cash or card with a gap-free receipt, takes units back, looks down the endless aisle;
-and every bad input is a clear 4xx that changes nothing."""
+"""Stores, tills and the point of sale over HTTP (memory, SQLite and PostgreSQL): a clerk at a
+till sells a band for cash or card with a gap-free receipt, takes units back, looks down the
+endless aisle; and every bad input is a clear 4xx that changes nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e import backends
 from tests.e2e.conftest import ADMIN
 from tests.e2e.test_bad_input import assert_problem
 from tests.e2e.test_staff_api import add_staff, log_in
@@ -17,6 +18,9 @@ STORES = "/api/v1/admin/stores"
 SALES = "/api/v1/pos/sales"
 HOURS = dict.fromkeys(("mon", "tue", "wed", "thu", "fri", "sat"), "10:00-21:00")
 Headers = dict[str, str]
+
+shop = backends.shop
+postgres_url = backends.postgres_url
 
 
 def store_body(code: str = "MH-BLR", **overrides: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -25,7 +26,7 @@ from flashsale.config import Settings
 from flashsale.http.callers import operator_of
 from flashsale.http.endpoints import V1, Endpoint, Header
 from flashsale.http.requests import read_json
-from flashsale.http.responses import json_response
+from flashsale.http.responses import JSON, json_response
 from flashsale.http.schemas.pickup import CollectedOut, PickupOut, TransferListOut, TransferOut
 from flashsale.http.schemas.stores import (
     AvailabilityOut,
@@ -34,11 +35,12 @@ from flashsale.http.schemas.stores import (
     PosReturnOut,
     PosSaleIn,
     ReceiptOut,
-    StoreRefOut,
 )
+from flashsale.inventory.domain.location import Location
 from flashsale.kernel.errors import AuthenticationFailed, Forbidden
+from flashsale.kernel.money import Money
 from flashsale.staff.model import StaffMember
-from flashsale.stores.domain.receipt import receipt_path, receipt_text
+from flashsale.stores.domain.receipt import format_money, local_time, receipt_path
 from flashsale.stores.domain.sale import PosSale, TenderMethod
 from flashsale.stores.service.assembly import Stores
 from flashsale.stores.service.pickups import StorePickups
@@ -59,6 +61,55 @@ REPLAYED = Header(
     "Present when the Idempotency-Key was seen before: the receipt is the one stored then.",
     {"type": "string", "const": "true"},
 )
+
+
+def _money(money: Money, locale: str) -> dict[str, str]:
+    return {
+        "amount": str(money.amount),
+        "currency": money.currency,
+        "text": format_money(money, locale),
+    }
+
+
+def receipt_json(sale: PosSale, store: Location, locale: str, url: str) -> bytes:
+    """``ReceiptOut.of(...).model_dump_json()``, byte for byte, at a fraction of its cost.
+
+    Every field comes from a sale the domain checked and the store's own location, so the
+    model's validation adds nothing; a till's every sale is answered with this (the unit tests
+    hold the two spellings equal).
+    """
+    tender = sale.tender
+    return orjson.dumps(
+        {
+            "sale_id": sale.id,
+            "receipt_number": sale.receipt_number,
+            "store": {"code": store.code, "name": store.name, "address": store.address},
+            "till_id": sale.till_id,
+            "clerk_id": sale.clerk_id,
+            "created_at": sale.created_at,
+            "local_time": local_time(sale, store.timezone),
+            "lines": [
+                {
+                    "sku": line.sku,
+                    "quantity": line.quantity,
+                    "returned": line.returned,
+                    "unit_price": _money(line.unit_price, locale),
+                    "total": _money(line.total, locale),
+                }
+                for line in sale.lines
+            ],
+            "total": _money(sale.total, locale),
+            "payment": {
+                "method": tender.method.value,
+                "tendered": _money(tender.tendered, locale),
+                "change": _money(tender.change, locale),
+                "card_last4": tender.card_last4,
+            },
+            "customer_email": sale.customer_email,
+            "receipt_url": url,
+        },
+        option=orjson.OPT_UTC_Z,
+    )
 
 
 class PosServices(Protocol):
@@ -88,17 +139,11 @@ class PosApi:
             raise AuthenticationFailed(f"the point of sale needs the till's {TILL_HEADER} header")
         return await self._s.sessions.open(token.strip(), clerk)
 
-    async def receipt(self, sale: PosSale) -> ReceiptOut:
+    async def receipt(self, sale: PosSale) -> bytes:
         # The store's location and market as the sale itself read them, kept a few seconds.
         loc, market = await self._s.pos.where(sale.store_code)
         base = self._services.settings.public_url.rstrip("/")
-        return ReceiptOut.of(
-            sale,
-            StoreRefOut(code=loc.code, name=loc.name, address=loc.address),
-            market.locale,
-            receipt_text(sale, market.locale, loc.timezone),
-            f"{base}{receipt_path(sale.id)}",
-        )
+        return receipt_json(sale, loc, market.locale, f"{base}{receipt_path(sale.id)}")
 
     async def sell(self, request: Request) -> Response:
         caller = await self.caller(request)
@@ -118,12 +163,12 @@ class PosApi:
         headers = {"Location": f"{V1}/pos/sales/{outcome.sale.id}"}
         if outcome.replayed:
             headers["Idempotent-Replayed"] = "true"
-        return json_response(await self.receipt(outcome.sale), 201, headers)
+        return Response(await self.receipt(outcome.sale), 201, headers, JSON)
 
     async def sale(self, request: Request) -> Response:
         caller = await self.caller(request)
         found = await self._s.pos.sale(request.path_params["sale_id"], caller.store_code)
-        return json_response(await self.receipt(found))
+        return Response(await self.receipt(found), media_type=JSON)
 
     async def take_back(self, request: Request) -> Response:
         caller = await self.caller(request)

@@ -38,8 +38,12 @@ class ReceiptText:
     local_time: str
 
 
+def local_time(sale: PosSale, timezone: str) -> str:
+    """When the sale was made, as the store's clock read it."""
+    return sale.created_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
 def receipt_text(sale: PosSale, locale: str, timezone: str) -> ReceiptText:
-    local = sale.created_at.astimezone(ZoneInfo(timezone))
     return ReceiptText(
         lines=tuple(
             (
@@ -53,7 +57,7 @@ def receipt_text(sale: PosSale, locale: str, timezone: str) -> ReceiptText:
         total=format_money(sale.total, locale),
         tendered=format_money(sale.tender.tendered, locale),
         change=format_money(sale.tender.change, locale),
-        local_time=local.strftime("%Y-%m-%d %H:%M"),
+        local_time=local_time(sale, timezone),
     )
 
 

@@ -1,9 +1,10 @@
 """The POS sale: priced from the store's price list, paid in cash or by card, written with its
 receipt number, ledger moves and the guarded decrement of the store's shelf in one transaction.
 
-That transaction is shared: sales arriving while one is being written wait and are written
-together in the next (a group commit, ``kernel.batching``), each still decided on its own, so
-a store chain's tills cost a few commits a second rather than one each.
+That transaction is shared: sales arriving while one is being written, or within a few ms of
+the first of a quiet moment, are written together (a group commit, ``sale_commits``), each
+still decided on its own, so a store chain's tills cost a few commits a second rather than one
+each.
 
 A card is charged before that transaction (a gateway is not part of it); a retry finds the
 key's stored sale before any charge, and a charge whose sale is not stored (the shelf went
@@ -23,7 +24,6 @@ from flashsale.catalog.market import Market
 from flashsale.customers.model import normalize_email
 from flashsale.inventory.domain.location import Location
 from flashsale.inventory.ports import InventoryRepository
-from flashsale.kernel.batching import Batcher
 from flashsale.kernel.clock import Clock
 from flashsale.kernel.errors import (
     Conflict,
@@ -48,6 +48,7 @@ from flashsale.stores.domain.sale import (
 from flashsale.stores.errors import InsufficientStoreStock
 from flashsale.stores.ports import PriceList, StoreRepository
 from flashsale.stores.service.directory import MarketReader
+from flashsale.stores.service.sale_commits import SaleCommits
 from flashsale.stores.service.session import PosCaller
 from flashsale.stores.service.store_markets import StoreMarkets
 
@@ -55,6 +56,8 @@ MAX_KEY = 200
 MARKET_CACHE = timedelta(seconds=5)
 # Sales a group commit writes at most: ~8 statements whatever the count, each sale a few rows.
 MAX_BATCH = 256
+# How long the first sale of a quiet moment waits for others to share its transaction.
+SALE_LINGER_SECONDS = 0.005
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ class PointOfSale:
         prices: PriceList,
         gateway: PaymentGateway,
         clock: Clock,
+        *,
+        linger: float = SALE_LINGER_SECONDS,
     ) -> None:
         self._store = store
         self._inventory = inventory
@@ -88,9 +93,7 @@ class PointOfSale:
         self._gateway = gateway
         self._clock = clock
         self._markets_of = StoreMarkets(inventory, markets, clock, MARKET_CACHE)
-        self._commits: Batcher[PosSale, PosSale | Exception] = Batcher(
-            store.pos_record_sales, max_batch=MAX_BATCH
-        )
+        self._commits = SaleCommits(store.pos_record_sales, linger=linger, max_batch=MAX_BATCH)
 
     async def market_of(self, store_code: str) -> tuple[str, Market]:
         """The store's time zone and market."""

@@ -6,6 +6,8 @@ cursor; and two routers racing on one record never assign a case twice."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -358,3 +360,41 @@ async def test_a_copy_another_process_outdated_is_worked_out_again_on_the_record
     assert found[waiting.id].version == 2
     assert found[solved.id].assignee is None and found[solved.id].status is CaseStatus.SOLVED
     assert router.board is not None and not router.board.is_waiting(solved.id)
+
+
+async def test_an_agents_view_read_on_the_loop_falls_back_to_the_reader_when_sqlite_is_busy(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flashsale.desk.adapters.sql_repository import SqlDeskRepository
+
+    if not isinstance(store, SqlDeskRepository) or store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite reads an agent's own view on the event loop's thread")
+    await store.add_cases([opened(a_case(1, assignee="stf_1")), opened(a_case(2))])
+    mine = CaseQuery(View.MINE, agent="stf_1")
+    assert [c.id for c in await store.list_cases(mine, None, 10)] == ["case_0001"]
+    assert store._on_loop is not None  # read right there, not on the reader's thread
+
+    def busy(*_: object) -> None:
+        locked = sqlite3.OperationalError("database is locked")
+        locked.sqlite_errorcode = sqlite3.SQLITE_BUSY
+        raise locked
+
+    monkeypatch.setattr(store, "_on_loop", _Refusing(busy))
+    assert [c.id for c in await store.list_cases(mine, None, 10)] == ["case_0001"]
+
+    def broken(*_: object) -> None:
+        raise sqlite3.OperationalError("no such table: desk_cases")
+
+    monkeypatch.setattr(store, "_on_loop", _Refusing(broken))
+    with pytest.raises(sqlite3.OperationalError):  # only a taken lock goes to the reader
+        await store.list_cases(mine, None, 10)
+
+
+class _Refusing:
+    """A connection whose every statement fails as ``fail`` says."""
+
+    def __init__(self, fail: Callable[..., None]) -> None:
+        self.execute = fail
+
+    def close(self) -> None:
+        pass

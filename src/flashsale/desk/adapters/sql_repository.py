@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +44,7 @@ from flashsale.desk.domain.staffing import DeskAgent
 from flashsale.desk.ports import CaseChange, CaseQuery, CursorMove, NewCase, RouterBatch, View
 from flashsale.kernel.errors import Conflict
 from flashsale.platform.sql.database import IDS_PER_STATEMENT, conflict
+from flashsale.platform.sql.engine import configure_sqlite_connection
 
 _c = desk_cases.c
 _e = case_events.c
@@ -55,6 +56,16 @@ _OLDEST_RUNNING: ColumnClause[int] = literal_column(
 
 
 class SqlDeskRepository(SqlDeskConfig):
+    # SQLite: an agent's own view read on the event loop's thread, on a connection of its
+    # own that never waits for a lock (see ``list_cases``).
+    _on_loop: sqlite3.Connection | None = None
+
+    async def close(self) -> None:
+        on_loop, self._on_loop = self._on_loop, None
+        if on_loop is not None:
+            on_loop.close()
+        await super().close()
+
     async def put_desk_agent(self, agent: DeskAgent, event: CaseEvent) -> None:
         row = rows.agent_row(agent)
 
@@ -74,11 +85,15 @@ class SqlDeskRepository(SqlDeskConfig):
     async def add_cases(self, cases: Sequence[NewCase]) -> None:
         if not cases:
             return
-        case_rows = [rows.case_row(n.case) for n in cases]
-        message_rows = [rows.message_row(m) for n in cases for m in n.messages]
-        event_rows = [rows.event_row(e) for n in cases for e in n.events]
 
         def work(conn: Connection) -> None:
+            # The rows are built here, on the writer's thread as ``_changes`` builds its own:
+            # on the event loop a batch's rows (up to a thousand cases) were one stretch that
+            # every request waited behind (over a 50,000-contact day, the batches' steps over
+            # 10 ms held the loop 68 ms each on average, 25 ms of it CPU).
+            case_rows = [rows.case_row(n.case) for n in cases]
+            message_rows = [rows.message_row(m) for n in cases for m in n.messages]
+            event_rows = [rows.event_row(e) for n in cases for e in n.events]
             if self._dialect == "sqlite":
                 _SQLITE_CASES.run(conn, case_rows)
                 _SQLITE_MESSAGES.run(conn, message_rows)
@@ -211,6 +226,10 @@ class SqlDeskRepository(SqlDeskConfig):
         if self._reader is not None:  # SQLite: one hop, what an agent's page asks all day
             where, params = _sqlite_view(query, after)
             read = functools.partial(_sqlite_cases, where, [*params, limit], " ORDER BY id LIMIT ?")
+            if query.view is View.MINE:
+                found = self._read_on_loop(read)
+                if found is not None:
+                    return found
             return await self._reader.read(read)
         open_ = _c.status.not_in([s.value for s in DONE])
         select_ = select(desk_cases)
@@ -227,6 +246,33 @@ class SqlDeskRepository(SqlDeskConfig):
         if after is not None:
             select_ = select_.where(_c.id > after)
         return await self._cases(select_.order_by(_c.id).limit(limit))
+
+    def _read_on_loop(self, read: Callable[[sqlite3.Connection], list[Case]]) -> list[Case] | None:
+        """``read`` right here, or None when SQLite's lock is taken (then the reader's thread).
+
+        An agent's own view is small (their cases, by the assignee's index: a few hundred
+        over a record day, under a millisecond) and asked all day. Through the reader's
+        thread it cost three hand-offs of the GIL (the thread woken, its rows, the answer
+        back on the loop), each waiting on the day's busy loop: measured over a
+        50,000-contact day, p99 34 ms queued, 11 ms reading, 29 ms coming back, for a read
+        of 0.2 ms. A connection that waits for no lock keeps a write's checkpoint from ever
+        blocking the loop."""
+        if self._on_loop is None:
+            database = self._engine.url.database
+            assert database, "a SQLite file: an in-memory database is private to its connection"
+            # Any thread's loop may ask (a test client serves the app from a thread of its own);
+            # SQLite serialises a connection's calls itself.
+            on_loop = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+            configure_sqlite_connection(on_loop, None, synchronous="NORMAL")  # reads only
+            on_loop.execute("PRAGMA busy_timeout=0")
+            self._on_loop = on_loop
+        try:
+            return read(self._on_loop)
+        except sqlite3.OperationalError as busy:
+            code = getattr(busy, "sqlite_errorcode", None)
+            if code not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return None
 
     async def messages_of_case(self, case_id: str) -> list[CaseMessage]:
         m = desk_messages.c

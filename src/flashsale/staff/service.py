@@ -5,13 +5,16 @@ A staff token is signed and checked like a customer's, and ended the same way (t
 the record and kept for ``cache_seconds`` per process (the revocation poll's period): staff
 calls are not the purchase path, and a read per member a second is nothing, while disabling
 someone takes hold at once in the process that did it and within that period in the others.
+That period is real seconds of this process (``time.monotonic``), not the shop's clock: a
+rehearsal's clock runs a simulated minute a step, and read on it every agent's request would
+read the member again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from flashsale.catalog.service import Catalog
 from flashsale.customers.model import check_password_strength, normalize_email
@@ -61,6 +64,7 @@ class StaffDirectory:
         sessions: SessionRegistry,
         *,
         cache_seconds: float = 1.0,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._catalog = catalog
@@ -69,10 +73,11 @@ class StaffDirectory:
         self._tokens = tokens
         self._throttle = throttle
         self._sessions = sessions
-        self._cache_for = timedelta(seconds=cache_seconds)
+        self._cache_for = cache_seconds
+        self._monotonic = monotonic
         # Member id -> the member and when it was read. Only ids from tokens we signed get in,
         # so it holds at most the staff who have sessions.
-        self._known: dict[str, tuple[StaffMember, datetime]] = {}
+        self._known: dict[str, tuple[StaffMember, float]] = {}
         self._reads: SingleFlight[str, StaffMember | None] = SingleFlight()
 
     async def add(self, spec: StaffSpec) -> StaffMember:
@@ -160,18 +165,18 @@ class StaffDirectory:
         disabled = None if member is None else await self._store.disable_staff_member(member.id)
         if disabled is None:
             raise NotFound(f"no staff member {id_or_email!r}")
-        self._known[disabled.id] = (disabled, self._clock.now())
+        self._known[disabled.id] = (disabled, self._monotonic())
         return disabled
 
     async def _current(self, staff_id: str) -> StaffMember | None:
-        now = self._clock.now()
+        now = self._monotonic()
         known = self._known.get(staff_id)
         if known is not None and now - known[1] < self._cache_for:
             return known[0]
         # Every request of the member's in flight when the cache lapses shares one read.
         return await self._reads.do(staff_id, lambda: self._read(staff_id, now))
 
-    async def _read(self, staff_id: str, now: datetime) -> StaffMember | None:
+    async def _read(self, staff_id: str, now: float) -> StaffMember | None:
         member = await self._store.staff_member(staff_id)
         if member is None:
             self._known.pop(staff_id, None)

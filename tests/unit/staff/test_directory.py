@@ -50,6 +50,8 @@ async def office() -> AsyncIterator[Office]:
     settings = fast_settings(session_revocation_poll_seconds=POLL)
     here = await build_shop(settings, clock=clock, store=store)
     there = await build_shop(settings, clock=clock, store=store)
+    for shop in (here, there):  # their member caches lapse as the test's clock moves
+        shop.staff._monotonic = lambda: clock.now().timestamp()
     await here.catalog.add_markets([INDIA, SPAIN])
     yield Office(here, there, store, clock)
     await here.aclose()
@@ -201,3 +203,19 @@ async def test_staff_log_ins_are_throttled_in_buckets_of_their_own() -> None:
         await shop.accounts.log_in("asha@shop.example", PASSWORD, address="10.0.0.3")
     finally:
         await shop.aclose()
+
+
+async def test_a_member_is_kept_for_real_seconds_whatever_the_shops_clock_does(
+    office: Office,
+) -> None:
+    seconds = [0.0]
+    office.there.staff._monotonic = lambda: seconds[0]
+    member = await office.here.staff.add(spec())
+    token = await office.here.staff.log_in("asha@shop.example", PASSWORD)
+    assert await office.there.staff.member_of(token) == member
+    office.store._staff[member.id] = replace(member, active=False)  # a hand edit of the record
+    office.clock.advance(3600)  # a rehearsal's simulated hour, in no time
+    assert await office.there.staff.member_of(token) == member  # no read: kept
+    seconds[0] += POLL
+    with pytest.raises(AuthenticationFailed):  # read again: disabled
+        await office.there.staff.member_of(token)

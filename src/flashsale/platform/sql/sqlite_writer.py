@@ -7,6 +7,11 @@ flash-sale burst that made a 32-order commit take ~16 ms where SQLite itself nee
 runs start to finish in one dedicated thread, on SQLAlchemy's synchronous engine over the
 standard library's sqlite3, which releases the GIL while SQLite works and fsyncs. One thread
 also matches SQLite's single writer.
+
+Each transaction begins IMMEDIATE, taking the file's write lock before its first read: another
+process writing the same file (the point of sale's own server, a relay) is then waited for
+under the busy timeout. A deferred transaction that read first would instead fail at once on
+its first write once that process had committed (SQLITE_BUSY, which no timeout retries).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -32,6 +37,8 @@ class SqliteWriter:
         event.listen(
             self._engine, "connect", partial(configure_sqlite_connection, synchronous=synchronous)
         )
+        event.listen(self._engine, "connect", _begin_explicitly)
+        event.listen(self._engine, "begin", _begin_immediate)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flashsale-writer")
 
     async def transaction(self, work: Callable[[Connection], T]) -> T:
@@ -46,3 +53,12 @@ class SqliteWriter:
     def close(self) -> None:
         self._thread.shutdown(wait=True)
         self._engine.dispose()
+
+
+def _begin_explicitly(dbapi_connection: Any, _record: Any) -> None:
+    # The sqlite3 module's own BEGIN is deferred; with none of its own, "begin" below decides.
+    dbapi_connection.isolation_level = None
+
+
+def _begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

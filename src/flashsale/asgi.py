@@ -55,6 +55,7 @@ from flashsale.kernel.errors import DomainError
 from flashsale.sales.ports import GateNotLoaded, GateUnavailable
 from flashsale.web import web_routes
 from flashsale.web.not_found import not_found_page, wants_html
+from flashsale.web.routes import PAGES, POINT_OF_SALE_PAGES
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,12 @@ API: list[Callable[[Shop], list[Endpoint]]] = [
     fulfilment_ops.endpoints,
     channels.endpoints,
     stores.endpoints,
+    pos.endpoints,
+]
+# A server of the point of sale alone: the tills' and clerks' calls, and its operations.
+POINT_OF_SALE_API: list[Callable[[Shop], list[Endpoint]]] = [
+    operations.endpoints,
+    staff.endpoints,
     pos.endpoints,
 ]
 
@@ -219,9 +226,13 @@ def _is_data_error(exc: BaseException) -> bool:
 
 
 def create_app(shop: Shop) -> Starlette:
-    """The app serves ``shop``; the caller owns the shop and closes it after the app stops."""
+    """The app serves ``shop``; the caller owns the shop and closes it after the app stops.
+
+    A shop marked ``point_of_sale_only`` is served the point of sale's API and page alone.
+    """
+    builds = POINT_OF_SALE_API if shop.point_of_sale_only else API
     # Each behind the guard of the callers it declares (auth, roles): http/guards.py.
-    endpoints = guarded([endpoint for build in API for endpoint in build(shop)], shop)
+    endpoints = guarded([endpoint for build in builds for endpoint in build(shop)], shop)
     document = openapi_json(endpoints)
 
     async def openapi(request: Request) -> Response:
@@ -240,7 +251,8 @@ def create_app(shop: Shop) -> Starlette:
     # One route per path, so that a 405 names every method the path takes (Allow).
     routes: list[BaseRoute] = [*endpoint_routes(hot_first)]
     routes.append(Route("/openapi.json", openapi, methods=["GET"]))
-    routes.extend(web_routes(shop))  # the pages: after the API, so the purchase stays first
+    # The pages: after the API, so the purchase stays first.
+    routes.extend(web_routes(shop, POINT_OF_SALE_PAGES if shop.point_of_sale_only else PAGES))
     return Starlette(
         routes=routes,
         lifespan=lifespan,

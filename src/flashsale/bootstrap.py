@@ -130,6 +130,9 @@ class Shop:
     pace: Pace
     # Off when separate `flashsale worker` processes expire orders for the whole fleet.
     sweeper_in_process: bool = True
+    # A server of the point of sale alone (`flashsale serve --only pos`): the tills' API and
+    # page, and no background work; the shop's other servers sell and run the back office.
+    point_of_sale_only: bool = False
     # A worker's count of the feed's purchases (kernel/purchase_sampler.py); None in a server.
     purchase_sampler: PurchaseSampler | None = None
     _background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -144,8 +147,14 @@ class Shop:
         """Rebuild every sale's gate from the record, learn the ended sessions, expire what is
         due, start the sweeper.
 
-        Rebuilding first is what lets a process restarted mid-sale carry on without loss.
+        Rebuilding first is what lets a process restarted mid-sale carry on without loss. A
+        server of the point of sale alone sells no sale's units: it only learns the ended
+        sessions (and keeps learning them).
         """
+        if self.point_of_sale_only:
+            await self.sessions.refresh()
+            self._follow_sessions()
+            return
         await self.directory.load_all()
         await self.sessions.refresh()
         if self.sweeper_in_process:
@@ -156,14 +165,17 @@ class Shop:
             self.start_reports()
             self.start_fulfilment()
             self.start_desk()
-        poll = self.settings.session_revocation_poll_seconds
-        self._background.append(asyncio.create_task(self.sessions.run_forever(poll)))
+        self._follow_sessions()
         await self.room.load()
         # Every API process runs its room loop; in Redis one script decides each admission.
         self._background.append(asyncio.create_task(self.room.run_forever()))
         if self.mailer is not None:
             # Every process delivers: a claim in the outbox gives each mail to one mailer.
             self._background.append(asyncio.create_task(self.mailer.run_forever()))
+
+    def _follow_sessions(self) -> None:
+        poll = self.settings.session_revocation_poll_seconds
+        self._background.append(asyncio.create_task(self.sessions.run_forever(poll)))
 
     def start_pacing(self) -> None:
         """Start counting the feed's purchases, in a process that sells nothing (a server's

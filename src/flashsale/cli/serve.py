@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from sqlalchemy.engine import make_url
 
-from flashsale.bootstrap import prepare_database, running_shop
+from flashsale.bootstrap import MEMORY_DATABASE_URL, prepare_database, running_shop
 from flashsale.cli.runtime import fail, run
 from flashsale.cli.settings import refined, settings_of
 from flashsale.config import Settings
 from flashsale.serving import ServingError, bind, serving, url_of, uvicorn_options
 
 serve_app = typer.Typer()
+
+
+class Part(StrEnum):
+    pos = "pos"
 
 
 @serve_app.command("serve")
@@ -56,6 +62,15 @@ def serve(
             " worker` processes.",
         ),
     ] = True,
+    only: Annotated[
+        Part | None,
+        typer.Option(
+            help="Serve one part of the shop: `pos`, the point of sale alone (the tills' and"
+            " clerks' /api/v1/pos/*, the staff log-in and the /pos page) with no background"
+            " work, beside the shop's other servers on the same database (a SQLite file too), so"
+            " that the stores' sales do not share the storefront's processes.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (and /metrics, /openapi.json) until Ctrl-C."""
     settings = refined(
@@ -67,9 +82,12 @@ def serve(
         admin_token=admin_token,
         forwarded_allow_ips=forwarded_allow_ips,
     )
-    if workers > 1:
+    point_of_sale_only = only is Part.pos
+    if point_of_sale_only:
+        refuse_point_of_sale_only(settings, workers)
+    elif workers > 1:
         refuse_workers(settings, workers)
-    if not sweeper and settings.redis_url is None:
+    if not sweeper and settings.redis_url is None and not point_of_sale_only:
         fail(
             "--no-sweeper refused: the in-process stock gate lives in this process alone, so"
             " only this process's own sweeper can put expired units back on sale. Set"
@@ -77,9 +95,29 @@ def serve(
             code=2,
         )
     if workers > 1:
-        _serve_in_processes(settings, workers, sweeper=sweeper)
+        _serve_in_processes(
+            settings, workers, sweeper=sweeper, point_of_sale_only=point_of_sale_only
+        )
     else:
-        run(_serve(settings, sweeper=sweeper))
+        run(_serve(settings, sweeper=sweeper, point_of_sale_only=point_of_sale_only))
+
+
+def refuse_point_of_sale_only(settings: Settings, workers: int) -> None:
+    """The point of sale's own servers share the shop's record: a file or a server, not memory."""
+    if not shares_record(settings.database_url):
+        fail(
+            "--only pos refused: an in-memory record lives in one process, so a server of the"
+            " point of sale alone would sell from a shop of its own. Point --database-url at"
+            " the shop's SQLite file or PostgreSQL.",
+            code=2,
+        )
+    if workers > 1 and not settings.database_url.startswith("postgresql"):
+        fail(
+            f"--only pos --workers {workers} refused: several processes beside the shop's own"
+            " on one SQLite file would queue on its one write lock. Use --workers 1, or point"
+            " at PostgreSQL.",
+            code=2,
+        )
 
 
 def refuse_workers(settings: Settings, workers: int) -> None:
@@ -101,7 +139,17 @@ def refuse_workers(settings: Settings, workers: int) -> None:
         )
 
 
-def _serve_in_processes(settings: Settings, workers: int, *, sweeper: bool) -> None:
+def shares_record(database_url: str) -> bool:
+    """Whether other processes can open this record: a server, or a SQLite file."""
+    if database_url == MEMORY_DATABASE_URL:
+        return False
+    url = make_url(database_url)
+    return url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
+
+
+def _serve_in_processes(
+    settings: Settings, workers: int, *, sweeper: bool, point_of_sale_only: bool
+) -> None:
     from flashsale.cli.worker_processes import supervise
 
     run(prepare_database(settings))  # once here, not in every worker that would fail alike
@@ -111,29 +159,54 @@ def _serve_in_processes(settings: Settings, workers: int, *, sweeper: bool) -> N
     try:
         with bind(settings.host, settings.port) as sock:
             token = settings.admin_token.get_secret_value() if settings.admin_token else None
-            _announce(Console(), url_of(sock), token if generated else None, sweeper, workers)
+            _announce(
+                Console(),
+                url_of(sock),
+                token if generated else None,
+                sweeper and not point_of_sale_only,
+                workers,
+                point_of_sale_only,
+            )
             options = uvicorn_options(settings)
-            supervise(settings, workers, sock, sweeper=sweeper, **options)
+            supervise(
+                settings,
+                workers,
+                sock,
+                sweeper=sweeper,
+                point_of_sale_only=point_of_sale_only,
+                **options,
+            )
     except ServingError as exc:
         fail(str(exc))
 
 
-async def _serve(settings: Settings, *, sweeper: bool = True) -> None:
+async def _serve(
+    settings: Settings, *, sweeper: bool = True, point_of_sale_only: bool = False
+) -> None:
     console = Console()
     generated = settings.admin_token is None
     async with running_shop(settings) as shop:
-        shop.sweeper_in_process = sweeper  # before serving: the app's start-up reads it
+        # Before serving: the app's start-up reads them.
+        shop.sweeper_in_process = sweeper
+        shop.point_of_sale_only = point_of_sale_only
         async with serving(shop, settings.host, settings.port) as srv:
-            _announce(console, srv.url, shop.admin_token if generated else None, sweeper, 1)
+            token = shop.admin_token if generated else None
+            _announce(console, srv.url, token, sweeper, 1, point_of_sale_only)
             await srv.until_stopped()
 
 
 def _announce(
-    console: Console, url: str, generated_token: str | None, sweeper: bool, workers: int
+    console: Console,
+    url: str,
+    generated_token: str | None,
+    sweeper: bool,
+    workers: int,
+    point_of_sale_only: bool = False,
 ) -> None:
     processes = f", {workers} worker processes" if workers > 1 else ""
-    console.print(f"flashsale serves {url}/api/v1 (Ctrl-C stops{processes})", soft_wrap=True)
-    if not sweeper:
+    what = "the point of sale alone: " if point_of_sale_only else ""
+    console.print(f"flashsale serves {what}{url}/api/v1 (Ctrl-C stops{processes})", soft_wrap=True)
+    if not sweeper and not point_of_sale_only:
         console.print("unpaid reservations are expired by `flashsale worker`", soft_wrap=True)
     if generated_token is not None:
         console.print(f"admin token for this run: {generated_token}", soft_wrap=True)

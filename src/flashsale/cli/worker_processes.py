@@ -49,9 +49,10 @@ class ShopPerWorker:
     uvicorn is told it is complete, so no connection outlives the worker's event loop.
     """
 
-    def __init__(self, settings: Settings, sweeper: bool) -> None:
+    def __init__(self, settings: Settings, sweeper: bool, point_of_sale_only: bool) -> None:
         self._settings = settings
         self._sweeper = sweeper
+        self._point_of_sale_only = point_of_sale_only
         self._app: Callable[[Message, Receive, Send], Awaitable[None]] | None = None
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
@@ -71,6 +72,7 @@ class ShopPerWorker:
             try:
                 shop = await resources.enter_async_context(running_shop(self._settings))
                 shop.sweeper_in_process = self._sweeper
+                shop.point_of_sale_only = self._point_of_sale_only
                 self._app = create_app(shop)
             except Exception as exc:
                 await send({"type": "lifespan.startup.failed", "message": repr(exc)})
@@ -94,10 +96,12 @@ class ShopPerWorker:
             await self._app(scope, receive_again, send_through)
 
 
-def worker_app(settings: Settings, sweeper: bool, supervisor: int) -> ShopPerWorker:
+def worker_app(
+    settings: Settings, sweeper: bool, point_of_sale_only: bool, supervisor: int
+) -> ShopPerWorker:
     """uvicorn's app factory, called once in each worker process."""
     _die_with(supervisor)
-    return ShopPerWorker(settings, sweeper)
+    return ShopPerWorker(settings, sweeper, point_of_sale_only)
 
 
 def _die_with(supervisor: int) -> None:
@@ -113,11 +117,17 @@ def _die_with(supervisor: int) -> None:
 
 
 def supervise(
-    settings: Settings, workers: int, sock: socket.socket, *, sweeper: bool, **options: Any
+    settings: Settings,
+    workers: int,
+    sock: socket.socket,
+    *,
+    sweeper: bool,
+    point_of_sale_only: bool = False,
+    **options: Any,
 ) -> None:
     """Run ``workers`` processes serving ``sock`` until Ctrl-C or SIGTERM; uvicorn ``options``."""
     config = uvicorn.Config(
-        functools.partial(worker_app, settings, sweeper, os.getpid()),
+        functools.partial(worker_app, settings, sweeper, point_of_sale_only, os.getpid()),
         factory=True,
         workers=workers,
         **options,

@@ -6,7 +6,7 @@ Shop has them all): a new page module is one more line in ``PAGES``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
@@ -63,13 +63,17 @@ PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [
     pos.routes,
     media.routes,
 ]
+# A server of the point of sale alone (`flashsale serve --only pos`): the tills' page.
+POINT_OF_SALE_PAGES: list[Callable[[Shop, PageKit], list[BaseRoute]]] = [pos.routes]
 
 
-def web_routes(shop: Shop) -> list[BaseRoute]:
+def web_routes(
+    shop: Shop, pages_of: Sequence[Callable[[Shop, PageKit], list[BaseRoute]]] = PAGES
+) -> list[BaseRoute]:
     security = PageSecurity(shop)
     pages = Pages(security, shop.clock)
     kit = PageKit(pages, security, storefront.Storefront(shop, pages, security))
     routes: list[BaseRoute] = [Mount("/static", StaticFiles(directory=STATIC), name="static")]
-    for page_routes in PAGES:
+    for page_routes in pages_of:
         routes += page_routes(shop, kit)
     return routes

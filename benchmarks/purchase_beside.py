@@ -339,11 +339,19 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
 
 
 class PosLoad:
-    def __init__(self, storm: Storm, server: ServerProcess, tills: list[dict[str, str]]):
+    def __init__(
+        self,
+        storm: Storm,
+        server: ServerProcess,
+        tills: list[dict[str, str]],
+        till_server: ServerProcess,
+    ):
+        """``till_server``: where the tills sell, the shop's ``server`` or one of their own."""
         self.storm, self.server, self.tills = storm, server, tills
+        self.till_server = till_server
         self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
         # pos.py's generator, its sales sent over HTTP: the casts stand for that swap.
-        self.service = cast(Stores, pos.HttpTill(self.session, server.url))
+        self.service = cast(Stores, pos.HttpTill(self.session, till_server.url))
         self.callers = cast(list[PosCaller], tills)
 
     async def warm_up(self) -> None:
@@ -358,11 +366,17 @@ class PosLoad:
         if side == ALONE:
             return await self.storm.run(self.server, tokens)
         args = self.storm.args
+        own = self.till_server is not self.server
+        till_cpu = cpu_seconds(self.till_server.pid) if own else 0.0
         sales, found = await asyncio.gather(
             pos.load(self.service, self.callers, args.rate, args.seconds),
             self.storm.run(self.server, tokens),
         )
-        return replace(found, note=pos_line(sales), pos_latencies=tuple(sales.latencies))
+        note = pos_line(sales)
+        if own:
+            spent = cpu_seconds(self.till_server.pid) - till_cpu
+            note += f", the tills' server {spent / max(1, sales.sales) * 1e6:,.0f} µs a sale"
+        return replace(found, note=note, pos_latencies=tuple(sales.latencies))
 
     async def close(self) -> None:
         await self.session.close()
@@ -415,7 +429,8 @@ async def pairs(
 def summarise(args: argparse.Namespace, found: dict[str, list[Measured]], start: str) -> int:
     print()
     print(
-        f"--load {args.load} --backend {args.backend}: wrk -t1 -c{args.connections}"
+        f"--load {args.load} --backend {args.backend}"
+        f"{' --pos-server ' + args.pos_server if args.load == 'pos' else ''}: wrk -t1 -c{args.connections}"
         f" -d{args.seconds}s, {args.runs} pairs, medians"
     )
     rates = {}
@@ -487,26 +502,36 @@ async def run_embedded(args: argparse.Namespace, tmp: Path) -> dict[str, list[Me
         seconds, _ = await fulfilment.ours(urls[ALONE], args.backlog, 10_000)
         print(f"alone's copy: the backlog allocated beforehand in {seconds:.1f} s", flush=True)
         return await pairs(EmbeddedAllocator(storm, env, urls, tmp), token_files, args)
-    server = ServerProcess(
-        {**env, "FLASHSALE_DATABASE_URL": f"sqlite+aiosqlite:///{seeded}"},
-        log_path=tmp / "server.log",
-    )
+    env = {**env, "FLASHSALE_DATABASE_URL": f"sqlite+aiosqlite:///{seeded}"}
+    server = ServerProcess(env, log_path=tmp / "server.log")
     await asyncio.to_thread(server.start, 60)
     try:
-        return await beside_pos(storm, server, tills, token_files)
+        return await beside_pos(storm, server, tills, token_files, env, tmp)
     finally:
         await asyncio.to_thread(server.stop)
 
 
 async def beside_pos(
-    storm: Storm, server: ServerProcess, tills: list[dict[str, str]], token_files: list[str]
+    storm: Storm,
+    server: ServerProcess,
+    tills: list[dict[str, str]],
+    token_files: list[str],
+    env: dict[str, str],
+    tmp: Path,
 ) -> dict[str, list[Measured]]:
-    load = PosLoad(storm, server, tills)
+    till_server = server
+    if storm.args.pos_server == "own":
+        # The point of sale's own server on the same record (`flashsale serve --only pos`).
+        till_server = ServerProcess(env, log_path=tmp / "pos.log", extra_args=("--only", "pos"))
+        await asyncio.to_thread(till_server.start, 60)
+    load = PosLoad(storm, server, tills, till_server)
     try:
         await load.warm_up()
         found = await pairs(load, token_files, storm.args)
     finally:
         await load.close()
+        if till_server is not server:
+            await asyncio.to_thread(till_server.stop)
     check_audit(server.url, storm.sale_id)
     return found
 
@@ -533,7 +558,7 @@ async def run_redis(args: argparse.Namespace, tmp: Path) -> dict[str, list[Measu
             try:
                 wait_for_workers(log, args.workers)
                 if args.load == "pos":
-                    return await beside_pos(storm, server, tills, token_files)
+                    return await beside_pos(storm, server, tills, token_files, env, tmp)
                 load = WorkerAllocator(storm, server, env, tmp / "worker.log")
                 found = await pairs(load, token_files, args)
                 check_audit(server.url, sale_id)
@@ -601,6 +626,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=200.0, help="POS sales a second, all tills")
     parser.add_argument("--stores", type=int, default=100)
     parser.add_argument("--tills", type=int, default=4)
+    parser.add_argument(
+        "--pos-server",
+        choices=["own", "shared"],
+        default="own",
+        help="the tills sell on a server of their own (`serve --only pos`) or the shop's",
+    )
     parser.add_argument("--database-server-url", default=DEFAULT_DATABASE_SERVER)
     parser.add_argument(
         "--shared-postgres",

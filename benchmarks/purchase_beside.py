@@ -4,6 +4,7 @@ the fulfilment allocator working a backlog of paid orders (issue 16), or the poi
 
     python benchmarks/purchase_beside.py --load allocator [--backend embedded|redis]
     python benchmarks/purchase_beside.py --load pos [--backend embedded|redis]
+        [--pos-server own|shared]
         [--runs 3] [--seconds 8] [--connections 64] [--fans-per-run 80000] [--backlog N]
         [--workers 1] [--after-seconds 6] [--rate 200] [--stores 100] [--tills 4]
         [--shared-postgres]
@@ -40,10 +41,12 @@ to start on an empty backlog).
 --load pos: pos.py's stores, clerk and shelves in the same database, a till token for each of
 ``--stores`` x ``--tills`` tills, and pos.py's open-loop generator (each till on its own clock,
 ``--rate`` sales/s in all) sending each sale as the till does, ``POST /api/v1/pos/sales`` to the
-shop's server: the sales share the server's process (event loop, SQLite writer) or servers with
-the purchases. Beside runs it for the wrk run's length; alone, no POS sale. The POS latency
-includes HTTP, as a till sees it; before the pairs the POS load runs once without purchases,
-for its own latency.
+tills' server: by default (``--pos-server own``) a ``flashsale serve --only pos`` of their own
+on the same record, started beside the shop's (on SQLite the two processes take turns on the
+file's write lock; its CPU a sale is printed); with ``--pos-server shared`` the shop's server,
+whose process (event loop, SQLite writer) the sales then share with the purchases. Beside runs
+it for the wrk run's length; alone, no POS sale. The POS latency includes HTTP, as a till sees
+it; before the pairs the POS load runs once without purchases, for its own latency.
 
 PostgreSQL: a server of its own (initdb in a temporary directory, as fulfilment.py uses): the
 allocator reads the feed below the oldest transaction running anywhere on the server, so on a
@@ -430,8 +433,8 @@ def summarise(args: argparse.Namespace, found: dict[str, list[Measured]], start:
     print()
     print(
         f"--load {args.load} --backend {args.backend}"
-        f"{' --pos-server ' + args.pos_server if args.load == 'pos' else ''}: wrk -t1 -c{args.connections}"
-        f" -d{args.seconds}s, {args.runs} pairs, medians"
+        f"{' --pos-server ' + args.pos_server if args.load == 'pos' else ''}:"
+        f" wrk -t1 -c{args.connections} -d{args.seconds}s, {args.runs} pairs, medians"
     )
     rates = {}
     for side, runs in found.items():

@@ -68,6 +68,15 @@ async def test_a_pickup_sent_from_the_dc_is_received_readied_and_collected(
     picking = await client.get("/api/v1/admin/fulfilment-orders?status=picking", headers=ADMIN)
     (fo,) = picking.json()["fulfilment_orders"]
     assert (fo["source_id"], fo["source_kind"], fo["location"]) == (order_id, "pickup", "DC-BLR")
+    # No parcel to the customer: packed or shipped at the DC it could not be received at the store.
+    for step in ("pack", "ship"):
+        by_hand = await client.post(
+            f"/api/v1/admin/fulfilment-orders/{fo['id']}/{step}",
+            headers=ADMIN,
+            json={"carrier": "sandbox", "tracking_number": "T-1"},
+        )
+        assert_problem(by_hand, 409, "invalid-transition")
+        assert "store pickup" in by_hand.json()["detail"]
     assert (await levels(client))["DC-BLR"] == (20, 2)
     await audit_clean(client)
     early = await client.post(f"/api/v1/pos/pickups/{order_id}/ready", headers=at_till)
@@ -89,6 +98,9 @@ async def test_a_pickup_sent_from_the_dc_is_received_readied_and_collected(
     assert (await client.get(TRANSFERS, headers=at_till)).json()["transfers"] == []
     assert await levels(client) == {"DC-BLR": (18, 0), "MH-BLR": (2, 2)}
     await audit_clean(client)
+    # On the store's shelf it waits for its customer: no wave there takes it for a parcel.
+    waved = await client.post("/api/v1/admin/locations/MH-BLR/waves", headers=ADMIN, json={})
+    assert_problem(waved, 409, "nothing-to-wave")
 
     ready = await client.post(f"/api/v1/pos/pickups/{order_id}/ready", headers=at_till)
     assert ready.status_code == 201, ready.text

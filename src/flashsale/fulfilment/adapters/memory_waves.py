@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus
+from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus, SourceKind
 from flashsale.fulfilment.domain.waves import CAPACITY_WINDOW, Wave, wave_size
 
 
@@ -37,7 +37,9 @@ class MemoryWaveRepository:
             (
                 fo
                 for fo in self._fulfilment.values()
-                if fo.status is FulfilmentStatus.ALLOCATED and fo.location == location
+                if fo.status is FulfilmentStatus.ALLOCATED
+                and fo.location == location
+                and fo.source_kind is not SourceKind.PICKUP
             ),
             key=lambda fo: (fo.paid_at, fo.id),
         )[:size]

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, insert, select, text, update
 from flashsale.fulfilment.adapters import sql_rows as rows
 from flashsale.fulfilment.adapters.sql_tables import fulfilment_orders
 from flashsale.fulfilment.adapters.sql_wave_tables import wave_orders, waves
-from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus
+from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus, SourceKind
 from flashsale.fulfilment.domain.waves import CAPACITY_WINDOW, Wave, wave_size
 from flashsale.platform.sql.database import IDS_PER_STATEMENT, SqlDatabase
 
@@ -60,7 +60,12 @@ class SqlWaveRepository(SqlDatabase):
             candidates = list(
                 conn.execute(
                     select(f.id)
-                    .where(f.status == FulfilmentStatus.ALLOCATED.value, f.location == location)
+                    .where(
+                        f.status == FulfilmentStatus.ALLOCATED.value,
+                        f.location == location,
+                        # A pickup waits on the shelf to be collected, never a parcel.
+                        f.source_kind != SourceKind.PICKUP.value,
+                    )
                     .order_by(f.paid_at, f.id)
                     .limit(size)
                 ).scalars()

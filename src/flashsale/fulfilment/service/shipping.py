@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus
+from flashsale.fulfilment.domain.order import FulfilmentOrder, FulfilmentStatus, SourceKind
 from flashsale.fulfilment.domain.shipments import (
     Shipment,
     ShipmentRequest,
@@ -33,6 +33,19 @@ log = logging.getLogger(__name__)
 S = FulfilmentStatus
 DELIVERY_BATCH = 1000
 BULK_FROM = frozenset({S.PICKING, S.PACKED})
+
+
+PICKUP_NOT_A_PARCEL = (
+    "a store pickup: its units reach the store by transfer (received at the till) or wait"
+    " on the store's shelf to be collected by code, never as a parcel to the customer"
+)
+
+
+def refuse_pickup(fo: FulfilmentOrder) -> None:
+    """A pickup's fulfilment order is no parcel: packed or shipped by hand at a DC it would
+    leave as one and could no longer be received at its store."""
+    if fo.source_kind is SourceKind.PICKUP:
+        raise InvalidTransition(f"fulfilment order {fo.id} is {PICKUP_NOT_A_PARCEL}")
 
 
 class ShippingRecord(ShipmentRepository, WaveRepository, Protocol):
@@ -55,6 +68,7 @@ class Shipping:
         self._clock = clock
 
     async def pack(self, fulfilment_order_id: str) -> FulfilmentOrder:
+        refuse_pickup(await self._orders.get(fulfilment_order_id))
         return await self._orders.move(fulfilment_order_id, S.PACKED)
 
     async def ship(
@@ -62,6 +76,7 @@ class Shipping:
     ) -> Shipment:
         """Ship one packed order; refused (InvalidTransition, naming its state) otherwise."""
         fo = await self._orders.get(fulfilment_order_id)
+        refuse_pickup(fo)
         if fo.status is not S.PACKED:
             raise InvalidTransition(
                 f"fulfilment order {fo.id} is {fo.status}: only a packed order ships"
@@ -99,6 +114,8 @@ class Shipping:
                 problem = f"{request.fulfilment_order_id[:64]} is not in wave {wave.id}"
             elif problem is None and request.fulfilment_order_id in seen:
                 problem = f"{request.fulfilment_order_id} is named twice"
+            elif problem is None and fo is not None and fo.source_kind is SourceKind.PICKUP:
+                problem = f"{fo.id} is {PICKUP_NOT_A_PARCEL}"
             elif problem is None and fo is not None and fo.status not in BULK_FROM:
                 problem = f"{fo.id} is {fo.status}"
             if problem is not None or fo is None:

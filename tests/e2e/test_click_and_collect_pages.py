@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -179,3 +181,33 @@ async def test_the_receipt_page_draws_the_qr_code_of_its_own_address(
     drawn = drawn_modules(svg_after(receipt.text, "data-receipt-qr"))
     assert drawn == expected_modules(url)
     assert drawn != expected_modules(url.replace("/pos/receipts/", "/pos/receipts/x"))
+
+
+async def test_checkout_says_when_a_store_served_by_transfer_has_it_ready(
+    client: httpx.AsyncClient, clock: ManualClock, sign_up: SignUp, create_sale: CreateSale
+) -> None:
+    sale = await create_sale(stock=10, per_customer_limit=2)
+    dc = {"code": "DC-BLR", "name": "Bengaluru DC", "market": "IN", "timezone": "Asia/Kolkata"}
+    assert (await client.post("/api/v1/admin/locations", headers=ADMIN, json=dc)).status_code == 201
+    await client.post(
+        "/api/v1/admin/locations/DC-BLR/stock-moves",
+        headers=ADMIN,
+        json={"sku": "MIBAND2", "kind": "receive", "quantity": 5, "reference": "PO-1"},
+    )
+    body = store_body("MH-BLR", clerks=[], pickup_by_transfer=True, transfer_days=3)
+    assert (await client.post(STORES, headers=ADMIN, json=body)).status_code == 201
+    fan = await sign_up("fan@example.com")
+    order_id = await reserve(client, clock, fan, sale, 1)
+    client.cookies.set("fs_session", fan["Authorization"].removeprefix("Bearer "))
+    ready = (clock.now() + timedelta(days=3)).astimezone(ZoneInfo("Asia/Kolkata")).date()
+
+    shown = {}
+    for lang in ("en_IN", "hi_IN"):
+        checkout = await client.get(f"/checkout/{order_id}?lang={lang}")
+        assert checkout.status_code == 200, checkout.text
+        found = re.search(r'data-ready-from="([\d-]+)">([^<]+)<', checkout.text)
+        assert found is not None, checkout.text
+        assert found.group(1) == str(ready)
+        shown[lang] = found.group(2)
+    assert shown["en_IN"] == f"sent over from our warehouse, ready from {ready:%-d %b %Y}"
+    assert "गोदाम" in shown["hi_IN"] and ready.strftime("%Y") in shown["hi_IN"]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from babel import UnknownLocaleError
-from babel.dates import format_timedelta
+from babel.dates import format_date, format_timedelta
 from babel.numbers import format_decimal
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -66,6 +66,15 @@ def count(number: int, locale: str) -> str:
     return shown
 
 
+def calendar_day(day: date, locale: str | None) -> str:
+    """A day as the page's language writes it: 10 Dec 2026, 10 дек. 2026 г., 2026年12月10日."""
+    try:
+        shown: str = format_date(day, "medium", locale=locale or FALLBACK_LOCALE)
+    except (UnknownLocaleError, ValueError):
+        shown = format_date(day, "medium", locale=FALLBACK_LOCALE)
+    return shown
+
+
 def template_environment(locale: str | None) -> jinja2.Environment:
     """The templates with ``locale``'s catalog (None: untranslated) and the filters that need no
     clock."""
@@ -91,6 +100,7 @@ def template_environment(locale: str | None) -> jinja2.Environment:
     env.filters.update(
         money=money,
         count=count,
+        day=functools.partial(calendar_day, locale=locale),
         utc=shown_time,
         local=local_time,
         iso=iso,

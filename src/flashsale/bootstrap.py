@@ -35,6 +35,7 @@ from flashsale.fulfilment.service.operations import Operations, build_operations
 from flashsale.kernel.clock import Clock, SystemClock
 from flashsale.kernel.keys import Keys
 from flashsale.kernel.metrics import Metrics
+from flashsale.kernel.pace import Pace
 from flashsale.kernel.purchase_sampler import PurchaseSampler
 from flashsale.notifications.service.mailer import Mailer
 from flashsale.notifications.service.notifications import Notifications
@@ -81,7 +82,6 @@ from flashsale.waiting_room.ports import RoomState
 from flashsale.waiting_room.service.room import WaitingRoom
 from flashsale.webhooks.service.deliverer import DEFAULT_LEASE, Deliverer
 from flashsale.webhooks.service.dispatcher import Dispatcher
-from flashsale.webhooks.service.pace import Pace
 from flashsale.webhooks.service.subscriptions import Subscriptions
 from flashsale.webhooks.service.worker import WebhookWorker
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from flashsale.bootstrap import build_shop
+from flashsale.kernel.pace import QUIET_SECONDS
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
-from flashsale.webhooks.service.pace import QUIET_SECONDS
 from tests.conftest import fast_settings
 from tests.contract.conftest import migrated_postgres_database
 from tests.contract.record_world import order, world

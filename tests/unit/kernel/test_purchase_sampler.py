@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
+from flashsale.kernel.pace import Pace
 from flashsale.kernel.purchase_sampler import FeedGrowth, PurchaseSampler
-from flashsale.webhooks.service.pace import Pace
 
 RESERVED, PAID, ALLOCATED = "order.reserved", "order.paid", "fulfilment.allocated"
 

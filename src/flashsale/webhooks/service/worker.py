@@ -12,12 +12,14 @@ import asyncio
 import contextlib
 import logging
 
+from flashsale.kernel.pace import Pace
 from flashsale.webhooks.ports import WebhookSender
 from flashsale.webhooks.service.deliverer import Deliverer
 from flashsale.webhooks.service.dispatcher import Dispatcher
-from flashsale.webhooks.service.pace import BUSY_DELIVERIES, BUSY_EVENTS, Pace
 
 DEFAULT_POLL_SECONDS = 1.0
+BUSY_EVENTS = 256  # fanned out a poll while a sale sells fast (kernel/pace.py)
+BUSY_DELIVERIES = 64  # delivered a poll then
 
 log = logging.getLogger(__name__)
 

@@ -1,13 +1,12 @@
 """How fast the back office goes: all out, except while a sale sells fast.
 
-Inside ``flashsale serve`` the webhook worker shares the process, its event loop and the SQLite
-writer with the purchase path. A delivery costs the process more CPU than the purchase that
-caused it (an HTTP request and its answer), so keeping up with a flash sale's events would take
-the sale's own capacity. While purchases reach the process faster than ``BUSY_RATE`` the
-worker goes at a trickle instead (a small page of fan-out and one small batch of deliveries a
-poll, so a long busy spell still makes progress), and it catches up once the burst is over:
-webhooks are late by the length of the burst, purchases are not slowed. A steady trickle of
-purchases below the rate costs little and is delivered at once.
+Inside ``flashsale serve`` the back office (webhooks, order mail, reporting, the allocators,
+cash on delivery) shares the process, its event loop and the SQLite writer with the purchase
+path. A webhook delivery, for one, costs the process more CPU than the purchase that caused it,
+so keeping up with a flash sale's events would take the sale's own capacity. While purchases
+reach the process faster than ``BUSY_RATE`` each of them goes at a trickle or stops between
+pages instead, and catches up once the burst is over: late by the length of the burst,
+purchases not slowed. A steady trickle of purchases below the rate costs little.
 
 The shop shares one ``Pace`` among its back office (webhooks, order mail, reporting, the
 allocators). A server's counts the purchases reaching it; a ``flashsale worker`` process sells
@@ -21,8 +20,6 @@ import time
 from collections.abc import Callable
 
 BUSY_RATE = 200.0  # purchases a second: above this a flash sale is selling
-BUSY_EVENTS = 256  # fanned out a poll while busy
-BUSY_DELIVERIES = 64  # delivered a poll while busy
 QUIET_SECONDS = 2.0  # below the rate for this long: all out again
 SAMPLE_SECONDS = 0.25  # the rate is measured over at least this long
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flashsale.webhooks.service.pace import Pace
+from flashsale.kernel.pace import Pace
 
 
 class Ticking:

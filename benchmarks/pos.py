@@ -2,7 +2,7 @@
 rate, with the latency of each sale; against one till selling alone in the same run.
 
     python benchmarks/pos.py [--stores 100] [--tills 4] [--rate 200] [--seconds 60]
-                             [--backend sqlite|postgres] [--http]
+                             [--backend sqlite|postgres] [--http [--only-pos]]
 
 Seeds a fresh database (SQLite in WAL with synchronous=FULL, as served; PostgreSQL on
 FLASHSALE_TEST_DATABASE_URL's server, a database of its own, dropped afterwards) with India, one
@@ -283,7 +283,7 @@ async def over_http(url: str, service: Stores, args: argparse.Namespace) -> None
         "FLASHSALE_SECRET_KEY": SECRET,
         "FLASHSALE_ADMIN_TOKEN": "benchmark-admin-token-0123456789",
     }
-    server = ServerProcess(env)
+    server = ServerProcess(env, extra_args=("--only", "pos") if args.only_pos else ())
     await asyncio.to_thread(server.start)
     try:
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
@@ -354,6 +354,11 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--http", action="store_true", help="through a `flashsale serve`")
     parser.add_argument("--profile", help="--http: py-spy's raw profile of the loaded server")
+    parser.add_argument(
+        "--only-pos",
+        action="store_true",
+        help="--http: the server is the point of sale's own (`flashsale serve --only pos`)",
+    )
     uvloop.run(main_async(parser.parse_args()))
 
 

@@ -40,6 +40,9 @@ class SqliteWriter:
         event.listen(self._engine, "connect", _begin_explicitly)
         event.listen(self._engine, "begin", _begin_immediate)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flashsale-writer")
+        # Held open by the writer's thread: a pool's checkout and checkin around every
+        # transaction cost as much CPU as a small transaction's statements.
+        self._connection: Connection | None = None
 
     async def transaction(self, work: Callable[[Connection], T]) -> T:
         """Run ``work`` inside one committed transaction; a raised error rolls it all back."""
@@ -47,10 +50,21 @@ class SqliteWriter:
         return await loop.run_in_executor(self._thread, self._run, work)
 
     def _run(self, work: Callable[[Connection], T]) -> T:
-        with self._engine.begin() as conn:
+        conn = self._connection
+        if conn is None or conn.closed or conn.invalidated:
+            if conn is not None:
+                conn.close()
+            conn = self._connection = self._engine.connect()
+        with conn.begin():
             return work(conn)
 
+    def _disconnect(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
     def close(self) -> None:
+        self._thread.submit(self._disconnect).result()
         self._thread.shutdown(wait=True)
         self._engine.dispose()
 

@@ -6,6 +6,7 @@ it waiting there until stock comes."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -13,6 +14,7 @@ from flashsale.bootstrap import Shop, build_shop
 from flashsale.fulfilment.domain.order import FulfilmentStatus
 from flashsale.inventory.domain.stock import MoveKind, StockChange
 from flashsale.kernel.clock import ManualClock
+from flashsale.kernel.errors import NotFound
 from flashsale.orders.domain.delivery import Delivery, DeliveryMethod
 from flashsale.orders.domain.events import EventCursor
 from flashsale.record.store import Store
@@ -91,3 +93,29 @@ async def test_a_pickup_order_goes_to_its_store_and_a_shipped_one_never_does(
     assert (levels["DC-BLR"].on_hand, levels["DC-BLR"].allocated) == (5, 1)
     audit = await shop.fulfilment.audit.audit()
     assert audit.clean, [d.describe() for d in audit.discrepancies]
+
+
+async def test_the_dc_lists_its_transfers_by_store_until_each_is_received(
+    store: Store, shop: Shop
+) -> None:
+    await stocked(store, units=5)
+    await store.store_add(MH_BLR, replace(PROFILE, pickup_by_transfer=True), [])
+    await paid(store, "ord_a", 1, pickup=True)  # the store's shelf is empty: sent from the DC
+    await paid(store, "ord_b", 2, pickup=True)
+    await paid(store, "ord_c", 3, pickup=False)
+    await feed_caught_up(store)
+    await shop.fulfilment.allocators.allocate_now("IN")
+    sent = await store.transfers_from("DC-BLR", 10)
+    assert [(to, fo.source_id, fo.quantity) for to, fo in sent] == [
+        ("MH-BLR", "ord_a", 1),
+        ("MH-BLR", "ord_b", 1),
+    ]
+    assert [fo.id for fo in await store.transfers_to("MH-BLR", 10)] == [fo.id for _, fo in sent]
+    assert await store.transfers_from("MH-BLR", 10) == []
+    assert await store.transfers_from("DC-BLR", 1) == sent[:1]
+    (delivery,) = await shop.pickups.transfers.leaving("dc-blr")
+    assert (delivery.store, delivery.lines) == ("MH-BLR", [(SKU, 2)])
+    await shop.pickups.transfers.receive("MH-BLR", "stf_1", "ord_a")
+    assert [fo.source_id for _, fo in await store.transfers_from("DC-BLR", 10)] == ["ord_b"]
+    with pytest.raises(NotFound):
+        await shop.pickups.transfers.leaving("DC-NOWHERE")

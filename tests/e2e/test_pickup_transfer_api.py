@@ -19,6 +19,7 @@ from tests.e2e.test_pos_api import STORES, receive, store_body, till
 from tests.e2e.test_staff_api import add_staff, log_in
 
 TRANSFERS = "/api/v1/pos/transfers"
+LEAVING = "/api/v1/admin/locations/DC-BLR/transfers"
 
 
 async def audit_clean(client: httpx.AsyncClient) -> None:
@@ -79,6 +80,15 @@ async def test_a_pickup_sent_from_the_dc_is_received_readied_and_collected(
         assert "store pickup" in by_hand.json()["detail"]
     assert (await levels(client))["DC-BLR"] == (20, 2)
     await audit_clean(client)
+    # The DC's list of what leaves for each store: one delivery to Mi Home Bengaluru.
+    leaving = await client.get(LEAVING, headers=ADMIN)
+    assert leaving.status_code == 200, leaving.text
+    (delivery,) = leaving.json()["deliveries"]
+    assert (delivery["store"], delivery["orders"], delivery["units"]) == ("MH-BLR", 1, 2)
+    assert delivery["lines"] == [{"sku": "MIBAND2", "quantity": 2}]
+    assert [t["order_id"] for t in delivery["transfers"]] == [order_id]
+    nowhere = await client.get("/api/v1/admin/locations/DC-NOPE/transfers", headers=ADMIN)
+    assert_problem(nowhere, 404, "not-found")
     early = await client.post(f"/api/v1/pos/pickups/{order_id}/ready", headers=at_till)
     assert_problem(early, 409, "pickup-not-allocated")
     cancel = await client.post(f"/api/v1/orders/{order_id}/cancel", headers=fan)
@@ -96,6 +106,7 @@ async def test_a_pickup_sent_from_the_dc_is_received_readied_and_collected(
     again = await client.post(f"{TRANSFERS}/{order_id}/receive", headers=at_till)
     assert again.status_code == 200 and again.json() == received.json()
     assert (await client.get(TRANSFERS, headers=at_till)).json()["transfers"] == []
+    assert (await client.get(LEAVING, headers=ADMIN)).json()["deliveries"] == []
     assert await levels(client) == {"DC-BLR": (18, 0), "MH-BLR": (2, 2)}
     await audit_clean(client)
     # On the store's shelf it waits for its customer: no wave there takes it for a parcel.

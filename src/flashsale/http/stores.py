@@ -22,7 +22,13 @@ from flashsale.http.endpoints import V1, Endpoint
 from flashsale.http.requests import read_json
 from flashsale.http.responses import json_response
 from flashsale.http.schemas.base import RequestBody
-from flashsale.http.schemas.pickup import PickupStoreListOut, PickupStoreOut, PickupStoreQuery
+from flashsale.http.schemas.pickup import (
+    PickupStoreListOut,
+    PickupStoreOut,
+    PickupStoreQuery,
+    StoreDeliveryListOut,
+    StoreDeliveryOut,
+)
 from flashsale.http.schemas.stores import (
     PublicStoreListOut,
     PublicStoreOut,
@@ -39,8 +45,10 @@ from flashsale.stores.domain.store import MAX_CLERKS
 from flashsale.stores.service.assembly import Stores
 from flashsale.stores.service.directory import StoreSpec
 from flashsale.stores.service.pickup import ClickAndCollect
+from flashsale.stores.service.pickups import StorePickups
 
 MANAGERS = ("supervisor",)
+WAREHOUSE = ("supervisor", "warehouse")
 READERS = ("supervisor", "clerk")
 
 
@@ -51,6 +59,9 @@ class ClerksIn(RequestBody):
 class StoreServices(Protocol):
     @property
     def stores(self) -> Stores: ...
+
+    @property
+    def pickups(self) -> StorePickups: ...
 
     @property
     def pickup(self) -> ClickAndCollect: ...
@@ -109,6 +120,15 @@ class StoresApi:
         found = await self._s.tills.of_store(store.code)
         return json_response(TillListOut(tills=[TillOut.of(t) for t in found]))
 
+    async def transfers_leaving(self, request: Request) -> Response:
+        code = request.path_params["code"]
+        found = await self._services.pickups.transfers.leaving(code)
+        return json_response(
+            StoreDeliveryListOut(
+                location=code.strip().upper(), deliveries=[StoreDeliveryOut.of(d) for d in found]
+            )
+        )
+
     async def revoke_till(self, request: Request) -> Response:
         till = await self._s.tills.revoke(
             request.path_params["code"], request.path_params["till_id"]
@@ -158,6 +178,11 @@ def endpoints(services: StoreServices) -> list[Endpoint]:
         Endpoint("DELETE", f"{admin}/{{code}}/tills/{{till_id}}", api.revoke_till,
                  "Revoke a till: its token stops working for good", tag, response=TillOut,
                  auth="admin", roles=MANAGERS, problems=(401, 403, 404)),
+        Endpoint("GET", f"{V1}/admin/locations/{{code}}/transfers", api.transfers_leaving,
+                 "The pickups waiting to leave a DC for their stores, gathered by store (one"
+                 " delivery each, with what to pick for it)", tag,
+                 response=StoreDeliveryListOut, auth="admin", roles=WAREHOUSE,
+                 problems=(401, 403, 404)),
         Endpoint("GET", f"{V1}/stores", api.public_stores,
                  "A market's stores; with sku (and quantity), only those that can hand it over"
                  " now, with the units free", tag,

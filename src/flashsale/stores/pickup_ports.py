@@ -39,6 +39,11 @@ class PickupRepository(Protocol):
         of kind ``pickup``, picking or packed at a DC), the oldest paid first."""
         ...
 
+    async def transfers_from(self, location: str, limit: int) -> list[tuple[str, FulfilmentOrder]]:
+        """The transfers in transit from this location (a DC) with the store each goes to,
+        the oldest paid first."""
+        ...
+
     async def transfer_receive(
         self, fulfilment_order_id: str, store: str, moves: Sequence[Move], at: datetime
     ) -> FulfilmentOrder | None:

@@ -16,6 +16,7 @@ from flashsale.stores.domain.pickup import Pickup
 from flashsale.stores.domain.transfer import in_transit
 from flashsale.stores.service.pickup import PickupStore
 from flashsale.stores.service.pickups import Collected
+from flashsale.stores.service.transfers import StoreDelivery
 
 StoreCode = Annotated[
     str,
@@ -145,3 +146,34 @@ class TransferOut(ResponseBody):
 
 class TransferListOut(ResponseBody):
     transfers: list[TransferOut]
+
+
+class PickLineOut(ResponseBody):
+    sku: str
+    quantity: int
+
+
+class StoreDeliveryOut(ResponseBody):
+    """The pickups a DC sends one store, to go together: what to pick, and the orders."""
+
+    store: str
+    orders: int
+    units: int
+    lines: list[PickLineOut] = Field(description="What to pick for it, by SKU.")
+    transfers: list[TransferOut]
+
+    @classmethod
+    def of(cls, delivery: StoreDelivery) -> StoreDeliveryOut:
+        lines = [PickLineOut(sku=sku, quantity=quantity) for sku, quantity in delivery.lines]
+        return cls(
+            store=delivery.store,
+            orders=len(delivery.fulfilment_orders),
+            units=sum(line.quantity for line in lines),
+            lines=lines,
+            transfers=[TransferOut.of(fo) for fo in delivery.fulfilment_orders],
+        )
+
+
+class StoreDeliveryListOut(ResponseBody):
+    location: str
+    deliveries: list[StoreDeliveryOut]

@@ -70,6 +70,16 @@ class MemoryPickupRepository:
         found = [fo for fo in self._fulfilment.values() if self._sent_to(fo, store)]
         return sorted(found, key=lambda fo: (fo.paid_at, fo.id))[:limit]
 
+    async def transfers_from(self, location: str, limit: int) -> list[tuple[str, FulfilmentOrder]]:
+        found = []
+        for fo in self._fulfilment.values():
+            delivery = self._order_deliveries.get(fo.source_id)
+            store = delivery.pickup_store if delivery is not None else None
+            if fo.location == location and store is not None and self._sent_to(fo, store):
+                found.append((store, fo))
+        found.sort(key=lambda pair: (pair[1].paid_at, pair[1].id))
+        return found[:limit]
+
     async def transfer_receive(
         self, fulfilment_order_id: str, store: str, moves: Sequence[Move], at: datetime
     ) -> FulfilmentOrder | None:

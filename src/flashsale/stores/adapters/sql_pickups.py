@@ -124,6 +124,25 @@ class SqlPickupRepository(SqlDatabase):
         async with self._engine.connect() as conn:
             return [fulfilment_of(row) for row in (await conn.execute(query)).mappings()]
 
+    async def transfers_from(self, location: str, limit: int) -> list[tuple[str, FulfilmentOrder]]:
+        f, d = fulfilment_orders.c, order_deliveries.c
+        query = (
+            select(d.store, fulfilment_orders)
+            .join(order_deliveries, d.order_id == f.source_id)
+            .where(
+                f.source_kind == SourceKind.PICKUP.value,
+                f.status.in_(_IN_TRANSIT),
+                f.location == location,
+                d.store.is_not(None),
+                d.store != location,
+            )
+            .order_by(f.paid_at, f.id)
+            .limit(limit)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(query)).mappings()
+            return [(str(row["store"]), fulfilment_of(row)) for row in rows]
+
     async def transfer_receive(
         self, fulfilment_order_id: str, store: str, moves: Sequence[Move], at: datetime
     ) -> FulfilmentOrder | None:

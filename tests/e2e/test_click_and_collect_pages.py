@@ -21,6 +21,7 @@ from tests.e2e.conftest import ADMIN
 from tests.e2e.test_bad_input import CreateSale, SignUp
 from tests.e2e.test_pickup_api import add_store, reserve
 from tests.e2e.test_pickup_collect_api import allocate, level
+from tests.e2e.test_pickup_transfer_api import add_dc
 from tests.e2e.test_pos_api import SALES, STORES, store_body, till
 from tests.e2e.test_pos_pages import csrf_of
 from tests.e2e.test_staff_api import PASSWORD, add_staff, log_in
@@ -187,13 +188,7 @@ async def test_checkout_says_when_a_store_served_by_transfer_has_it_ready(
     client: httpx.AsyncClient, clock: ManualClock, sign_up: SignUp, create_sale: CreateSale
 ) -> None:
     sale = await create_sale(stock=10, per_customer_limit=2)
-    dc = {"code": "DC-BLR", "name": "Bengaluru DC", "market": "IN", "timezone": "Asia/Kolkata"}
-    assert (await client.post("/api/v1/admin/locations", headers=ADMIN, json=dc)).status_code == 201
-    await client.post(
-        "/api/v1/admin/locations/DC-BLR/stock-moves",
-        headers=ADMIN,
-        json={"sku": "MIBAND2", "kind": "receive", "quantity": 5, "reference": "PO-1"},
-    )
+    await add_dc(client, 5)
     body = store_body("MH-BLR", clerks=[], pickup_by_transfer=True, transfer_days=3)
     assert (await client.post(STORES, headers=ADMIN, json=body)).status_code == 201
     fan = await sign_up("fan@example.com")

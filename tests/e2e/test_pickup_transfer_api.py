@@ -32,13 +32,18 @@ async def levels(client: httpx.AsyncClient) -> dict[str, tuple[int, int]]:
     return {x["location"]: (x["on_hand"], x["allocated"]) for x in found.json()["levels"]}
 
 
+async def add_dc(client: httpx.AsyncClient, units: int) -> None:
+    """The Bengaluru DC, holding ``units`` bands."""
+    dc = {"code": "DC-BLR", "name": "Bengaluru DC", "market": "IN", "timezone": "Asia/Kolkata"}
+    assert (await client.post("/api/v1/admin/locations", headers=ADMIN, json=dc)).status_code == 201
+    await receive(client, "DC-BLR", units)
+
+
 async def test_a_pickup_sent_from_the_dc_is_received_readied_and_collected(
     client: httpx.AsyncClient, clock: ManualClock, sign_up: SignUp, create_sale: CreateSale
 ) -> None:
     sale = await create_sale(stock=10, per_customer_limit=2)
-    dc = {"code": "DC-BLR", "name": "Bengaluru DC", "market": "IN", "timezone": "Asia/Kolkata"}
-    assert (await client.post("/api/v1/admin/locations", headers=ADMIN, json=dc)).status_code == 201
-    await receive(client, "DC-BLR", 20)
+    await add_dc(client, 20)
     await add_staff(client, "clerk@shop.example", "clerk")
     body = store_body("MH-BLR", pickup_by_transfer=True, transfer_days=3)
     made = await client.post(STORES, headers=ADMIN, json=body)

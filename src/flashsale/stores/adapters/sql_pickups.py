@@ -104,19 +104,19 @@ class SqlPickupRepository(SqlDatabase):
         async with self._engine.connect() as conn:
             return [_pickup(row) for row in await conn.execute(query)]
 
-    def _sent_to(self, store: str) -> Any:
-        """The query of the transfers in transit to ``store`` (its orders' pickup store)."""
+    def _in_transit(self) -> Any:
+        """The query of the pickups' transfers in transit, joined to their orders' delivery."""
         f, d = fulfilment_orders.c, order_deliveries.c
         return (
             select(fulfilment_orders)
             .join(order_deliveries, d.order_id == f.source_id)
-            .where(
-                f.source_kind == SourceKind.PICKUP.value,
-                f.status.in_(_IN_TRANSIT),
-                f.location != store,
-                d.store == store,
-            )
+            .where(f.source_kind == SourceKind.PICKUP.value, f.status.in_(_IN_TRANSIT))
         )
+
+    def _sent_to(self, store: str) -> Any:
+        """The query of the transfers in transit to ``store`` (its orders' pickup store)."""
+        f, d = fulfilment_orders.c, order_deliveries.c
+        return self._in_transit().where(f.location != store, d.store == store)
 
     async def transfers_to(self, store: str, limit: int) -> list[FulfilmentOrder]:
         f = fulfilment_orders.c
@@ -127,15 +127,9 @@ class SqlPickupRepository(SqlDatabase):
     async def transfers_from(self, location: str, limit: int) -> list[tuple[str, FulfilmentOrder]]:
         f, d = fulfilment_orders.c, order_deliveries.c
         query = (
-            select(d.store, fulfilment_orders)
-            .join(order_deliveries, d.order_id == f.source_id)
-            .where(
-                f.source_kind == SourceKind.PICKUP.value,
-                f.status.in_(_IN_TRANSIT),
-                f.location == location,
-                d.store.is_not(None),
-                d.store != location,
-            )
+            self._in_transit()
+            .add_columns(d.store)
+            .where(f.location == location, d.store != location)
             .order_by(f.paid_at, f.id)
             .limit(limit)
         )

@@ -1,8 +1,11 @@
 """An allocation batch of many orders on every record: written in several statements on SQLite
-(multi-row VALUES), by COPY on PostgreSQL, and still whole or not at all: a batch one of
-whose orders is placed already stores none of them."""
+(multi-row VALUES; a batch this big in the batch process, a small one on the writer's thread),
+by COPY on PostgreSQL, and still whole or not at all: a batch one of whose orders is placed
+already stores none of them."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -17,6 +20,20 @@ from tests.contract.test_inventory_repository_contract import BLR, SKU
 
 ORDERS = 437  # more than two statements' worth of rows on SQLite, and a remainder
 IDS = [f"ord_{n:04d}" for n in range(ORDERS)]
+
+
+@pytest.fixture
+async def store(store: Store) -> AsyncIterator[Store]:
+    """The record, with SQLite's batch process taking this file's batches of ``ORDERS``."""
+    if hasattr(store, "batch_process_rows"):
+        store.batch_process_rows = ORDERS // 2
+    yield store
+
+
+def batch_process_started(store: Store) -> bool | None:
+    """Whether SQLite's batch process runs (None: a record without one)."""
+    process = getattr(store, "_batch_process", None)
+    return None if process is None else process._pool is not None
 
 
 async def stocked_and_paid(store: Store) -> None:
@@ -37,6 +54,7 @@ async def test_a_large_batch_is_written_whole_with_an_event_per_order(store: Sto
     await stocked_and_paid(store)
     ids = IDS
     assert await store.write_allocation("allocator:IN", None, EventCursor(0, 1), plan_for(ids), "b")
+    assert batch_process_started(store) in (None, True)
     parts = await store.fulfilment_orders_of(ids)
     assert [p.source_id for p in parts] == ids
     assert {(p.status, p.location, p.quantity, p.paid_at) for p in parts} == {
@@ -59,7 +77,8 @@ async def test_a_large_batch_with_one_order_placed_already_stores_none(store: St
     ids = IDS
     last = EventCursor(0, 1)
     assert await store.write_allocation("allocator:IN", None, last, plan_for(ids[-1:]), "b1")
-    with pytest.raises(AlreadyPlaced):
+    assert batch_process_started(store) in (None, False)  # one order: the writer's thread
+    with pytest.raises(AlreadyPlaced):  # raised in the batch process, rolled back there
         await store.write_allocation("allocator:IN", last, EventCursor(0, 2), plan_for(ids), "b2")
     assert await store.allocator_cursor("allocator:IN") == last
     assert [p.source_id for p in await store.fulfilment_orders_of(ids)] == ids[-1:]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from operator import itemgetter
@@ -258,6 +259,10 @@ class SqlAllocation(SqlDatabase):
     _order_events: bool  # SqlOrderEventFeed's switch, in the composed store
     _sale_markets: dict[str, str] | None = None  # each sale's market, as met
     _read_times: _ReadTimes | None = None  # SQLite: the feed's times, as read
+    # SQLite: a batch with this many new fulfilment orders is written by the batch process.
+    # Smaller ones (an allocator keeping up: a few orders a poll) stay on the writer's thread,
+    # a hop shorter; 1,000 orders bind 20,000 parameters, a few milliseconds of the GIL.
+    batch_process_rows = 1_000
 
     def _times_read(self) -> _ReadTimes:
         if self._read_times is None:
@@ -324,105 +329,22 @@ class SqlAllocation(SqlDatabase):
     ) -> bool:
         if self._dialect == "postgresql":
             return await self._write_postgres(name, after, to, plan, reference)
+        # The statements' parameters are made here, where the batch was decided: plain values,
+        # for the writer's thread or, for a big batch, the batch process
+        # (platform/sql/sqlite_batch_process.py), where binding them takes no turns at this
+        # process's GIL with the decision loop and the feed's reader.
+        batch = _sqlite_batch(
+            name, after, to, plan, reference, _TimeTexts(self._times_read()), self._order_events
+        )
+        if self._batch_process is not None and len(plan.new) >= self.batch_process_rows:
+            return await self._batch_process.transaction(_run_sqlite_batch, batch)
 
         def work(conn: Connection) -> bool:
-            return self._write_sqlite(conn, name, after, to, plan, reference)
+            db = cast(sqlite3.Connection, conn.connection.dbapi_connection)
+            assert db is not None
+            return _run_sqlite_batch(db, batch)
 
         return await self._write(work)
-
-    # -- SQLite, on the writer thread --------------------------------------------------------
-
-    def _write_sqlite(
-        self,
-        conn: Connection,
-        name: str,
-        after: EventCursor | None,
-        to: EventCursor | None,
-        plan: AllocationPlan,
-        reference: str,
-    ) -> bool:
-        run = conn.exec_driver_sql
-        if to is not None:
-            now = _sqlite_time(datetime.now(UTC))
-            if after is None:
-                moved = run(_S_CURSOR_NEW, (name, to.xid, to.seq, now)).rowcount
-            else:
-                moved = run(
-                    _S_CURSOR_MOVE, (to.xid, to.seq, now, name, after.xid, after.seq)
-                ).rowcount
-            if moved != 1:
-                return False
-        for (location, sku), change in sorted(plan.levels.items()):
-            guard = change.promised if change.promised > 0 else _UNGUARDED
-            params = (change.allocated, change.committed, location, sku, guard)
-            if run(_S_LEVEL, params).rowcount != 1:
-                raise StaleSnapshot(f"{sku} at {location} has less free than the batch takes")
-        for (sale_id, location), delta in sorted(plan.allotments.items()):
-            guard = delta.draws if delta.draws > 0 else _UNGUARDED
-            params = (delta.drawn, delta.quantity, sale_id, location, guard)
-            if run(_S_ALLOTMENT, params).rowcount != 1:
-                raise StaleSnapshot(f"the allotment of {sale_id} at {location} has less left")
-        if plan.placed:
-            placed = [
-                (fo.location, fo.quantity, fo.from_allotment, _sqlite_time(fo.updated_at), fo.id)
-                for fo in plan.placed
-            ]
-            if run(_S_PLACE, placed).rowcount != len(placed):
-                raise StaleSnapshot("a fulfilment order is no longer unallocated")
-        if plan.cancelled:
-            cancelled = [
-                (fo.reason, _sqlite_time(fo.updated_at), fo.id, was.value)
-                for fo, was in plan.cancelled
-            ]
-            if run(_S_CANCEL, cancelled).rowcount != len(cancelled):
-                raise StaleSnapshot("a fulfilment order moved since it was read")
-        # The bulk rows straight to the driver (SQLAlchemy's executemany costs per row).
-        db = cast(sqlite3.Connection, conn.connection.dbapi_connection)
-        assert db is not None
-        times = _TimeTexts(self._times_read())
-        if plan.new:
-            # Plain strings for the enums: sqlite3 binds a str subclass only after looking for
-            # an adapter (a quarter of the binding's time, profiled).
-            value = _VALUE
-            inserts: list[object] = []
-            add = inserts.extend
-            for (
-                fo_id, kind, source, part, sale, market, item, units, region, status, placed_at,
-                from_allotment, reason, paid_at, updated_at,
-            ) in plan.new:  # fmt: skip
-                add(
-                    (
-                        fo_id, value[kind], source, part, sale, market, item, units, region,
-                        value[status], placed_at, from_allotment, reason, times(paid_at),
-                        times(updated_at),
-                    )
-                )  # fmt: skip
-            if _insert_rows(db, _S_INSERT, _S_INSERT_ROW, inserts) != len(plan.new):
-                raise AlreadyPlaced("an order of the batch has a fulfilment order already")
-        if plan.moves:
-            db.executemany(
-                _S_MOVE,
-                [
-                    (
-                        m.location,
-                        m.sku,
-                        m.kind.value,
-                        m.on_hand_change,
-                        m.allocated_change,
-                        reference,
-                        m.actor,
-                        times(m.at),
-                    )
-                    for m in plan.moves
-                ],
-            )
-        if plan.events and self._order_events:
-            events: list[object] = []
-            add = events.extend
-            for e in plan.events:
-                add((e.order_id, times(e.at), e.fulfilment_order_id, e.location, e.quantity))
-            _insert_rows(db, _S_EVENT, _S_EVENT_ROW, events)
-        return True
 
     # -- PostgreSQL, one transaction on the pooled asyncpg connection --------------------------
 
@@ -559,6 +481,118 @@ def _insert_rows(db: sqlite3.Connection, statement: str, row: str, values: list[
         rest = _statement(statement, row, rows - whole)
         done += db.execute(rest, values[whole * width :]).rowcount
     return done
+
+
+@dataclass(frozen=True, slots=True)
+class _SqliteBatch:
+    """A decided batch as its SQLite statements' parameters, plain values only."""
+
+    name: str
+    after: EventCursor | None
+    to: EventCursor | None
+    now: str
+    levels: list[tuple[int, int, str, str, int]]  # sorted: a fixed order of locking rows
+    allotments: list[tuple[int, int, str, str, int]]
+    placed: list[tuple[str | None, int, int, str, str]]
+    cancelled: list[tuple[str, str, str, str]]
+    inserts: list[object]  # the new fulfilment orders' rows, flattened
+    inserted: int  # how many rows ``inserts`` holds
+    moves: list[tuple[str, str, str, int, int, str, str, str]]
+    events: list[object]  # the events' rows, flattened
+
+
+def _sqlite_batch(
+    name: str,
+    after: EventCursor | None,
+    to: EventCursor | None,
+    plan: AllocationPlan,
+    reference: str,
+    times: _TimeTexts,
+    order_events: bool,
+) -> _SqliteBatch:
+    levels = []
+    for (location, sku), change in sorted(plan.levels.items()):
+        guard = change.promised if change.promised > 0 else _UNGUARDED
+        levels.append((change.allocated, change.committed, location, sku, guard))
+    allotments = []
+    for (sale_id, location), delta in sorted(plan.allotments.items()):
+        guard = delta.draws if delta.draws > 0 else _UNGUARDED
+        allotments.append((delta.drawn, delta.quantity, sale_id, location, guard))
+    placed = [
+        (fo.location, fo.quantity, fo.from_allotment, _sqlite_time(fo.updated_at), fo.id)
+        for fo in plan.placed
+    ]
+    cancelled = [
+        (fo.reason, _sqlite_time(fo.updated_at), fo.id, was.value) for fo, was in plan.cancelled
+    ]
+    # Plain strings for the enums: sqlite3 binds a str subclass only after looking for an
+    # adapter (a quarter of the binding's time, profiled).
+    value = _VALUE
+    inserts: list[object] = []
+    add = inserts.extend
+    for (
+        fo_id, kind, source, part, sale, market, item, units, region, status, placed_at,
+        from_allotment, reason, paid_at, updated_at,
+    ) in plan.new:  # fmt: skip
+        add(
+            (
+                fo_id, value[kind], source, part, sale, market, item, units, region,
+                value[status], placed_at, from_allotment, reason, times(paid_at),
+                times(updated_at),
+            )
+        )  # fmt: skip
+    moves = [
+        (
+            m.location, m.sku, m.kind.value, m.on_hand_change, m.allocated_change, reference,
+            m.actor, times(m.at),
+        )
+        for m in plan.moves
+    ]  # fmt: skip
+    events: list[object] = []
+    if order_events:
+        add = events.extend
+        for e in plan.events:
+            add((e.order_id, times(e.at), e.fulfilment_order_id, e.location, e.quantity))
+    now = _sqlite_time(datetime.now(UTC))
+    return _SqliteBatch(
+        name, after, to, now, levels, allotments, placed, cancelled, inserts, len(plan.new),
+        moves, events,
+    )  # fmt: skip
+
+
+def _run_sqlite_batch(db: sqlite3.Connection, batch: _SqliteBatch) -> bool:
+    """The batch's statements, in the writer's open transaction."""
+    run = db.execute
+    to, after = batch.to, batch.after
+    if to is not None:
+        if after is None:
+            moved = run(_S_CURSOR_NEW, (batch.name, to.xid, to.seq, batch.now)).rowcount
+        else:
+            cas = (to.xid, to.seq, batch.now, batch.name, after.xid, after.seq)
+            moved = run(_S_CURSOR_MOVE, cas).rowcount
+        if moved != 1:
+            return False
+    for level in batch.levels:
+        if run(_S_LEVEL, level).rowcount != 1:
+            _, _, location, sku, _ = level
+            raise StaleSnapshot(f"{sku} at {location} has less free than the batch takes")
+    for allotment in batch.allotments:
+        if run(_S_ALLOTMENT, allotment).rowcount != 1:
+            _, _, sale_id, location, _ = allotment
+            raise StaleSnapshot(f"the allotment of {sale_id} at {location} has less left")
+    placed, cancelled = batch.placed, batch.cancelled
+    if placed and db.executemany(_S_PLACE, placed).rowcount != len(placed):
+        raise StaleSnapshot("a fulfilment order is no longer unallocated")
+    if cancelled and db.executemany(_S_CANCEL, cancelled).rowcount != len(cancelled):
+        raise StaleSnapshot("a fulfilment order moved since it was read")
+    inserted = _insert_rows(db, _S_INSERT, _S_INSERT_ROW, batch.inserts) if batch.inserted else 0
+    if inserted != batch.inserted:
+        raise AlreadyPlaced("an order of the batch has a fulfilment order already")
+    if batch.moves:
+        db.executemany(_S_MOVE, batch.moves)
+    if batch.events:
+        _insert_rows(db, _S_EVENT, _S_EVENT_ROW, batch.events)
+    return True
 
 
 @cache

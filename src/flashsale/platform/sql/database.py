@@ -16,11 +16,13 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flashsale.kernel.errors import Conflict
 from flashsale.platform.sql.engine import create_engine, is_sqlite
+from flashsale.platform.sql.sqlite_batch_process import SqliteBatchProcess
 from flashsale.platform.sql.sqlite_reader import SqliteReader
 from flashsale.platform.sql.sqlite_writer import SqliteWriter
 
@@ -37,6 +39,8 @@ class SqlDatabase:
         self._engine = engine
         self._writer = writer  # SQLite only: the group commit's one-hop path
         self._reader: SqliteReader | None = None  # SQLite only: the event feed's one-hop reads
+        # SQLite in a file only: big batches' transactions, in a process of their own
+        self._batch_process: SqliteBatchProcess | None = None
         self._dialect = engine.dialect.name
 
     @classmethod
@@ -47,6 +51,9 @@ class SqlDatabase:
             return cls(engine)
         database = cls(engine, SqliteWriter(url, sqlite_synchronous))
         database._reader = SqliteReader(url, sqlite_synchronous)
+        path = make_url(url).database
+        if path and path != ":memory:" and "memory" not in make_url(url).query.get("mode", ""):
+            database._batch_process = SqliteBatchProcess(path, sqlite_synchronous)
         return database
 
     @property
@@ -69,6 +76,8 @@ class SqlDatabase:
             return await conn.run_sync(work)
 
     async def close(self) -> None:
+        if self._batch_process is not None:
+            await asyncio.to_thread(self._batch_process.close)
         if self._writer is not None:
             await asyncio.to_thread(self._writer.close)
         if self._reader is not None:

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
@@ -78,12 +78,16 @@ def _begin_explicitly(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(conn: Connection) -> None:
-    # SQLite's own wait for a lock another process holds sleeps 1, 2, 5, 10, 15, 20, 25 ms …
-    # between tries: against a writer that commits every few milliseconds it misses turn after
-    # turn and a transaction waited 50-200 ms. The write lock is asked for here in a loop of
-    # short sleeps instead; the connection's busy timeout still bounds the whole wait.
     dbapi = conn.connection.dbapi_connection
     assert dbapi is not None
+    begin_immediate(cast(sqlite3.Connection, dbapi))
+
+
+def begin_immediate(dbapi: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, the write lock asked for in a loop of short sleeps: SQLite's own wait
+    for a lock another process holds sleeps 1, 2, 5, 10, 15, 20, 25 ms … between tries, and
+    against a writer that commits every few milliseconds it misses turn after turn (a
+    transaction waited 50-200 ms). The connection's busy timeout still bounds the whole wait."""
     dbapi.execute("PRAGMA busy_timeout=0")
     try:
         deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000

@@ -2,8 +2,9 @@
 fulfilment orders, level updates, events and cursor vanish together, and the allocator that
 comes after places every order exactly once (no double fulfilment order, no lost order).
 
-The child process allocates in batches of ``BATCH``; its third batch stops after every
-statement of its transaction has run but before the commit, says so, and waits to be killed.
+The child process allocates in batches of ``BATCH``; the third batch to move the cursor stops
+after every statement of its transaction has run but before the commit, says so, and waits to
+be killed (with the batch sent ahead behind it, waiting for the cursor's row).
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ batch = SqlAllocation._pg_batch
 async def stopping(self, *args, **kwargs):
     global written
     stored = await batch(self, *args, **kwargs)
-    written += 1
-    if written == {STOPS_IN}:
+    written += stored  # a batch sent ahead of its cursor's move writes nothing: not counted
+    if stored and written == {STOPS_IN}:
         print("inside the transaction", flush=True)
         await asyncio.sleep(3600)
     return stored

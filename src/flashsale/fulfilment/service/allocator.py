@@ -13,10 +13,14 @@ compare-and-set and re-reads. ``UNIQUE(source_kind, source_id, part)`` is the la
 
 **Ahead.** While a full batch is written, the next page is read and decided from the snapshot
 as this batch's decisions left it (the write waits on the database, the deciding on the CPU),
-and the next step only writes it. A stale carried snapshot is as safe as a fresh one: the
-guards check the stock itself at write time. A page with a cancel, a sale met for the first
-time or settings due a refresh is decided at its own step instead, after the batch before has
-committed; a batch that fails drops what was decided after it.
+and its write is sent at once, behind this one: the database is never left waiting for the
+next batch, and the next step only waits for the answer. That write's cursor compare-and-set
+expects this batch's cursor, so it writes nothing unless this batch committed first; a write
+sent ahead that finds the cursor elsewhere is decided and written again at its own step. A
+stale carried snapshot is as safe as a fresh one: the guards check the stock itself at write
+time. A page with a cancel, a sale met for the first time or settings due a refresh is decided
+at its own step instead, after the batch before has committed; a batch that fails drops what
+was decided after it.
 
 **Cancels.** A paid order cancelled while its fulfilment order is only ``allocated`` (or
 ``unallocated``) is released here, from the ``order.cancelled`` event in the feed, in the same
@@ -150,7 +154,7 @@ class Allocator:
         self._cursor_known = False
         self._refreshed_at = float("-inf")
         self._drop_ahead()
-        self._carried = self._prepared = None
+        self._drop_prepared()
 
     def _read_ahead(self, after: EventCursor) -> None:
         """Read the page after this one while this one is written: the feed's rows after a
@@ -189,18 +193,17 @@ class Allocator:
             self._read_ahead(page.next_cursor)  # read while this page is decided and written
         mine = [e for e in page.entries if e.market_code == self.market_code]
         prepared, self._prepared = self._prepared, None
+        if prepared is not None and prepared.page is not page:
+            _let_go(prepared.writing)
+            prepared = None
         for attempt in range(MAX_ATTEMPTS):
-            if attempt == 0 and prepared is not None and prepared.page is page:
-                plan, cancelled = prepared.plan, 0
+            sent_ahead = attempt == 0 and prepared is not None
+            if prepared is not None and sent_ahead:
+                plan, cancelled, writing = prepared.plan, 0, prepared.writing
             else:
                 await self._refresh(force=attempt > 0)
                 plan, cancelled = await self._plan_page(mine)
-            reference = f"allocation {after}..{page.next_cursor}"
-            writing = asyncio.ensure_future(
-                self._store.write_allocation(
-                    self.name, self._cursor, page.next_cursor, plan, reference
-                )
-            )
+                writing = self._send(self._cursor, page.next_cursor, plan)
             try:
                 await self._prepare_next()
             except BaseException:
@@ -214,20 +217,26 @@ class Allocator:
                     "%s: the batch holds orders placed already; leaving them out", self.name
                 )
                 self._check_placed = True
-                self._carried = self._prepared = None
+                self._drop_prepared()
                 continue
             except StaleSnapshot:
                 log.info("%s: the snapshot went stale; deciding the batch again", self.name)
-                self._carried = self._prepared = None
+                self._drop_prepared()
                 continue
             except BaseException:
-                self._carried = self._prepared = None
+                self._drop_prepared()
                 raise
             self._check_placed = False
+            if not stored and sent_ahead:
+                # Sent while the batch before was written, it met the cursor elsewhere: that
+                # batch had not committed yet (another writer's turn came first), or another
+                # allocator moved it. Decided again from a fresh snapshot, and written now.
+                self._drop_prepared()
+                continue
             if not stored:
                 log.warning("%s: another allocator moved the cursor; reading it again", self.name)
                 self._cursor_known = False
-                self._carried = self._prepared = None
+                self._drop_prepared()
                 return Allocated(len(page.entries))
             self._cursor = page.next_cursor
             if cancelled:
@@ -237,7 +246,8 @@ class Allocator:
 
     async def _prepare_next(self) -> None:
         """Decide the page read ahead while this one is written, from the snapshot as this
-        page's decisions left it: the next step then only writes it. Not when that page holds
+        page's decisions left it, and send its write behind this one's: the next step then only
+        waits for it. Not when that page holds
         cancels (their fulfilment orders may be in the batch being written), meets a sale not
         allotted yet or the settings are due a refresh; whatever else moved meanwhile (a
         write-off, this batch failing) the guards of the write catch, or the step drops it."""
@@ -263,7 +273,24 @@ class Allocator:
             place(Need(e.order_id, e.sale_id, e.sku, e.quantity, e.region, e.at, e.pickup), ctx)
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # the batch being written gets its turns of the loop
-        self._prepared = _Prepared(page, builder.finish(""))
+        plan = builder.finish("")
+        self._prepared = _Prepared(page, plan, self._send(ahead[0], page.next_cursor, plan))
+
+    def _send(
+        self, after: EventCursor | None, to: EventCursor, plan: AllocationPlan
+    ) -> asyncio.Future[bool]:
+        """The batch's write, started: the store takes writes in the order they are sent."""
+        reference = f"allocation {after or EventCursor()}..{to}"
+        return asyncio.ensure_future(
+            self._store.write_allocation(self.name, after, to, plan, reference)
+        )
+
+    def _drop_prepared(self) -> None:
+        """Forget the snapshot carried and the batch decided from it; a write sent ahead for it
+        is let go (its cursor's compare-and-set, behind a batch that failed, writes nothing)."""
+        if self._prepared is not None:
+            _let_go(self._prepared.writing)
+        self._carried = self._prepared = None
 
     async def _refresh(self, force: bool = False) -> None:
         now = self._monotonic()
@@ -433,6 +460,7 @@ def _context(
 class _Prepared:
     page: FeedPage
     plan: AllocationPlan
+    writing: asyncio.Future[bool]  # its write, sent behind the batch before it
 
 
 class _Ids:
@@ -446,6 +474,10 @@ class _Ids:
     def __call__(self) -> str:
         self._next += 1
         return f"{self._stem}{self._next:06x}"
+
+
+def _let_go(writing: asyncio.Future[bool]) -> None:
+    writing.add_done_callback(_ignore)
 
 
 def _ignore(task: asyncio.Future[Any]) -> None:

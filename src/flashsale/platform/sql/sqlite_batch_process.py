@@ -10,19 +10,21 @@ The process is started at the first transaction it is given (a few hundred milli
 imports the module of the work) and is one more writer of the file, like the point of sale's
 own server: each transaction begins IMMEDIATE, waiting for the write lock in short sleeps
 (``sqlite_writer.begin_immediate``), and commits or rolls back whole before the answer comes
-back. If this process dies, the child's next read of its queue fails and it exits; a
-transaction it was running commits or rolls back on its own, whole.
+back. If this process dies, the child exits at once (it watches its parent): a transaction it
+was running is never committed, and SQLite leaves it out whole.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
 import signal
 import sqlite3
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
 from typing import TypeVar
 
 from flashsale.platform.sql.engine import configure_sqlite_connection
@@ -45,9 +47,10 @@ class SqliteBatchProcess:
         rolls it all back and is raised here. ``work`` is a module's function and ``arg``
         plain values: both cross to the child by pickle."""
         if self._pool is None:
+            # Spawned, not forked: a fork would copy this process's threads' held locks.
             self._pool = ProcessPoolExecutor(
                 max_workers=1,
-                mp_context=get_context("spawn"),  # a fork would copy this process's threads' locks
+                mp_context=multiprocessing.get_context("spawn"),
                 initializer=_connect,
                 initargs=(self._path, self._synchronous),
             )
@@ -69,8 +72,16 @@ def _connect(path: str, synchronous: str) -> None:
     global _connection
     # Ctrl-C reaches the whole process group: the serving process decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None:  # the pool's worker would otherwise wait for work forever
+        threading.Thread(target=_exit_with, args=(parent,), name="parent", daemon=True).start()
     _connection = sqlite3.connect(path, isolation_level=None)
     configure_sqlite_connection(_connection, None, synchronous=synchronous)
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
+    os._exit(0)
 
 
 def _run(work: Callable[[sqlite3.Connection, A], T], arg: A) -> T:

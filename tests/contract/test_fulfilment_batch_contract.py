@@ -5,8 +5,6 @@ already stores none of them."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from flashsale.fulfilment.domain.order import FulfilmentStatus
@@ -23,11 +21,11 @@ IDS = [f"ord_{n:04d}" for n in range(ORDERS)]
 
 
 @pytest.fixture
-async def store(store: Store) -> AsyncIterator[Store]:
+def store(store: Store) -> Store:
     """The record, with SQLite's batch process taking this file's batches of ``ORDERS``."""
     if hasattr(store, "batch_process_rows"):
         store.batch_process_rows = ORDERS // 2
-    yield store
+    return store
 
 
 def batch_process_started(store: Store) -> bool | None:

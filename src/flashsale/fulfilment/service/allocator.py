@@ -118,6 +118,7 @@ class Allocator:
         batch: int = DEFAULT_BATCH,
         monotonic: Callable[[], float] | None = None,
         stores: StoreOptionsReader | None = None,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self.market_code = market_code
         self.name = f"allocator:{market_code}"
@@ -131,6 +132,9 @@ class Allocator:
         self._cursor_known = False
         self._settings: MarketFulfilment | None = None
         self._stores = stores
+        # While the sale's purchases come fast the runner stops between batches; nothing is
+        # decided or sent ahead then, so the batch in flight is the last one in their way.
+        self._busy = busy
         self._store_options = StoreOptions()
         self._market_locations: list[Location] = []
         self._refreshed_at = float("-inf")
@@ -247,12 +251,12 @@ class Allocator:
     async def _prepare_next(self) -> None:
         """Decide the page read ahead while this one is written, from the snapshot as this
         page's decisions left it, and send its write behind this one's: the next step then only
-        waits for it. Not when that page holds
+        waits for it. Not while the sale's purchases come fast (``busy``), nor when that page holds
         cancels (their fulfilment orders may be in the batch being written), meets a sale not
         allotted yet or the settings are due a refresh; whatever else moved meanwhile (a
         write-off, this batch failing) the guards of the write catch, or the step drops it."""
         carried, ahead = self._carried, self._ahead
-        if carried is None or ahead is None or self._check_placed:
+        if carried is None or ahead is None or self._check_placed or self._busy():
             return
         if self._monotonic() - self._refreshed_at >= REFRESH_SECONDS:
             return

@@ -75,7 +75,7 @@ def build_fulfilment(
     def allocator(market_code: str) -> Allocator:
         return Allocator(
             market_code, store, locations, allotments, directory, clock, batch=batch,
-            stores=store_options,
+            stores=store_options, busy=busy,
         )  # fmt: skip
 
     async def markets() -> list[str]:

@@ -84,6 +84,13 @@ class FulfilmentRepository(Protocol):
         """The oldest paid first."""
         ...
 
+    @property
+    def writes_in_order(self) -> bool:
+        """Whether writes sent one after another are applied in that order, each after the one
+        before it has committed (one writer: memory, SQLite). The allocator then sends a batch's
+        write while the batch before it is being written."""
+        ...
+
     async def write_allocation(
         self,
         name: str,

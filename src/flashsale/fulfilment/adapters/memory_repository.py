@@ -107,6 +107,8 @@ class MemoryFulfilmentRepository:
     async def unallocated_orders(self, market_code: str, limit: int) -> list[FulfilmentOrder]:
         return await self.fulfilment_orders(FulfilmentStatus.UNALLOCATED, market_code, None, limit)
 
+    writes_in_order = True  # each write runs whole when its turn of the loop comes
+
     async def write_allocation(
         self,
         name: str,

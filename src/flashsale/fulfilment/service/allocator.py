@@ -13,10 +13,12 @@ compare-and-set and re-reads. ``UNIQUE(source_kind, source_id, part)`` is the la
 
 **Ahead.** While a full batch is written, the next page is read and decided from the snapshot
 as this batch's decisions left it (the write waits on the database, the deciding on the CPU),
-and its write is sent at once, behind this one: the database is never left waiting for the
-next batch, and the next step only waits for the answer. That write's cursor compare-and-set
+and, where the store takes writes in the order they are sent (one writer: SQLite, memory),
+its write is sent at once, behind this one: the database is never left waiting for the next
+batch, and the next step only waits for the answer. That write's cursor compare-and-set
 expects this batch's cursor, so it writes nothing unless this batch committed first; a write
-sent ahead that finds the cursor elsewhere is decided and written again at its own step. A
+sent ahead that finds the cursor elsewhere is decided and written again at its own step.
+Elsewhere (PostgreSQL) the next step writes it. A
 stale carried snapshot is as safe as a fresh one: the guards check the stock itself at write
 time. A page with a cancel, a sale met for the first time or settings due a refresh is decided
 at its own step instead, after the batch before has committed; a batch that fails drops what
@@ -198,12 +200,15 @@ class Allocator:
         mine = [e for e in page.entries if e.market_code == self.market_code]
         prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared.page is not page:
-            _let_go(prepared.writing)
+            if prepared.writing is not None:
+                _let_go(prepared.writing)
             prepared = None
         for attempt in range(MAX_ATTEMPTS):
-            sent_ahead = attempt == 0 and prepared is not None
-            if prepared is not None and sent_ahead:
-                plan, cancelled, writing = prepared.plan, 0, prepared.writing
+            sent_ahead = False
+            if attempt == 0 and prepared is not None:
+                plan, cancelled = prepared.plan, 0
+                sent_ahead = prepared.writing is not None
+                writing = prepared.writing or self._send(self._cursor, page.next_cursor, plan)
             else:
                 await self._refresh(force=attempt > 0)
                 plan, cancelled = await self._plan_page(mine)
@@ -250,11 +255,12 @@ class Allocator:
 
     async def _prepare_next(self) -> None:
         """Decide the page read ahead while this one is written, from the snapshot as this
-        page's decisions left it, and send its write behind this one's: the next step then only
-        waits for it. Not while the sale's purchases come fast (``busy``), nor when that page holds
-        cancels (their fulfilment orders may be in the batch being written), meets a sale not
-        allotted yet or the settings are due a refresh; whatever else moved meanwhile (a
-        write-off, this batch failing) the guards of the write catch, or the step drops it."""
+        page's decisions left it, and (a store that writes in order) send its write behind this
+        one's: the next step then only waits for it. Not while the sale's purchases come fast
+        (``busy``), nor when that page holds cancels (their fulfilment orders may be in the
+        batch being written), meets a sale not allotted yet or the settings are due a refresh;
+        whatever else moved meanwhile (a write-off, this batch failing) the guards of the write
+        catch, or the step drops it."""
         carried, ahead = self._carried, self._ahead
         if carried is None or ahead is None or self._check_placed or self._busy():
             return
@@ -278,7 +284,10 @@ class Allocator:
             if n % YIELD_EVERY == 0:
                 await asyncio.sleep(0)  # the batch being written gets its turns of the loop
         plan = builder.finish("")
-        self._prepared = _Prepared(page, plan, self._send(ahead[0], page.next_cursor, plan))
+        writing = None
+        if self._store.writes_in_order:
+            writing = self._send(ahead[0], page.next_cursor, plan)
+        self._prepared = _Prepared(page, plan, writing)
 
     def _send(
         self, after: EventCursor | None, to: EventCursor, plan: AllocationPlan
@@ -292,7 +301,7 @@ class Allocator:
     def _drop_prepared(self) -> None:
         """Forget the snapshot carried and the batch decided from it; a write sent ahead for it
         is let go (its cursor's compare-and-set, behind a batch that failed, writes nothing)."""
-        if self._prepared is not None:
+        if self._prepared is not None and self._prepared.writing is not None:
             _let_go(self._prepared.writing)
         self._carried = self._prepared = None
 
@@ -464,7 +473,7 @@ def _context(
 class _Prepared:
     page: FeedPage
     plan: AllocationPlan
-    writing: asyncio.Future[bool]  # its write, sent behind the batch before it
+    writing: asyncio.Future[bool] | None  # its write, sent behind the batch before it
 
 
 class _Ids:

@@ -51,8 +51,9 @@ class SqlDatabase:
             return cls(engine)
         database = cls(engine, SqliteWriter(url, sqlite_synchronous))
         database._reader = SqliteReader(url, sqlite_synchronous)
-        path = make_url(url).database
-        if path and path != ":memory:" and "memory" not in make_url(url).query.get("mode", ""):
+        parsed = make_url(url)
+        path = parsed.database
+        if path and path != ":memory:" and parsed.query.get("mode") != "memory":
             database._batch_process = SqliteBatchProcess(path, sqlite_synchronous)
         return database
 

@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from flashsale.catalog.images import ProductImages
 from flashsale.catalog.market import Market
 from flashsale.catalog.service import Catalog
@@ -462,8 +460,10 @@ def open_media(settings: Settings) -> MediaStore:
         from flashsale.platform.media.memory import MemoryMediaStore
 
         return MemoryMediaStore()
-    database = make_url(settings.database_url).database if settings.is_sqlite else None
-    if database and database != ":memory:":
+    from flashsale.platform.sql.engine import sqlite_file
+
+    database = sqlite_file(settings.database_url)
+    if database is not None:
         return LocalMediaStore(Path(database).parent / "media")
     return LocalMediaStore(Path("media"))
 
@@ -820,13 +820,12 @@ def open_relay_leadership(shop: Shop) -> Leadership:
     """One relay per name publishes: the shop's leadership where it spans processes (an advisory
     lock on PostgreSQL); beside a SQLite file, where every process believes it leads, a lock
     file."""
+    from flashsale.platform.sql.engine import sqlite_file
     from flashsale.record.sql_store import SqlStore
 
     store = shop.store
-    if isinstance(store, SqlStore) and store.engine.dialect.name == "sqlite":
-        database = store.engine.url.database
-        if database and database != ":memory:":
-            from flashsale.platform.file_leadership import FileLockLeadership
+    if isinstance(store, SqlStore) and (database := sqlite_file(store.engine.url)) is not None:
+        from flashsale.platform.file_leadership import FileLockLeadership
 
-            return FileLockLeadership(database)
+        return FileLockLeadership(database)
     return shop.leadership

@@ -18,11 +18,10 @@ its write is sent at once, behind this one: the database is never left waiting f
 batch, and the next step only waits for the answer. That write's cursor compare-and-set
 expects this batch's cursor, so it writes nothing unless this batch committed first; a write
 sent ahead that finds the cursor elsewhere is decided and written again at its own step.
-Elsewhere (PostgreSQL) the next step writes it. A
-stale carried snapshot is as safe as a fresh one: the guards check the stock itself at write
-time. A page with a cancel, a sale met for the first time or settings due a refresh is decided
-at its own step instead, after the batch before has committed; a batch that fails drops what
-was decided after it.
+Elsewhere (PostgreSQL) the next step writes it. A stale carried snapshot is as safe as a fresh
+one: the guards check the stock itself at write time. A page with a cancel, a sale met for
+the first time or settings due a refresh is decided at its own step instead, after the batch
+before has committed; a batch that fails drops what was decided after it.
 
 **Cancels.** A paid order cancelled while its fulfilment order is only ``allocated`` (or
 ``unallocated``) is released here, from the ``order.cancelled`` event in the feed, in the same
@@ -200,8 +199,7 @@ class Allocator:
         mine = [e for e in page.entries if e.market_code == self.market_code]
         prepared, self._prepared = self._prepared, None
         if prepared is not None and prepared.page is not page:
-            if prepared.writing is not None:
-                _let_go(prepared.writing)
+            _let_go(prepared.writing)
             prepared = None
         for attempt in range(MAX_ATTEMPTS):
             sent_ahead = False
@@ -292,7 +290,7 @@ class Allocator:
     def _send(
         self, after: EventCursor | None, to: EventCursor, plan: AllocationPlan
     ) -> asyncio.Future[bool]:
-        """The batch's write, started: the store takes writes in the order they are sent."""
+        """The batch's write, started."""
         reference = f"allocation {after or EventCursor()}..{to}"
         return asyncio.ensure_future(
             self._store.write_allocation(self.name, after, to, plan, reference)
@@ -301,7 +299,7 @@ class Allocator:
     def _drop_prepared(self) -> None:
         """Forget the snapshot carried and the batch decided from it; a write sent ahead for it
         is let go (its cursor's compare-and-set, behind a batch that failed, writes nothing)."""
-        if self._prepared is not None and self._prepared.writing is not None:
+        if self._prepared is not None:
             _let_go(self._prepared.writing)
         self._carried = self._prepared = None
 
@@ -489,8 +487,9 @@ class _Ids:
         return f"{self._stem}{self._next:06x}"
 
 
-def _let_go(writing: asyncio.Future[bool]) -> None:
-    writing.add_done_callback(_ignore)
+def _let_go(writing: asyncio.Future[bool] | None) -> None:
+    if writing is not None:
+        writing.add_done_callback(_ignore)
 
 
 def _ignore(task: asyncio.Future[Any]) -> None:

@@ -16,12 +16,11 @@ from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from flashsale.kernel.errors import Conflict
-from flashsale.platform.sql.engine import create_engine, is_sqlite
+from flashsale.platform.sql.engine import create_engine, is_sqlite, sqlite_file
 from flashsale.platform.sql.sqlite_batch_process import SqliteBatchProcess
 from flashsale.platform.sql.sqlite_reader import SqliteReader
 from flashsale.platform.sql.sqlite_writer import SqliteWriter
@@ -51,9 +50,8 @@ class SqlDatabase:
             return cls(engine)
         database = cls(engine, SqliteWriter(url, sqlite_synchronous))
         database._reader = SqliteReader(url, sqlite_synchronous)
-        parsed = make_url(url)
-        path = parsed.database
-        if path and path != ":memory:" and parsed.query.get("mode") != "memory":
+        path = sqlite_file(url)
+        if path is not None:
             database._batch_process = SqliteBatchProcess(path, sqlite_synchronous)
         return database
 

@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_SYNCHRONOUS_LEVELS = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
@@ -19,6 +19,14 @@ _WAL_SWITCH_ATTEMPTS = 200
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def sqlite_file(url: str | URL) -> str | None:
+    """The file of a SQLite URL; None for an in-memory database or another engine."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
 
 
 def create_engine(url: str, *, sqlite_synchronous: str = "FULL") -> AsyncEngine:

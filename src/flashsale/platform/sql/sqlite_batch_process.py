@@ -8,7 +8,7 @@ on the other core, and this process only pickles plain values to it.
 
 The process is started at the first transaction it is given (a few hundred milliseconds: it
 imports the module of the work) and is one more writer of the file, like the point of sale's
-own server: each transaction begins IMMEDIATE, waiting for the write lock in short sleeps
+own server: each transaction waits for its turn (``sqlite_turn``), begins IMMEDIATE
 (``sqlite_writer.begin_immediate``), and commits or rolls back whole before the answer comes
 back. If this process dies, the child exits at once (it watches its parent): a transaction it
 was running is never committed, and SQLite leaves it out whole.
@@ -28,12 +28,14 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 from flashsale.platform.sql.engine import configure_sqlite_connection
+from flashsale.platform.sql.sqlite_turn import WriterTurn
 from flashsale.platform.sql.sqlite_writer import begin_immediate
 
 A = TypeVar("A")
 T = TypeVar("T")
 
 _connection: sqlite3.Connection | None = None  # in the child: its one connection
+_turn: WriterTurn | None = None  # in the child: its turn among the file's writers
 
 
 class SqliteBatchProcess:
@@ -69,7 +71,7 @@ class SqliteBatchProcess:
 
 
 def _connect(path: str, synchronous: str) -> None:
-    global _connection
+    global _connection, _turn
     # Ctrl-C reaches the whole process group: the serving process decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
@@ -77,6 +79,8 @@ def _connect(path: str, synchronous: str) -> None:
         threading.Thread(target=_exit_with, args=(parent,), name="parent", daemon=True).start()
     _connection = sqlite3.connect(path, isolation_level=None)
     configure_sqlite_connection(_connection, None, synchronous=synchronous)
+    _connection.execute("PRAGMA busy_timeout=0")  # the turn waits; see begin_immediate
+    _turn = WriterTurn(path)
 
 
 def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
@@ -85,14 +89,15 @@ def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
 
 
 def _run(work: Callable[[sqlite3.Connection, A], T], arg: A) -> T:
-    db = _connection
-    assert db is not None
-    begin_immediate(db)
-    try:
-        result = work(db, arg)
-        db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            db.execute("ROLLBACK")
-        raise
+    db, turn = _connection, _turn
+    assert db is not None and turn is not None
+    with turn.held():
+        begin_immediate(db)
+        try:
+            result = work(db, arg)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
     return result

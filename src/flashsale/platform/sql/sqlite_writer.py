@@ -8,10 +8,11 @@ runs start to finish in one dedicated thread, on SQLAlchemy's synchronous engine
 standard library's sqlite3, which releases the GIL while SQLite works and fsyncs. One thread
 also matches SQLite's single writer.
 
-Each transaction begins IMMEDIATE, taking the file's write lock before its first read: another
-process writing the same file (the point of sale's own server, a relay) is then waited for
-under the busy timeout. A deferred transaction that read first would instead fail at once on
-its first write once that process had committed (SQLITE_BUSY, which no timeout retries).
+Each transaction begins IMMEDIATE, taking the file's write lock before its first read, once
+the writer holds its turn among the processes writing the same file (the point of sale's own
+server, the batch process; ``sqlite_turn``). A deferred transaction that read first would
+instead fail at once on its first write once another process had committed (SQLITE_BUSY,
+which no timeout retries).
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from typing import Any, TypeVar, cast
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-from flashsale.platform.sql.engine import SQLITE_BUSY_TIMEOUT_MS, configure_sqlite_connection
+from flashsale.platform.sql.engine import (
+    SQLITE_BUSY_TIMEOUT_MS,
+    configure_sqlite_connection,
+    sqlite_file,
+)
+from flashsale.platform.sql.sqlite_turn import WriterTurn
 
 T = TypeVar("T")
 _FIRST_PAUSE, _LONGEST_PAUSE = 0.0002, 0.002  # seconds between tries for the write lock
@@ -41,8 +47,10 @@ class SqliteWriter:
             self._engine, "connect", partial(configure_sqlite_connection, synchronous=synchronous)
         )
         event.listen(self._engine, "connect", _begin_explicitly)
+        event.listen(self._engine, "connect", _no_busy_wait)
         event.listen(self._engine, "begin", _begin_immediate)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flashsale-writer")
+        self._turn = WriterTurn(sqlite_file(url))
         # Held open by the writer's thread: a pool's checkout and checkin around every
         # transaction cost as much CPU as a small transaction's statements.
         self._connection: Connection | None = None
@@ -58,7 +66,7 @@ class SqliteWriter:
             if conn is not None:
                 conn.close()
             conn = self._connection = self._engine.connect()
-        with conn.begin():
+        with self._turn.held(), conn.begin():
             return work(conn)
 
     def _disconnect(self) -> None:
@@ -70,11 +78,18 @@ class SqliteWriter:
         self._thread.submit(self._disconnect).result()
         self._thread.shutdown(wait=True)
         self._engine.dispose()
+        self._turn.close()
 
 
 def _begin_explicitly(dbapi_connection: Any, _record: Any) -> None:
     # The sqlite3 module's own BEGIN is deferred; with none of its own, "begin" below decides.
     dbapi_connection.isolation_level = None
+
+
+def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
+    # A writer waits for SQLite's lock in ``begin_immediate`` alone; inside its transaction,
+    # holding the lock, nothing waits.
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
 
 
 def _begin_immediate(conn: Connection) -> None:
@@ -84,25 +99,28 @@ def _begin_immediate(conn: Connection) -> None:
 
 
 def begin_immediate(dbapi: sqlite3.Connection) -> None:
-    """BEGIN IMMEDIATE, the write lock asked for in a loop of short sleeps: SQLite's own wait
-    for a lock another process holds sleeps 1, 2, 5, 10, 15, 20, 25 ms … between tries, and
-    against a writer that commits every few milliseconds it misses turn after turn (a
-    transaction waited 50-200 ms). The connection's busy timeout still bounds the whole wait."""
-    dbapi.execute("PRAGMA busy_timeout=0")
-    try:
-        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
-        pause = _FIRST_PAUSE
-        while True:
-            try:
-                dbapi.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise
-            time.sleep(pause)
-            pause = min(2 * pause, _LONGEST_PAUSE)
-    finally:
-        dbapi.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    """BEGIN IMMEDIATE on a connection whose busy timeout is 0, by a writer holding its turn
+    (``sqlite_turn``): one statement, as the lock is free unless a writer that takes no turn
+    holds it. That one is waited for in a loop of short sleeps, at most the busy timeout:
+    SQLite's own wait sleeps 1, 2, 5, 10, 15, 20, 25 ms … between tries, and against a writer
+    that commits every few milliseconds it misses turn after turn (a transaction waited
+    50-200 ms)."""
+    deadline: float | None = None
+    pause = _FIRST_PAUSE
+    while True:
+        try:
+            dbapi.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            now = time.monotonic()
+            if deadline is None:
+                deadline = now + SQLITE_BUSY_TIMEOUT_MS / 1000
+            elif now > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, _LONGEST_PAUSE)
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

@@ -1,0 +1,89 @@
+"""Whose turn it is to write a SQLite file, among the shop's processes on its machine.
+
+SQLite's write lock is not queued for: a writer that finds it taken sleeps and tries again.
+Tried from Python, every try costs the writer's thread the GIL twice, and a busy event loop
+gives the GIL back only when forced to, every switch interval (5 ms): beside a till server
+committing ~130 times a second, the shop's writer waited ~20 ms a collision and the purchases
+fell to 0.80x of themselves. SQLite's own busy handler waits without the GIL, but sleeps 1, 2,
+5, 10 ms … between tries, and the tills' server then missed turn after turn behind the shop's
+back-to-back commits (its sales' p99 went from 25 to 270 ms; benchmarks/purchase_beside.py
+--load pos).
+
+So each of the shop's writers (a serving process's writer thread, the batch process) first
+takes an exclusive ``flock`` on a file beside the database, blocking in the kernel without the
+GIL, and holds it until its transaction has committed or rolled back. The kernel wakes a
+waiter the moment the holder lets go, and its ``BEGIN IMMEDIATE`` then finds SQLite's lock
+free, unless a writer that takes no turn holds it (a migration, the sqlite3 shell): that one
+is still waited for in short sleeps, under the busy timeout. The lock is the kernel's: a
+process that dies, however, lets go. A writer stopped in the middle of its transaction stops
+the others as SQLite's own lock would, except that they wait for it rather than fail after
+the busy timeout.
+
+One turn per writer, each with a descriptor of its own: ``flock`` locks belong to an open
+file, so two writers of one process exclude each other as two processes do.
+
+A turn that is free is taken, and every turn given back, without letting go of the GIL: the
+calls go to libc through ``ctypes.PyDLL``, which keeps it, where ``fcntl.flock`` lets it go
+and the writer's thread then waits up to a switch interval to have it back, holding the
+turn, or with its transaction's answer (two such waits a transaction of the purchase path,
+benchmarks/purchase_path.py). Only a turn that is taken is waited for in ``fcntl.flock``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from flashsale.platform.file_leadership import lock_path
+
+ROLE = "writer"
+_LIBC = ctypes.PyDLL(None, use_errno=True)  # calls that keep the GIL: each is one short syscall
+
+
+class WriterTurn:
+    def __init__(self, database: str | None) -> None:
+        """``database``: the SQLite file; None (in memory) takes no turn: one process alone
+        can write it."""
+        self._descriptor: int | None = None
+        if database is not None:
+            path = lock_path(Path(database).resolve(), ROLE)
+            self._descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        """This writer's turn, for one transaction."""
+        descriptor = self._descriptor
+        if descriptor is None:
+            yield
+            return
+        if not _take_if_free(descriptor):
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # waits in the kernel, without the GIL
+        try:
+            yield
+        finally:
+            _flock(descriptor, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+
+
+def _take_if_free(descriptor: int) -> bool:
+    try:
+        _flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except InterruptedError:
+        return False  # taken the waiting way, which retries
+    return True
+
+
+def _flock(descriptor: int, operation: int) -> None:
+    if _LIBC.flock(descriptor, operation) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code))

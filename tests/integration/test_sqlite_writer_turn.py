@@ -1,0 +1,123 @@
+"""The writers' turn on one SQLite file (``sqlite_turn``): a writer of another process holding
+its turn is waited for, one that dies holding it lets go, and a writer that takes no turn (the
+sqlite3 shell, a migration) is still waited for, by SQLite's lock."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import signal
+import sqlite3
+import threading
+from multiprocessing.synchronize import Event
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+
+from flashsale.platform.sql.sqlite_turn import WriterTurn
+from flashsale.platform.sql.sqlite_writer import SqliteWriter
+
+SPAWN = multiprocessing.get_context("spawn")
+WAIT = 30  # seconds: a bound on a busy machine, not a figure anything depends on
+
+
+def hold_turn(database: str, held: Event, release: Event) -> None:
+    turn = WriterTurn(database)
+    with turn.held():
+        held.set()
+        release.wait(WAIT)
+
+
+def insert(conn: Connection) -> int:
+    conn.execute(text("INSERT INTO numbers (n) VALUES (1)"))
+    return int(conn.execute(text("SELECT count(*) FROM numbers")).scalar_one())
+
+
+async def writer_on(tmp_path: Path) -> tuple[SqliteWriter, str]:
+    database = str(tmp_path / "shop.db")
+    writer = SqliteWriter(f"sqlite+aiosqlite:///{database}", "FULL")
+    await writer.transaction(lambda conn: conn.execute(text("CREATE TABLE numbers (n INTEGER)")))
+    return writer, database
+
+
+async def test_a_writer_waits_while_another_process_holds_its_turn(tmp_path: Path) -> None:
+    writer, database = await writer_on(tmp_path)
+    held, release = SPAWN.Event(), SPAWN.Event()
+    other = SPAWN.Process(target=hold_turn, args=(database, held, release))
+    other.start()
+    try:
+        assert await asyncio.to_thread(held.wait, WAIT)
+        write = asyncio.ensure_future(writer.transaction(insert))
+        await asyncio.sleep(0.3)
+        assert not write.done()  # no transaction began: the other process's turn runs
+        release.set()
+        assert await asyncio.wait_for(write, WAIT) == 1
+    finally:
+        release.set()
+        other.join(WAIT)
+        writer.close()
+
+
+async def test_a_process_killed_holding_its_turn_lets_go(tmp_path: Path) -> None:
+    writer, database = await writer_on(tmp_path)
+    held, release = SPAWN.Event(), SPAWN.Event()
+    other = SPAWN.Process(target=hold_turn, args=(database, held, release))
+    other.start()
+    try:
+        assert await asyncio.to_thread(held.wait, WAIT)
+        write = asyncio.ensure_future(writer.transaction(insert))
+        await asyncio.sleep(0.1)
+        assert other.pid is not None
+        os.kill(other.pid, signal.SIGKILL)
+        assert await asyncio.wait_for(write, WAIT) == 1
+    finally:
+        other.join(WAIT)
+        writer.close()
+
+
+async def test_a_writer_that_takes_no_turn_is_waited_for(tmp_path: Path) -> None:
+    writer, database = await writer_on(tmp_path)
+    shell = sqlite3.connect(database, isolation_level=None, check_same_thread=False)
+    try:
+        shell.execute("BEGIN IMMEDIATE")
+        shell.execute("INSERT INTO numbers (n) VALUES (2)")
+        write = asyncio.ensure_future(writer.transaction(insert))
+        await asyncio.sleep(0.3)
+        assert not write.done()  # SQLite's lock is the shell's: the writer tries again
+        shell.execute("COMMIT")
+        assert await asyncio.wait_for(write, WAIT) == 2  # after the shell's row, not over it
+    finally:
+        shell.close()
+        writer.close()
+
+
+def test_two_turns_of_one_process_exclude_each_other(tmp_path: Path) -> None:
+    database = str(tmp_path / "shop.db")
+    first, second = WriterTurn(database), WriterTurn(database)
+    inside = threading.Event()
+    order: list[str] = []
+    try:
+        with first.held():
+
+            def take_second() -> None:
+                with second.held():
+                    order.append("second")
+                inside.set()
+
+            thread = threading.Thread(target=take_second)
+            thread.start()
+            assert not inside.wait(0.3)
+            order.append("first")
+        thread.join(WAIT)
+    finally:
+        first.close()
+        second.close()
+    assert order == ["first", "second"]
+
+
+def test_an_in_memory_database_takes_no_turn() -> None:
+    turn = WriterTurn(None)
+    with turn.held(), turn.held():  # nothing to wait for: one process alone writes it
+        pass
+    turn.close()

@@ -1,0 +1,99 @@
+"""A store chain's tills as wrk drives them (``pos_tills.lua``): one connection a till, each
+till's customers at random intervals, every sale a new Idempotency-Key.
+
+The tills are devices in the stores, not on the shop's machine; on this one their generator
+takes CPU from what it measures. pos.py's aiohttp generator spends ~850 µs of CPU a sale (at
+200 sales/s, a sixth of a core); wrk, in C, a few tens. So the purchases' ratio beside the
+tills measures the shop's servers, not the harness.
+
+A till waits for its answer before its next customer (wrk sends a connection's next request
+after the answer and the pause), so a slow server slows the arrivals a little: the rate
+printed is the one achieved, not the one asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import uuid
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from purchase_path import _ms
+
+HERE = Path(__file__).parent
+SCRIPT = HERE / "pos_tills.lua"
+PATH = "/api/v1/pos/sales"
+
+
+@dataclass(frozen=True)
+class TillsRun:
+    sales: int  # answered 201
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    client_cpu: float  # the generator's CPU seconds
+
+    @property
+    def rate(self) -> float:
+        return self.sales / self.seconds
+
+    def line(self) -> str:
+        return (
+            f"POS {self.sales:,} sales at {self.rate:,.0f}/s, p50 {self.p50_ms:.1f} ms,"
+            f" p99 {self.p99_ms:.1f} ms (wrk {self.client_cpu / max(1, self.sales) * 1e6:,.0f}"
+            " µs of CPU a sale)"
+        )
+
+
+def write_tills(headers: list[dict[str, str]], path: Path) -> Path:
+    """The tills' credentials as pos_tills.lua reads them: a line a till."""
+    lines = [f"{h['Authorization'].removeprefix('Bearer ')} {h['Till-Token']}" for h in headers]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def run_tills(
+    server_url: str, tills_file: Path, tills: int, rate: float, seconds: float, latency_ms: float
+) -> TillsRun:
+    """``tills`` connections selling ``rate`` sales/s in all for ``seconds``: each till pauses
+    ``tills / rate`` seconds less ``latency_ms`` (the answer's expected wait) on average."""
+    pause_ms = max(1.0, 1000 * tills / rate - latency_ms)
+    run = uuid.uuid4().hex
+    command = [
+        "nice", "-n", "19",  # the tills are devices in the stores, not on this machine
+        "wrk", "-t1", f"-c{tills}", f"-d{seconds:g}s", "--latency", "--timeout", "10s",
+        "-s", str(SCRIPT), f"{server_url}{PATH}",
+        "--", str(tills_file), run, f"{pause_ms:.3f}", str(tills),
+        str(zlib.crc32(run.encode())),
+    ]  # fmt: skip
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as wrk:
+        assert wrk.stdout is not None
+        out = wrk.stdout.read()
+        _, status, usage = os.wait4(wrk.pid, 0)
+        wrk.returncode = os.waitstatus_to_exitcode(status)
+    if wrk.returncode != 0:
+        raise RuntimeError(f"wrk for the tills exited {wrk.returncode}: {out}")
+    requests = int(_found(r"(\d+) requests in", out))
+    refused = int(_found(r"Non-2xx or 3xx responses: (\d+)", out, "0"))
+    errors = _found(r"Socket errors: (.*)", out, "")
+    if refused or errors:
+        raise RuntimeError(f"the tills' sales: {refused} not 201, socket errors {errors!r}\n{out}")
+    return TillsRun(
+        sales=requests,
+        seconds=seconds,
+        p50_ms=_ms(_found(r"^\s+50%\s+(\S+)", out)),
+        p99_ms=_ms(_found(r"^\s+99%\s+(\S+)", out)),
+        client_cpu=usage.ru_utime + usage.ru_stime,
+    )
+
+
+def _found(pattern: str, out: str, default: str | None = None) -> str:
+    match = re.search(pattern, out, re.M)
+    if match is None:
+        if default is None:
+            raise RuntimeError(f"no {pattern!r} in wrk's output:\n{out}")
+        return default
+    return match.group(1)

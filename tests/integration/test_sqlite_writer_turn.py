@@ -5,11 +5,14 @@ sqlite3 shell, a migration) is still waited for, by SQLite's lock."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import signal
 import sqlite3
 import threading
+from collections.abc import AsyncIterator
+from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
 from pathlib import Path
 
@@ -41,7 +44,12 @@ async def writer_on(tmp_path: Path) -> tuple[SqliteWriter, str]:
     return writer, database
 
 
-async def test_a_writer_waits_while_another_process_holds_its_turn(tmp_path: Path) -> None:
+@contextlib.asynccontextmanager
+async def behind_another_process(
+    tmp_path: Path,
+) -> AsyncIterator[tuple[asyncio.Future[int], SpawnProcess, Event]]:
+    """A writer's transaction waiting while another process holds its turn: the transaction,
+    that process, and what lets it give the turn back."""
     writer, database = await writer_on(tmp_path)
     held, release = SPAWN.Event(), SPAWN.Event()
     other = SPAWN.Process(target=hold_turn, args=(database, held, release))
@@ -51,29 +59,25 @@ async def test_a_writer_waits_while_another_process_holds_its_turn(tmp_path: Pat
         write = asyncio.ensure_future(writer.transaction(insert))
         await asyncio.sleep(0.3)
         assert not write.done()  # no transaction began: the other process's turn runs
-        release.set()
-        assert await asyncio.wait_for(write, WAIT) == 1
+        yield write, other, release
     finally:
-        release.set()
+        if other.is_alive():  # a killed one would leave set() waiting for its answer for good
+            release.set()
         other.join(WAIT)
         writer.close()
+
+
+async def test_a_writer_waits_while_another_process_holds_its_turn(tmp_path: Path) -> None:
+    async with behind_another_process(tmp_path) as (write, _, release):
+        release.set()
+        assert await asyncio.wait_for(write, WAIT) == 1
 
 
 async def test_a_process_killed_holding_its_turn_lets_go(tmp_path: Path) -> None:
-    writer, database = await writer_on(tmp_path)
-    held, release = SPAWN.Event(), SPAWN.Event()
-    other = SPAWN.Process(target=hold_turn, args=(database, held, release))
-    other.start()
-    try:
-        assert await asyncio.to_thread(held.wait, WAIT)
-        write = asyncio.ensure_future(writer.transaction(insert))
-        await asyncio.sleep(0.1)
+    async with behind_another_process(tmp_path) as (write, other, _):
         assert other.pid is not None
         os.kill(other.pid, signal.SIGKILL)
         assert await asyncio.wait_for(write, WAIT) == 1
-    finally:
-        other.join(WAIT)
-        writer.close()
 
 
 async def test_a_writer_that_takes_no_turn_is_waited_for(tmp_path: Path) -> None:

@@ -3,8 +3,8 @@ till's customers at random intervals, every sale a new Idempotency-Key.
 
 The tills are devices in the stores, not on the shop's machine; on this one their generator
 takes CPU from what it measures. pos.py's aiohttp generator spends ~850 µs of CPU a sale (at
-200 sales/s, a sixth of a core); wrk, in C, a few tens. So the purchases' ratio beside the
-tills measures the shop's servers, not the harness.
+200 sales/s, a sixth of a core); wrk 150-250 µs (measured, both printed by purchase_beside.py).
+So the purchases' ratio beside the tills measures the shop's servers more than the harness.
 
 A till waits for its answer before its next customer (wrk sends a connection's next request
 after the answer and the pause), so a slow server slows the arrivals a little: the rate

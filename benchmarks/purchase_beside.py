@@ -458,11 +458,9 @@ def summarise(args: argparse.Namespace, found: dict[str, list[Measured]], start:
     # Each pair's two runs are a few seconds apart, the pairs minutes: where the machine's speed
     # drifts between pairs (the same storm alone at 3,100-5,500/s within one run of this
     # benchmark), the pairs' own ratios cancel it and the medians of each side do not.
-    own = [
-        b.wrk.requests_per_second / a.wrk.requests_per_second
-        for a, b in zip(found[ALONE], found[BESIDE], strict=True)
-    ]
-    cores = [b.server_cpu / a.server_cpu for a, b in zip(found[ALONE], found[BESIDE], strict=True)]
+    paired = list(zip(found[ALONE], found[BESIDE], strict=True))
+    own = [b.wrk.requests_per_second / a.wrk.requests_per_second for a, b in paired]
+    cores = [b.server_cpu / a.server_cpu for a, b in paired]
     print(
         f"each pair's beside / alone: {', '.join(f'{r:.3f}' for r in own)};"
         f" median {statistics.median(own):.3f}; the server's CPU beside / alone, median"

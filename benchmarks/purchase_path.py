@@ -100,7 +100,11 @@ def run_wrk(url: str, seconds: int, connections: int, script_args: list[str] | N
         command += ["-s", str(HERE / "purchase_wrk.lua"), url, "--", *script_args]
     else:
         command.append(url)
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+
+
+def parse_wrk(out: str) -> WrkResult:
+    """wrk's printout (``--latency``, and purchase_wrk.lua's lines when it ran)."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     # Anchored: "70.50%" in the thread-stats lines must not pass for the 50th percentile.
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]

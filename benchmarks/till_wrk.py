@@ -21,7 +21,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from purchase_path import _ms
+from purchase_path import parse_wrk
 
 HERE = Path(__file__).parent
 SCRIPT = HERE / "pos_tills.lua"
@@ -76,24 +76,15 @@ def run_tills(
         wrk.returncode = os.waitstatus_to_exitcode(status)
     if wrk.returncode != 0:
         raise RuntimeError(f"wrk for the tills exited {wrk.returncode}: {out}")
-    requests = int(_found(r"(\d+) requests in", out))
-    refused = int(_found(r"Non-2xx or 3xx responses: (\d+)", out, "0"))
-    errors = _found(r"Socket errors: (.*)", out, "")
-    if refused or errors:
-        raise RuntimeError(f"the tills' sales: {refused} not 201, socket errors {errors!r}\n{out}")
+    found = parse_wrk(out)
+    requests = re.search(r"(\d+) requests in", out)
+    errors = re.search(r"Socket errors: (.*)", out)
+    if requests is None or found.non_2xx or errors:
+        raise RuntimeError(f"the tills' sales: {found.non_2xx} not 2xx, socket errors\n{out}")
     return TillsRun(
-        sales=requests,
+        sales=int(requests.group(1)),
         seconds=seconds,
-        p50_ms=_ms(_found(r"^\s+50%\s+(\S+)", out)),
-        p99_ms=_ms(_found(r"^\s+99%\s+(\S+)", out)),
+        p50_ms=found.p50_ms,
+        p99_ms=found.p99_ms,
         client_cpu=usage.ru_utime + usage.ru_stime,
     )
-
-
-def _found(pattern: str, out: str, default: str | None = None) -> str:
-    match = re.search(pattern, out, re.M)
-    if match is None:
-        if default is None:
-            raise RuntimeError(f"no {pattern!r} in wrk's output:\n{out}")
-        return default
-    return match.group(1)

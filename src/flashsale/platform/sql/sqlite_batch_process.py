@@ -29,7 +29,7 @@ from typing import TypeVar
 
 from flashsale.platform.sql.engine import configure_sqlite_connection
 from flashsale.platform.sql.sqlite_turn import WriterTurn
-from flashsale.platform.sql.sqlite_writer import begin_immediate
+from flashsale.platform.sql.sqlite_writer import begin_immediate, wait_only_to_begin
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -79,7 +79,7 @@ def _connect(path: str, synchronous: str) -> None:
         threading.Thread(target=_exit_with, args=(parent,), name="parent", daemon=True).start()
     _connection = sqlite3.connect(path, isolation_level=None)
     configure_sqlite_connection(_connection, None, synchronous=synchronous)
-    _connection.execute("PRAGMA busy_timeout=0")  # the turn waits; see begin_immediate
+    wait_only_to_begin(_connection)
     _turn = WriterTurn(path)
 
 

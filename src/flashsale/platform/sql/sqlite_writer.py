@@ -47,7 +47,7 @@ class SqliteWriter:
             self._engine, "connect", partial(configure_sqlite_connection, synchronous=synchronous)
         )
         event.listen(self._engine, "connect", _begin_explicitly)
-        event.listen(self._engine, "connect", _no_busy_wait)
+        event.listen(self._engine, "connect", wait_only_to_begin)
         event.listen(self._engine, "begin", _begin_immediate)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flashsale-writer")
         self._turn = WriterTurn(sqlite_file(url))
@@ -86,9 +86,9 @@ def _begin_explicitly(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
 
 
-def _no_busy_wait(dbapi_connection: Any, _record: Any) -> None:
-    # A writer waits for SQLite's lock in ``begin_immediate`` alone; inside its transaction,
-    # holding the lock, nothing waits.
+def wait_only_to_begin(dbapi_connection: Any, _record: Any = None) -> None:
+    """A writer's connection: it waits for SQLite's lock in ``begin_immediate`` alone; inside
+    its transaction, holding the lock, nothing waits."""
     dbapi_connection.execute("PRAGMA busy_timeout=0")
 
 

@@ -6,6 +6,10 @@ sent straight to the sqlite3 cursor, a fixed number of statements whatever the b
    their last receipt numbers.
 2. The batch's keys already stored, the free units of the levels the batch touches (on hand -
    allocated - committed).
+   Both reads walk the batch's few pairs and look each up in its unique index (``CROSS
+   JOIN`` keeps that order whatever the planner's statistics): SQLite (3.40) answers
+   ``(a, b) IN (VALUES ...)`` of more than one row by scanning the whole table, which grew
+   with every sale ever made.
 3. ``plan_sales`` decides each sale in memory; then, for what it accepted, one ``UPDATE`` of
    the counters, one of the levels (still guarded in the statement: a mismatch means the lock
    did not hold, and the batch rolls back; each returns the rows it changed, counted), and one
@@ -99,16 +103,18 @@ class SqliteSaleBatch:
             last_receipts = {code: int(top) for code, top in cursor.fetchall()}
             keys = sorted({(s.store_code, s.idempotency_key) for s in sales})
             cursor.execute(
-                "SELECT id FROM pos_sales WHERE (store_code, idempotency_key)"
-                f" IN (VALUES {_marks(len(keys), 2)})",
+                f"WITH w(store_code, idempotency_key) AS (VALUES {_marks(len(keys), 2)})"
+                " SELECT p.id FROM w CROSS JOIN pos_sales AS p"
+                " ON p.store_code = w.store_code AND p.idempotency_key = w.idempotency_key",
                 [v for key in keys for v in key],
             )
             twin_ids = [found for (found,) in cursor.fetchall()]
             stored = stored_sales(conn, twin_ids) if twin_ids else {}
             levels = levels_of(sales)
             cursor.execute(
-                "SELECT location, sku, on_hand - allocated - committed FROM stock_levels"
-                f" WHERE (location, sku) IN (VALUES {_marks(len(levels), 2)})",
+                f"WITH w(location, sku) AS (VALUES {_marks(len(levels), 2)})"
+                " SELECT l.location, l.sku, l.on_hand - l.allocated - l.committed"
+                " FROM w CROSS JOIN stock_levels AS l ON l.location = w.location AND l.sku = w.sku",
                 [v for level in levels for v in level],
             )
             free: dict[Level, int] = {(loc, sku): int(n) for loc, sku, n in cursor.fetchall()}

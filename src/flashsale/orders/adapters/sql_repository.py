@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from flashsale.kernel.errors import InvalidInput
@@ -37,6 +37,7 @@ from flashsale.orders.domain.placement import Placement
 from flashsale.orders.domain.search import OrderQuery
 from flashsale.orders.domain.shipping import ShippingAddress
 from flashsale.platform.sql.database import IDS_PER_STATEMENT, SqlDatabase, conflict
+from flashsale.platform.sql.pairs import pairs_in
 from flashsale.platform.sql.sqlite_writer import SqliteWriter
 
 _CLOSING = frozenset({OrderStatus.EXPIRED, OrderStatus.CANCELLED})
@@ -124,8 +125,8 @@ class SqlOrderRepository(
         async with self._engine.connect() as conn:
             for start in range(0, len(wanted), _KEYS_PER_STATEMENT):
                 chunk = wanted[start : start + _KEYS_PER_STATEMENT]
-                pair = tuple_(orders.c.customer_id, orders.c.idempotency_key)
-                result = await conn.execute(select(orders).where(pair.in_(chunk)))
+                keyed = pairs_in(orders.c.customer_id, orders.c.idempotency_key, chunk)
+                result = await conn.execute(select(orders).where(keyed))
                 for row in result.mappings():
                     order = rows.order_of(row)
                     assert order.idempotency_key is not None

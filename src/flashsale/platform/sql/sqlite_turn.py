@@ -19,6 +19,15 @@ process that dies, however, lets go. A writer stopped in the middle of its trans
 the others as SQLite's own lock would, except that they wait for it rather than fail after
 the busy timeout.
 
+The kernel does not queue for a ``flock`` either: it wakes the waiters when the holder lets
+go, and a holder with its next transaction ready takes the free lock again before a woken
+waiter has run. Behind the shop's back-to-back group commits in a storm the tills' writer lost
+that race for a second and more (the sales' p99 1,100 ms in one storm of
+benchmarks/purchase_beside.py --load pos). So a writer that waits says so first, with a shared
+``flock`` on a second file held until it has its turn; a writer about to take a free turn sees
+it (its exclusive try on that file fails) and steps back until every such waiter has had its
+turn, then waits as they did. Two writers that both want turn after turn take them in turn.
+
 One turn per writer, each with a descriptor of its own: ``flock`` locks belong to an open
 file, so two writers of one process exclude each other as two processes do.
 
@@ -41,6 +50,7 @@ from pathlib import Path
 from flashsale.platform.file_leadership import lock_path
 
 ROLE = "writer"
+WAITING = "writer-waiting"  # held shared by every writer waiting for its turn
 _LIBC = ctypes.PyDLL(None, use_errno=True)  # calls that keep the GIL: each is one short syscall
 
 
@@ -49,9 +59,11 @@ class WriterTurn:
         """``database``: the SQLite file; None (in memory) takes no turn: one process alone
         can write it."""
         self._descriptor: int | None = None
+        self._waiting = -1
         if database is not None:
-            path = lock_path(Path(database).resolve(), ROLE)
-            self._descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            beside = Path(database).resolve()
+            self._descriptor = _open(lock_path(beside, ROLE))
+            self._waiting = _open(lock_path(beside, WAITING))
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
@@ -60,22 +72,48 @@ class WriterTurn:
         if descriptor is None:
             yield
             return
-        if not _take_if_free(descriptor):
-            fcntl.flock(descriptor, fcntl.LOCK_EX)  # waits in the kernel, without the GIL
+        if not self._take_if_free(descriptor):
+            self._wait_for_turn(descriptor)
         try:
             yield
         finally:
             _flock(descriptor, fcntl.LOCK_UN)
 
+    def _take_if_free(self, descriptor: int) -> bool:
+        """The turn, if it is free and no other writer waits for it."""
+        if not _try(self._waiting, fcntl.LOCK_EX | fcntl.LOCK_NB):
+            # Another writer waits: until each has had its turn (each lets go of the waiting
+            # file once it holds the turn). Waits in the kernel, without the GIL.
+            fcntl.flock(self._waiting, fcntl.LOCK_EX)
+            _flock(self._waiting, fcntl.LOCK_UN)
+            return False
+        try:
+            return _try(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            _flock(self._waiting, fcntl.LOCK_UN)
+
+    def _wait_for_turn(self, descriptor: int) -> None:
+        fcntl.flock(self._waiting, fcntl.LOCK_SH)  # "a writer waits", seen by the holder
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # waits in the kernel, without the GIL
+        finally:
+            _flock(self._waiting, fcntl.LOCK_UN)
+
     def close(self) -> None:
         if self._descriptor is not None:
             os.close(self._descriptor)
+            os.close(self._waiting)
             self._descriptor = None
+            self._waiting = -1
 
 
-def _take_if_free(descriptor: int) -> bool:
+def _open(path: Path) -> int:
+    return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+
+def _try(descriptor: int, operation: int) -> bool:
     try:
-        _flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _flock(descriptor, operation)
     except BlockingIOError:
         return False
     except InterruptedError:

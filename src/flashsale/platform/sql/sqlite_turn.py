@@ -20,13 +20,13 @@ the others as SQLite's own lock would, except that they wait for it rather than 
 the busy timeout.
 
 The kernel does not queue for a ``flock`` either: it wakes the waiters when the holder lets
-go, and a holder with its next transaction ready takes the free lock again before a woken
-waiter has run. Behind the shop's back-to-back group commits in a storm the tills' writer lost
-that race for a second and more (the sales' p99 1,100 ms in one storm of
-benchmarks/purchase_beside.py --load pos). So a writer that waits says so first, with a shared
-``flock`` on a second file held until it has its turn; a writer about to take a free turn sees
-it (its exclusive try on that file fails) and steps back until every such waiter has had its
-turn, then waits as they did. Two writers that both want turn after turn take them in turn.
+go, and a holder with its next transaction ready can take the free lock again before a woken
+waiter has run: on a saturated machine, behind the shop's back-to-back group commits in a storm,
+the tills' writer can lose that race turn after turn (14 in a row in a test of
+tests/integration/test_sqlite_writer_turn.py). So a writer that waits says so first, with a
+shared ``flock`` on a second file held until it has its turn; a writer about to take a free
+turn sees it (its exclusive try on that file fails) and steps back until every such waiter has
+had its turn, then waits as they did. Two writers that both want turn after turn take them in turn.
 
 One turn per writer, each with a descriptor of its own: ``flock`` locks belong to an open
 file, so two writers of one process exclude each other as two processes do.

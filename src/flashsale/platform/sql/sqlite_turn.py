@@ -22,8 +22,8 @@ the busy timeout.
 The kernel does not queue for a ``flock`` either: it wakes the waiters when the holder lets
 go, and a holder with its next transaction ready can take the free lock again before a woken
 waiter has run: on a saturated machine, behind the shop's back-to-back group commits in a storm,
-the tills' writer can lose that race turn after turn (14 in a row in a test of
-tests/integration/test_sqlite_writer_turn.py). So a writer that waits says so first, with a
+the tills' writer can lose that race turn after turn (14 in a row, once, in a test on a loaded
+machine). So a writer that waits says so first, with a
 shared ``flock`` on a second file held until it has its turn; a writer about to take a free
 turn sees it (its exclusive try on that file fails) and steps back until every such waiter has
 had its turn, then waits as they did. Two writers that both want turn after turn take them in turn.

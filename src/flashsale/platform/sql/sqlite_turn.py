@@ -58,53 +58,52 @@ class WriterTurn:
     def __init__(self, database: str | None) -> None:
         """``database``: the SQLite file; None (in memory) takes no turn: one process alone
         can write it."""
-        self._descriptor: int | None = None
-        self._waiting = -1
+        self._files: tuple[int, int] | None = None  # the turn's lock file, the waiting one
         if database is not None:
             beside = Path(database).resolve()
-            self._descriptor = _open(lock_path(beside, ROLE))
-            self._waiting = _open(lock_path(beside, WAITING))
+            self._files = (_open(lock_path(beside, ROLE)), _open(lock_path(beside, WAITING)))
 
     @contextlib.contextmanager
     def held(self) -> Iterator[None]:
         """This writer's turn, for one transaction."""
-        descriptor = self._descriptor
-        if descriptor is None:
+        if self._files is None:
             yield
             return
-        if not self._take_if_free(descriptor):
-            self._wait_for_turn(descriptor)
+        turn, waiting = self._files
+        if not _take_if_free(turn, waiting):
+            _wait_for_turn(turn, waiting)
         try:
             yield
         finally:
-            _flock(descriptor, fcntl.LOCK_UN)
-
-    def _take_if_free(self, descriptor: int) -> bool:
-        """The turn, if it is free and no other writer waits for it."""
-        if not _try(self._waiting, fcntl.LOCK_EX | fcntl.LOCK_NB):
-            # Another writer waits: until each has had its turn (each lets go of the waiting
-            # file once it holds the turn). Waits in the kernel, without the GIL.
-            fcntl.flock(self._waiting, fcntl.LOCK_EX)
-            _flock(self._waiting, fcntl.LOCK_UN)
-            return False
-        try:
-            return _try(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        finally:
-            _flock(self._waiting, fcntl.LOCK_UN)
-
-    def _wait_for_turn(self, descriptor: int) -> None:
-        fcntl.flock(self._waiting, fcntl.LOCK_SH)  # "a writer waits", seen by the holder
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX)  # waits in the kernel, without the GIL
-        finally:
-            _flock(self._waiting, fcntl.LOCK_UN)
+            _flock(turn, fcntl.LOCK_UN)
 
     def close(self) -> None:
-        if self._descriptor is not None:
-            os.close(self._descriptor)
-            os.close(self._waiting)
-            self._descriptor = None
-            self._waiting = -1
+        if self._files is not None:
+            for descriptor in self._files:
+                os.close(descriptor)
+            self._files = None
+
+
+def _take_if_free(turn: int, waiting: int) -> bool:
+    """The turn, if it is free and no other writer waits for it."""
+    if not _try(waiting, fcntl.LOCK_EX | fcntl.LOCK_NB):
+        # Another writer waits: until each has had its turn (each lets go of the waiting file
+        # once it holds the turn). Waits in the kernel, without the GIL.
+        fcntl.flock(waiting, fcntl.LOCK_EX)
+        _flock(waiting, fcntl.LOCK_UN)
+        return False
+    try:
+        return _try(turn, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    finally:
+        _flock(waiting, fcntl.LOCK_UN)
+
+
+def _wait_for_turn(turn: int, waiting: int) -> None:
+    fcntl.flock(waiting, fcntl.LOCK_SH)  # "a writer waits", seen by the holder
+    try:
+        fcntl.flock(turn, fcntl.LOCK_EX)  # waits in the kernel, without the GIL
+    finally:
+        _flock(waiting, fcntl.LOCK_UN)
 
 
 def _open(path: Path) -> int:

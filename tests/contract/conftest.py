@@ -26,12 +26,9 @@ from flashsale.record.schema import metadata
 from flashsale.record.sql_store import SqlStore
 from flashsale.record.store import Store
 from flashsale.sales.ports import StockGate
+from tests.conftest import sqlite_url
 
 MEMORY = "memory://"
-
-
-def sqlite_url(path: Path) -> str:
-    return f"sqlite+aiosqlite:///{path}"
 
 
 async def create_database(server_url: str, template: str = "template1") -> str:
@@ -46,13 +43,6 @@ async def drop_database(database_url: str) -> None:
     url = make_url(database_url)
     assert url.database is not None and url.database.startswith("flashsale_test_")
     await admin_statement(database_url, f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)')
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sqlite-template") / "flashsale.db"
-    asyncio.run(upgrade_database(sqlite_url(path)))
-    return path
 
 
 # Per server: one database migrated once in this test process, copied for every test that

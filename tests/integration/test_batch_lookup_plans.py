@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, event
 
-from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from flashsale.stores.adapters.sqlite_sale_batch import SqliteSaleBatch
 from flashsale.stores.domain.sale import PosSale, SaleLine
-from tests.contract.conftest import sqlite_url
+from tests.conftest import sqlite_url
 from tests.contract.record_world import BAND_PRICE
 from tests.contract.test_pos_sale_batch import OTHER_SKU
 from tests.contract.test_store_repository import opened, sale
@@ -31,17 +30,10 @@ from tests.contract.test_store_repository import opened, sale
 TABLE_SCAN = re.compile(r"^SCAN (?!\d+ CONSTANT ROWS?$|CONSTANT ROW$|[vw]$)(\S+)")
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("lookups") / "flashsale.db"
-    asyncio.run(upgrade_database(sqlite_url(path)))
-    return path
-
-
 @pytest.fixture
-async def store(tmp_path: Path, migrated: Path) -> AsyncIterator[tuple[SqlStore, Path]]:
+async def store(tmp_path: Path, migrated_sqlite_file: Path) -> AsyncIterator[tuple[SqlStore, Path]]:
     path = tmp_path / "flashsale.db"
-    await asyncio.to_thread(shutil.copyfile, migrated, path)
+    await asyncio.to_thread(shutil.copyfile, migrated_sqlite_file, path)
     opened_store = await SqlStore.open(sqlite_url(path))
     try:
         yield opened_store, path

@@ -19,8 +19,7 @@ from flashsale.record.sql_store import SqlStore
 from flashsale.sales.adapters.local_gate import LocalStockGate
 from flashsale.sales.domain.sale import FlashSale
 from flashsale.sales.errors import PurchaseRefused
-from tests.conftest import fast_settings
-from tests.contract.conftest import sqlite_url
+from tests.conftest import fast_settings, sqlite_url
 from tests.unit.conftest import (
     OPENS,
     T0,

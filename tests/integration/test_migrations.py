@@ -25,7 +25,8 @@ from flashsale.platform.sql.migrate import (
     upgrade_database,
 )
 from flashsale.record.schema import metadata
-from tests.contract.conftest import create_database, drop_database, sqlite_url
+from tests.conftest import sqlite_url
+from tests.contract.conftest import create_database, drop_database
 
 
 @pytest.fixture

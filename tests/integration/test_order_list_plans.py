@@ -23,10 +23,10 @@ from flashsale.kernel.money import Money
 from flashsale.orders.adapters.sql_tables import orders
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.orders.domain.search import OrderCursor, OrderQuery
-from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
 from flashsale.sales.domain.sale import FlashSale
-from tests.contract.conftest import migrated_postgres_database, sqlite_url
+from tests.conftest import sqlite_url
+from tests.contract.conftest import migrated_postgres_database
 
 ORDERS = 4000
 SALES = 8
@@ -58,13 +58,6 @@ async def store(
             yield await seeded(opened)
         finally:
             await opened.close()
-
-
-@pytest.fixture(scope="session")
-def migrated_sqlite_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("plans") / "flashsale.db"
-    asyncio.run(upgrade_database(sqlite_url(path)))
-    return path
 
 
 async def seeded(store: SqlStore) -> SqlStore:

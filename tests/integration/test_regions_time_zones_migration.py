@@ -15,7 +15,8 @@ from sqlalchemy.engine import Connection
 from flashsale.platform.sql.engine import create_engine
 from flashsale.platform.sql.migrate import alembic_config, upgrade_database
 from flashsale.record.sql_store import SqlStore
-from tests.contract.conftest import create_database, drop_database, sqlite_url
+from tests.conftest import sqlite_url
+from tests.contract.conftest import create_database, drop_database
 from tests.contract.record_world import T0, order, world
 from tests.contract.test_order_repository_contract import HOME
 

@@ -15,7 +15,8 @@ from flashsale.kernel.errors import Conflict
 from flashsale.orders.domain.order import OrderStatus
 from flashsale.platform.sql.migrate import upgrade_database
 from flashsale.record.sql_store import SqlStore
-from tests.contract.conftest import fresh_postgres_database, sqlite_url
+from tests.conftest import sqlite_url
+from tests.contract.conftest import fresh_postgres_database
 from tests.contract.record_world import (
     INDIA,
     SPAIN,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from starlette.requests import Request
+from starlette.types import Scope
 
 from flashsale.customers.accounts import Accounts
 from flashsale.http.requests import bearer_token
@@ -18,9 +19,20 @@ def remember_operator(request: Request, operator: Operator) -> None:
     request.state.operator = operator
 
 
+def remember_operator_in(scope: Scope, operator: Operator) -> None:
+    """``remember_operator`` for a bare ASGI endpoint: the request's state is the scope's."""
+    scope.setdefault("state", {})["operator"] = operator
+
+
 def operator_of(request: Request) -> Operator | None:
     """The operator the endpoint's guard let through, if it is an operator's endpoint."""
     found: Operator | None = getattr(request.state, "operator", None)
+    return found
+
+
+def operator_in(scope: Scope) -> Operator | None:
+    """``operator_of`` for a bare ASGI endpoint."""
+    found: Operator | None = scope.get("state", {}).get("operator")
     return found
 
 

@@ -11,6 +11,9 @@
   the caller is known, and is not a customer. This is asked only once the customer check has
   failed, so a customer's request pays nothing for it; the bare purchase endpoint, an ASGI app,
   asks it itself (``refuse_staff_token``).
+
+An endpoint served bare (an ASGI app, such as the till's sale: pos_sale_endpoint.py) is guarded
+the same way from its raw headers, the operator left in the request's scope for it.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from typing import Protocol, cast
 
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flashsale.customers.accounts import Accounts
-from flashsale.http.callers import remember_operator
+from flashsale.http.callers import remember_operator, remember_operator_in
 from flashsale.http.endpoints import Endpoint, Handler
-from flashsale.http.requests import bearer_token, bearer_token_of
+from flashsale.http.requests import bearer_token_of, header_of
 from flashsale.kernel.errors import AuthenticationFailed, Forbidden
 from flashsale.kernel.keys import same_secret
 from flashsale.staff.model import SUPERUSER, Operator, may
@@ -65,7 +69,8 @@ class Guards:
         if not (inspect.isfunction(endpoint.handler) or inspect.ismethod(endpoint.handler)):
             if endpoint.auth == "customer":
                 return endpoint  # a bare ASGI endpoint refuses staff tokens itself
-            raise TypeError(f"{endpoint.path}: an operator's endpoint is a request handler")
+            app = self._operator_app(endpoint)
+            return replace(endpoint, handler=app, name=endpoint.operation_id)
         handler = cast(Handler, endpoint.handler)
         if endpoint.auth == "customer":
 
@@ -79,14 +84,18 @@ class Guards:
             return replace(endpoint, handler=customer_route, name=endpoint.operation_id)
 
         async def operator_route(request: Request) -> Response:
-            remember_operator(request, await self.operator(request, endpoint))
+            authorization = request.headers.get("authorization")
+            remember_operator(request, await self.operator(authorization, endpoint))
             return await handler(request)
 
         return replace(endpoint, handler=operator_route, name=endpoint.operation_id)
 
-    async def operator(self, request: Request, endpoint: Endpoint) -> Operator:
+    def _operator_app(self, endpoint: Endpoint) -> ASGIApp:
+        return _OperatorApp(self, endpoint)
+
+    async def operator(self, authorization: str | None, endpoint: Endpoint) -> Operator:
         """The admin token's superuser or the staff member calling; raises otherwise."""
-        token = bearer_token(request)
+        token = bearer_token_of(authorization)
         if endpoint.auth == "admin" and same_secret(token, self._admin_token):
             return SUPERUSER
         try:
@@ -113,6 +122,21 @@ class Guards:
                 f" {' or '.join(endpoint.accepted_roles)}"
             )
         return Forbidden("this needs a staff session")
+
+
+class _OperatorApp:
+    """A bare operator's endpoint behind its guard. An object, not a function: Starlette's
+    ``Route`` serves a function as a request handler and anything else as an ASGI app."""
+
+    def __init__(self, guards: Guards, endpoint: Endpoint) -> None:
+        self._guards = guards
+        self._endpoint = endpoint
+        self._app = cast(ASGIApp, endpoint.handler)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        authorization = header_of(scope, b"authorization")
+        remember_operator_in(scope, await self._guards.operator(authorization, self._endpoint))
+        await self._app(scope, receive, send)
 
 
 def guarded(endpoints: Iterable[Endpoint], services: GuardServices) -> list[Endpoint]:

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from flashsale.config import Settings
 from flashsale.http.callers import operator_of
 from flashsale.http.endpoints import V1, Endpoint, Header
+from flashsale.http.pos_sale_endpoint import PosSaleEndpoint
 from flashsale.http.requests import read_json
 from flashsale.http.responses import JSON, json_response
 from flashsale.http.schemas.pickup import CollectedOut, PickupOut, TransferListOut, TransferOut
@@ -39,12 +40,12 @@ from flashsale.http.schemas.stores import (
 from flashsale.inventory.domain.location import Location
 from flashsale.kernel.errors import AuthenticationFailed, Forbidden
 from flashsale.kernel.money import Money
-from flashsale.staff.model import StaffMember
+from flashsale.staff.model import Operator, StaffMember
 from flashsale.stores.domain.receipt import format_money, local_time, receipt_path
 from flashsale.stores.domain.sale import PosSale, TenderMethod
 from flashsale.stores.service.assembly import Stores
 from flashsale.stores.service.pickups import StorePickups
-from flashsale.stores.service.selling import MAX_KEY, SaleRequest
+from flashsale.stores.service.selling import MAX_KEY, SaleOutcome, SaleRequest
 from flashsale.stores.service.session import PosCaller
 
 TILL_HEADER = "Till-Token"
@@ -131,13 +132,15 @@ class PosApi:
         return self._services.stores
 
     async def caller(self, request: Request) -> PosCaller:
-        clerk = operator_of(request)
+        return await self.at_till(operator_of(request), request.headers.get(TILL_HEADER.lower()))
+
+    async def at_till(self, clerk: Operator | None, till_token: str | None) -> PosCaller:
+        """The guard's operator at the till whose ``Till-Token`` header this is."""
         if not isinstance(clerk, StaffMember):  # the guard lets only staff sessions through
             raise Forbidden("the point of sale needs a clerk's staff session")
-        token = request.headers.get(TILL_HEADER.lower())
-        if not token:
+        if not till_token:
             raise AuthenticationFailed(f"the point of sale needs the till's {TILL_HEADER} header")
-        return await self._s.sessions.open(token.strip(), clerk)
+        return await self._s.sessions.open(till_token.strip(), clerk)
 
     async def receipt(self, sale: PosSale) -> bytes:
         # The store's location and market as the sale itself read them, kept a few seconds.
@@ -145,11 +148,9 @@ class PosApi:
         base = self._services.settings.public_url.rstrip("/")
         return receipt_json(sale, loc, market.locale, f"{base}{receipt_path(sale.id)}")
 
-    async def sell(self, request: Request) -> Response:
-        caller = await self.caller(request)
-        body = await read_json(request, PosSaleIn)
+    async def sell(self, caller: PosCaller, body: PosSaleIn, key: str | None) -> SaleOutcome:
         payment = body.payment
-        outcome = await self._s.pos.sell(
+        return await self._s.pos.sell(
             caller,
             SaleRequest(
                 lines=[(x.sku, x.quantity) for x in body.lines],
@@ -158,12 +159,8 @@ class PosApi:
                 card=payment.card,
                 customer_email=body.customer_email,
             ),
-            request.headers.get("idempotency-key"),
+            key,
         )
-        headers = {"Location": f"{V1}/pos/sales/{outcome.sale.id}"}
-        if outcome.replayed:
-            headers["Idempotent-Replayed"] = "true"
-        return Response(await self.receipt(outcome.sale), 201, headers, JSON)
 
     async def sale(self, request: Request) -> Response:
         caller = await self.caller(request)
@@ -219,11 +216,11 @@ def endpoints(services: PosServices) -> list[Endpoint]:
     tag = "pos"
     sales = f"{V1}/pos/sales"
     return [
-        Endpoint("POST", sales, api.sell,
+        Endpoint("POST", sales, PosSaleEndpoint(api),
                  "Sell at a till: priced, paid, numbered, and taken from the store's shelf in"
                  " one transaction", tag, 201, body=PosSaleIn, response=ReceiptOut, auth="staff",
                  roles=CLERKS, headers=(TILL, KEY), response_headers=(REPLAYED,),
-                 problems=(401, 402, 403, 409, 422, 503), hot=True),
+                 problems=(401, 402, 403, 409, 422, 503), hot=True, name="sell"),
         Endpoint("GET", f"{sales}/{{sale_id}}", api.sale, "A receipt of this store again", tag,
                  response=ReceiptOut, auth="staff", roles=CLERKS, headers=(TILL,),
                  problems=(401, 403, 404)),

@@ -11,7 +11,7 @@ from typing import TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
-from starlette.types import Receive
+from starlette.types import Receive, Scope
 
 from flashsale.kernel.errors import AuthenticationFailed
 
@@ -90,6 +90,15 @@ def _incomplete() -> EdgeError:
     return EdgeError(
         408, "request-timeout", "Request timeout", "the request body did not arrive in full"
     )
+
+
+def header_of(scope: Scope, name: bytes) -> str | None:
+    """A request header's value from the raw ASGI scope (``name`` in lower case)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            found: str = value.decode("latin-1")
+            return found
+    return None
 
 
 def bearer_token(request: Request) -> str:

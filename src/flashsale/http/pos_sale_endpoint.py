@@ -13,19 +13,19 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from flashsale.http.callers import operator_in
 from flashsale.http.endpoints import V1
-from flashsale.http.requests import parse_json, receive_body
+from flashsale.http.requests import headers_of, parse_json, receive_body
+from flashsale.http.responses import send_created
 from flashsale.http.schemas.stores import PosSaleIn
 from flashsale.staff.model import Operator
 from flashsale.stores.domain.sale import PosSale
 from flashsale.stores.service.selling import SaleOutcome
 from flashsale.stores.service.session import PosCaller
 
-_JSON = (b"content-type", b"application/json")
-_REPLAYED = (b"idempotent-replayed", b"true")
+_READ = frozenset({b"till-token", b"idempotency-key", b"content-type", b"content-length"})
 
 
 class TillApi(Protocol):
@@ -43,29 +43,11 @@ class PosSaleEndpoint:
         self._api = api
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        till = key = content_type = content_length = None
-        for name, value in scope["headers"]:
-            if name == b"till-token":
-                till = value.decode("latin-1")
-            elif name == b"idempotency-key":
-                key = value.decode("latin-1")
-            elif name == b"content-type":
-                content_type = value.decode("latin-1")
-            elif name == b"content-length":
-                content_length = value.decode("latin-1")
-        caller = await self._api.at_till(operator_in(scope), till)
-        body = parse_json(
-            await receive_body(receive, content_length), content_type, PosSaleIn, optional=False
-        )
-        outcome = await self._api.sell(caller, body, key)
-        payload = await self._api.receipt(outcome.sale)
-        headers = [
-            _JSON,
-            (b"content-length", str(len(payload)).encode()),
-            (b"location", f"{V1}/pos/sales/{outcome.sale.id}".encode()),
-        ]
-        if outcome.replayed:
-            headers.append(_REPLAYED)
-        start: Message = {"type": "http.response.start", "status": 201, "headers": headers}
-        await send(start)
-        await send({"type": "http.response.body", "body": payload})
+        sent = headers_of(scope, _READ)
+        caller = await self._api.at_till(operator_in(scope), sent.get(b"till-token"))
+        body = await receive_body(receive, sent.get(b"content-length"))
+        sale = parse_json(body, sent.get(b"content-type"), PosSaleIn, optional=False)
+        outcome = await self._api.sell(caller, sale, sent.get(b"idempotency-key"))
+        location = f"{V1}/pos/sales/{outcome.sale.id}"
+        receipt = await self._api.receipt(outcome.sale)
+        await send_created(send, receipt, location, replayed=outcome.replayed)

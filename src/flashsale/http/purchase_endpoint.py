@@ -12,20 +12,19 @@ from __future__ import annotations
 from typing import Protocol
 
 import orjson
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from flashsale.customers.accounts import Accounts
 from flashsale.http.admission import admit_purchase
 from flashsale.http.guards import refuse_staff_token
 from flashsale.http.requests import bearer_token_of, parse_json, receive_body
+from flashsale.http.responses import send_created
 from flashsale.http.schemas.sales import PurchaseIn
 from flashsale.kernel.errors import AuthenticationFailed
 from flashsale.orders.domain.order import Order
 from flashsale.sales.service.purchasing import Purchasing
 from flashsale.staff.service import StaffDirectory
 from flashsale.waiting_room.service.room import WaitingRoom
-
-_JSON = (b"content-type", b"application/json")
 
 
 def purchase_json(order: Order) -> bytes:
@@ -86,14 +85,5 @@ class PurchaseEndpoint:
         sale_id = scope["path_params"]["sale_id"]
         result = await self._purchasing.purchase(customer_id, sale_id, quantity, key)
         order = result.order
-        payload = purchase_json(order)
-        headers = [
-            _JSON,
-            (b"content-length", str(len(payload)).encode()),
-            (b"location", f"/api/v1/orders/{order.id}".encode()),
-        ]
-        if result.replayed:
-            headers.append((b"idempotent-replayed", b"true"))
-        start: Message = {"type": "http.response.start", "status": 201, "headers": headers}
-        await send(start)
-        await send({"type": "http.response.body", "body": payload})
+        location = f"/api/v1/orders/{order.id}"
+        await send_created(send, purchase_json(order), location, replayed=result.replayed)

@@ -101,6 +101,15 @@ def header_of(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def headers_of(scope: Scope, names: frozenset[bytes]) -> dict[bytes, str]:
+    """The first value of each header of ``names`` (lower case) the request sent, in one pass."""
+    found: dict[bytes, str] = {}
+    for key, value in scope["headers"]:
+        if key in names and key not in found:
+            found[key] = value.decode("latin-1")
+    return found
+
+
 def bearer_token(request: Request) -> str:
     return bearer_token_of(request.headers.get("authorization"))
 

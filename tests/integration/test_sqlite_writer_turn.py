@@ -108,6 +108,9 @@ async def test_a_process_killed_holding_its_turn_lets_go(tmp_path: Path) -> None
     async with behind_another_process(tmp_path) as (write, other, _):
         assert other.pid is not None
         os.kill(other.pid, signal.SIGKILL)
+        # Reaped before the context's end asks whether it lives: its lock goes with its files,
+        # a moment before it is a zombie, and set() on an Event it died waiting on never returns.
+        await asyncio.to_thread(other.join, WAIT)
         assert await asyncio.wait_for(write, WAIT) == 1
 
 

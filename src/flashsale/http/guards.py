@@ -69,7 +69,7 @@ class Guards:
         if not (inspect.isfunction(endpoint.handler) or inspect.ismethod(endpoint.handler)):
             if endpoint.auth == "customer":
                 return endpoint  # a bare ASGI endpoint refuses staff tokens itself
-            app = self._operator_app(endpoint)
+            app = _OperatorApp(self, endpoint)
             return replace(endpoint, handler=app, name=endpoint.operation_id)
         handler = cast(Handler, endpoint.handler)
         if endpoint.auth == "customer":
@@ -89,9 +89,6 @@ class Guards:
             return await handler(request)
 
         return replace(endpoint, handler=operator_route, name=endpoint.operation_id)
-
-    def _operator_app(self, endpoint: Endpoint) -> ASGIApp:
-        return _OperatorApp(self, endpoint)
 
     async def operator(self, authorization: str | None, endpoint: Endpoint) -> Operator:
         """The admin token's superuser or the staff member calling; raises otherwise."""

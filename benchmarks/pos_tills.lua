@@ -48,3 +48,12 @@ function request()
     ["Content-Type"] = "application/json",
   }, body)
 end
+
+-- Every latency recorded, "latency_us <µs> <sales>" a line after wrk's report, so that the
+-- caller can pool the storms of a run into one distribution (a p99 of the whole run).
+function done(summary, latency, requests)
+  for i = 1, #latency do
+    local value, count = latency(i)
+    io.write(string.format("latency_us %d %d\n", value, count))
+  end
+end

@@ -18,7 +18,9 @@ import re
 import subprocess
 import uuid
 import zlib
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from purchase_path import parse_wrk
@@ -35,6 +37,8 @@ class TillsRun:
     p50_ms: float
     p99_ms: float
     client_cpu: float  # the generator's CPU seconds
+    # Every sale's latency, µs -> sales: the storms of a run pooled give the whole run's p99.
+    histogram: Mapping[int, int] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -46,6 +50,28 @@ class TillsRun:
             f" p99 {self.p99_ms:.1f} ms (wrk {self.client_cpu / max(1, self.sales) * 1e6:,.0f}"
             " µs of CPU a sale)"
         )
+
+
+def histogram_of(seconds: Iterable[float]) -> Counter[int]:
+    """Latencies in seconds as a histogram in µs, as pos_tills.lua reports wrk's."""
+    return Counter(round(s * 1e6) for s in seconds)
+
+
+def pooled_percentile(runs: Iterable[TillsRun], q: float) -> float:
+    """The ``q``-th percentile (0-100) in ms of every sale of ``runs`` together."""
+    pooled: Counter[int] = Counter()
+    for run in runs:
+        pooled.update(run.histogram)
+    total = sum(pooled.values())
+    if total == 0:
+        return float("nan")
+    rank = q / 100 * total
+    seen = 0
+    for value in sorted(pooled):
+        seen += pooled[value]
+        if seen >= rank:
+            return value / 1000
+    return max(pooled) / 1000
 
 
 def write_tills(headers: list[dict[str, str]], path: Path) -> Path:
@@ -87,4 +113,8 @@ def run_tills(
         p50_ms=found.p50_ms,
         p99_ms=found.p99_ms,
         client_cpu=usage.ru_utime + usage.ru_stime,
+        histogram={
+            int(value): int(count)
+            for value, count in re.findall(r"^latency_us (\d+) (\d+)$", out, re.MULTILINE)
+        },
     )
